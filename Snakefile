@@ -1,0 +1,21 @@
+# udsyn: raw survey export -> validated -> clean -> derived, one command.
+# This file only wires: the logic lives in workflow/udsyn/, the choices in config/.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/validate.smk"
+include: "workflow/rules/clean.smk"
+include: "workflow/rules/derive.smk"
+
+
+rule all:
+    input:
+        rules.derive.output,
+        rules.data_dictionary.output,
+    default_target: True

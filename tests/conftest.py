@@ -1,0 +1,80 @@
+"""Shared fixtures: the project's own config, codebook and register, and a
+builder of small SurveyXact-shaped exports for table-driven tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from udsyn import io
+from udsyn.cleaning import CleaningSettings
+from udsyn.derivation import DeriveSettings
+from udsyn.questionnaire import Questionnaire, build_questionnaire
+from udsyn.validation import validate_register
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = io.read_yaml(ROOT / "config" / "config.yaml")
+
+
+@pytest.fixture(scope="session")
+def config() -> dict:
+    return io.read_yaml(ROOT / "config" / "config.yaml")
+
+
+@pytest.fixture(scope="session")
+def questionnaire() -> Questionnaire:
+    return build_questionnaire(io.read_yaml(ROOT / "config" / "questionnaire.yaml"))
+
+
+@pytest.fixture(scope="session")
+def register() -> pd.DataFrame:
+    path = ROOT / "data" / "raw" / "register" / "municipalities.csv"
+    return validate_register(io.read_text_table(path), str(path))
+
+
+@pytest.fixture(scope="session")
+def aliases() -> pd.DataFrame:
+    return io.read_text_table(ROOT / "config" / "municipality_aliases.csv")
+
+
+@pytest.fixture(scope="session")
+def cleaning_settings(config) -> CleaningSettings:
+    return CleaningSettings.from_config(config["cleaning"], config["survey"])
+
+
+@pytest.fixture(scope="session")
+def derive_settings(config) -> DeriveSettings:
+    return DeriveSettings.from_config(config["derive"])
+
+
+def labels_for(questionnaire: Questionnaire) -> pd.DataFrame:
+    """A labels table covering every coded field, from the codebook."""
+    rows = []
+    for field in questionnaire.coded_fields:
+        for code, text in questionnaire.value_sets[field.value_set].items():
+            rows.append({"field_name": field.field, "field_value": str(code), "field_text": text})
+    return pd.DataFrame(rows)
+
+
+def make_export(questionnaire: Questionnaire, rows: list[dict]) -> pd.DataFrame:
+    """A dataset table with every expected column; cells default to empty.
+
+    Each row dict gives the cells that differ; a row is a completed response
+    unless it sets the status columns itself.
+    """
+    records = []
+    for number, cells in enumerate(rows, start=1):
+        record = {column: "" for column in questionnaire.expected_columns}
+        record.update({"respondentid": str(100000 + number), "gruppe": "Kommune",
+                       "navn": "Anne Eksempel", "email": "anne@example.invalid",
+                       "created": "2014-03-03 09:00:00", "starttime": "2014-03-04 10:00:00",
+                       "closetime": "2014-03-04 10:30:00", "statoverall_4": "1"})
+        for column in questionnaire.status_columns:
+            record.setdefault(column, "")
+            record[column] = record[column] or "0"
+        record.update(cells)
+        records.append(record)
+    return pd.DataFrame(records, columns=list(dict.fromkeys(
+        list(questionnaire.expected_columns) + ["email"] + [k for r in rows for k in r])))

@@ -1,0 +1,122 @@
+"""Validation of the register, the labels and the dataset: every failure names
+file, row, column and value, with a hint."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, labels_for, make_export
+from udsyn import io
+from udsyn.errors import InputError
+from udsyn.validation import validate_dataset, validate_labels, validate_register
+
+REGISTER = ROOT / "data" / "raw" / "register" / "municipalities.csv"
+FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def raw_register() -> pd.DataFrame:
+    return io.read_text_table(REGISTER)
+
+
+def message_of(call) -> str:
+    with pytest.raises(InputError) as caught:
+        call()
+    return str(caught.value)
+
+
+def test_shipped_register_is_valid():
+    register = validate_register(raw_register(), "register.csv")
+    assert len(register) == 98
+    assert register["population_2007"].dtype == "int64"
+
+
+@pytest.mark.parametrize("row, column, value, expected", [
+    (3, "region", "Sjaelland", "not one of the allowed values"),
+    (5, "population_2007", "many", "wrong type"),
+    (7, "kommunegruppe", "Bykommuner", "not one of the allowed values"),
+    (9, "n_premerger", "0", "must lie in the range [1, 20]"),
+])
+def test_register_cell_errors(row, column, value, expected):
+    raw = raw_register()
+    raw.loc[row - 1, column] = value
+    message = message_of(lambda: validate_register(raw, "register.csv"))
+    assert f"register.csv, row {row}, column '{column}'" in message
+    assert f"value {value!r}" in message or f"value {value})" in message  # as read or coerced
+    assert expected in message
+    assert "What to do:" in message
+
+
+def test_register_missing_column_and_duplicate_code():
+    raw = raw_register().drop(columns="region")
+    raw.loc[1, "code"] = "101"
+    message = message_of(lambda: validate_register(raw, "register.csv"))
+    assert "column 'region': required column is missing" in message
+    assert "row 2, column 'code'" in message and "unique" in message
+
+
+def test_register_must_have_98_rows():
+    message = message_of(lambda: validate_register(raw_register().iloc[:97], "register.csv"))
+    assert "98 rows" in message
+
+
+def test_labels_must_cover_every_coded_field(questionnaire):
+    labels = labels_for(questionnaire)
+    validate_labels(labels, "labels.csv", questionnaire)
+    without_q3 = labels[labels["field_name"] != "q3"]
+    message = message_of(lambda: validate_labels(without_q3, "labels.csv", questionnaire))
+    assert "coded field has no labels" in message and "'q3'" in message
+
+
+def test_labels_duplicate_code(questionnaire):
+    labels = labels_for(questionnaire)
+    doubled = pd.concat([labels, labels.iloc[[0]]], ignore_index=True)
+    message = message_of(lambda: validate_labels(doubled, "labels.csv", questionnaire))
+    assert "labels.csv" in message and "field_value" in message or "unique" in message
+
+
+def test_dataset_valid_and_extra_columns_allowed(questionnaire):
+    dataset = make_export(questionnaire, [{"kommune": "Aarhus", "q1": "1", "extra": "x"}])
+    validate_dataset(dataset, "dataset.csv", questionnaire, labels_for(questionnaire), FORMAT)
+
+
+@pytest.mark.parametrize("cells, column, value, expected", [
+    ({"q3": "7"}, "q3", "7", "code has no label"),
+    ({"q2_3": "2"}, "q2_3", "2", "code has no label"),
+    ({"statoverall_4": "yes"}, "statoverall_4", "yes", "must be 0, 1 or empty"),
+    ({"starttime": "04-03-2014 10:00"}, "starttime", "04-03-2014 10:00", "not a timestamp"),
+    ({"respondentid": "R17"}, "respondentid", "R17", "must be a whole number"),
+])
+def test_dataset_cell_errors(questionnaire, cells, column, value, expected):
+    dataset = make_export(questionnaire, [{"kommune": "Aarhus"}, {"kommune": "Odense", **cells}])
+    message = message_of(lambda: validate_dataset(dataset, "dataset.csv", questionnaire,
+                                                  labels_for(questionnaire), FORMAT))
+    assert f"dataset.csv, row 2, column '{column}'" in message
+    assert repr(value) in message and expected in message
+
+
+def test_dataset_missing_column_and_duplicate_id(questionnaire):
+    dataset = make_export(questionnaire, [{"kommune": "Aarhus"}, {"kommune": "Odense"}])
+    dataset.loc[1, "respondentid"] = dataset.loc[0, "respondentid"]
+    dataset = dataset.drop(columns="q4")
+    message = message_of(lambda: validate_dataset(dataset, "dataset.csv", questionnaire,
+                                                  labels_for(questionnaire), FORMAT))
+    assert "column 'q4': required column is missing" in message
+    assert "row 2, column 'respondentid'" in message and "unique" in message
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"", "is empty"),
+    (b"a;b\n\xff\xfe;x\n", "cannot be decoded"),
+    (b"a;b\n1;2;3;4\n", "has 4 fields where the header has 2"),
+])
+def test_unreadable_files(tmp_path, content, expected):
+    path = tmp_path / "dataset.csv"
+    path.write_bytes(content)
+    message = message_of(lambda: io.read_text_table(path, delimiter=";"))
+    assert str(path) in message and expected in message
+
+
+def test_missing_file(tmp_path):
+    message = message_of(lambda: io.read_text_table(tmp_path / "nowhere.csv", what="survey dataset"))
+    assert "does not exist" in message

@@ -1,0 +1,22 @@
+rule clean:
+    input:
+        checks=rules.validate.output.checks,
+        dataset=SURVEY["dataset"],
+        labels=SURVEY["labels"],
+        register=REGISTER,
+        aliases=ALIASES,
+        questionnaire=SURVEY["questionnaire"],
+        code=package("validation", "names", "parse", "scrub", "cleaning"),
+        lock=LOCK,
+    output:
+        respondents="results/clean/respondents.csv",
+        initiatives="results/clean/initiatives.csv",
+        exclusions="results/clean/exclusions.csv",
+        changes="results/clean/changes.csv",
+    params:
+        survey=SURVEY,
+        cleaning=config["cleaning"],
+    log:
+        "logs/clean.log",
+    script:
+        "../scripts/clean.py"

@@ -1,0 +1,38 @@
+rule derive:
+    input:
+        respondents=rules.clean.output.respondents,
+        initiatives=rules.clean.output.initiatives,
+        register=REGISTER,
+        questionnaire=SURVEY["questionnaire"],
+        code=package("validation", "derivation"),
+        lock=LOCK,
+    output:
+        municipalities="results/derived/municipalities.csv",
+    params:
+        derive=config["derive"],
+        synthetic=SURVEY["synthetic"],
+    log:
+        "logs/derive.log",
+    script:
+        "../scripts/derive.py"
+
+
+rule data_dictionary:
+    input:
+        tables=[
+            rules.validate.output.checks,
+            *rules.clean.output,
+            rules.derive.output.municipalities,
+        ],
+        dictionary="workflow/data_dictionary.yaml",
+        questionnaire=SURVEY["questionnaire"],
+        code=package("dictionary"),
+        lock=LOCK,
+    output:
+        dictionary="results/data_dictionary.csv",
+    params:
+        config={key: config[key] for key in ("survey", "cleaning", "derive")},
+    log:
+        "logs/data_dictionary.log",
+    script:
+        "../scripts/data_dictionary.py"

@@ -1,0 +1,29 @@
+"""Rule clean: validated export -> respondents, initiatives, exclusions, changes."""
+
+from udsyn import io
+from udsyn.cleaning import CleaningSettings, clean_export
+from udsyn.questionnaire import build_questionnaire
+from udsyn.runner import data_origin, run
+from udsyn.validation import validate_register
+
+
+def main(smk, log):
+    survey, cleaning = smk.params.survey, smk.params.cleaning
+    questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
+    read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
+    result = clean_export(
+        dataset=io.read_text_table(smk.input.dataset, what="survey dataset", **read),
+        labels=io.read_text_table(smk.input.labels, what="survey labels", **read),
+        register=validate_register(io.read_text_table(smk.input.register), smk.input.register),
+        aliases=io.read_text_table(smk.input.aliases, what="alias table"),
+        questionnaire=questionnaire,
+        settings=CleaningSettings.from_config(cleaning, survey),
+        dataset_file=smk.input.dataset, register_file=smk.input.register,
+        aliases_file=smk.input.aliases, data_origin=data_origin(survey["synthetic"]))
+    for name in ("respondents", "initiatives", "exclusions", "changes"):
+        table = getattr(result, name)
+        io.write_table(table, smk.output[name])
+        log.info("%s: %d rows", name, len(table))
+
+
+run(main, snakemake)

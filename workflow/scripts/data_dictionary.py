@@ -1,0 +1,26 @@
+"""Rule data_dictionary: document every column of every intermediate file."""
+
+import csv
+
+from udsyn import io
+from udsyn.dictionary import build_dictionary
+from udsyn.questionnaire import build_questionnaire
+from udsyn.runner import run
+
+
+def header(path):
+    with open(path, encoding="utf-8", newline="") as handle:
+        return next(csv.reader(handle))
+
+
+def main(smk, log):
+    config = smk.params.config
+    questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
+    headers = {path: header(path) for path in smk.input.tables}
+    dictionary = build_dictionary(io.read_yaml(smk.input.dictionary), questionnaire, config,
+                                  headers)
+    io.write_table(dictionary, smk.output.dictionary)
+    log.info("documented %d columns in %d files", len(dictionary), len(headers))
+
+
+run(main, snakemake)

@@ -1,0 +1,26 @@
+"""Rule validate: the export against its labels and the codebook, the register
+against its schema. Writes a summary of what was checked."""
+
+from udsyn import io
+from udsyn.questionnaire import build_questionnaire
+from udsyn.runner import run
+from udsyn.validation import validate_inputs
+
+
+def main(smk, log):
+    survey = smk.params.survey
+    questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
+    read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
+    tables = {
+        "dataset": io.read_text_table(smk.input.dataset, what="survey dataset", **read),
+        "labels": io.read_text_table(smk.input.labels, what="survey labels", **read),
+        "register": io.read_text_table(smk.input.register, what="municipality register"),
+    }
+    files = {role: smk.input[role] for role in tables}
+    checks = validate_inputs(tables, files, questionnaire, survey["timestamp_format"])
+    checks["sha256"] = [io.sha256_of(path) for path in checks["file"]]
+    io.write_table(checks, smk.output.checks)
+    log.info("validated %s", ", ".join(files.values()))
+
+
+run(main, snakemake)

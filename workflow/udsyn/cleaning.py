@@ -1,0 +1,315 @@
+"""The cleaning step: a validated raw export to tidy, audited tables.
+
+Every raw row ends up exactly once in ``respondents`` or in ``exclusions``
+(with its reason), and every value that differs from the raw export is logged
+in ``changes`` with the rule that changed it. Personal data never reaches the
+outputs: the distribution list's personal columns are not read, and personal
+data inside free text is scrubbed (its raw value is withheld from the log).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from udsyn.names import MunicipalityMatcher
+from udsyn.parse import parse_number, parse_unique, parse_year
+from udsyn.questionnaire import Field, Questionnaire
+from udsyn.scrub import scrub_personal_data
+
+# Exclusion reasons, in the order they are tested (documented in the README).
+EXCLUSION_REASONS = {
+    "test_response": "marked as a test in the distribution list (config cleaning.test_marker)",
+    "declined": "the municipality declined to take part (SurveyXact status 'Frafaldet')",
+    "no_response": "distributed but fewer questions answered than cleaning.min_answered_questions",
+    "duplicate_superseded": "another submission from the same municipality was kept "
+                            "(config cleaning.duplicate_rule)",
+}
+
+# Rules that leave a parsed value equal to its raw text: not a change.
+_UNCHANGED_RULES = {"missing", "year", "number"}
+WITHHELD = "[withheld: contained personal data]"
+
+
+@dataclass(frozen=True)
+class CleaningSettings:
+    test_marker_column: str
+    test_marker_value: str
+    duplicate_rule: str
+    min_answered_questions: int
+    suggestions: int
+    year_min: int
+    fielded_year: int
+    year_range_pick: str
+    year_before_offset: int
+    decade_offset: int
+    fte_min: float
+    fte_max: float
+    timestamp_format: str
+
+    @classmethod
+    def from_config(cls, cleaning: dict, survey: dict) -> "CleaningSettings":
+        return cls(
+            test_marker_column=cleaning["test_marker"]["column"],
+            test_marker_value=cleaning["test_marker"]["value"],
+            duplicate_rule=cleaning["duplicate_rule"],
+            min_answered_questions=cleaning["min_answered_questions"],
+            suggestions=cleaning["suggestions"], year_min=cleaning["year_min"],
+            fielded_year=survey["fielded_year"], year_range_pick=cleaning["year_range_pick"],
+            year_before_offset=cleaning["year_before_offset"],
+            decade_offset=cleaning["decade_offset"],
+            fte_min=cleaning["fte_min"], fte_max=cleaning["fte_max"],
+            timestamp_format=survey["timestamp_format"])
+
+    def year_options(self) -> dict:
+        return dict(fielded_year=self.fielded_year, year_min=self.year_min,
+                    range_pick=self.year_range_pick, before_offset=self.year_before_offset,
+                    decade_offset=self.decade_offset)
+
+    def number_options(self) -> dict:
+        return dict(minimum=self.fte_min, maximum=self.fte_max)
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    respondents: pd.DataFrame
+    initiatives: pd.DataFrame
+    exclusions: pd.DataFrame
+    changes: pd.DataFrame
+
+
+class _ChangeLog:
+    """Collects changed values as frames; one concat at the end."""
+
+    COLUMNS = ["respondentid", "column", "raw_value", "clean_value", "rule"]
+
+    def __init__(self) -> None:
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, respondentid: pd.Series, column: str, raw: pd.Series, clean: pd.Series,
+            rule: pd.Series, changed: pd.Series) -> None:
+        if changed.any():
+            self.parts.append(pd.DataFrame({
+                "respondentid": respondentid[changed], "column": column,
+                "raw_value": raw[changed], "clean_value": clean[changed].astype("string"),
+                "rule": rule[changed]}))
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame({c: pd.Series(dtype="string") for c in self.COLUMNS})
+        return pd.concat(self.parts, ignore_index=True)
+
+
+def answered_questions(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.Series:
+    """How many questions (a multi-choice block counts once) a row answered."""
+    filled = frame[[f.field for f in questionnaire.all_fields]].apply(
+        lambda column: column.str.strip() != "")
+    by_question = {}
+    for field in questionnaire.all_fields:
+        seen = by_question.get(field.question)
+        by_question[field.question] = filled[field.field] if seen is None else seen | filled[field.field]
+    return pd.DataFrame(by_question).sum(axis=1).astype(int)
+
+
+def _pick_duplicates(candidates: pd.DataFrame, rule: str) -> pd.Series:
+    """True for the row kept in each municipality, by the configured rule.
+
+    Ties end on respondentid so the choice never depends on row order.
+    """
+    last_time = candidates["closed_at_ts"].fillna(candidates["started_at_ts"])
+    ordered = candidates.assign(_last=last_time)
+    if rule == "most_complete_then_latest":
+        keys, ascending = ["answered_questions", "_last", "respondentid"], [False, False, False]
+    elif rule == "latest":
+        keys, ascending = ["_last", "respondentid"], [False, False]
+    elif rule == "first":
+        keys, ascending = ["started_at_ts", "respondentid"], [True, True]
+    else:  # the config schema admits no other value
+        raise ValueError(f"unknown duplicate rule {rule!r}")
+    ordered = ordered.sort_values(keys, ascending=ascending, na_position="last", kind="stable")
+    kept_index = ordered.groupby("municipality_code", sort=False).head(1).index
+    return candidates.index.isin(kept_index)
+
+
+def _exclusions(frame: pd.DataFrame, settings: CleaningSettings,
+                questionnaire: Questionnaire) -> pd.Series:
+    """The reason each row is excluded before matching ("" when kept so far)."""
+    marker = frame[settings.test_marker_column].str.strip().str.casefold()
+    reasons = np.select(
+        [marker == settings.test_marker_value.casefold(),
+         frame[questionnaire.declined_column] == "1",
+         frame["answered_questions"] < settings.min_answered_questions],
+        ["test_response", "declined", "no_response"], default="")
+    return pd.Series(reasons, index=frame.index)
+
+
+def _label_maps(labels: pd.DataFrame) -> dict[str, dict[str, str]]:
+    return {field: dict(zip(group["field_value"], group["field_text"]))
+            for field, group in labels.groupby("field_name", sort=True)}
+
+
+def _clean_parsed(raw: pd.Series, field: Field, settings: CleaningSettings):
+    """Parse a free-text year or number column; return (values, rules)."""
+    if field.kind == "year":
+        parsed = parse_unique(raw, parse_year, **settings.year_options())
+        values = parsed["value"].astype("Int64")
+    else:
+        parsed = parse_unique(raw, parse_number, **settings.number_options())
+        values = parsed["value"].astype("Float64")
+    return values, parsed["rule"].astype("string")
+
+
+def _log_parsed(log: _ChangeLog, ids: pd.Series, field: Field, raw: pd.Series,
+                values: pd.Series, rules: pd.Series) -> None:
+    changed = ~rules.isin(_UNCHANGED_RULES) | (raw != raw.str.strip())
+    log.add(ids, field.field, raw, values, rules, changed)
+
+
+def _clean_text(raw: pd.Series, names: pd.Series, ids: pd.Series, field: Field,
+                log: _ChangeLog) -> pd.Series:
+    """Scrub personal data from free text; the raw text of a scrubbed cell is withheld."""
+    cleaned, rules = [], []
+    for text, name in zip(raw.tolist(), names.tolist()):
+        scrubbed, applied = scrub_personal_data(text or None, [name] if name else [])
+        cleaned.append(scrubbed)
+        rules.append("+".join(f"scrub_{kind}" for kind in applied))
+    cleaned = pd.Series(cleaned, index=raw.index, dtype="string")
+    rules = pd.Series(rules, index=raw.index, dtype="string")
+    changed = rules != ""
+    log.add(ids, field.field, pd.Series(WITHHELD, index=raw.index), cleaned, rules, changed)
+    return cleaned
+
+
+def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataFrame,
+                 aliases: pd.DataFrame, questionnaire: Questionnaire,
+                 settings: CleaningSettings, *, dataset_file: str, register_file: str,
+                 aliases_file: str, data_origin: str) -> CleanResult:
+    """Clean a validated export. Raises InputError for an unmatched municipality."""
+    id_column = questionnaire.id_column
+    frame = dataset.reset_index(drop=True).copy()
+    frame["row_number"] = np.arange(1, len(frame) + 1)
+    frame["respondentid"] = frame[id_column].astype("int64")
+    frame["answered_questions"] = answered_questions(frame, questionnaire)
+    for column, parsed in ((questionnaire.start_column, "started_at_ts"),
+                           (questionnaire.close_column, "closed_at_ts")):
+        frame[parsed] = pd.to_datetime(frame[column].replace("", None),
+                                       format=settings.timestamp_format)
+    log = _ChangeLog()
+
+    reasons = _exclusions(frame, settings, questionnaire)
+    details = pd.Series("", index=frame.index)
+
+    # Municipality names: normalisation plus the alias table, never a fuzzy guess.
+    candidates = frame[reasons == ""].copy()
+    muni_column = questionnaire.municipality_column
+    matcher = MunicipalityMatcher(register[["code", "name"]], aliases,
+                                  register_file=register_file, aliases_file=aliases_file)
+    matched = matcher.match_series(candidates[muni_column], file=dataset_file,
+                                   column=muni_column, row_numbers=candidates["row_number"],
+                                   suggestions=settings.suggestions)
+    candidates["municipality_code"] = matched["code"].astype("int64")
+    candidates["municipality_name"] = matched["name"]
+    renamed = matched["rule"] != "exact"
+    log.add(candidates["respondentid"], muni_column, candidates[muni_column],
+            matched["code"].astype(str) + " " + matched["name"],
+            "name_" + matched["rule"], renamed)
+
+    # Several submissions from one municipality: keep one by the configured rule.
+    keep = _pick_duplicates(candidates, settings.duplicate_rule)
+    kept_ids = candidates[keep].set_index("municipality_code")["respondentid"]
+    superseded = candidates[~keep]
+    reasons[superseded.index] = "duplicate_superseded"
+    details[superseded.index] = [
+        f"municipality {code} {name}: kept respondentid {kept_ids[code]} "
+        f"(rule {settings.duplicate_rule})"
+        for code, name in zip(superseded["municipality_code"], superseded["municipality_name"])]
+    kept = candidates[keep]
+
+    respondents = _respondent_table(kept, labels, questionnaire, settings, log)
+    initiatives = _initiative_table(kept, labels, questionnaire, settings, log)
+
+    excluded = frame[reasons != ""]
+    exclusions = pd.DataFrame({
+        "respondentid": excluded["respondentid"], "row_number": excluded["row_number"],
+        "reason": reasons[excluded.index], "detail": details[excluded.index]})
+    changes = log.frame()
+
+    result = CleanResult(
+        respondents=_finish(respondents, data_origin, ["municipality_code"]),
+        initiatives=_finish(initiatives, data_origin, ["municipality_code", "initiative_no"]),
+        exclusions=_finish(exclusions, data_origin, ["respondentid"]),
+        changes=_finish(changes, data_origin, ["respondentid", "column", "rule"]))
+    check_row_accounting(frame["respondentid"], result)
+    return result
+
+
+def _finish(table: pd.DataFrame, data_origin: str, sort_by: list[str]) -> pd.DataFrame:
+    """Deterministic order, and the data's origin stamped on every row."""
+    table = table.sort_values(sort_by, kind="stable").reset_index(drop=True)
+    table.insert(0, "data_origin", data_origin)
+    return table
+
+
+def _respondent_table(kept: pd.DataFrame, labels: pd.DataFrame, questionnaire: Questionnaire,
+                      settings: CleaningSettings, log: _ChangeLog) -> pd.DataFrame:
+    label_maps = _label_maps(labels)
+    ids = kept["respondentid"]
+    names = kept[questionnaire.respondent_name_column]
+    out = {
+        "respondentid": ids,
+        "municipality_code": kept["municipality_code"],
+        "municipality_name": kept["municipality_name"],
+        "completion": np.where(kept[questionnaire.completed_column] == "1", "complete", "partial"),
+        "answered_questions": kept["answered_questions"],
+        "started_at": kept[questionnaire.start_column].replace("", None),
+        "closed_at": kept[questionnaire.close_column].replace("", None),
+    }
+    for field in questionnaire.fields:
+        raw = kept[field.field]
+        if field.kind == "single":
+            out[field.name] = raw.map(label_maps[field.field]).astype("string")
+        elif field.kind == "multi_item":
+            out[field.name] = pd.to_numeric(raw.replace("", None)).astype("Int64")
+        elif field.kind == "text":
+            out[field.name] = _clean_text(raw, names, ids, field, log)
+        else:
+            values, rules = _clean_parsed(raw, field, settings)
+            _log_parsed(log, ids, field, raw, values, rules)
+            out[field.name] = values
+            out[f"{field.name}_rule"] = rules.where(rules != "missing")
+    return pd.DataFrame(out)
+
+
+def _initiative_table(kept: pd.DataFrame, labels: pd.DataFrame, questionnaire: Questionnaire,
+                      settings: CleaningSettings, log: _ChangeLog) -> pd.DataFrame:
+    """One row per reported initiative (a Q8 slot with any field filled)."""
+    label_maps = _label_maps(labels)
+    purpose_keys = {str(p.code): p.key for p in questionnaire.purposes}
+    ids = kept["respondentid"]
+    slots = []
+    for slot in questionnaire.initiatives:
+        raw_type, raw_start, raw_active = (kept[f.field] for f in (slot.type, slot.start,
+                                                                    slot.active))
+        reported = (raw_type.str.strip() + raw_start.str.strip() + raw_active.str.strip()) != ""
+        years, rules = _clean_parsed(raw_start, slot.start, settings)
+        _log_parsed(log, ids, slot.start, raw_start, years, rules)
+        slots.append(pd.DataFrame({
+            "respondentid": ids, "municipality_code": kept["municipality_code"],
+            "initiative_no": slot.slot,
+            "initiative_type": raw_type.map(purpose_keys).astype("string"),
+            "initiative_type_label": raw_type.map(label_maps[slot.type.field]).astype("string"),
+            "start_year": years, "start_year_rule": rules.where(rules != "missing"),
+            "still_active": raw_active.map(label_maps[slot.active.field]).astype("string"),
+        })[reported])
+    return pd.concat(slots, ignore_index=True)
+
+
+def check_row_accounting(raw_ids: pd.Series, result: CleanResult) -> None:
+    """Every raw row is in respondents or exclusions, exactly once (else a bug)."""
+    kept = result.respondents["respondentid"]
+    excluded = result.exclusions["respondentid"]
+    combined = pd.concat([kept, excluded], ignore_index=True)
+    if combined.duplicated().any() or sorted(combined) != sorted(raw_ids):
+        raise AssertionError("row accounting broken: raw rows are lost or counted twice")

@@ -1,0 +1,69 @@
+"""The data dictionary: every column of every intermediate file, documented.
+
+Question columns of the respondents table are documented from the codebook;
+all other columns from workflow/data_dictionary.yaml. The dictionary and the
+files must agree column for column, or the build stops: documentation that
+drifts from the data is worse than none.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from udsyn.questionnaire import Questionnaire
+
+RESPONDENTS = "results/clean/respondents.csv"
+
+_KIND_TYPES = {
+    "single": "text (label)",
+    "multi_item": "integer 0/1",
+    "text": "text (free text; personal data scrubbed)",
+    "year": "integer",
+    "number": "number",
+}
+
+
+def codebook_entries(questionnaire: Questionnaire) -> dict[str, dict]:
+    """Dictionary entries for the respondents table's question columns."""
+    entries = {}
+    for field in questionnaire.fields:
+        definition = field.english
+        if field.kind == "single":
+            definition += f" (label; '{questionnaire.dont_know_label}' kept distinct from missing)"
+        elif field.kind == "multi_item":
+            definition += " (1 = chosen, 0 = not chosen, empty = not asked)"
+        entries[field.name] = {"type": _KIND_TYPES[field.kind], "definition": definition,
+                               "source": field.field}
+        if field.kind in ("year", "number"):
+            entries[f"{field.name}_rule"] = {
+                "type": "text", "source": field.field,
+                "definition": f"parse rule applied to {field.field} (see README, parsing "
+                              "rules); empty when not answered"}
+    return entries
+
+
+def build_dictionary(spec: dict, questionnaire: Questionnaire, config: dict,
+                     headers: dict[str, list[str]]) -> pd.DataFrame:
+    """Rows (file, column, type, definition, source_columns) in each file's column order.
+
+    Raises ValueError naming every undocumented or documented-but-absent column.
+    """
+    rows, mismatches = [], []
+    for file, columns in headers.items():
+        entries = {**spec["shared"], **spec["files"].get(file, {})}
+        if file == RESPONDENTS:
+            entries.update(codebook_entries(questionnaire))
+        undocumented = [c for c in columns if c not in entries]
+        absent = [c for c in entries if c not in columns]
+        if undocumented or absent:
+            mismatches.append(f"{file}: undocumented {undocumented}, absent {absent}")
+        for column in columns:
+            entry = entries.get(column, {})
+            rows.append({
+                "file": file, "column": column, "type": entry.get("type", ""),
+                "definition": str(entry.get("definition", "")).format(**config),
+                "source_columns": str(entry.get("source", "")).format(**config),
+            })
+    if mismatches:
+        raise ValueError("data dictionary out of date with the data:\n" + "\n".join(mismatches))
+    return pd.DataFrame(rows)

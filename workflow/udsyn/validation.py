@@ -1,0 +1,200 @@
+"""Input validation with pandera: the export against its labels and expected
+columns, the register against its schema.
+
+Every failure becomes one ``InputError`` that lists each bad cell (file, data
+row, column, value) with a hint, instead of pandera's own report.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from udsyn.errors import InputError, Problem
+from udsyn.questionnaire import Questionnaire
+
+# Facts of the Danish municipal map since 2007 (design: the register).
+REGIONS = ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland")
+MUNICIPALITY_GROUPS = ("Hovedstadskommuner", "Storbykommuner", "Provinsbykommuner",
+                       "Oplandskommuner", "Landkommuner")
+N_MUNICIPALITIES = 98
+
+_WHOLE_NUMBER = r"^-?\d+$"
+
+# What pandera's check names mean to a researcher.
+_CHECK_MESSAGES = {
+    "column_in_dataframe": "required column is missing",
+    "field_uniqueness": "value occurs more than once but must be unique",
+    "not_nullable": "value is missing but required",
+    "coerce_dtype": "value has the wrong type",
+    "dtype": "column has the wrong type",
+}
+
+
+def _describe_check(check: str) -> str:
+    """pandera's check name, e.g. 'in_range(1, 20)', in words."""
+    name, _, arguments = check.partition("(")
+    arguments = arguments[:-1]
+    if name in _CHECK_MESSAGES:
+        return _CHECK_MESSAGES[name]
+    if name == "isin":
+        return f"value is not one of the allowed values {arguments}"
+    if name == "in_range":
+        return f"value must lie in the range [{arguments}]"
+    if name in ("greater_than", "greater_than_or_equal_to", "less_than", "str_matches"):
+        return f"value must be {name.replace('_', ' ')} {arguments}"
+    return check
+
+
+def register_schema() -> pa.DataFrameSchema:
+    """The municipality register: one row per post-2007 municipality."""
+    return pa.DataFrameSchema(
+        {
+            "code": pa.Column(int, pa.Check.in_range(101, 999), unique=True),
+            "name": pa.Column(str, pa.Check.str_length(min_value=1), unique=True),
+            "region": pa.Column(str, pa.Check.isin(REGIONS)),
+            "area_km2": pa.Column(float, pa.Check.gt(0)),
+            "population_2007": pa.Column(int, pa.Check.gt(0)),
+            "population_recent": pa.Column(int, pa.Check.gt(0)),
+            "n_premerger": pa.Column(int, pa.Check.in_range(1, 20)),
+            "kommunegruppe": pa.Column(str, pa.Check.isin(MUNICIPALITY_GROUPS)),
+            "admin_centre": pa.Column(str, nullable=True),
+            "lat": pa.Column(float, pa.Check.in_range(54.5, 57.8), nullable=True),
+            "lon": pa.Column(float, pa.Check.in_range(8.0, 15.2), nullable=True),
+        },
+        checks=pa.Check(lambda frame: len(frame) == N_MUNICIPALITIES,
+                        error=f"the register must have {N_MUNICIPALITIES} rows"),
+        strict=True, coerce=True,
+    )
+
+
+def labels_schema() -> pa.DataFrameSchema:
+    """SurveyXact's labels table."""
+    return pa.DataFrameSchema(
+        {
+            "field_name": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "field_value": pa.Column(str, pa.Check.str_matches(_WHOLE_NUMBER)),
+            "field_text": pa.Column(str),
+        },
+        unique=["field_name", "field_value"], strict=True,
+    )
+
+
+def _timestamp_check(timestamp_format: str) -> pa.Check:
+    def parses(values: pd.Series) -> pd.Series:
+        parsed = pd.to_datetime(values, format=timestamp_format, errors="coerce")
+        return (values == "") | parsed.notna()
+    return pa.Check(parses, error=f"not a timestamp in the configured format {timestamp_format}")
+
+
+def dataset_schema(questionnaire: Questionnaire, labels: pd.DataFrame,
+                   timestamp_format: str) -> pa.DataFrameSchema:
+    """The dataset table: expected columns present, ids unique, every code labelled.
+
+    Extra columns are allowed (a real export carries more); the cleaning step
+    never reads them, so they cannot leak.
+    """
+    codes = labels.groupby("field_name")["field_value"].agg(list).to_dict()
+    columns = {questionnaire.id_column: pa.Column(str, pa.Check.str_matches(r"^\d+$", error="must be a whole number"),
+                                                  unique=True)}
+    for name in questionnaire.expected_columns:
+        columns.setdefault(name, pa.Column(str))
+    for field in questionnaire.coded_fields:
+        allowed = [""] + list(codes.get(field.field, []))
+        columns[field.field] = pa.Column(str, pa.Check.isin(
+            allowed, error=f"code has no label in the labels table (labelled: {allowed[1:]})"))
+    for name in questionnaire.timing_columns:
+        columns[name] = pa.Column(str, _timestamp_check(timestamp_format))
+    for name in questionnaire.status_columns:
+        columns[name] = pa.Column(str, pa.Check.isin(["", "0", "1"], error="must be 0, 1 or empty"))
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+def _problems_from(errors: pa.errors.SchemaErrors, file: str, frame: pd.DataFrame,
+                   id_column: str | None) -> list[Problem]:
+    """Turn pandera's failure cases into Problems, one per bad cell."""
+    problems = []
+    cases = errors.failure_cases
+    coerce_failed = set(cases.loc[cases["check"].astype(str).str.startswith("coerce_dtype"),
+                                  "column"])
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        if case.column in coerce_failed and not check.startswith("coerce_dtype"):
+            continue  # the wrong-type cells are already listed one by one
+        message = _describe_check(check)
+        index = case.index
+        if pd.isna(index):
+            column = case.failure_case if check == "column_in_dataframe" else case.column
+            column = None if pd.isna(column) else str(column)
+            problems.append(Problem(file, message, column=column))
+            continue
+        row = int(index) + 1
+        if id_column and id_column in frame.columns:
+            message += f"; respondentid {frame[id_column].iloc[int(index)]}"
+        column = None if pd.isna(case.column) else str(case.column)
+        problems.append(Problem(file, message, row=row, column=column, value=case.failure_case))
+    return sorted(problems, key=lambda p: (p.row or 0, p.column or "", str(p.value)))
+
+
+def _validate(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str, hint: str,
+              id_column: str | None = None) -> pd.DataFrame:
+    try:
+        return schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        raise InputError(_problems_from(errors, file, frame, id_column), hint) from None
+
+
+def validate_register(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Typed register; raises InputError for any bad cell."""
+    typed = raw.replace("", pd.NA)
+    return _validate(register_schema(), typed, file,
+                     "the register is a committed raw file: restore it from git "
+                     "(git checkout -- data/raw/register) or fix the named cells")
+
+
+def validate_labels(raw: pd.DataFrame, file: str, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Check the labels table and that every coded field has labels."""
+    labels = _validate(labels_schema(), raw, file,
+                       "the labels table must hold field_name, field_value (a whole "
+                       "number) and field_text, one row per field and code")
+    labelled = set(labels["field_name"])
+    missing = [Problem(file, "coded field has no labels", column="field_name", value=f.field)
+               for f in questionnaire.coded_fields if f.field not in labelled]
+    if missing:
+        raise InputError(missing, "export the labels table together with the dataset "
+                                  "(SurveyXact: 'Labels' export) or check survey.questionnaire")
+    return labels
+
+
+def validate_dataset(raw: pd.DataFrame, file: str, questionnaire: Questionnaire,
+                     labels: pd.DataFrame, timestamp_format: str) -> pd.DataFrame:
+    """Check the dataset against its labels and the questionnaire's columns."""
+    return _validate(dataset_schema(questionnaire, labels, timestamp_format), raw, file,
+                     "compare the named cells with the labels table; a missing column "
+                     "means the export or survey.questionnaire is not the expected one",
+                     id_column=questionnaire.id_column)
+
+
+def validate_inputs(tables: dict[str, pd.DataFrame], files: dict[str, str],
+                    questionnaire: Questionnaire, timestamp_format: str) -> pd.DataFrame:
+    """Validate dataset, labels and register; return a summary table of what passed."""
+    register = validate_register(tables["register"], files["register"])
+    labels = validate_labels(tables["labels"], files["labels"], questionnaire)
+    dataset = validate_dataset(tables["dataset"], files["dataset"], questionnaire, labels,
+                               timestamp_format)
+    extra = sorted(set(dataset.columns) - set(questionnaire.expected_columns))
+    checks = {
+        "dataset": "expected columns present; respondentid unique; every code labelled; "
+                   f"timestamps as {timestamp_format}; {len(extra)} extra column(s) not read",
+        "labels": "field_name/field_value unique; every coded field labelled",
+        "register": f"{N_MUNICIPALITIES} municipalities; codes and names unique; regions, "
+                    "groups and ranges valid",
+    }
+    rows = {"dataset": dataset, "labels": labels, "register": register}
+    return pd.DataFrame({
+        "role": list(checks),
+        "file": [files[role] for role in checks],
+        "rows": [len(rows[role]) for role in checks],
+        "columns": [rows[role].shape[1] for role in checks],
+        "checks_passed": list(checks.values()),
+    })
