@@ -15,8 +15,10 @@ SNAKEMAKE_ARGS ?=
 
 ## Build every result from the raw data (installs the environment if needed).
 all: $(STAMP)
-	@$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
-	@echo "udsyn: results are in results/ (see results/data_dictionary.csv)"
+	@$(BIN)/snakemake --cores $(CORES) --quiet host rules $(SNAKEMAKE_ARGS) || { \
+	  echo; echo "udsyn: the build stopped. The 'Error in rule ...' block above says what to fix;"; \
+	  echo "       each rule's log is in logs/. Nothing half-written was kept."; exit 1; }
+	@echo "udsyn: results are in results/ (columns explained in results/data_dictionary.csv)"
 
 ## Run the tests (installs the environment if needed).
 test: $(STAMP)

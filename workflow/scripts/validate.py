@@ -3,7 +3,7 @@ against its schema. Writes a summary of what was checked."""
 
 from udsyn import io
 from udsyn.questionnaire import build_questionnaire
-from udsyn.runner import run
+from udsyn.runner import data_origin, run
 from udsyn.validation import validate_inputs
 
 
@@ -19,6 +19,7 @@ def main(smk, log):
     files = {role: smk.input[role] for role in tables}
     checks = validate_inputs(tables, files, questionnaire, survey["timestamp_format"])
     checks["sha256"] = [io.sha256_of(path) for path in checks["file"]]
+    checks.insert(0, "data_origin", data_origin(survey["synthetic"]))
     io.write_table(checks, smk.output.checks)
     log.info("validated %s", ", ".join(files.values()))
 

@@ -1,0 +1,165 @@
+"""End to end: the README's `make` runs the real Snakemake workflow in a
+temporary copy of the project, and its outputs keep the promises: all rows
+accounted for, no personal data, labelled synthetic, byte-identical rebuilds,
+a second `make` with nothing to do, and bad input stopping cleanly."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from udsyn import io
+
+pytestmark = pytest.mark.e2e
+
+VENV = ROOT / ".venv"
+IGNORE = shutil.ignore_patterns(".venv", ".git", "results", "logs", ".snakemake", ".pytest_cache",
+                                ".hypothesis", "__pycache__", ".tmp")
+DATASET = "data/raw/survey/dataset.csv"
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the project sharing this environment (no reinstall)."""
+    shutil.copytree(ROOT, destination, ignore=IGNORE)
+    (destination / ".venv").symlink_to(VENV)
+    return destination
+
+
+def run(project: Path, *command: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, **(env or {})})
+
+
+def make(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return run(project, "make", "--no-print-directory", *args, env=env)
+
+
+def result_files(project: Path) -> dict[str, str]:
+    """sha256 of every file under results/."""
+    return {str(path.relative_to(project)): io.sha256_of(path)
+            for path in sorted((project / "results").rglob("*")) if path.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    if not (VENV / ".installed").exists():
+        pytest.fail("run the tests through `make test` (the project environment is missing)")
+    project = copy_project(tmp_path_factory.mktemp("e2e") / "udsyn")
+    first = make(project)
+    assert first.returncode == 0, first.stdout + first.stderr
+    return project
+
+
+def test_make_builds_every_output(built):
+    for path in ("results/validated/checks.csv", "results/clean/respondents.csv",
+                 "results/clean/initiatives.csv", "results/clean/exclusions.csv",
+                 "results/clean/changes.csv", "results/derived/municipalities.csv",
+                 "results/data_dictionary.csv"):
+        assert (built / path).stat().st_size > 0, path
+    municipalities = io.read_table(built / "results/derived/municipalities.csv")
+    assert len(municipalities) == 98 and municipalities["code"].is_unique
+    respondents = io.read_table(built / "results/clean/respondents.csv")
+    assert municipalities["responded"].sum() == len(respondents)
+
+
+def test_every_raw_row_is_kept_or_excluded_exactly_once(built):
+    raw = io.read_text_table(built / DATASET, delimiter=";")
+    kept = io.read_table(built / "results/clean/respondents.csv")["respondentid"]
+    excluded = io.read_table(built / "results/clean/exclusions.csv")["respondentid"]
+    assert not set(kept) & set(excluded)
+    assert sorted(kept.tolist() + excluded.tolist()) == sorted(raw["respondentid"].astype(int))
+
+
+def test_no_personal_data_in_results(built):
+    raw = io.read_text_table(built / DATASET, delimiter=";")
+    names = {name for name in raw["navn"] if name}
+    emails = {email for email in raw["email"] if email}
+    assert names and emails
+    for path in (built / "results").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            assert not EMAIL.search(text), f"e-mail address in {path}"
+            leaked = [name for name in names if name in text]
+            assert not leaked, f"respondent names {leaked[:3]} in {path}"
+
+
+def test_every_table_says_it_is_synthetic(built):
+    for path in sorted((built / "results").glob("*/*.csv")):
+        if path.parent.name in ("clean", "derived"):
+            table = io.read_table(path)
+            assert table.columns[0] == "data_origin", path
+            assert set(table["data_origin"]) <= {"synthetic"}, path
+
+
+def test_data_dictionary_covers_every_column(built):
+    dictionary = io.read_table(built / "results/data_dictionary.csv")
+    for path in sorted((built / "results").glob("*/*.csv")):
+        columns = list(pd.read_csv(path, nrows=0).columns)
+        documented = dictionary.loc[dictionary["file"] == str(path.relative_to(built)), "column"]
+        assert list(documented) == columns, path
+
+
+def test_second_make_does_nothing_and_says_so(built):
+    before = {path: path.stat().st_mtime_ns for path in (built / "results").rglob("*")}
+    again = make(built)
+    assert again.returncode == 0, again.stderr
+    assert "Nothing to be done" in again.stdout + again.stderr
+    assert {path: path.stat().st_mtime_ns for path in (built / "results").rglob("*")} == before
+
+
+def test_rebuild_elsewhere_is_byte_identical(built, tmp_path):
+    """Another path, hash seed, time zone, locale and core count: the same bytes."""
+    other = copy_project(tmp_path / "elsewhere")
+    env = {"PYTHONHASHSEED": "4242", "TZ": "America/Los_Angeles", "LC_ALL": "C.UTF-8"}
+    result = make(other, "CORES=1", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result_files(other) == result_files(built)
+
+
+def test_bad_input_stops_with_a_clear_error_and_no_outputs(tmp_path):
+    project = copy_project(tmp_path / "bad")
+    dataset = io.read_text_table(project / DATASET, delimiter=";")
+    responding = dataset.index[(dataset["gruppe"] == "Kommune") & (dataset["q1"] != "")]
+    dataset.loc[responding[0], "kommune"] = "Atlantis"
+    dataset.to_csv(project / DATASET, sep=";", index=False, lineterminator="\n")
+    raw_before = {path: io.sha256_of(path) for path in (project / "data/raw").rglob("*.csv")}
+    result = make(project)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Error in rule clean" in output and "'Atlantis'" in output
+    assert "column 'kommune'" in output and "closest register names" in output
+    assert "What to do:" in output and "Traceback" not in output
+    assert not (project / "results/clean/respondents.csv").exists()
+    assert not list((project / "results").rglob("*.tmp"))
+    assert raw_before == {path: io.sha256_of(path) for path in (project / "data/raw").rglob("*.csv")}
+
+
+def test_a_config_file_of_ones_own_overrides_the_defaults(built, tmp_path):
+    project = copy_project(tmp_path / "override")
+    (project / "my-survey.yaml").write_text("derive:\n  crisis_cutoff_year: 2011\n")
+    result = make(project, "SNAKEMAKE_ARGS=--configfile my-survey.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    dictionary = io.read_table(project / "results/data_dictionary.csv").set_index("column")
+    assert "2011" in dictionary.loc["n_post_crisis_initiatives", "definition"]
+    default = io.read_table(built / "results/derived/municipalities.csv")
+    changed = io.read_table(project / "results/derived/municipalities.csv")
+    assert (changed["n_post_crisis_initiatives"].fillna(0)
+            <= default["n_post_crisis_initiatives"].fillna(0)).all()
+
+
+def test_a_mistyped_config_key_is_rejected(tmp_path):
+    project = copy_project(tmp_path / "typo")
+    (project / "my-survey.yaml").write_text("derive:\n  crisis_cutof_year: 2011\n")
+    result = make(project, "SNAKEMAKE_ARGS=--configfile my-survey.yaml")
+    assert result.returncode != 0
+    assert "crisis_cutof_year" in result.stdout + result.stderr
+    assert not (project / "results/clean").exists()
