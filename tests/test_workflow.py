@@ -163,3 +163,15 @@ def test_a_mistyped_config_key_is_rejected(tmp_path):
     assert result.returncode != 0
     assert "crisis_cutof_year" in result.stdout + result.stderr
     assert not (project / "results/clean").exists()
+
+
+def test_every_rule_and_reason_used_is_documented(built):
+    documented = set(io.read_table(built / "results/clean/rules.csv")["rule"])
+    changes = io.read_table(built / "results/clean/changes.csv")
+    used = set(changes["rule"].str.split("+").explode())
+    used |= set(io.read_table(built / "results/clean/exclusions.csv")["reason"])
+    for table in ("respondents", "initiatives"):
+        frame = io.read_table(built / f"results/clean/{table}.csv")
+        for column in frame.columns[frame.columns.str.endswith("_rule")]:
+            used |= set(frame[column].dropna())
+    assert used and used <= documented, used - documented

@@ -13,6 +13,7 @@ rule clean:
         initiatives="results/clean/initiatives.csv",
         exclusions="results/clean/exclusions.csv",
         changes="results/clean/changes.csv",
+        rules="results/clean/rules.csv",
     params:
         survey=SURVEY,
         cleaning=config["cleaning"],

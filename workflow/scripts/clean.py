@@ -1,7 +1,7 @@
 """Rule clean: validated export -> respondents, initiatives, exclusions, changes."""
 
 from udsyn import io
-from udsyn.cleaning import CleaningSettings, clean_export
+from udsyn.cleaning import CleaningSettings, clean_export, rule_catalogue
 from udsyn.questionnaire import build_questionnaire
 from udsyn.runner import data_origin, run
 from udsyn.validation import validate_register
@@ -24,6 +24,7 @@ def main(smk, log):
         table = getattr(result, name)
         io.write_table(table, smk.output[name])
         log.info("%s: %d rows", name, len(table))
+    io.write_table(rule_catalogue(), smk.output.rules)
 
 
 run(main, snakemake)

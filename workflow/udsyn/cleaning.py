@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from udsyn.names import MunicipalityMatcher
-from udsyn.parse import parse_number, parse_unique, parse_year
+from udsyn.parse import NUMBER_RULES, YEAR_RULES, parse_number, parse_unique, parse_year
 from udsyn.questionnaire import Field, Questionnaire
-from udsyn.scrub import scrub_personal_data
+from udsyn.scrub import SCRUB_RULES, scrub_personal_data
 
 # Exclusion reasons, in the order they are tested (documented in the README).
 EXCLUSION_REASONS = {
@@ -26,6 +26,13 @@ EXCLUSION_REASONS = {
     "no_response": "distributed but fewer questions answered than cleaning.min_answered_questions",
     "duplicate_superseded": "another submission from the same municipality was kept "
                             "(config cleaning.duplicate_rule)",
+}
+
+NAME_RULES = {
+    "name_normalised": "the typed name equals a register name after normalisation (case, "
+                       "spaces, hyphens, a trailing 'Kommune', å/æ/ø written aa/ae/oe)",
+    "name_alias": "the typed name is in the alias table (config cleaning.aliases), e.g. an "
+                  "old or genitive name; never a fuzzy guess",
 }
 
 # Rules that leave a parsed value equal to its raw text: not a change.
@@ -304,6 +311,19 @@ def _initiative_table(kept: pd.DataFrame, labels: pd.DataFrame, questionnaire: Q
             "still_active": raw_active.map(label_maps[slot.active.field]).astype("string"),
         })[reported])
     return pd.concat(slots, ignore_index=True)
+
+
+def rule_catalogue() -> pd.DataFrame:
+    """Every exclusion reason and change rule with its documentation.
+
+    Written beside exclusions.csv and changes.csv, whose `reason` and `rule`
+    columns it explains.
+    """
+    kinds = [("exclusion", EXCLUSION_REASONS), ("municipality name", NAME_RULES),
+             ("year", YEAR_RULES), ("number", NUMBER_RULES),
+             ("personal data", {f"scrub_{k}": v for k, v in SCRUB_RULES.items()})]
+    return pd.DataFrame([{"kind": kind, "rule": rule, "description": text}
+                         for kind, rules in kinds for rule, text in rules.items()])
 
 
 def check_row_accounting(raw_ids: pd.Series, result: CleanResult) -> None:

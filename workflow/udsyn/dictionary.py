@@ -50,11 +50,12 @@ def build_dictionary(spec: dict, questionnaire: Questionnaire, config: dict,
     """
     rows, mismatches = [], []
     for file, columns in headers.items():
-        entries = {**spec["shared"], **spec["files"].get(file, {})}
+        own = dict(spec["files"].get(file, {}))
         if file == RESPONDENTS:
-            entries.update(codebook_entries(questionnaire))
+            own.update(codebook_entries(questionnaire))
+        entries = {**spec["shared"], **own}  # shared entries: for files that have the column
         undocumented = [c for c in columns if c not in entries]
-        absent = [c for c in entries if c not in columns]
+        absent = [c for c in own if c not in columns]
         if undocumented or absent:
             mismatches.append(f"{file}: undocumented {undocumented}, absent {absent}")
         for column in columns:
