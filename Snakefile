@@ -15,7 +15,7 @@ include: "workflow/rules/derive.smk"
 
 
 rule all:
+    default_target: True
     input:
         rules.derive.output,
         rules.data_dictionary.output,
-    default_target: True

@@ -14,10 +14,10 @@ rule clean:
         exclusions="results/clean/exclusions.csv",
         changes="results/clean/changes.csv",
         rules="results/clean/rules.csv",
+    log:
+        "logs/clean.log",
     params:
         survey=SURVEY,
         cleaning=config["cleaning"],
-    log:
-        "logs/clean.log",
     script:
         "../scripts/clean.py"

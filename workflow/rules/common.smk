@@ -1,18 +1,7 @@
-# Shared wiring: config validation, the package on the scripts' path, and the
-# code inputs that make a rule rerun when the logic it uses changes.
-import os
-from pathlib import Path
-
+# Shared wiring: config validation and the code inputs that make a rule rerun when the logic it uses changes.
 from snakemake.utils import validate
 
-
 validate(config, "../../config/schema/config.schema.yaml")
-
-# Rule scripts import the udsyn package from workflow/ (they run as
-# subprocesses, which inherit this environment).
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    filter(None, [str(Path(workflow.basedir) / "workflow"), os.environ.get("PYTHONPATH")])
-)
 
 # The pinned environment: a dependency upgrade reruns everything.
 LOCK = "requirements.lock"

@@ -8,11 +8,11 @@ rule derive:
         lock=LOCK,
     output:
         municipalities="results/derived/municipalities.csv",
+    log:
+        "logs/derive.log",
     params:
         derive=config["derive"],
         synthetic=SURVEY["synthetic"],
-    log:
-        "logs/derive.log",
     script:
         "../scripts/derive.py"
 
@@ -30,9 +30,9 @@ rule data_dictionary:
         lock=LOCK,
     output:
         dictionary="results/data_dictionary.csv",
-    params:
-        config={key: config[key] for key in ("survey", "cleaning", "derive")},
     log:
         "logs/data_dictionary.log",
+    params:
+        config={key: config[key] for key in ("survey", "cleaning", "derive")},
     script:
         "../scripts/data_dictionary.py"

@@ -9,9 +9,9 @@ rule validate:
         lock=LOCK,
     output:
         checks="results/validated/checks.csv",
-    params:
-        survey=SURVEY,
     log:
         "logs/validate.log",
+    params:
+        survey=SURVEY,
     script:
         "../scripts/validate.py"

@@ -1,10 +1,16 @@
 """Rule clean: validated export -> respondents, initiatives, exclusions, changes."""
 
-from udsyn import io
-from udsyn.cleaning import CleaningSettings, clean_export, rule_catalogue
-from udsyn.questionnaire import build_questionnaire
-from udsyn.runner import data_origin, run
-from udsyn.validation import validate_register
+import sys
+from pathlib import Path
+
+# The udsyn package lives beside this script's folder, in workflow/.
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+
+from udsyn import io  # noqa: E402
+from udsyn.cleaning import CleaningSettings, clean_export, rule_catalogue  # noqa: E402
+from udsyn.questionnaire import build_questionnaire  # noqa: E402
+from udsyn.runner import data_origin, run  # noqa: E402
+from udsyn.validation import validate_register  # noqa: E402
 
 
 def main(smk, log):

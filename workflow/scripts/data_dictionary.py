@@ -1,11 +1,16 @@
 """Rule data_dictionary: document every column of every intermediate file."""
 
 import csv
+import sys
+from pathlib import Path
 
-from udsyn import io
-from udsyn.dictionary import build_dictionary
-from udsyn.questionnaire import build_questionnaire
-from udsyn.runner import run
+# The udsyn package lives beside this script's folder, in workflow/.
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+
+from udsyn import io  # noqa: E402
+from udsyn.dictionary import build_dictionary  # noqa: E402
+from udsyn.questionnaire import build_questionnaire  # noqa: E402
+from udsyn.runner import run  # noqa: E402
 
 
 def header(path):
