@@ -175,3 +175,51 @@ def test_every_rule_and_reason_used_is_documented(built):
         for column in frame.columns[frame.columns.str.endswith("_rule")]:
             used |= set(frame[column].dropna())
     assert used and used <= documented, used - documented
+
+
+def planned_jobs(project: Path, *args: str) -> dict[str, int]:
+    """The jobs a dry run plans, by rule (the 'Job stats' table)."""
+    result = run(project, str(VENV / "bin" / "snakemake"), "-n", "--quiet", "host", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    if "Nothing to be done" in output:
+        return {}
+    table = output.split("Job stats:")[1].split("\n\n")[0]
+    rows = re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M)
+    return {rule: int(count) for rule, count in rows if rule not in ("total", "all")}
+
+
+@pytest.fixture
+def built_copy(built, tmp_path) -> Path:
+    """A copy of the built project, results and Snakemake's records included."""
+    copy = tmp_path / "copy"
+    shutil.copytree(built, copy, symlinks=True)
+    return copy
+
+
+def append(path: Path, text: str = "\n# edited\n") -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda p: append(p / "workflow/udsyn/derivation.py"), {"derive", "data_dictionary"}),
+    (lambda p: append(p / "workflow/udsyn/parse.py"), {"clean", "derive", "data_dictionary"}),
+    (lambda p: append(p / "requirements.lock"),
+     {"validate", "clean", "derive", "data_dictionary"}),
+    (lambda p: os.utime(p / DATASET), set()),  # touched, same bytes: nothing to redo
+    (lambda p: replace_in(p / "config/config.yaml", "crisis_cutoff_year: 2009",
+                          "crisis_cutoff_year: 2010"), {"derive", "data_dictionary"}),
+    (lambda p: replace_in(p / "config/config.yaml", "duplicate_rule: most_complete_then_latest",
+                          "duplicate_rule: latest"), {"clean", "derive", "data_dictionary"}),
+])
+def test_changes_rerun_exactly_their_dependents(built_copy, change, expected):
+    assert planned_jobs(built_copy) == {}
+    change(built_copy)
+    assert set(planned_jobs(built_copy)) == expected
