@@ -3,7 +3,9 @@ format, and messy at the rates config/synthetic.yaml documents.
 
 Most checks read the committed files with the csv module and re-derive what
 they need from the register and the config (not from the generator's own
-helpers), so a generator bug cannot hide behind itself.
+helpers), so a generator bug cannot hide behind itself. Municipality names are
+keyed with the pipeline's matching rule (``udsyn.names.normalise_name``): the
+export must be matchable by the pipeline that reads it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import os
 import re
 import subprocess
 import sys
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,8 @@ import pytest
 import yaml
 
 from udsyn import synthetic
+from udsyn.names import normalise_name
+from udsyn.questionnaire import build_questionnaire
 
 ROOT = Path(__file__).parents[1]
 CONFIG = ROOT / "config" / "synthetic.yaml"
@@ -64,17 +67,6 @@ def read_table_comma(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def key(name: str) -> str:
-    """The normalisation the contract specifies for matching municipality names."""
-    words = unicodedata.normalize("NFC", name).casefold().strip().replace("-", " ").split()
-    if words and words[-1] == "kommune":
-        words = words[:-1]
-    text = " ".join(words)
-    for letter, ascii_form in (("å", "aa"), ("æ", "ae"), ("ø", "oe")):
-        text = text.replace(letter, ascii_form)
-    return text
-
-
 def near(count: int, n: int, p: float, sds: float = 3.5) -> bool:
     """``count`` successes in ``n`` trials are compatible with probability ``p``."""
     return abs(count - n * p) <= sds * math.sqrt(n * p * (1 - p)) + 1
@@ -108,8 +100,8 @@ def listed(rows, cfg) -> list[dict[str, str]]:
 def code_of(register) -> dict[str, int]:
     """Matching key -> register code, from register names and the alias table."""
     aliases = pd.read_csv(ALIASES)
-    return {**{key(n): c for n, c in zip(register["name"], register["code"])},
-            **{key(a): int(c) for a, c in zip(aliases["alias"], aliases["code"])}}
+    return {**{normalise_name(n): c for n, c in zip(register["name"], register["code"])},
+            **{normalise_name(a): int(c) for a, c in zip(aliases["alias"], aliases["code"])}}
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +128,7 @@ def test_output_does_not_depend_on_the_hash_seed(tmp_path, hash_seed):
 
 
 def test_another_seed_gives_another_export(cfg):
-    questionnaire = yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8"))
+    questionnaire = build_questionnaire(yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8")))
     register = read_table_comma(REGISTER)
     aliases = [row["alias"] for row in read_table_comma(ALIASES)]
     other = copy.deepcopy(cfg)
@@ -215,7 +207,7 @@ def test_every_coded_cell_is_an_integer_with_a_label(rows):
 # ------------------------------------------------------------------ who is on the list
 
 def test_98_distinct_municipalities_all_matchable(listed, code_of, register):
-    codes = [code_of.get(key(r["kommune"])) for r in listed]
+    codes = [code_of.get(normalise_name(r["kommune"])) for r in listed]
     assert None not in codes, [r["kommune"] for r, c in zip(listed, codes) if c is None]
     assert sorted(set(codes)) == sorted(register["code"])
 
@@ -246,7 +238,7 @@ def test_response_rate_near_the_configured_propensity(listed, code_of, cfg, z):
     coefs = cfg["response"]["propensity"]
     expected = logistic(coefs["intercept"] + coefs["z"] * z).mean()
     # Count municipalities by register code: one municipality's rows may be typed differently.
-    responded = {code_of[key(r["kommune"])] for r in listed
+    responded = {code_of[normalise_name(r["kommune"])] for r in listed
                  if r["statoverall_3"] == "1" or r["statoverall_4"] == "1"}
     assert near(len(responded), len(z), expected), (len(responded) / len(z), expected)
     assert expected == pytest.approx(0.80, abs=0.01)  # the level the config comment states
@@ -270,7 +262,7 @@ def test_expected_headline_share_is_calibrated_to_seven_in_ten(cfg, z, register)
 def test_duplicates_at_the_configured_rate(listed, code_of, cfg):
     rows_per_code: dict[int, list] = {}
     for r in listed:
-        rows_per_code.setdefault(code_of[key(r["kommune"])], []).append(r)
+        rows_per_code.setdefault(code_of[normalise_name(r["kommune"])], []).append(r)
     doubles = [rs for rs in rows_per_code.values() if len(rs) > 1]
     assert doubles and all(len(rs) == 2 for rs in doubles)
     assert all(len({r["respondentid"] for r in rs}) == 2 for rs in doubles)
@@ -396,7 +388,7 @@ def test_free_text_messiness_at_the_configured_rates(listed, cfg):
 
 def test_every_documented_messiness_form_occurs(cfg, listed, code_of):
     """The seed was chosen so that the cleaning step meets every form (see the config)."""
-    questionnaire = yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8"))
+    questionnaire = build_questionnaire(yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8")))
     aliases = [row["alias"] for row in read_table_comma(ALIASES)]
     summary = synthetic.generate_export(cfg, questionnaire, read_table_comma(REGISTER), aliases)[-1]
     name_forms = summary["municipality_name_forms"]
@@ -418,6 +410,7 @@ def test_every_documented_messiness_form_occurs(cfg, listed, code_of):
     assert any(r["digitaldistributionstatus"] == "2" for r in listed)  # a bounced e-mail
     rows_per_code: dict[int, list] = {}
     for r in listed:
-        rows_per_code.setdefault(code_of[key(r["kommune"])], []).append(r["statoverall_3"] + r["statoverall_4"])
+        code = code_of[normalise_name(r["kommune"])]
+        rows_per_code.setdefault(code, []).append(r["statoverall_3"] + r["statoverall_4"])
     doubles = [sorted(statuses) for statuses in rows_per_code.values() if len(statuses) == 2]
     assert ["01", "10"] in doubles and ["01", "01"] in doubles  # partial + complete, two complete

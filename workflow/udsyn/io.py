@@ -118,6 +118,15 @@ def read_yaml(path: str | Path) -> dict:
         return yaml.safe_load(handle)
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 @contextmanager
 def atomic_open(path: str | Path) -> Iterator[TextIO]:
     """Open a temporary text file beside ``path``; rename it there on success.
@@ -131,6 +140,7 @@ def atomic_open(path: str | Path) -> Iterator[TextIO]:
     try:
         with handle:
             yield handle
+        os.chmod(handle.name, 0o666 & ~_UMASK)  # as an ordinary new file (not 0600)
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)

@@ -6,11 +6,18 @@ field names is read through config alone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Kinds of export field (see config/questionnaire.yaml).
 CODED_KINDS = ("single", "multi_item")
 PARSED_KINDS = ("year", "number")
+
+
+def question_number(question: str) -> int | None:
+    """The number in a question id ("q12" -> 12), or None when it has none."""
+    digits = re.search(r"\d+", question)
+    return int(digits.group()) if digits else None
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,9 @@ class Initiative:
 
 @dataclass(frozen=True)
 class Questionnaire:
+    """The codebook. ``barriers`` (Q12's items, shaped like ``purposes``) is
+    only used by the synthetic generator."""
+
     fields: tuple[Field, ...]
     initiatives: tuple[Initiative, ...]
     purposes: tuple[Purpose, ...]
@@ -60,12 +70,29 @@ class Questionnaire:
     completed_column: str
     declined_column: str
     value_sets: dict
+    barriers: tuple[Purpose, ...] = ()
 
     @property
     def all_fields(self) -> tuple[Field, ...]:
         """Question fields and initiative fields, in export order."""
         slots = tuple(f for slot in self.initiatives for f in (slot.type, slot.start, slot.active))
         return self.fields + slots
+
+    @property
+    def export_fields(self) -> tuple[Field, ...]:
+        """Question and initiative fields in the export's column order.
+
+        SurveyXact writes the initiative block where its question number falls
+        (q8 between q7 and q9), where ``all_fields`` puts it last; without
+        question numbers it stays last.
+        """
+        slots = self.all_fields[len(self.fields):]
+        block = question_number(slots[0].question) if slots else None
+        for position, field in enumerate(self.fields):
+            number = question_number(field.question)
+            if block is not None and number is not None and number > block:
+                return self.fields[:position] + slots + self.fields[position:]
+        return self.all_fields
 
     @property
     def coded_fields(self) -> tuple[Field, ...]:
@@ -90,6 +117,7 @@ class Questionnaire:
 def build_questionnaire(spec: dict) -> Questionnaire:
     """Turn the parsed questionnaire YAML into a Questionnaire."""
     purposes = tuple(Purpose(int(p["code"]), p["key"], p["english"]) for p in spec["purposes"])
+    barriers = tuple(Purpose(int(b["code"]), b["key"], b["english"]) for b in spec["barriers"])
     item_lists = {"purposes": spec["purposes"], "barriers": spec["barriers"]}
     fields: list[Field] = []
     for question in spec["questions"]:
@@ -133,4 +161,4 @@ def build_questionnaire(spec: dict) -> Questionnaire:
         status_columns=status_columns,
         completed_column=export["completed_column"],
         declined_column=export["declined_column"],
-        value_sets=spec["value_sets"])
+        value_sets=spec["value_sets"], barriers=barriers)

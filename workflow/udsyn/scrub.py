@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 SCRUB_RULES: dict[str, str] = {
-    "email": "An e-mail address (name@domain.tld) is replaced by '[e-mail removed]'.",
+    "email": "An e-mail address (local part, at-sign, domain) is replaced by '[e-mail removed]'.",
     "phone": "A Danish phone number, 8 digits written together or in groups ('12345678', "
              "'12 34 56 78', '1234 5678'), optionally after +45 or 0045, is replaced by "
              "'[phone removed]'.",

@@ -3,9 +3,11 @@
 The survey microdata are not public, so the compendium ships a synthetic export
 in the shape SurveyXact writes: ``dataset.csv`` (one row per distribution-list
 entry, plus duplicates and test rows) and ``labels.csv`` (every code of every
-coded field). The codebook comes from ``config/questionnaire.yaml``, the 98
-municipalities from the register, and every true parameter, propensity and
-messiness rate from ``config/synthetic.yaml``: this module holds no numbers.
+coded field). The codebook comes from ``config/questionnaire.yaml``, read
+through the pipeline's own ``udsyn.questionnaire`` (typed municipality names
+are checked with its ``udsyn.names`` rule), the 98 municipalities from the
+register, and every true parameter, propensity and messiness rate from
+``config/synthetic.yaml``: this module holds no numbers.
 
 One numpy Generator (PCG64) seeded from the config draws everything in a fixed
 order and nothing iterates over a set, so the files are byte-identical across
@@ -22,12 +24,14 @@ import argparse
 import csv
 import json
 import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
-import yaml
+
+from udsyn import io
+from udsyn.names import normalise_name
+from udsyn.questionnaire import Questionnaire, build_questionnaire, question_number
 
 MISSING = -1  # sentinel in integer code arrays, written as an empty cell
 TRANSLITERATION = (("å", "aa"), ("æ", "ae"), ("ø", "oe"), ("Å", "Aa"), ("Æ", "Ae"), ("Ø", "Oe"))
@@ -60,93 +64,43 @@ def draw_form(rng: np.random.Generator, forms: dict, n: int) -> np.ndarray:
 
 
 def transliterate(text: str) -> str:
-    """Danish letters to their ASCII spelling (å->aa, æ->ae, ø->oe)."""
+    """Danish letters to their ASCII spelling, keeping case (å->aa, Å->Aa), as
+    people type names and e-mail addresses (matching uses ``udsyn.names``)."""
     for letter, ascii_form in TRANSLITERATION:
         text = text.replace(letter, ascii_form)
     return text
 
 
-def normalise_name(name: str) -> str:
-    """The matching key of a typed municipality name (the pipeline's contract):
-    NFC, casefold, strip, hyphens to spaces, collapse spaces, drop a trailing
-    word "kommune", å->aa, æ->ae, ø->oe."""
-    words = unicodedata.normalize("NFC", name).casefold().replace("-", " ").split()
-    if words and words[-1] == "kommune":
-        words = words[:-1]
-    return transliterate(" ".join(words))
+def column_of(questionnaire: Questionnaire) -> dict[str, str]:
+    """Export column of each question field by clean name ("takes_part" -> "q1")."""
+    return {f.name: f.field for f in questionnaire.fields}
 
 
-def question_number(column: str) -> int | None:
-    """The question number of a question column ("q12_6_tekst" -> 12), else None."""
-    match = re.fullmatch(r"q(\d+)(_.*)?", column)
-    return int(match.group(1)) if match else None
-
-
-def fields_by_name(questionnaire: dict) -> dict[str, str]:
-    """Clean question name -> export field (e.g. "takes_part" -> "q1")."""
-    return {q["name"]: q["field"] for q in questionnaire["questions"]}
+def item_columns(questionnaire: Questionnaire, question: str, items: tuple) -> dict[int, str]:
+    """Export column of each item of multi-choice ``question`` (clean name) by item code."""
+    column = column_of(questionnaire)
+    return {item.code: column[f"{question}_{item.key}"] for item in items}
 
 
 # ------------------------------------------------------------------ layout and labels
 
-def initiative_columns(questionnaire: dict) -> list[str]:
-    """q8_1_type, q8_1_start, q8_1_active, ... up to max_initiatives."""
-    block = questionnaire["initiatives"]
-    return [f"{block['field_prefix']}_{i}_{block[part]['suffix']}"
-            for i in range(1, questionnaire["max_initiatives"] + 1)
-            for part in ("type", "start", "active")]
-
-
-def question_columns(questionnaire: dict) -> list[str]:
-    """Question columns in questionnaire order, the Q8 block placed by its number."""
-    q8 = question_number(questionnaire["initiatives"]["field_prefix"])
-    columns, placed = [], False
-    for question in questionnaire["questions"]:
-        if not placed and question_number(question["field"]) > q8:
-            columns += initiative_columns(questionnaire)
-            placed = True
-        if question["kind"] == "multi":
-            columns += [f"{question['field']}_{item['code']}" for item in questionnaire[question["items"]]]
-        else:
-            columns.append(question["field"])
-    return columns if placed else columns + initiative_columns(questionnaire)
-
-
-def status_columns(questionnaire: dict) -> list[str]:
-    """statcompletion_1 .. statoverall_5, family by family."""
-    families = questionnaire["export"]["status_families"]
-    return [f"{family}_{i}" for family, k in families.items() for i in range(1, k + 1)]
-
-
-def export_columns(cfg: dict, questionnaire: dict) -> list[str]:
+def export_columns(cfg: dict, questionnaire: Questionnaire) -> list[str]:
     """Every dataset column in SurveyXact order."""
-    return (cfg["export_layout"]["leading_columns"] + question_columns(questionnaire)
-            + status_columns(questionnaire))
+    return [*cfg["export_layout"]["leading_columns"], *(f.field for f in questionnaire.export_fields),
+            *questionnaire.status_columns]
 
 
-def coded_fields(cfg: dict, questionnaire: dict) -> list[tuple[str, str]]:
-    """(column, value set) for every coded column, in dataset column order."""
-    indicator = cfg["export_layout"]["indicator_value_set"]
-    value_set_of = dict(cfg["export_layout"]["coded_admin_columns"])
-    for question in questionnaire["questions"]:
-        if question["kind"] == "single":
-            value_set_of[question["field"]] = question["value_set"]
-        elif question["kind"] == "multi":
-            for item in questionnaire[question["items"]]:
-                value_set_of[f"{question['field']}_{item['code']}"] = indicator
-    block = questionnaire["initiatives"]
-    for i in range(1, questionnaire["max_initiatives"] + 1):
-        for part in ("type", "active"):
-            value_set_of[f"{block['field_prefix']}_{i}_{block[part]['suffix']}"] = block[part]["value_set"]
-    value_set_of.update({column: indicator for column in status_columns(questionnaire)})
-    return [(c, value_set_of[c]) for c in export_columns(cfg, questionnaire) if c in value_set_of]
-
-
-def labels_rows(cfg: dict, questionnaire: dict) -> list[list[str]]:
-    """labels.csv rows: field_name, field_value, field_text, by column order then value."""
-    value_sets = questionnaire["value_sets"]
-    return [[column, str(code), value_sets[name][code]]
-            for column, name in coded_fields(cfg, questionnaire) for code in sorted(value_sets[name])]
+def labels_rows(cfg: dict, questionnaire: Questionnaire) -> list[list[str]]:
+    """labels.csv rows: field_name, field_value, field_text, by column order then value.
+    Multi-choice items and status columns take the configured indicator value set."""
+    layout, value_sets = cfg["export_layout"], questionnaire.value_sets
+    indicator = layout["indicator_value_set"]
+    value_set_of = {**layout["coded_admin_columns"], **dict.fromkeys(questionnaire.status_columns, indicator),
+                    **{f.field: indicator if f.kind == "multi_item" else f.value_set
+                       for f in questionnaire.coded_fields}}
+    return [[column, str(code), value_sets[value_set_of[column]][code]]
+            for column in export_columns(cfg, questionnaire) if column in value_set_of
+            for code in sorted(value_sets[value_set_of[column]])]
 
 
 # ------------------------------------------------------------------ who is on the list, who answers
@@ -271,13 +225,14 @@ def draw_fte(rng: np.random.Generator, cov: dict, cfg: dict) -> np.ndarray:
     return np.where(none, 0.0, np.where(fte < p["half_steps_below"], np.round(fte * 2) / 2, np.round(fte)))
 
 
-def draw_initiatives(rng: np.random.Generator, cov: dict, cfg: dict, questionnaire: dict) -> tuple[dict, dict]:
+def draw_initiatives(rng: np.random.Generator, cov: dict, cfg: dict,
+                     questionnaire: Questionnaire) -> tuple[dict, dict]:
     """Q8 block: a count, then per slot a start year (more often post-crisis in
     peripheral municipalities), a type by start period and whether still active.
     Returns the columns and the start-year forms used."""
     p, codes, n = cfg["initiatives"], cfg["codes"], len(cov["z"])
     count = np.minimum(rng.poisson(np.exp(linear_predictor(p["count_log_rate"], cov))),
-                       questionnaire["max_initiatives"])
+                       len(questionnaire.initiatives))
     base_odds = p["post_crisis_probability"] / (1 - p["post_crisis_probability"])
     odds = base_odds * np.where(cov["peripheral"] == 1, p["post_crisis_odds_ratio_peripheral"], 1.0)
     period_from = np.array([period["from"] for period in p["type_periods"]])
@@ -286,7 +241,7 @@ def draw_initiatives(rng: np.random.Generator, cov: dict, cfg: dict, questionnai
     cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
     first_pre, last_pre = p["pre_crisis_years"]
     out, forms = {}, {}
-    for slot, columns in enumerate(np.array(initiative_columns(questionnaire)).reshape(-1, 3)):
+    for slot in questionnaire.initiatives:
         post = rng.random(n) < odds / (1 + odds)
         back = np.floor(rng.exponential(p["pre_crisis_mean_years_back"], n)).astype(int)
         year = np.where(post, rng.integers(p["post_crisis_years"][0], p["post_crisis_years"][1] + 1, n),
@@ -297,10 +252,11 @@ def draw_initiatives(rng: np.random.Generator, cov: dict, cfg: dict, questionnai
         age = cfg["fielding"]["fielded_year"] - year
         active = draw_yes_no(rng, logistic(p["active"]["intercept"] + p["active"]["age"] * age),
                              p["active_dont_know_rate"], codes)
-        has = slot < count
-        out[columns[1]], forms[columns[1]] = format_years(rng, np.where(has, year, MISSING), cfg)
-        out[columns[0]] = np.where(has, type_code, MISSING)
-        out[columns[2]] = np.where(has, active, MISSING)
+        has = slot.slot <= count  # slots are numbered from 1
+        start = slot.start.field
+        out[start], forms[start] = format_years(rng, np.where(has, year, MISSING), cfg)
+        out[slot.type.field] = np.where(has, type_code, MISSING)
+        out[slot.active.field] = np.where(has, active, MISSING)
     return out, forms
 
 
@@ -332,11 +288,11 @@ def mess_up_free_text(rng: np.random.Generator, texts: np.ndarray, people: dict,
 
 
 def draw_answers(rng: np.random.Generator, cov: dict, people: dict, cfg: dict,
-                 questionnaire: dict) -> tuple[dict, dict]:
+                 questionnaire: Questionnaire) -> tuple[dict, dict]:
     """Complete answers for every row, skip logic and non-response applied
     later. Returns the columns and, for free-text year/number columns, the
     form each text was written in."""
-    n, codes, field = len(cov["z"]), cfg["codes"], fields_by_name(questionnaire)
+    n, codes, field = len(cov["z"]), cfg["codes"], column_of(questionnaire)
     a: dict[str, np.ndarray] = {}
     a[field["takes_part"]] = draw_yes_no(rng, logistic(linear_predictor(cfg["takes_part"]["ja"], cov)),
                                          cfg["takes_part"]["dont_know_rate"], codes)
@@ -346,9 +302,9 @@ def draw_answers(rng: np.random.Generator, cov: dict, people: dict, cfg: dict,
     chosen = {code: business & (rng.random(n) < p) for code, p in pur["business_items"].items()}
     chosen[pur["business_fallback_code"]] |= business & ~np.any(list(chosen.values()), axis=0)
     chosen.update({code: rng.random(n) < p for code, p in pur["other_items"].items()})
-    for item in questionnaire["purposes"]:
-        a[f"{field['purpose']}_{item['code']}"] = chosen[item["code"]].astype(int)
-    other = questionnaire["purposes"][-1]["code"]
+    for code, column in item_columns(questionnaire, "purpose", questionnaire.purposes).items():
+        a[column] = chosen[code].astype(int)
+    other = questionnaire.purposes[-1].code
     a[field["purpose_other_text"]] = pick_texts(rng, chosen[other], cfg["free_text"]["purpose_other"])
     cov = dict(cov, business=business.astype(float))
     likert = {name: draw_likert(rng, linear_predictor(spec["eta"], cov), cfg["likert_cutpoints"],
@@ -375,9 +331,9 @@ def draw_answers(rng: np.random.Generator, cov: dict, people: dict, cfg: dict,
     for name in ("reform_enabled_degree", "crisis_international_degree", "state_no_longer_helps_agreement"):
         a[field[name]] = likert[name]
     barrier_chosen = {code: rng.random(n) < p for code, p in cfg["barriers"].items()}
-    for item in questionnaire["barriers"]:
-        a[f"{field['barrier']}_{item['code']}"] = barrier_chosen[item["code"]].astype(int)
-    other = questionnaire["barriers"][-1]["code"]
+    for code, column in item_columns(questionnaire, "barrier", questionnaire.barriers).items():
+        a[column] = barrier_chosen[code].astype(int)
+    other = questionnaire.barriers[-1].code
     a[field["barrier_other_text"]] = pick_texts(rng, barrier_chosen[other], cfg["free_text"]["barrier_other"])
     a[field["comment"]] = pick_texts(rng, rng.random(n) < cfg["comment_rate"], cfg["free_text"]["comments"])
     for name in ("purpose_other_text", "barrier_other_text", "comment"):
@@ -481,7 +437,7 @@ def draw_times(rng: np.random.Generator, rows: dict, ids: np.ndarray, cfg: dict)
 
 # ------------------------------------------------------------------ the export
 
-def generate_export(cfg: dict, questionnaire: dict, register: list[dict], aliases: list[str]) -> tuple:
+def generate_export(cfg: dict, questionnaire: Questionnaire, register: list[dict], aliases: list[str]) -> tuple:
     """The whole synthetic export: (dataset header, dataset rows, labels header,
     labels rows, summary of realised counts). Pure: same inputs, same output."""
     rng = np.random.Generator(np.random.PCG64(cfg["seed"]))
@@ -497,10 +453,10 @@ def generate_export(cfg: dict, questionnaire: dict, register: list[dict], aliase
         people[name][again] = people[name][main_row[again]]
         people[name][is_test] = cfg["tests"][name]
     answers, forms = draw_answers(rng, row_covariates(covariates, muni), people, cfg, questionnaire)
-    field = fields_by_name(questionnaire)
+    field = column_of(questionnaire)
     answers[field["comment"]][is_test] = cfg["tests"]["comments"]
     # Skip logic, the partial attempt copying the complete answers, stopping part-way, non-response.
-    number = {column: question_number(column) for column in answers}
+    number = {f.field: question_number(f.question) for f in questionnaire.all_fields}
     not_taking_part = answers[field["takes_part"]] != cfg["codes"]["ja"]
     stop_before = rng.integers(2, max(number.values()) + 1, n)  # Q1 is always answered
     non_response = np.isin(role, ["not_started", "bounced", "declined"])
@@ -528,7 +484,7 @@ def generate_export(cfg: dict, questionnaire: dict, register: list[dict], aliase
              "kommune": np.array(typed, dtype=object), **people, **answers}
     for column in ("numberofreturnedmail", "distributionschedule", "digitaldistributionstatus", "gruppe"):
         table[column] = np.array([rc[column] for rc in role_cfg], dtype=object)
-    for column in status_columns(questionnaire):
+    for column in questionnaire.status_columns:
         family, position = column.rsplit("_", 1)
         table[column] = np.array([int(rc[family] == int(position)) for rc in role_cfg])
     header = export_columns(cfg, questionnaire)
@@ -547,13 +503,15 @@ def personal_data_pattern(free_text_cfg: dict) -> re.Pattern:
     return re.compile("|".join(forms))
 
 
-def summarise(rows: dict, answers: dict, forms: dict, name_forms: list, cfg: dict, questionnaire: dict) -> dict:
+def summarise(rows: dict, answers: dict, forms: dict, name_forms: list, cfg: dict,
+              questionnaire: Questionnaire) -> dict:
     """Realised counts of the export (list rows only, tests excluded), for the README."""
     role, kind, muni = rows["role"], rows["kind"], rows["municipality"]
     listed, main = kind != "test", kind == "main"
-    field, ft = fields_by_name(questionnaire), cfg["free_text"]
+    field, ft = column_of(questionnaire), cfg["free_text"]
     responding = np.isin(role, ["complete", "partial"])
-    business = np.any([answers[f"{field['purpose']}_{c}"] == 1 for c in cfg["purposes"]["business_items"]], axis=0)
+    purpose = item_columns(questionnaire, "purpose", questionnaire.purposes)
+    business = np.any([answers[purpose[c]] == 1 for c in cfg["purposes"]["business_items"]], axis=0)
     headline = (answers[field["takes_part"]] == cfg["codes"]["ja"]) & business
     likert = np.concatenate([answers[field[name]][listed] for name in cfg["likert"]])
     likert = likert[likert != MISSING]
@@ -585,8 +543,9 @@ def summarise(rows: dict, answers: dict, forms: dict, name_forms: list, cfg: dic
 # ------------------------------------------------------------------ files
 
 def write_table(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    """SurveyXact dialect: ';', UTF-8 without BOM, '\\n' line ends, minimal quoting."""
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    """SurveyXact dialect (';', UTF-8 without BOM, '\\n' line ends, minimal
+    quoting), written atomically; ``io.write_table`` writes udsyn's own dialect."""
+    with io.atomic_open(path) as handle:
         writer = csv.writer(handle, **CSV_DIALECT)
         writer.writerow(header)
         writer.writerows(rows)
@@ -601,15 +560,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--aliases", type=Path, help="default: municipality_aliases.csv beside the questionnaire")
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
-    cfg = yaml.safe_load(args.config.read_text(encoding="utf-8"))
-    questionnaire = yaml.safe_load(args.questionnaire.read_text(encoding="utf-8"))
-    with open(args.register, encoding="utf-8", newline="") as handle:
-        register = list(csv.DictReader(handle))
+    cfg = io.read_yaml(args.config)
+    questionnaire = build_questionnaire(io.read_yaml(args.questionnaire))
+    register = io.read_text_table(args.register, what="municipality register").to_dict("records")
     aliases_path = args.aliases or args.questionnaire.parent / "municipality_aliases.csv"
-    with open(aliases_path, encoding="utf-8", newline="") as handle:
-        aliases = [row["alias"] for row in csv.DictReader(handle)]
+    aliases = io.read_text_table(aliases_path, what="alias table")["alias"].tolist()
     header, rows, labels_header, labels, summary = generate_export(cfg, questionnaire, register, aliases)
-    args.out.mkdir(parents=True, exist_ok=True)
     write_table(args.out / "dataset.csv", header, rows)
     write_table(args.out / "labels.csv", labels_header, labels)
     print(json.dumps(summary, ensure_ascii=False, indent=1))
