@@ -3,6 +3,9 @@ builder of small SurveyXact-shaped exports for table-driven tests."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +18,7 @@ from udsyn.questionnaire import Questionnaire, build_questionnaire
 from udsyn.validation import validate_register
 
 ROOT = Path(__file__).resolve().parents[1]
+
 CONFIG = io.read_yaml(ROOT / "config" / "config.yaml")
 
 
@@ -78,3 +82,44 @@ def make_export(questionnaire: Questionnaire, rows: list[dict]) -> pd.DataFrame:
         records.append(record)
     return pd.DataFrame(records, columns=list(dict.fromkeys(
         list(questionnaire.expected_columns) + ["email"] + [k for r in rows for k in r])))
+
+
+# ---- end to end: the README's `make` in a temporary copy of the project ----
+
+VENV = ROOT / ".venv"
+IGNORE = shutil.ignore_patterns(".venv", ".git", "results", "logs", ".snakemake", ".pytest_cache",
+                                ".hypothesis", "__pycache__", ".tmp")
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the project sharing this environment (no reinstall)."""
+    shutil.copytree(ROOT, destination, ignore=IGNORE)
+    (destination / ".venv").symlink_to(VENV)
+    return destination
+
+
+def run(project: Path, *command: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, **(env or {})})
+
+
+def make(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return run(project, "make", "--no-print-directory", *args, env=env)
+
+
+def result_files(project: Path) -> dict[str, str]:
+    """sha256 of every file under results/."""
+    return {str(path.relative_to(project)): io.sha256_of(path)
+            for path in sorted((project / "results").rglob("*")) if path.is_file()}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    if not (VENV / ".installed").exists():
+        pytest.fail("run the tests through `make test` (the project environment is missing)")
+    project = copy_project(tmp_path_factory.mktemp("e2e") / "udsyn")
+    first = make(project)
+    assert first.returncode == 0, first.stdout + first.stderr
+    return project
+
+

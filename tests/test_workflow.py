@@ -5,58 +5,21 @@ a second `make` with nothing to do, and bad input stopping cleanly."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, VENV, copy_project, make, result_files, run
 from udsyn import io
 
 pytestmark = pytest.mark.e2e
 
-VENV = ROOT / ".venv"
-IGNORE = shutil.ignore_patterns(".venv", ".git", "results", "logs", ".snakemake", ".pytest_cache",
-                                ".hypothesis", "__pycache__", ".tmp")
 DATASET = "data/raw/survey/dataset.csv"
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-
-
-def copy_project(destination: Path) -> Path:
-    """A copy of the project sharing this environment (no reinstall)."""
-    shutil.copytree(ROOT, destination, ignore=IGNORE)
-    (destination / ".venv").symlink_to(VENV)
-    return destination
-
-
-def run(project: Path, *command: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=900,
-                          env={**os.environ, **(env or {})})
-
-
-def make(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return run(project, "make", "--no-print-directory", *args, env=env)
-
-
-def result_files(project: Path) -> dict[str, str]:
-    """sha256 of every file under results/."""
-    return {str(path.relative_to(project)): io.sha256_of(path)
-            for path in sorted((project / "results").rglob("*")) if path.is_file()}
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    if not (VENV / ".installed").exists():
-        pytest.fail("run the tests through `make test` (the project environment is missing)")
-    project = copy_project(tmp_path_factory.mktemp("e2e") / "udsyn")
-    first = make(project)
-    assert first.returncode == 0, first.stdout + first.stderr
-    return project
 
 
 def test_make_builds_every_output(built):

@@ -1,0 +1,58 @@
+"""The report's filters and rendering rules: numbers formatted from values,
+free text escaped, missing results fatal."""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+
+from udsyn.report import environment, interval, num, pct, pick, points
+
+
+@pytest.mark.parametrize("value, digits, expected", [
+    (0.6875, 0, "69%"), (0.6875, 1, "68.8%"), (0.0, 0, "0%"), (1.0, 0, "100%"), (None, 0, "–"),
+    (float("nan"), 0, "–"),
+])
+def test_pct(value, digits, expected):
+    assert pct(value, digits) == expected
+
+
+@pytest.mark.parametrize("value, expected", [(0.21, "+21 pp"), (-0.054, "-5 pp"), (0.0, "+0 pp")])
+def test_points(value, expected):
+    assert points(value) == expected
+
+
+@pytest.mark.parametrize("value, digits, expected", [
+    (1234.5, 2, "1,234.50"), (0.8, 1, "0.8"), (2.0, 0, "2"), (None, 2, "–")])
+def test_num(value, digits, expected):
+    assert num(value, digits) == expected
+
+
+def test_interval():
+    row = {"ci_low": 0.58, "ci_high": 0.781}
+    assert interval(row) == "58% to 78%"
+    assert interval(row, "num", 2) == "0.58 to 0.78"
+    assert interval({"ci_low": None, "ci_high": 0.5}) == ""
+
+
+def test_pick_needs_exactly_one_row():
+    rows = [{"a": 1, "b": "x"}, {"a": 2, "b": "x"}]
+    assert pick(rows, a=2) == {"a": 2, "b": "x"}
+    with pytest.raises(ValueError):
+        pick(rows, b="x")
+    with pytest.raises(ValueError):
+        pick(rows, a=3)
+
+
+def test_free_text_is_escaped(tmp_path):
+    (tmp_path / "t.html").write_text("<p>{{ text }}</p>")
+    html = environment(tmp_path).get_template("t.html").render(
+        text='<script>alert(1)</script><img src=x onerror="alert(2)">')
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_missing_result_stops_rendering(tmp_path):
+    (tmp_path / "t.html").write_text("{{ tables.headline }}")
+    with pytest.raises(jinja2.UndefinedError):
+        environment(tmp_path).get_template("t.html").render(tables={})
