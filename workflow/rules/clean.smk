@@ -14,6 +14,7 @@ rule clean:
         exclusions="results/clean/exclusions.csv",
         changes="results/clean/changes.csv",
         rules="results/clean/rules.csv",
+        summary="results/clean/summary.csv",
     log:
         "logs/clean.log",
     params:

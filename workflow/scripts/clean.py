@@ -7,7 +7,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from udsyn import io  # noqa: E402
-from udsyn.cleaning import CleaningSettings, clean_export, rule_catalogue  # noqa: E402
+from udsyn.cleaning import (  # noqa: E402
+    CleaningSettings,
+    clean_export,
+    cleaning_summary,
+    rule_catalogue,
+)
 from udsyn.questionnaire import build_questionnaire  # noqa: E402
 from udsyn.runner import data_origin, run  # noqa: E402
 from udsyn.validation import validate_register  # noqa: E402
@@ -17,8 +22,9 @@ def main(smk, log):
     survey, cleaning = smk.params.survey, smk.params.cleaning
     questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
     read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
+    dataset = io.read_text_table(smk.input.dataset, what="survey dataset", **read)
     result = clean_export(
-        dataset=io.read_text_table(smk.input.dataset, what="survey dataset", **read),
+        dataset=dataset,
         labels=io.read_text_table(smk.input.labels, what="survey labels", **read),
         register=validate_register(io.read_text_table(smk.input.register), smk.input.register),
         aliases=io.read_text_table(smk.input.aliases, what="alias table"),
@@ -30,7 +36,11 @@ def main(smk, log):
         table = getattr(result, name)
         io.write_table(table, smk.output[name])
         log.info("%s: %d rows", name, len(table))
-    io.write_table(rule_catalogue(), smk.output.rules)
+    rules = rule_catalogue()
+    io.write_table(rules, smk.output.rules)
+    summary = cleaning_summary(len(dataset), result, rules)
+    summary.insert(0, "data_origin", data_origin(survey["synthetic"]))
+    io.write_table(summary, smk.output.summary)
 
 
 run(main, snakemake)

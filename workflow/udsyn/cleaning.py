@@ -326,6 +326,29 @@ def rule_catalogue() -> pd.DataFrame:
                          for kind, rules in kinds for rule, text in rules.items()])
 
 
+def cleaning_summary(n_raw_rows: int, result: CleanResult, rules: pd.DataFrame) -> pd.DataFrame:
+    """Counts of rows kept and excluded, per exclusion reason and per change rule.
+
+    A change logged under several rules ("scrub_email+scrub_phone") counts once
+    for each of them.
+    """
+    described = dict(zip(rules["rule"], rules["description"]))
+    reasons = result.exclusions["reason"].value_counts()
+    applied = result.changes["rule"].str.split("+").explode().value_counts()
+    rows = [
+        {"kind": "rows", "rule": "raw", "count": n_raw_rows,
+         "description": "data rows in the survey export"},
+        {"kind": "rows", "rule": "kept", "count": len(result.respondents),
+         "description": "rows kept as responses (results/clean/respondents.csv)"},
+        {"kind": "rows", "rule": "excluded", "count": len(result.exclusions),
+         "description": "rows excluded, with their reason (results/clean/exclusions.csv)"},
+    ]
+    for kind, counts in (("exclusion", reasons), ("change", applied)):
+        rows += [{"kind": kind, "rule": rule, "count": int(count), "description": described[rule]}
+                 for rule, count in sorted(counts.items())]
+    return pd.DataFrame(rows)
+
+
 def check_row_accounting(raw_ids: pd.Series, result: CleanResult) -> None:
     """Every raw row is in respondents or exclusions, exactly once (else a bug)."""
     kept = result.respondents["respondentid"]
