@@ -13,12 +13,12 @@ SNAKEMAKE_ARGS ?=
 .DEFAULT_GOAL := all
 .PHONY: all test help synthetic clean-results dag
 
-## Build every result from the raw data (installs the environment if needed).
+## Build every result and the report from the raw data (installs the environment if needed).
 all: $(STAMP)
 	@$(BIN)/snakemake --cores $(CORES) --quiet host rules $(SNAKEMAKE_ARGS) || { \
 	  echo; echo "udsyn: the build stopped. The 'Error in rule ...' block above says what to fix;"; \
 	  echo "       each rule's log is in logs/. Nothing half-written was kept."; exit 1; }
-	@echo "udsyn: results are in results/ (columns explained in results/data_dictionary.csv)"
+	@echo "udsyn: report at $(CURDIR)/report/report.html (every number from results/; columns in results/data_dictionary.csv)"
 
 ## Run the tests (installs the environment if needed).
 test: $(STAMP)
@@ -30,9 +30,10 @@ synthetic: $(STAMP)
 	  --questionnaire config/questionnaire.yaml \
 	  --register data/raw/register/municipalities.csv --out data/raw/survey
 
-## Remove results/ and logs/ (the next `make` rebuilds them).
+## Remove everything the pipeline made (the next `make` rebuilds it).
 clean-results:
-	rm -rf results/validated results/clean results/derived results/data_dictionary.csv logs
+	find results -mindepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf report/report.html logs
 
 ## List the targets.
 help:

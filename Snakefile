@@ -12,10 +12,16 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/derive.smk"
+include: "workflow/rules/analysis.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     default_target: True
     input:
         rules.derive.output,
+        ANALYSIS_TABLES,
+        FIGURES,
         rules.data_dictionary.output,
+        rules.report.output,

@@ -4,6 +4,7 @@ builder of small SurveyXact-shaped exports for table-driven tests."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -123,3 +124,15 @@ def built(tmp_path_factory) -> Path:
     return project
 
 
+
+
+def planned_jobs(project: Path, *args: str) -> set[str]:
+    """The rules a dry run plans (the 'Job stats' table); empty if nothing to do."""
+    result = run(project, str(VENV / "bin" / "snakemake"), "-n", "--quiet", "host", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    if "Nothing to be done" in output:
+        return set()
+    table = output.split("Job stats:")[1].split("\n\n")[0]
+    rules = {rule for rule, _ in re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M)}
+    return rules - {"total", "all"}

@@ -122,3 +122,13 @@ def test_settings_cross_checks(derive_settings, questionnaire, overrides, column
     with pytest.raises(InputError) as caught:
         dataclasses.replace(derive_settings, **overrides).check(questionnaire)
     assert f"'{column}'" in str(caught.value)
+
+
+def test_partial_response_before_purposes_leaves_them_unknown(derive):
+    stopped = {"kommune": "Vejle", "q1": "1", "closetime": "", "statoverall_4": "0",
+               "statoverall_3": "1"}
+    derived = derive([stopped])
+    assert derived.loc[630, "international"] == 1
+    assert pd.isna(derived.loc[630, "n_purposes"])
+    assert pd.isna(derived.loc[630, "business_focus_purpose"])
+    assert pd.isna(derived.loc[630, "portfolio"])

@@ -1,4 +1,7 @@
-# Shared wiring: config validation and the code inputs that make a rule rerun when the logic it uses changes.
+# Shared wiring: config validation, and the code inputs that make a rule
+# rerun when the logic it uses changes.
+from pathlib import Path
+
 from snakemake.utils import validate
 
 validate(config, "../../config/schema/config.schema.yaml")
@@ -16,3 +19,16 @@ def package(*modules):
 SURVEY = config["survey"]
 REGISTER = config["register"]["municipalities"]
 ALIASES = config["cleaning"]["aliases"]
+
+
+def made_by():
+    """Each output file of the workflow -> the rule and script that made it.
+
+    Call it after every rule is defined (report.smk is included last).
+    """
+    index = {}
+    for made in workflow.rules:
+        script = f"workflow/scripts/{Path(made.script).name}" if made.script else ""
+        for path in made.output:
+            index[str(path)] = {"rule": made.name, "script": script}
+    return index

@@ -19,10 +19,13 @@ rule derive:
 
 rule data_dictionary:
     input:
-        tables=[
+        # A function, evaluated once every rule is defined: the analysis
+        # rules come after this file (analysis.smk).
+        tables=lambda wildcards: [
             rules.validate.output.checks,
             *rules.clean.output,
             rules.derive.output.municipalities,
+            *ANALYSIS_TABLES,
         ],
         dictionary="workflow/data_dictionary.yaml",
         questionnaire=SURVEY["questionnaire"],
@@ -33,6 +36,8 @@ rule data_dictionary:
     log:
         "logs/data_dictionary.log",
     params:
-        config={key: config[key] for key in ("survey", "cleaning", "derive")},
+        config={
+            key: config[key] for key in ("survey", "cleaning", "derive", "analysis")
+        },
     script:
         "../scripts/data_dictionary.py"

@@ -129,16 +129,19 @@ def derive_municipalities(register: pd.DataFrame, respondents: pd.DataFrame,
                            dont_know_as=settings.dont_know_as)
     out["international"] = international
     asked = international == 1  # purposes and Q3 are only asked when taking part
+    purpose_items = survey[[f"purpose_{p.key}" for p in questionnaire.purposes]]
+    # Taking part but Q2 left unanswered (a partial response): purposes unknown.
+    purposes_known = (~asked | purpose_items.notna().any(axis=1)) & international.notna()
 
     def purpose_count(keys: tuple[str, ...]) -> pd.Series:
         chosen = survey[[f"purpose_{key}" for key in keys]].fillna(0).sum(axis=1)
-        return chosen.astype("Int64").where(asked, 0).where(international.notna(), pd.NA)
+        return chosen.astype("Int64").where(asked, 0).where(purposes_known, pd.NA)
 
     out["n_purposes"] = purpose_count(tuple(p.key for p in questionnaire.purposes))
     out["n_traditional_purposes"] = purpose_count(settings.traditional_purposes)
     out["n_new_purposes"] = purpose_count(settings.new_purposes)
     out["business_focus_purpose"] = _flag(
-        asked & (purpose_count(settings.business_purposes) > 0), international.notna())
+        asked & (purpose_count(settings.business_purposes) > 0), purposes_known)
     likert = yes_no(survey["business_focus_degree"], yes=settings.likert_focus_labels,
                     dont_know=dont_know, dont_know_as=settings.dont_know_as)
     out["business_focus_likert"] = likert.where(asked, 0).where(international.notna(), pd.NA)

@@ -1,0 +1,447 @@
+"""The figures: the manifest is complete and consistent, every drawing function
+draws from small tables in the analysis contract's shape, the files are
+byte-deterministic and carry no dates or versions, and captions state n and the
+definition used."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import CONFIG, ROOT, planned_jobs
+from udsyn import figures, io, manifest
+
+MANIFEST = manifest.load_manifest()
+IDS = list(MANIFEST)
+SYN = "synthetic"
+
+# --- small tables in the shape of the analysis contract (issue 3) -------------------------
+
+PURPOSES = [("twin_towns", "twin towns"), ("eu_funding", "EU structural funds"),
+            ("business", "business promotion"), ("labour", "attracting labour"),
+            ("investment", "attracting investment and firms"), ("tourism", "tourism and branding"),
+            ("knowledge", "education and knowledge exchange"),
+            ("climate", "climate and green transition"), ("other", "other")]
+DEF_PURPOSE = ("share of responding municipalities that take part and name business promotion, "
+               "labour or investment attraction as a purpose")
+DEF_LIKERT = ("share of responding municipalities that take part and answer I høj grad or I nogen "
+              "grad to Q3")
+
+
+def headline_table() -> pd.DataFrame:
+    rows = []
+    for key, n, definition, shares in (("purpose", 77, DEF_PURPOSE, (0.688, 0.671)),
+                                       ("likert", 74, DEF_LIKERT, (0.635, 0.622))):
+        for weighting, share in zip(("unweighted", "post-stratified"), shares):
+            rows.append(dict(data_origin=SYN, definition_key=key, weighting=weighting,
+                             estimate=share, ci_low=share - 0.1, ci_high=share + 0.09, n=n,
+                             published_share=0.7,
+                             interval_method="wilson" if weighting == "unweighted"
+                             else "wilson, effective n", definition=definition))
+    return pd.DataFrame(rows)
+
+
+def initiative_periods_table() -> pd.DataFrame:
+    rows = []
+    periods = [(1, "before 2007", 40), (2, "2007-2008", 20), (3, "2009 on", 41)]
+    for order, period, n in periods:
+        counts = np.zeros(len(PURPOSES), dtype=int)
+        counts[:2] = [18, 12] if order == 1 else [6, 5] if order == 2 else [6, 4]
+        counts[2:5] = [3, 1, 1] if order == 1 else [3, 2, 1] if order == 2 else [10, 7, 6]
+        counts[5:] = [2, 1, 1, 1] if order == 1 else [1, 1, 1, 0] if order == 2 else [3, 2, 2, 1]
+        counts[-1] += n - counts.sum()
+        for (key, english), count in zip(PURPOSES, counts):
+            share = count / n
+            rows.append(dict(data_origin=SYN, period_order=order, period=period,
+                             initiative_type=key, type_english=english, count=count, n=n,
+                             estimate=share, ci_low=max(0.0, share - 0.1),
+                             ci_high=min(1.0, share + 0.12),
+                             definition="share of dated initiatives started in the period that "
+                                        "are of the type"))
+    return pd.DataFrame(rows)
+
+
+def municipalities_table() -> pd.DataFrame:
+    """A dozen municipalities with the derived columns the figures read."""
+    population = [503699, 92234, 60000, 45000, 42000, 30000, 25000, 21000, 15000, 9000, 5000,
+                  2058]
+    merged = [0, 0, 1, 1, 1, 1, 0, 1, 1, 0, 1, 0]
+    responded = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]
+    fte = [46, 0, 3, 2, 1.5, 1, 1, 0.5, 1, 0.5, None, 0.2]
+    frame = pd.DataFrame(dict(
+        data_origin=SYN, code=range(101, 113),
+        name=["København", "Frederiksberg", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J"],
+        population_2007=population, log_population_2007=np.log(population), merged=merged,
+        capital=[1] + [0] * 11, responded=responded,
+        business_focus=[1, 0, 1, 1, 0, 1, 1, 0, 1, 0, None, 0],
+        n_purposes=[5, 0, 4, 4, 3, 4, 2, 3, 2, 1, None, 1], international_fte=fte))
+    frame["fte_per_10k"] = frame["international_fte"] / frame["population_2007"] * 10000
+    return frame
+
+
+def reform_table() -> pd.DataFrame:
+    rows = []
+    models = [("logit_business_focus", "business_focus", "log-odds", (-8.0, 0.8, 0.5), 77),
+              ("ols_n_purposes", "n_purposes", "count", (-6.0, 0.9, 0.4), 77),
+              ("ols_fte_per_10k", "fte_per_10k", "FTE per 10,000", (0.5, -0.02, 0.03), 54)]
+    for model, outcome, scale, estimates, n in models:
+        for term, estimate in zip(("const", "log_population_2007", "merged"), estimates):
+            rows.append(dict(data_origin=SYN, model=model, outcome=outcome, term=term,
+                             estimate=estimate, std_error=0.2, ci_low=estimate - 0.4,
+                             ci_high=estimate + 0.4, p_value=0.04, n=n, scale=scale,
+                             covariance="HC1",
+                             definition=f"{outcome} of responding municipalities"))
+    return pd.DataFrame(rows)
+
+
+def crisis_table() -> pd.DataFrame:
+    definition = "share of dated initiatives started in or after 2009"
+    rows = [("share_post_crisis", "peripheral", 0.55, 0.42, 0.67, 38),
+            ("share_post_crisis", "other", 0.33, 0.25, 0.42, 63),
+            ("difference", "peripheral - other", 0.22, 0.06, 0.38, 101),
+            ("odds_ratio", "peripheral vs other", 2.4, 1.2, 4.9, 101),
+            ("rate_ratio", "peripheral vs other", 1.6, 1.1, 2.3, 50)]
+    return pd.DataFrame([dict(data_origin=SYN, cutoff_year=2009, quantity=q, group=g, estimate=e,
+                              ci_low=lo, ci_high=hi, n=n, definition=definition)
+                         for q, g, e, lo, hi, n in rows])
+
+
+def robustness_table() -> pd.DataFrame:
+    rows = [("headline definition", "purpose", 0.688, 0.58, 0.78, 77),
+            ("headline definition", "likert", 0.635, 0.52, 0.74, 74),
+            ("crisis cut-off", "2008", 0.18, 0.02, 0.34, 101),
+            ("crisis cut-off", "2009", 0.22, 0.06, 0.38, 101),
+            ("crisis cut-off", "2010", 0.15, -0.01, 0.31, 101)]
+    return pd.DataFrame([dict(data_origin=SYN, check=c, variant=v, estimate=e, ci_low=lo,
+                              ci_high=hi, n=n, definition=f"{c}: {v}")
+                         for c, v, e, lo, hi, n in rows])
+
+
+def capital_table() -> pd.DataFrame:
+    definition = "international FTE (Q6) against population on 1 January 2007"
+    rows = [("elasticity", 0.62, 0.35, 0.89, 9), ("intercept", -6.2, -9.0, -3.4, 9),
+            ("capital_ratio", 5.1, 2.0, 13.0, 1), ("capital_fte", 46.0, None, None, 1),
+            ("capital_rank", 1.0, None, None, 10)]
+    return pd.DataFrame([dict(data_origin=SYN, quantity=q, estimate=e, ci_low=lo, ci_high=hi,
+                              n=n, definition=definition) for q, e, lo, hi, n in rows])
+
+
+def representativeness_table() -> pd.DataFrame:
+    regions = [("Hovedstaden", 29, 23), ("Midtjylland", 19, 16), ("Nordjylland", 11, 9),
+               ("Sjælland", 17, 12), ("Syddanmark", 22, 18)]
+    sizes = [("under 20,000", 8, 5), ("20,000-39,999", 31, 24), ("40,000-59,999", 33, 27),
+             ("60,000-99,999", 19, 16), ("100,000 and over", 7, 6)]
+    rows = []
+    for dimension, categories in (("region", regions), ("size_class", sizes)):
+        for category, register, responded in categories:
+            rate = responded / register
+            rows.append(dict(data_origin=SYN, dimension=dimension, category=category,
+                             n_register=register, n_responded=responded, estimate=rate,
+                             ci_low=rate - 0.12, ci_high=min(1.0, rate + 0.1),
+                             register_share=register / 98, respondent_share=responded / 78,
+                             definition="share of register municipalities that responded"))
+    rows.append(dict(data_origin=SYN, dimension="all", category="all", n_register=98,
+                     n_responded=78, estimate=78 / 98, ci_low=0.71, ci_high=0.86,
+                     register_share=1.0, respondent_share=1.0,
+                     definition="share of register municipalities that responded"))
+    return pd.DataFrame(rows)
+
+
+TABLES = {"headline": headline_table, "initiative_periods": initiative_periods_table,
+          "reform": reform_table, "crisis": crisis_table, "robustness": robustness_table,
+          "capital": capital_table, "representativeness": representativeness_table,
+          "municipalities": municipalities_table}
+
+
+def tables_for(figure_id: str) -> dict[str, pd.DataFrame]:
+    return {name: TABLES[name]() for name in MANIFEST[figure_id]["data"]}
+
+
+def draw(figure_id: str):
+    spec = MANIFEST[figure_id]
+    options = {name: manifest.config_value(CONFIG, key) for name, key in spec["params"].items()}
+    return figures.DRAW[spec["function"]](**tables_for(figure_id), **options)
+
+
+# --- the manifest ------------------------------------------------------------------------
+
+REQUIRED = {"title", "script", "function", "data", "params", "outputs", "caption", "values"}
+
+
+def test_manifest_lists_the_six_figures_of_the_design():
+    assert IDS == ["headline", "initiative_periods", "reform", "crisis", "capital",
+                   "representativeness"]
+
+
+@pytest.mark.parametrize("figure_id", IDS)
+def test_manifest_entry_is_complete(figure_id):
+    spec = MANIFEST[figure_id]
+    assert REQUIRED <= set(spec), REQUIRED - set(spec)
+    assert spec["title"].strip() and spec["caption"].strip() and spec["data"]
+    assert (ROOT / spec["script"]).is_file()
+    assert spec["outputs"] == {"png": f"results/figures/{figure_id}.png",
+                               "svg": f"results/figures/{figure_id}.svg"}
+    for path in spec["data"].values():
+        assert re.fullmatch(r"results/(analysis|derived)/\w+\.csv", path), path
+
+
+@pytest.mark.parametrize("figure_id", IDS)
+def test_drawing_function_takes_exactly_the_data_and_params(figure_id):
+    spec = MANIFEST[figure_id]
+    draw_function = figures.DRAW[spec["function"]]
+    arguments = list(inspect.signature(draw_function).parameters)
+    assert sorted(arguments) == sorted([*spec["data"], *spec["params"]])
+    for key in spec["params"].values():
+        manifest.config_value(CONFIG, key)  # a real config key
+
+
+@pytest.mark.parametrize("figure_id", IDS)
+def test_every_caption_placeholder_is_filled_from_the_data(figure_id):
+    spec = MANIFEST[figure_id]
+    names = manifest.placeholders(spec["caption"])
+    assert set(names) == set(spec["values"]), "a placeholder without a source, or a source unused"
+    for name, source in spec["values"].items():
+        assert ("data" in source) != ("config" in source), name
+        if "data" in source:
+            assert source["data"] in spec["data"], name
+    text = manifest.caption(spec, tables_for(figure_id), CONFIG)
+    assert "{" not in text and "}" not in text and "n/a" not in text
+    assert "Data: synthetic." in text
+
+
+@pytest.mark.parametrize("figure_id", IDS)
+def test_caption_states_n_and_the_definition(figure_id):
+    spec = MANIFEST[figure_id]
+    columns = {source.get("column") for source in spec["values"].values()}
+    assert "definition" in columns and columns & {"n", "n_responded"}
+    tables = tables_for(figure_id)
+    text = manifest.caption(spec, tables, CONFIG)
+    assert re.search(r"\bn = \d+", text)
+    for name, source in spec["values"].items():
+        if source.get("column") == "definition":
+            assert manifest.caption_value(source, tables, CONFIG) in text
+
+
+def test_caption_values_are_formatted_and_checked():
+    tables = {"headline": headline_table()}
+    value = {"data": "headline", "column": "estimate", "format": ".0%",
+             "where": {"definition_key": "purpose", "weighting": "unweighted"}}
+    assert manifest.caption_value(value, tables, CONFIG) == "69%"
+    assert manifest.caption_value({"config": "derive.crisis_cutoff_year"}, tables, CONFIG) == "2009"
+    several = {"data": "headline", "column": "estimate"}
+    with pytest.raises(Exception, match="one value"):
+        manifest.caption_value(several, tables, CONFIG)
+    joined = {"data": "headline", "column": "definition_key", "join": " / "}
+    assert manifest.caption_value(joined, tables, CONFIG) == "purpose / likert"
+    periods = initiative_periods_table().astype({"period_order": float})  # as if read with gaps
+    by_number = {"data": "periods", "column": "period", "where": {"period_order": 2}}
+    assert manifest.caption_value(by_number, {"periods": periods}, CONFIG) == "2007-2008"
+    missing = {"data": "periods", "column": "period", "where": {"period_order": 4}}
+    with pytest.raises(Exception, match="found 0"):
+        manifest.caption_value(missing, {"periods": periods}, CONFIG)
+
+
+def test_caption_fills_from_the_robustness_cutoffs():
+    spec = MANIFEST["crisis"]
+    text = manifest.caption(spec, tables_for("crisis"), CONFIG)
+    assert "2008, 2009, 2010" in text and "started in or after 2009" in text
+
+
+def test_the_workflow_has_one_rule_per_figure_and_builds_them_all():
+    result = subprocess.run([Path(sys.executable).parent / "snakemake", "-n", "--forceall",
+                             "--quiet", "rules"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.M))
+    for figure_id in IDS:
+        assert jobs.get(f"figure_{figure_id}") == "1", (figure_id, result.stdout)
+
+
+# --- drawing -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("figure_id", IDS)
+def test_each_figure_draws_a_non_empty_image(figure_id):
+    figure = draw(figure_id)
+    files = figures.render(figure)
+    assert files["png"].startswith(b"\x89PNG") and len(files["png"]) > 10_000
+    assert files["svg"].lstrip().startswith(b"<?xml") and b"<path" in files["svg"]
+    width, height = struct.unpack(">II", files["png"][16:24])
+    assert 900 <= width <= 1300 and 300 <= height <= 1300, (width, height)
+
+
+def test_the_capital_is_marked_and_labelled():
+    figure = draw("capital")
+    texts = [text.get_text() for ax in figure.axes for text in ax.texts]
+    assert any("København" in text and "capital" in text for text in texts), texts
+    labels = figure.axes[0].get_legend_handles_labels()[1]
+    assert "the capital" in labels
+    ax = figure.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+
+
+def test_headline_shows_the_published_share_and_every_estimate():
+    figure = draw("headline")
+    ax = figure.axes[0]
+    texts = [text.get_text() for text in ax.texts]
+    assert any("published: 70%" in text for text in texts)
+    assert sum("(" in text and "–" in text for text in texts) == 4  # estimate (interval) x 4
+    assert any("headline" in label.get_text() for label in ax.get_yticklabels())
+
+
+def test_crisis_highlights_the_configured_cutoff():
+    figure = draw("crisis")
+    right = figure.axes[1]
+    labels = [label.get_text() for label in right.get_xticklabels()]
+    assert labels == ["2008", "2009\n(main)", "2010"]
+
+
+def test_drawing_leaves_global_style_untouched():
+    import matplotlib
+    before = dict(matplotlib.rcParams)
+    draw("headline")
+    assert dict(matplotlib.rcParams) == before
+
+
+def test_style_uses_the_bundled_font_and_a_fixed_svg_salt():
+    import matplotlib
+    from matplotlib import font_manager
+    with figures.style():
+        assert matplotlib.rcParams["svg.hashsalt"]
+        assert matplotlib.rcParams["svg.fonttype"] == "path"
+        assert matplotlib.rcParams["savefig.dpi"] == 160
+        font = font_manager.findfont(font_manager.FontProperties())
+    # The copy shipped with matplotlib (pinned by the lock), not whatever the system has.
+    assert Path(font).is_relative_to(Path(matplotlib.get_data_path())), font
+
+
+# --- determinism -------------------------------------------------------------------------
+
+RENDER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, {workflow!r})
+    from udsyn import figures, io, manifest
+    figure_specs = manifest.load_manifest()
+    config = io.read_yaml({config!r})
+    out = Path(sys.argv[1])
+    for figure_id, spec in figure_specs.items():
+        tables = {{name: io.read_table(Path({data!r}) / (name + ".csv")) for name in spec["data"]}}
+        options = {{name: manifest.config_value(config, key)
+                    for name, key in spec["params"].items()}}
+        figure = figures.DRAW[spec["function"]](**tables, **options)
+        figures.save(figure, out / (figure_id + ".png"), out / (figure_id + ".svg"))
+""")
+
+
+def render_all(tmp_path: Path, seed: str) -> dict[str, str]:
+    data = tmp_path / "data"
+    out = tmp_path / f"out-{seed}"
+    script = tmp_path / "render.py"
+    script.write_text(RENDER.format(workflow=str(ROOT / "workflow"), data=str(data),
+                                    config=str(ROOT / "config" / "config.yaml")))
+    env = {**os.environ, "PYTHONHASHSEED": seed, "TZ": "Pacific/Auckland" if seed == "1" else "UTC"}
+    result = subprocess.run([sys.executable, str(script), str(out)], env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(out.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def rendered_twice(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("figures")
+    (tmp_path / "data").mkdir()
+    for name, build in TABLES.items():
+        io.write_table(build(), tmp_path / "data" / f"{name}.csv")
+    return tmp_path, render_all(tmp_path, "1"), render_all(tmp_path, "4242")
+
+
+def test_same_data_give_the_same_bytes(rendered_twice):
+    _, first, second = rendered_twice
+    assert len(first) == 2 * len(IDS)
+    assert first == second
+
+
+def png_text_chunks(data: bytes) -> dict[bytes, bytes]:
+    chunks, position = {}, 8
+    while position < len(data):
+        length, kind = struct.unpack(">I4s", data[position:position + 8])
+        chunks.setdefault(kind, b"")
+        if kind in (b"tEXt", b"iTXt", b"zTXt"):
+            chunks[kind] += data[position + 8:position + 8 + length]
+        position += 12 + length
+    return chunks
+
+
+def test_files_carry_no_date_or_version(rendered_twice):
+    import matplotlib
+    tmp_path, first, _ = rendered_twice
+    out = tmp_path / "out-1"
+    date = re.compile(rb"(19|20)\d\d-\d\d-\d\d|\d\d:\d\d:\d\d")
+    for figure_id in IDS:
+        png = (out / f"{figure_id}.png").read_bytes()
+        chunks = png_text_chunks(png)
+        assert b"tIME" not in chunks
+        text = b"".join(chunks.get(kind, b"") for kind in (b"tEXt", b"iTXt", b"zTXt"))
+        assert b"Software" not in text and b"atplotlib" not in text
+        svg = (out / f"{figure_id}.svg").read_bytes()
+        assert b"<dc:date>" not in svg and b"<dc:creator>" not in svg
+        assert matplotlib.__version__.encode() not in svg and not date.search(svg)
+
+
+# --- end to end: the real workflow -------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_make_builds_every_figure_of_the_manifest(built):
+    for figure_id, spec in MANIFEST.items():
+        png = (built / spec["outputs"]["png"]).read_bytes()
+        svg = (built / spec["outputs"]["svg"]).read_bytes()
+        assert png.startswith(b"\x89PNG") and b"<svg" in svg, figure_id
+        log = (built / f"logs/figure_{figure_id}.log").read_text(encoding="utf-8")
+        assert f"drew {spec['function']}" in log
+        config = io.read_yaml(built / "config/config.yaml")
+        assert "Data: synthetic." in manifest.caption(spec, manifest.read_data(spec, built), config)
+
+
+FIGURE_RULES = {f"figure_{figure_id}" for figure_id in IDS}
+
+
+def _append(path: Path) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n# edited\n")
+
+
+def _edit_caption(project: Path) -> None:
+    path = project / "workflow/figures.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("a reference value from the", "a reference value, from the"),
+                    encoding="utf-8")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("change, expected", [
+    # the report embeds the figures, and provenance lists their checksums
+    (lambda p: _append(p / "workflow/udsyn/figures.py"), FIGURE_RULES | {"report", "provenance"}),
+    (lambda p: _append(p / "workflow/matplotlibrc"), FIGURE_RULES | {"report", "provenance"}),
+    (_edit_caption, {"report"}),  # the caption is the report's; the images do not change
+])
+def test_figure_changes_rerun_exactly_the_figures(built, tmp_path, change, expected):
+    copy = tmp_path / "copy"
+    shutil.copytree(built, copy, symlinks=True)
+    assert planned_jobs(copy) == set()
+    change(copy)
+    assert planned_jobs(copy) == expected

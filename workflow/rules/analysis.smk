@@ -1,0 +1,138 @@
+# The analyses of the research design (1-6 and the robustness checks): one rule
+# per table under results/analysis/, each a pure function of udsyn.analysis.
+ANALYSIS_CODE = package("stats", "analysis")
+
+
+rule headline:
+    input:
+        municipalities=rules.derive.output.municipalities,
+        code=ANALYSIS_CODE,
+        lock=LOCK,
+    output:
+        headline="results/analysis/headline.csv",
+        weights="results/analysis/poststrat_weights.csv",
+    log:
+        "logs/headline.log",
+    params:
+        analysis=config["analysis"],
+        derive=config["derive"],
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/analysis_headline.py"
+
+
+rule initiative_periods:
+    input:
+        initiatives=rules.clean.output.initiatives,
+        questionnaire=SURVEY["questionnaire"],
+        code=ANALYSIS_CODE,
+        lock=LOCK,
+    output:
+        table="results/analysis/initiative_periods.csv",
+    log:
+        "logs/initiative_periods.log",
+    params:
+        analysis=config["analysis"],
+        derive=config["derive"],
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/analysis_initiative_periods.py"
+
+
+rule reform:
+    input:
+        municipalities=rules.derive.output.municipalities,
+        code=ANALYSIS_CODE,
+        lock=LOCK,
+    output:
+        table="results/analysis/reform.csv",
+    log:
+        "logs/reform.log",
+    params:
+        analysis=config["analysis"],
+        derive=config["derive"],
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/analysis_reform.py"
+
+
+rule crisis:
+    input:
+        municipalities=rules.derive.output.municipalities,
+        initiatives=rules.clean.output.initiatives,
+        code=ANALYSIS_CODE,
+        lock=LOCK,
+    output:
+        table="results/analysis/crisis.csv",
+    log:
+        "logs/crisis.log",
+    params:
+        analysis=config["analysis"],
+        derive=config["derive"],
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/analysis_crisis.py"
+
+
+rule capital:
+    input:
+        municipalities=rules.derive.output.municipalities,
+        code=ANALYSIS_CODE,
+        lock=LOCK,
+    output:
+        table="results/analysis/capital.csv",
+    log:
+        "logs/capital.log",
+    params:
+        analysis=config["analysis"],
+        derive=config["derive"],
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/analysis_capital.py"
+
+
+rule representativeness:
+    input:
+        municipalities=rules.derive.output.municipalities,
+        code=ANALYSIS_CODE,
+        lock=LOCK,
+    output:
+        table="results/analysis/representativeness.csv",
+    log:
+        "logs/representativeness.log",
+    params:
+        analysis=config["analysis"],
+        derive=config["derive"],
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/analysis_representativeness.py"
+
+
+rule robustness:
+    input:
+        municipalities=rules.derive.output.municipalities,
+        initiatives=rules.clean.output.initiatives,
+        code=ANALYSIS_CODE,
+        lock=LOCK,
+    output:
+        table="results/analysis/robustness.csv",
+    log:
+        "logs/robustness.log",
+    params:
+        analysis=config["analysis"],
+        derive=config["derive"],
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/analysis_robustness.py"
+
+
+# Every analysis table, for `rule all` and the data dictionary.
+ANALYSIS_TABLES = [
+    *rules.headline.output,
+    rules.initiative_periods.output.table,
+    rules.reform.output.table,
+    rules.crisis.output.table,
+    rules.capital.output.table,
+    rules.representativeness.output.table,
+    rules.robustness.output.table,
+]

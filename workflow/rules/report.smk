@@ -1,0 +1,69 @@
+# The report and its provenance. Included last: it indexes every rule above.
+
+
+MADE_BY = made_by()
+RAW_INPUTS = [
+    SURVEY["dataset"],
+    SURVEY["labels"],
+    REGISTER,
+    ALIASES,
+    SURVEY["questionnaire"],
+    *workflow.configfiles,
+]
+RESULTS = sorted(
+    path
+    for path in MADE_BY
+    if path.startswith("results/")
+    and path not in ("results/provenance.csv", "results/software_versions.csv")
+)
+# The tables the report reads, by the name the template uses.
+REPORT_TABLES = {
+    **{Path(p).stem: p for p in RESULTS if p.startswith("results/analysis/")},
+    "cleaning_summary": str(rules.clean.output.summary),
+    "data_dictionary": str(rules.data_dictionary.output.dictionary),
+    "provenance": "results/provenance.csv",
+    "software_versions": "results/software_versions.csv",
+}
+
+
+rule provenance:
+    input:
+        files=RAW_INPUTS + RESULTS,
+        code=package("provenance"),
+        lock=LOCK,
+    output:
+        provenance="results/provenance.csv",
+        software="results/software_versions.csv",
+    log:
+        "logs/provenance.log",
+    params:
+        producers={path: made["rule"] for path, made in MADE_BY.items()},
+        raw=RAW_INPUTS,
+    script:
+        "../scripts/provenance.py"
+
+
+rule report:
+    input:
+        template="report/template.html.j2",
+        figure_template="report/figure.html.j2",
+        tables=list(REPORT_TABLES.values()),
+        respondents=rules.clean.output.respondents,
+        figures=[f["outputs"]["png"] for f in FIGURE_MANIFEST.values()],
+        figure_data=sorted(
+            {p for f in FIGURE_MANIFEST.values() for p in f["data"].values()}
+        ),
+        manifest=FIGURE_MANIFEST_FILE,
+        questionnaire=SURVEY["questionnaire"],
+        code=package("report", "manifest"),
+        lock=LOCK,
+    output:
+        report="report/report.html",
+    log:
+        "logs/report.log",
+    params:
+        tables=REPORT_TABLES,
+        made_by=MADE_BY,
+        config={key: config[key] for key in ("survey", "derive", "analysis")},
+    script:
+        "../scripts/report.py"

@@ -1,0 +1,23 @@
+"""Rule capital: analysis 5, international FTE against population, the capital against
+the line."""
+
+import sys
+from pathlib import Path
+
+# The udsyn package lives beside this script's folder, in workflow/.
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+
+from udsyn import io  # noqa: E402
+from udsyn.analysis import AnalysisSettings, capital  # noqa: E402
+from udsyn.runner import data_origin, run  # noqa: E402
+
+
+def main(smk, log):
+    settings = AnalysisSettings.from_config(smk.params.analysis, smk.params.derive)
+    table = capital(io.read_table(smk.input.municipalities), settings,
+                    data_origin(smk.params.synthetic))
+    io.write_table(table, smk.output.table)
+    log.info("capital: %d rows", len(table))
+
+
+run(main, snakemake)

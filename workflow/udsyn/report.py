@@ -1,0 +1,108 @@
+"""The report: results files in, one self-contained HTML file out.
+
+Every number the report shows is read from a results file here and formatted
+by a filter; the template holds words, never results. Jinja2 autoescaping is
+on and undefined names are errors, so free text from respondents is always
+shown as text and a missing result stops the build instead of leaving a gap.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def pct(value, digits: int = 0) -> str:
+    """0.6875 -> '69%'."""
+    return "–" if _missing(value) else f"{100 * float(value):.{digits}f}%"
+
+
+def points(value, digits: int = 0) -> str:
+    """A difference of shares in percentage points, signed: 0.21 -> '+21 pp'."""
+    return "–" if _missing(value) else f"{100 * float(value):+.{digits}f} pp"
+
+
+def num(value, digits: int = 2) -> str:
+    """A number with thousands separators and fixed decimals: 1234.5 -> '1,234.50'."""
+    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
+
+
+def pick(rows: list[dict], **criteria) -> dict:
+    """The one row matching every criterion; an error if none or several match.
+
+    The template names the result it shows (e.g. weighting="unweighted"); a
+    results table that lost or doubled that row must stop the build.
+    """
+    found = [row for row in rows if all(row.get(k) == v for k, v in criteria.items())]
+    if len(found) != 1:
+        raise ValueError(f"expected one row with {criteria}, found {len(found)}")
+    return found[0]
+
+
+def interval(row, kind: str = "pct", digits: int = 0) -> str:
+    """'(95% CI 58%–78%)'-style text from a row's ci_low and ci_high."""
+    low, high = row["ci_low"], row["ci_high"]
+    if _missing(low) or _missing(high):
+        return ""
+    show = {"pct": lambda v: pct(v, digits), "points": lambda v: points(v, digits),
+            "num": lambda v: num(v, digits)}[kind]
+    return f"{show(low)} to {show(high)}"
+
+
+def image_data_uri(path: str | Path) -> str:
+    """A PNG as a data: URI, so the report needs no other file and no network."""
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f"data:image/png;base64,{data}"
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with pandas' missing values as None (Jinja-friendly)."""
+    return [{key: (None if _missing(value) else value) for key, value in row.items()}
+            for row in frame.astype(object).to_dict("records")]
+
+
+def environment(template_dir: str | Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        autoescape=True,  # every value is escaped: respondents' text cannot become markup
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+        trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(pct=pct, points=points, num=num, interval=interval)
+    env.globals.update(pick=pick)
+    return env
+
+
+def render(template_dir: str | Path, template_name: str, context: dict) -> str:
+    return environment(template_dir).get_template(template_name).render(**context)
+
+
+def free_texts(respondents: pd.DataFrame, questionnaire) -> list[dict]:
+    """Every free-text answer (already scrubbed), by question in codebook order."""
+    rows = []
+    for field in questionnaire.fields:
+        if field.kind == "text":
+            answers = respondents.sort_values("respondentid")[field.name].dropna()
+            rows += [{"question": field.english, "text": str(text)} for text in answers]
+    return rows
+
+
+def item_index(tables: dict[str, str], figures: list[dict], made_by: dict) -> list[dict]:
+    """Every table and figure of the report with the rule, script and files that made it."""
+    items = []
+    for figure in figures:
+        items.append({"item": f"Figure: {figure['title']}", "rule": figure["rule"],
+                      "script": f"{figure['script']} ({figure['function']})",
+                      "files": [figure["png"], figure["svg"], *figure["data"]]})
+    for name, path in tables.items():
+        maker = made_by.get(path, {"rule": "", "script": ""})
+        items.append({"item": f"Table: {name}", "rule": maker["rule"],
+                      "script": maker["script"], "files": [path]})
+    return items
