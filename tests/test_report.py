@@ -1,0 +1,71 @@
+"""The report is rendered from results files: change a result, and the report
+changes with it; every figure and table is traced to the rule that made it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from conftest import VENV, run
+from udsyn import io
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def perturbed(built, tmp_path):
+    """A built copy whose headline estimate and n were edited by hand, re-rendered."""
+    copy = tmp_path / "copy"
+    shutil.copytree(built, copy, symlinks=True)
+    path = copy / "results/analysis/headline.csv"
+    headline = io.read_table(path)
+    row = (headline["definition_key"] == "purpose") & (headline["weighting"] == "unweighted")
+    headline.loc[row, ["estimate", "ci_low", "ci_high", "n"]] = [0.123, 0.05, 0.2, 41]
+    io.write_table(headline, path)
+    result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return copy
+
+
+def summary_of(project) -> str:
+    html = (project / "report/report.html").read_text(encoding="utf-8")
+    return re.search(r'<section id="summary">(.*?)</section>', html, flags=re.S).group(1)
+
+
+def test_a_changed_result_changes_the_report(built, perturbed):
+    before, after = summary_of(built), summary_of(perturbed)
+    original = io.read_table(built / "results/analysis/headline.csv").iloc[0]
+    assert f"{100 * original['estimate']:.0f}% of the {original['n']} responding" in before
+    assert "12% of the 41 responding municipalities" in after
+    assert "95% CI 5% to 20%" in after
+    assert "The published share lies outside the interval." in after
+    # only what was edited moved: the other claims read the same
+    assert before.split("2. Shift in content")[1] == after.split("2. Shift in content")[1]
+
+
+def test_every_figure_and_table_is_traced(built):
+    html = (built / "report/report.html").read_text(encoding="utf-8")
+    index = re.search(r'<h3 id="index">.*?</table>', html, flags=re.S).group(0)
+    for table in sorted((built / "results/analysis").glob("*.csv")):
+        assert f"results/analysis/{table.name}" in index
+    for png in sorted((built / "results/figures").glob("*.png")):
+        assert f"results/figures/{png.name}" in index
+        assert f'id="figure-{png.stem}"' in html
+    provenance = io.read_table(built / "results/provenance.csv")
+    assert {"input (committed)", "clean", "headline", "figure_headline"} <= set(provenance["rule"])
+    assert provenance["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
+
+
+def test_report_is_self_contained(built):
+    html = (built / "report/report.html").read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)="(?!data:|#)', html), "the report links outside itself"
+    assert html.count("data:image/png;base64,") == len(list((built / "results/figures").glob("*.png")))
+
+
+def test_software_versions_match_the_lock(built):
+    versions = io.read_table(built / "results/software_versions.csv").set_index("package")
+    lock = (built / "requirements.lock").read_text(encoding="utf-8")
+    for package, version in re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", lock, flags=re.M):
+        assert versions.loc[package, "version"] == version, package
