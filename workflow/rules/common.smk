@@ -12,7 +12,7 @@ LOCK = "requirements.lock"
 
 def package(*modules):
     """The package modules a rule uses, as inputs (Snakemake does not track imports)."""
-    base = ("__init__", "errors", "io", "runner", "questionnaire")
+    base = ("__init__", "errors", "io", "runner", "questionnaire", "settings")
     return [f"workflow/udsyn/{name}.py" for name in base + modules]
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from udsyn import stats
 from udsyn.errors import InputError, Problem
+from udsyn.settings import from_sections
 
 # The two business-focus definitions of the derive step, in table order
 # (derived columns business_focus_<key>).
@@ -51,9 +52,7 @@ class AnalysisSettings:
 
     @classmethod
     def from_config(cls, analysis: dict, derive: dict) -> "AnalysisSettings":
-        merged = {**derive, **analysis}
-        return cls(**{name: tuple(merged[name]) if isinstance(merged[name], list) else merged[name]
-                      for name in cls.__dataclass_fields__})
+        return from_sections(cls, derive, analysis)
 
     @property
     def level_text(self) -> str:

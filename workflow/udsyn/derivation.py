@@ -14,6 +14,7 @@ import pandas as pd
 
 from udsyn.errors import InputError, Problem
 from udsyn.questionnaire import Questionnaire
+from udsyn.settings import from_sections
 
 CONFIG = "config (derive)"
 
@@ -35,8 +36,7 @@ class DeriveSettings:
 
     @classmethod
     def from_config(cls, derive: dict) -> "DeriveSettings":
-        return cls(**{name: tuple(derive[name]) if isinstance(derive[name], list) else derive[name]
-                      for name in cls.__dataclass_fields__})
+        return from_sections(cls, derive)
 
     def check(self, questionnaire: Questionnaire) -> None:
         """Cross-checks the JSON schema cannot express; InputError if any fails."""
