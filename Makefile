@@ -7,15 +7,20 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CORES ?= 2
+# Snakemake's defaults (cores, printing) live in the workflow profile;
+# `make CORES=1` overrides its cores, `make PROFILE=profiles/slurm` replaces it.
+PROFILE ?= profiles/default
+CORES ?=
 SNAKEMAKE_ARGS ?=
+SNAKEMAKE = $(BIN)/snakemake --workflow-profile $(PROFILE) $(if $(CORES),--cores $(CORES))
+VERIFY = PYTHONPATH=workflow $(BIN)/python -m udsyn.verify
 
 .DEFAULT_GOAL := all
-.PHONY: all test help synthetic clean-results dag
+.PHONY: all test verify update-checksums rulegraph readme snakemake-report help synthetic clean-results
 
 ## Build every result and the report from the raw data (installs the environment if needed).
 all: $(STAMP)
-	@$(BIN)/snakemake --cores $(CORES) --quiet host rules $(SNAKEMAKE_ARGS) || { \
+	@$(SNAKEMAKE) $(SNAKEMAKE_ARGS) || { \
 	  echo; echo "udsyn: the build stopped. The 'Error in rule ...' block above says what to fix;"; \
 	  echo "       each rule's log is in logs/. Nothing half-written was kept."; exit 1; }
 	@echo "udsyn: report at $(CURDIR)/report/report.html (every number from results/; columns in results/data_dictionary.csv)"
@@ -23,6 +28,33 @@ all: $(STAMP)
 ## Run the tests (installs the environment if needed).
 test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Build twice from scratch (other path, hash seed, TZ, locale, cores); compare outputs with each other and checksums/.
+verify: $(STAMP)
+	@$(VERIFY) run
+
+## After an intended change: build as verify does and rewrite checksums/expected.sha256 (commit it).
+update-checksums: $(STAMP)
+	@$(VERIFY) run --update
+
+## Snakemake's own HTML report (run times, rule graph) beside ours: report/snakemake-report.html.
+snakemake-report: all
+	@$(SNAKEMAKE) --report report/snakemake-report.html
+	@echo "udsyn: wrote report/snakemake-report.html (not byte-stable: it embeds run times)"
+
+## Write the Mermaid rule graph to docs/rulegraph.md.
+rulegraph: $(STAMP)
+	@mkdir -p docs
+	@set -e; { echo "# udsyn's rule graph"; echo; \
+	  echo "Written by \`make rulegraph\` (\`snakemake --rulegraph mermaid-js\`); do not edit by hand."; echo; \
+	  echo '```mermaid'; PYTHONHASHSEED=0 $(SNAKEMAKE) --quiet all --rulegraph mermaid-js; echo '```'; \
+	} > docs/rulegraph.md.tmp || { rm -f docs/rulegraph.md.tmp; exit 1; }
+	@mv docs/rulegraph.md.tmp docs/rulegraph.md
+	@echo "udsyn: wrote docs/rulegraph.md"
+
+## Rewrite the README's generated lists (figures and tables, software) from the build.
+readme: all
+	@PYTHONPATH=workflow $(BIN)/python -m udsyn.readme
 
 ## Regenerate the synthetic survey export in data/raw/survey/ (a tool, not a pipeline step).
 synthetic: $(STAMP)
@@ -37,7 +69,7 @@ clean-results:
 
 ## List the targets.
 help:
-	@awk '/^## /{doc=substr($$0,4); next} /^[a-z-]+:/{if(doc){split($$1,t,":"); printf "  make %-15s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-z-]+:/{if(doc){split($$1,t,":"); printf "  make %-17s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
 
 # The environment: a project-local venv with exactly the locked versions,
 # checked against their hashes. Rebuilt only when the lock file changes.

@@ -8,6 +8,9 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/clean.smk"
@@ -25,3 +28,4 @@ rule all:
         FIGURES,
         rules.data_dictionary.output,
         rules.report.output,
+        rules.manifest.output,

@@ -97,8 +97,16 @@ def test_unmatched_name_is_an_input_error(run):
 
 
 def test_test_rows_need_no_municipality_match(run):
-    result = run([{"kommune": "Testkommune", "gruppe": "TEST", "q1": "1"}])
-    assert reasons(result) == {100001: "test_response"}
+    result = run([{"kommune": "Aarhus", "q1": "1"},
+                  {"kommune": "Testkommune", "gruppe": "TEST", "q1": "1"}])
+    assert reasons(result) == {100002: "test_response"}
+
+
+def test_an_export_with_no_row_kept_is_an_input_error(run):
+    with pytest.raises(InputError) as caught:
+        run([{"kommune": "Testkommune", "gruppe": "TEST", "q1": "1"}, {"kommune": "Odense"}])
+    assert "no row is kept as a response: all 2 were excluded (no_response 1, " \
+           "test_response 1)" in str(caught.value)
 
 
 def test_codes_become_labels_and_dont_know_stays_distinct(run):

@@ -434,9 +434,11 @@ def _edit_caption(project: Path) -> None:
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("change, expected", [
-    # the report embeds the figures, and provenance lists their checksums
-    (lambda p: _append(p / "workflow/udsyn/figures.py"), FIGURE_RULES | {"report", "provenance"}),
-    (lambda p: _append(p / "workflow/matplotlibrc"), FIGURE_RULES | {"report", "provenance"}),
+    # the report embeds the figures; provenance and the manifest list their checksums
+    (lambda p: _append(p / "workflow/udsyn/figures.py"),
+     FIGURE_RULES | {"report", "provenance", "manifest"}),
+    (lambda p: _append(p / "workflow/matplotlibrc"),
+     FIGURE_RULES | {"report", "provenance", "manifest"}),
     (_edit_caption, {"report"}),  # the caption is the report's; the images do not change
 ])
 def test_figure_changes_rerun_exactly_the_figures(built, tmp_path, change, expected):

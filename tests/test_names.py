@@ -242,3 +242,83 @@ def test_register_names_colliding_after_normalisation_raise():
 def test_valid_small_alias_table():
     matcher = small_matcher([("Kbh", "101", "short form")])
     assert matcher.match("KBH kommune", **WHERE) == NameMatch(101, "København", "alias")
+
+
+# ---- pre-2007 municipalities (data/raw/register/predecessors.csv) ----
+
+PREDECESSORS_FILE = "data/raw/register/predecessors.csv"
+PREDECESSORS = pd.read_csv(ROOT / PREDECESSORS_FILE, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def with_predecessors() -> MunicipalityMatcher:
+    return MunicipalityMatcher(REGISTER, ALIASES, register_file=REGISTER_FILE,
+                               aliases_file=ALIASES_FILE, predecessors=PREDECESSORS,
+                               predecessors_file=PREDECESSORS_FILE)
+
+
+@pytest.mark.parametrize("raw, code, rule", [
+    ("Ramsø", 265, "predecessor"),
+    ("Ærøskøbing", 492, "predecessor"),
+    ("Marstal Kommune", 492, "predecessor"),
+    ("nykoebing falster", 376, "predecessor"),
+    ("Fredensborg-Humlebæk", 210, "predecessor"),
+    ("Hillerød", 219, "exact"),        # kept its name: the register matches first
+    ("Vejle", 630, "exact"),           # old code 631, same name
+    ("Frederiksværk-Hundested", 260, "alias"),  # the alias table comes before
+])
+def test_predecessor_names_match_their_successor(with_predecessors, raw, code, rule):
+    found = with_predecessors.match(raw, **WHERE)
+    assert (found.code, found.rule) == (code, rule)
+    assert found.name == NAME_OF[code]
+
+
+def test_every_unsplit_predecessor_matches(with_predecessors):
+    successors = PREDECESSORS.groupby("old_name")["new_code"].agg(set)
+    for old_name, codes in successors.items():
+        if len(codes) == 1:
+            assert with_predecessors.match(old_name, **WHERE).code == int(next(iter(codes)))
+
+
+@pytest.mark.parametrize("raw, names", [
+    ("Slangerup", ["Frederikssund (250, most of it)", "Hillerød (219, a part)"]),
+    ("Aalestrup", ["Vesthimmerlands (820, most of it)", "Mariagerfjord (846, a part)",
+                   "Viborg (791, a part)"]),
+    ("Sønderhald kommune", ["Randers (730, most of it)", "Norddjurs (707, a part)"]),
+])
+def test_a_split_predecessor_is_an_error_naming_the_candidates(with_predecessors, raw, names):
+    with pytest.raises(InputError) as caught:
+        with_predecessors.match(raw, **WHERE)
+    message = str(caught.value)
+    assert "split between " + " and ".join(names) in message
+    assert "dataset.csv, row 7, column 'kommune'" in message and "alias line" in message
+
+
+def test_an_alias_settles_a_split_predecessor():
+    aliases = pd.concat([ALIASES, pd.DataFrame(
+        [{"alias": "Slangerup", "code": "219", "reason": "the respondent works in Hillerød"}])])
+    matcher = MunicipalityMatcher(REGISTER, aliases, register_file=REGISTER_FILE,
+                                  aliases_file=ALIASES_FILE, predecessors=PREDECESSORS,
+                                  predecessors_file=PREDECESSORS_FILE)
+    assert matcher.match("Slangerup", **WHERE) == NameMatch(219, "Hillerød", "alias")
+
+
+@pytest.mark.parametrize("row, column, value, fragment", [
+    (0, "new_code", "999", "successor code is not a municipality code"),
+    (1, "share", "most", "share must be 'counted' or 'part'"),
+    (2, "old_name", " ", "old name is empty"),
+])
+def test_bad_predecessor_table_raises(row, column, value, fragment):
+    table = PREDECESSORS.copy()
+    table.loc[row, column] = value
+    with pytest.raises(InputError) as caught:
+        MunicipalityMatcher(REGISTER, ALIASES, register_file=REGISTER_FILE,
+                            aliases_file=ALIASES_FILE, predecessors=table,
+                            predecessors_file=PREDECESSORS_FILE)
+    assert f"{PREDECESSORS_FILE}, row {row + 1}, column '{column}'" in str(caught.value)
+    assert fragment in str(caught.value)
+
+
+def test_without_the_predecessor_table_old_names_are_unmatched(matcher):
+    with pytest.raises(InputError):
+        matcher.match("Ramsø", **WHERE)

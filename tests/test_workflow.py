@@ -165,7 +165,7 @@ def replace_in(path: Path, old: str, new: str) -> None:
 
 ALL_RULES = {"validate", "clean", "derive", "data_dictionary", "headline", "initiative_periods",
              "reform", "crisis", "capital", "representativeness", "robustness", "provenance",
-             "report"}
+             "manifest", "report"}
 
 
 @pytest.mark.parametrize("change, must, must_not", [
@@ -189,3 +189,12 @@ def test_changes_rerun_exactly_their_dependents(built_copy, change, must, must_n
     planned = planned_jobs(built_copy)
     assert must <= planned, must - planned
     assert not planned & must_not, planned & must_not
+
+
+def test_snakemakes_own_report_is_made_beside_ours(built, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(built, copy, symlinks=True)
+    result = make(copy, "snakemake-report")
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (copy / "report/snakemake-report.html").read_text(encoding="utf-8")
+    assert "Figures" in html and "udsyn" in html

@@ -4,6 +4,7 @@ rule clean:
         dataset=SURVEY["dataset"],
         labels=SURVEY["labels"],
         register=REGISTER,
+        predecessors=PREDECESSORS,
         aliases=ALIASES,
         questionnaire=SURVEY["questionnaire"],
         code=package("validation", "names", "parse", "scrub", "cleaning"),

@@ -18,6 +18,7 @@ def package(*modules):
 
 SURVEY = config["survey"]
 REGISTER = config["register"]["municipalities"]
+PREDECESSORS = config["register"]["predecessors"]
 ALIASES = config["cleaning"]["aliases"]
 
 
@@ -32,3 +33,13 @@ def made_by():
         for path in made.output:
             index[str(path)] = {"rule": made.name, "script": script}
     return index
+
+
+def rule_inputs(made):
+    """Every file the rule ``made`` reads, sorted. No udsyn rule has wildcards, so an
+    input function (data_dictionary's) is called without any (None)."""
+    paths = set()
+    for item in made.input:
+        item = item(None) if callable(item) else item
+        paths.update(str(path) for path in ([item] if isinstance(item, str) else item))
+    return sorted(paths)

@@ -30,7 +30,13 @@ for figure_id, spec in FIGURE_MANIFEST.items():
             style="workflow/matplotlibrc",
             lock=LOCK,
         output:
-            **spec["outputs"],
+            png=report(
+                spec["outputs"]["png"],
+                caption="../report/figure.rst",
+                category="Figures",
+                labels={"figure": spec["title"]},
+            ),
+            svg=spec["outputs"]["svg"],
         log:
             f"logs/figure_{figure_id}.log",
         params:

@@ -2,14 +2,19 @@
 
 
 MADE_BY = made_by()
-RAW_INPUTS = [
-    SURVEY["dataset"],
-    SURVEY["labels"],
-    REGISTER,
-    ALIASES,
-    SURVEY["questionnaire"],
-    *workflow.configfiles,
-]
+# The raw inputs: every file a rule reads that no rule makes and that is not code
+# (the package, scripts, templates, the lock), wherever the config puts it; and the
+# config files themselves.
+CODE = ("workflow/", "report/", LOCK)
+RAW_INPUTS = sorted(
+    {
+        path
+        for made in workflow.rules
+        for path in rule_inputs(made)
+        if path not in MADE_BY and not path.startswith(CODE)
+    }
+    | {str(path) for path in workflow.configfiles}
+)
 RESULTS = sorted(
     path
     for path in MADE_BY
@@ -43,6 +48,32 @@ rule provenance:
         "../scripts/provenance.py"
 
 
+# Every output under results/ (manifest.json aside) -> rule, script and inputs.
+RULES_BY_NAME = {made.name: made for made in workflow.rules}
+MANIFEST_OUTPUTS = {
+    path: {**made, "inputs": rule_inputs(RULES_BY_NAME[made["rule"]])}
+    for path, made in made_by().items()
+    if path.startswith("results/")
+}
+
+
+rule manifest:
+    input:
+        raw=RAW_INPUTS,
+        outputs=sorted(MANIFEST_OUTPUTS),
+        code=package("provenance"),
+        lock=LOCK,
+    output:
+        manifest="results/manifest.json",
+    log:
+        "logs/manifest.log",
+    params:
+        raw=RAW_INPUTS,
+        outputs=MANIFEST_OUTPUTS,
+    script:
+        "../scripts/manifest.py"
+
+
 rule report:
     input:
         template="report/template.html.j2",
@@ -58,7 +89,9 @@ rule report:
         code=package("report", "manifest"),
         lock=LOCK,
     output:
-        report="report/report.html",
+        report=report(
+            "report/report.html", caption="../report/report.rst", category="Report"
+        ),
     log:
         "logs/report.log",
     params:

@@ -31,7 +31,9 @@ def main(smk, log):
         questionnaire=questionnaire,
         settings=CleaningSettings.from_config(cleaning, survey),
         dataset_file=smk.input.dataset, register_file=smk.input.register,
-        aliases_file=smk.input.aliases, data_origin=data_origin(survey["synthetic"]))
+        aliases_file=smk.input.aliases, data_origin=data_origin(survey["synthetic"]),
+        predecessors=io.read_text_table(smk.input.predecessors, what="predecessor table"),
+        predecessors_file=smk.input.predecessors)
     for name in ("respondents", "initiatives", "exclusions", "changes"):
         table = getattr(result, name)
         io.write_table(table, smk.output[name])

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from udsyn.errors import input_error
+from udsyn.io import csv_safety
 from udsyn.names import MunicipalityMatcher
 from udsyn.parse import NUMBER_RULES, YEAR_RULES, parse_number, parse_unique, parse_year
 from udsyn.questionnaire import Field, Questionnaire
@@ -33,6 +35,25 @@ NAME_RULES = {
                        "spaces, hyphens, a trailing 'Kommune', å/æ/ø written aa/ae/oe)",
     "name_alias": "the typed name is in the alias table (config cleaning.aliases), e.g. an "
                   "old or genitive name; never a fuzzy guess",
+    "name_predecessor": "the typed name is a pre-2007 municipality (config "
+                        "register.predecessors): its 2007 successor; a municipality split "
+                        "between successors is an error naming them, never a guess",
+}
+
+TEXT_RULES = {
+    "text_truncated": "a free-text answer longer than config cleaning.max_text_chars characters "
+                      "(after scrubbing) is cut there and '[… N more characters removed]' is "
+                      "appended; the raw value is not repeated in changes.csv",
+}
+
+SAFETY_RULES = {
+    "formula_neutralised": "a text value that starts with =, +, -, @, a tab or a carriage return "
+                           "(and is not a plain number) would run as a formula in a spreadsheet: "
+                           "every results CSV writes it with a leading apostrophe (') "
+                           "(udsyn.io.write_table); the value is otherwise unchanged",
+    "line_break_normalised": "a lone carriage return (an old Mac line break) inside a text value "
+                             "is written as a line feed, so that every results CSV has one "
+                             "record per row (udsyn.io.write_table)",
 }
 
 # Rules that leave a parsed value equal to its raw text: not a change.
@@ -55,6 +76,7 @@ class CleaningSettings:
     fte_min: float
     fte_max: float
     timestamp_format: str
+    max_text_chars: int = 10_000
 
     @classmethod
     def from_config(cls, cleaning: dict, survey: dict) -> "CleaningSettings":
@@ -68,7 +90,8 @@ class CleaningSettings:
             year_before_offset=cleaning["year_before_offset"],
             decade_offset=cleaning["decade_offset"],
             fte_min=cleaning["fte_min"], fte_max=cleaning["fte_max"],
-            timestamp_format=survey["timestamp_format"])
+            timestamp_format=survey["timestamp_format"],
+            max_text_chars=cleaning["max_text_chars"])
 
     def year_options(self) -> dict:
         return dict(fielded_year=self.fielded_year, year_min=self.year_min,
@@ -174,26 +197,66 @@ def _log_parsed(log: _ChangeLog, ids: pd.Series, field: Field, raw: pd.Series,
     log.add(ids, field.field, raw, values, rules, changed)
 
 
+def truncate_text(text: str, max_chars: int) -> str:
+    """``text`` cut to ``max_chars`` characters, saying how many were removed."""
+    return f"{text[:max_chars]} [… {len(text) - max_chars} more characters removed]"
+
+
 def _clean_text(raw: pd.Series, names: pd.Series, ids: pd.Series, field: Field,
-                log: _ChangeLog) -> pd.Series:
-    """Scrub personal data from free text; the raw text of a scrubbed cell is withheld."""
-    cleaned, rules = [], []
+                settings: CleaningSettings, log: _ChangeLog) -> pd.Series:
+    """Scrub personal data from free text, then cut overlong text.
+
+    The raw text of a scrubbed cell is withheld from the log and that of a cut
+    one not repeated. What the CSV writer will change (``udsyn.io.csv_safety``:
+    a formula neutralised, a lone carriage return) is logged with the value as
+    written.
+    """
+    cleaned, logged_raw, logged_clean, rules = [], [], [], []
     for text, name in zip(raw.tolist(), names.tolist()):
         scrubbed, applied = scrub_personal_data(text or None, [name] if name else [])
+        applied = [f"scrub_{kind}" for kind in applied]
+        shown = WITHHELD if applied else text
+        if isinstance(scrubbed, str) and len(scrubbed) > settings.max_text_chars:
+            scrubbed = truncate_text(scrubbed, settings.max_text_chars)
+            applied.append("text_truncated")
+            shown = shown if shown == WITHHELD else f"[not repeated: {len(text)} characters]"
+        written, safety = csv_safety(scrubbed)
+        applied += safety
         cleaned.append(scrubbed)
-        rules.append("+".join(f"scrub_{kind}" for kind in applied))
+        logged_raw.append(shown)
+        logged_clean.append(written)
+        rules.append("+".join(applied))
     cleaned = pd.Series(cleaned, index=raw.index, dtype="string")
     rules = pd.Series(rules, index=raw.index, dtype="string")
-    changed = rules != ""
-    log.add(ids, field.field, pd.Series(WITHHELD, index=raw.index), cleaned, rules, changed)
+    log.add(ids, field.field, pd.Series(logged_raw, index=raw.index, dtype="string"),
+            pd.Series(logged_clean, index=raw.index, dtype="string"), rules, rules != "")
     return cleaned
+
+
+def _log_csv_safety(log: _ChangeLog, ids: pd.Series, column: str, raw: pd.Series,
+                    values: pd.Series) -> None:
+    """Log the labels the CSV writer will change (``udsyn.io.csv_safety``)."""
+    safety = {label: csv_safety(label) for label in values.dropna().unique()}
+    if not any(rule for _, rule in safety.values()):
+        return
+    rules = values.map(lambda label: "+".join(safety[label][1]) if label in safety else "")
+    changed = (rules != "").fillna(False).astype(bool)
+    if changed.any():
+        written = values.map(lambda label: safety[label][0] if label in safety else label)
+        log.add(ids, column, raw, written.astype("string"), rules.astype("string"), changed)
 
 
 def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataFrame,
                  aliases: pd.DataFrame, questionnaire: Questionnaire,
                  settings: CleaningSettings, *, dataset_file: str, register_file: str,
-                 aliases_file: str, data_origin: str) -> CleanResult:
-    """Clean a validated export. Raises InputError for an unmatched municipality."""
+                 aliases_file: str, data_origin: str, predecessors: pd.DataFrame | None = None,
+                 predecessors_file: str = "") -> CleanResult:
+    """Clean a validated export. Raises InputError for an unmatched municipality,
+    an export without data rows, or one whose every row is excluded."""
+    if dataset.empty:
+        raise input_error(dataset_file, "the survey dataset has a header but no data rows",
+                          "export the dataset again with its responses; an export without "
+                          "rows has nothing to analyse")
     id_column = questionnaire.id_column
     frame = dataset.reset_index(drop=True).copy()
     frame["row_number"] = np.arange(1, len(frame) + 1)
@@ -212,7 +275,8 @@ def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataF
     candidates = frame[reasons == ""].copy()
     muni_column = questionnaire.municipality_column
     matcher = MunicipalityMatcher(register[["code", "name"]], aliases,
-                                  register_file=register_file, aliases_file=aliases_file)
+                                  register_file=register_file, aliases_file=aliases_file,
+                                  predecessors=predecessors, predecessors_file=predecessors_file)
     matched = matcher.match_series(candidates[muni_column], file=dataset_file,
                                    column=muni_column, row_numbers=candidates["row_number"],
                                    suggestions=settings.suggestions)
@@ -233,6 +297,13 @@ def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataF
         f"(rule {settings.duplicate_rule})"
         for code, name in zip(superseded["municipality_code"], superseded["municipality_name"])]
     kept = candidates[keep]
+    if kept.empty:
+        counts = ", ".join(f"{reason} {count}" for reason, count
+                           in sorted(reasons[reasons != ""].value_counts().items()))
+        raise input_error(dataset_file, f"no row is kept as a response: all {len(frame)} were "
+                          f"excluded ({counts})",
+                          "check config cleaning.test_marker and cleaning.min_answered_questions, "
+                          "and that survey.dataset is the export with the responses")
 
     respondents = _respondent_table(kept, labels, questionnaire, settings, log)
     initiatives = _initiative_table(kept, labels, questionnaire, settings, log)
@@ -277,10 +348,11 @@ def _respondent_table(kept: pd.DataFrame, labels: pd.DataFrame, questionnaire: Q
         raw = kept[field.field]
         if field.kind == "single":
             out[field.name] = raw.map(label_maps[field.field]).astype("string")
+            _log_csv_safety(log, ids, field.field, raw, out[field.name])
         elif field.kind == "multi_item":
             out[field.name] = pd.to_numeric(raw.replace("", None)).astype("Int64")
         elif field.kind == "text":
-            out[field.name] = _clean_text(raw, names, ids, field, log)
+            out[field.name] = _clean_text(raw, names, ids, field, settings, log)
         else:
             values, rules = _clean_parsed(raw, field, settings)
             _log_parsed(log, ids, field, raw, values, rules)
@@ -302,13 +374,17 @@ def _initiative_table(kept: pd.DataFrame, labels: pd.DataFrame, questionnaire: Q
         reported = (raw_type.str.strip() + raw_start.str.strip() + raw_active.str.strip()) != ""
         years, rules = _clean_parsed(raw_start, slot.start, settings)
         _log_parsed(log, ids, slot.start, raw_start, years, rules)
+        type_label = raw_type.map(label_maps[slot.type.field]).astype("string")
+        still_active = raw_active.map(label_maps[slot.active.field]).astype("string")
+        _log_csv_safety(log, ids, slot.type.field, raw_type, type_label)
+        _log_csv_safety(log, ids, slot.active.field, raw_active, still_active)
         slots.append(pd.DataFrame({
             "respondentid": ids, "municipality_code": kept["municipality_code"],
             "initiative_no": slot.slot,
             "initiative_type": raw_type.map(purpose_keys).astype("string"),
-            "initiative_type_label": raw_type.map(label_maps[slot.type.field]).astype("string"),
+            "initiative_type_label": type_label,
             "start_year": years, "start_year_rule": rules.where(rules != "missing"),
-            "still_active": raw_active.map(label_maps[slot.active.field]).astype("string"),
+            "still_active": still_active,
         })[reported])
     return pd.concat(slots, ignore_index=True)
 
@@ -321,7 +397,8 @@ def rule_catalogue() -> pd.DataFrame:
     """
     kinds = [("exclusion", EXCLUSION_REASONS), ("municipality name", NAME_RULES),
              ("year", YEAR_RULES), ("number", NUMBER_RULES),
-             ("personal data", {f"scrub_{k}": v for k, v in SCRUB_RULES.items()})]
+             ("personal data", {f"scrub_{k}": v for k, v in SCRUB_RULES.items()}),
+             ("free text", TEXT_RULES), ("spreadsheet safety", SAFETY_RULES)]
     return pd.DataFrame([{"kind": kind, "rule": rule, "description": text}
                          for kind, rules in kinds for rule, text in rules.items()])
 

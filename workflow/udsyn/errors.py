@@ -48,9 +48,11 @@ class InputError(Exception):
     def __post_init__(self) -> None:
         super().__init__(self.render())
 
+    kind = "input error"
+
     def render(self) -> str:
         shown = self.problems[: self.max_shown]
-        lines = [f"udsyn: input error ({len(self.problems)} problem(s)):"]
+        lines = [f"udsyn: {self.kind} ({len(self.problems)} problem(s)):"]
         lines += ["  - " + problem.describe() for problem in shown]
         if len(self.problems) > len(shown):
             lines.append(f"  ... and {len(self.problems) - len(shown)} more")
@@ -59,6 +61,13 @@ class InputError(Exception):
 
     def __str__(self) -> str:  # dataclass would otherwise show the fields
         return self.render()
+
+
+class OutputError(InputError):
+    """An output that cannot be written (read-only folder, full disk): the
+    user's to fix like a bad input, and reported the same way."""
+
+    kind = "output error"
 
 
 def input_error(file: str, message: str, hint: str, *, row: int | None = None,

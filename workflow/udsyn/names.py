@@ -1,11 +1,14 @@
 """Municipality names as typed in a distribution list, matched to register codes.
 
 A name matches a register municipality exactly, after normalisation (case,
-whitespace, hyphens, a trailing "Kommune", å/æ/ø spelled aa/ae/oe), or through
-the documented alias table (old names, genitive and short forms). Anything else
-is an input error listing the closest register names: fuzzy matching only ever
-makes suggestions, because a silent guess could put a respondent in the wrong
-municipality.
+whitespace, hyphens, a trailing "Kommune", å/æ/ø spelled aa/ae/oe), through
+the documented alias table (old names, genitive and short forms), or as the
+name of a pre-2007 municipality through the predecessor table
+(data/raw/register/predecessors.csv), in that order. A pre-2007 municipality
+that was split between successors cannot be placed by its name: it is an input
+error naming the candidates. Anything else is an input error listing the
+closest register names: fuzzy matching only ever makes suggestions, because a
+silent guess could put a respondent in the wrong municipality.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ class NameMatch:
 
     code: int
     name: str  # the register's spelling
-    rule: str  # "exact", "normalised" or "alias"
+    rule: str  # "exact", "normalised", "alias" or "predecessor"
 
 
 def _row(position: int) -> int:
@@ -62,17 +65,24 @@ class MunicipalityMatcher:
     """Matches names to the register, by exact name, normalised name or alias."""
 
     def __init__(self, register: pd.DataFrame, aliases: pd.DataFrame, *,
-                 register_file: str, aliases_file: str) -> None:
+                 register_file: str, aliases_file: str,
+                 predecessors: pd.DataFrame | None = None, predecessors_file: str = "") -> None:
         self.register_file = register_file
         self.aliases_file = aliases_file
+        self.predecessors_file = predecessors_file
         self._by_name: dict[str, NameMatch] = {}  # exact register name -> match
         self._by_key: dict[str, NameMatch] = {}   # normalised name or alias -> match
         self._keys: dict[str, str] = {}           # register name -> normalised name
+        # normalised pre-2007 name -> its successors [(code, register name, share)]
+        self._split: dict[str, list[tuple[int, str, str]]] = {}
         problems = self._load_register(register) + self._load_aliases(aliases)
+        if predecessors is not None and not problems:
+            problems = self._load_predecessors(predecessors)
         if problems:
             raise InputError(problems, "make every register name and alias distinct after "
-                             "normalisation (case, spaces, hyphens, 'Kommune', å/æ/ø) and "
-                             "point every alias at a register code")
+                             "normalisation (case, spaces, hyphens, 'Kommune', å/æ/ø), point "
+                             "every alias and successor at a register code, and mark each "
+                             "predecessor row's share 'counted' or 'part'")
 
     def _load_register(self, register: pd.DataFrame) -> list[Problem]:
         problems = _missing_columns(register, ("code", "name"), self.register_file)
@@ -130,6 +140,40 @@ class MunicipalityMatcher:
         self._by_key.update(accepted)
         return problems
 
+    def _load_predecessors(self, table: pd.DataFrame) -> list[Problem]:
+        """Pre-2007 names -> successor. Names the register or an alias already
+        matches (a municipality that kept its name) are left to them."""
+        file = self.predecessors_file
+        problems = _missing_columns(table, ("old_code", "old_name", "new_code", "share"), file)
+        if problems:
+            return problems
+        names_by_code = {match.code: match.name for match in self._by_name.values()}
+        successors: dict[str, dict[int, str]] = {}
+        for position, (old, code, share) in enumerate(zip(table["old_name"], table["new_code"],
+                                                          table["share"])):
+            row = _row(position)
+            key = normalise_name(str(old))
+            number = _int_or_none(code)
+            if not key:
+                problems.append(Problem(file, "old name is empty", row, "old_name", old))
+            elif number not in names_by_code:
+                problems.append(Problem(file, "successor code is not a municipality code in "
+                                        "the register", row, "new_code", code))
+            elif share not in ("counted", "part"):
+                problems.append(Problem(file, "share must be 'counted' or 'part'", row,
+                                        "share", share))
+            elif key not in self._by_key:
+                successors.setdefault(key, {})[number] = share
+        for key, codes in successors.items():
+            if len(codes) == 1:
+                (number,) = codes
+                self._by_key[key] = NameMatch(number, names_by_code[number], "predecessor")
+            else:  # counted first (it received most of the old municipality), then by name
+                self._split[key] = sorted(((c, names_by_code[c], share)
+                                           for c, share in codes.items()),
+                                          key=lambda item: (item[2] != "counted", item[1]))
+        return problems
+
     def closest(self, raw: str, k: int) -> list[str]:
         """The ``k`` register names closest to ``raw``, closest first.
 
@@ -151,13 +195,23 @@ class MunicipalityMatcher:
                  suggestions: int, note: str = "") -> Problem:
         if not isinstance(raw, str) or not raw.strip():
             return Problem(file, f"municipality name is missing{note}", row, column, raw)
+        split = self._split.get(normalise_name(raw))
+        if split is not None:
+            candidates = " and ".join(
+                f"{name} ({code}, {'most of it' if share == 'counted' else 'a part'})"
+                for code, name, share in split)
+            return Problem(file, f"is a pre-2007 municipality that was split between "
+                           f"{candidates} in 2007{note}; the name alone cannot say which one "
+                           f"(predecessor table {self.predecessors_file})", row, column, raw)
         closest = ", ".join(self.closest(raw, suggestions))
         return Problem(file, f"municipality name is not in the register{note}; closest "
                        f"register names: {closest}", row, column, raw)
 
     def _hint(self) -> str:
         return (f"if the name is a variant of a register name, add a line to the alias table "
-                f"{self.aliases_file} (alias,code,reason); otherwise fix the name in the export")
+                f"{self.aliases_file} (alias,code,reason); for a split pre-2007 municipality, "
+                f"add an alias line with the successor the respondent answered for; otherwise "
+                f"fix the name in the export")
 
     def match(self, raw: str, *, file: str, row: int, column: str,
               suggestions: int = 3) -> NameMatch:

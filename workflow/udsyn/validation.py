@@ -7,6 +7,9 @@ row, column, value) with a hint, instead of pandera's own report.
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import replace
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -19,12 +22,16 @@ MUNICIPALITY_GROUPS = ("Hovedstadskommuner", "Storbykommuner", "Provinsbykommune
                        "Oplandskommuner", "Landkommuner")
 N_MUNICIPALITIES = 98
 
-_WHOLE_NUMBER = r"^-?\d+$"
+# Codes are small whole numbers; respondent ids fit in 64 bits.
+_WHOLE_NUMBER = r"^-?\d{1,9}$"
+_RESPONDENT_ID = r"^\d{1,18}$"
 
 # What pandera's check names mean to a researcher.
 _CHECK_MESSAGES = {
     "column_in_dataframe": "required column is missing",
     "field_uniqueness": "value occurs more than once but must be unique",
+    "multiple_fields_uniqueness": "this field_name and field_value occur together more than "
+                                  "once, but each code must be unique (one label per code)",
     "not_nullable": "value is missing but required",
     "coerce_dtype": "value has the wrong type",
     "dtype": "column has the wrong type",
@@ -95,8 +102,10 @@ def dataset_schema(questionnaire: Questionnaire, labels: pd.DataFrame,
     never reads them, so they cannot leak.
     """
     codes = labels.groupby("field_name")["field_value"].agg(list).to_dict()
-    columns = {questionnaire.id_column: pa.Column(str, pa.Check.str_matches(r"^\d+$", error="must be a whole number"),
-                                                  unique=True)}
+    columns = {questionnaire.id_column: pa.Column(str, [
+        pa.Check.str_matches(_RESPONDENT_ID, error="must be a whole number (at most 18 digits)"),
+        pa.Check(_unique_as_number, error="value occurs more than once but must be unique "
+                                          "(as a number: leading zeros do not count)")])}
     for name in questionnaire.expected_columns:
         columns.setdefault(name, pa.Column(str))
     for field in questionnaire.coded_fields:
@@ -108,6 +117,32 @@ def dataset_schema(questionnaire: Questionnaire, labels: pd.DataFrame,
     for name in questionnaire.status_columns:
         columns[name] = pa.Column(str, pa.Check.isin(["", "0", "1"], error="must be 0, 1 or empty"))
     return pa.DataFrameSchema(columns, strict=False)
+
+
+def _unique_as_number(ids: pd.Series) -> pd.Series:
+    """True where an id is not the same whole number as another id ("007" = "7")."""
+    numbers = pd.to_numeric(ids.where(ids.str.fullmatch(_RESPONDENT_ID.strip("^$"))),
+                            errors="coerce")
+    return ~(numbers.duplicated(keep=False) & numbers.notna())
+
+
+def _renamed_hint(problems: list[Problem], columns: list[str],
+                  expected: tuple[str, ...]) -> list[Problem]:
+    """A missing column's message names unexpected header columns that look like it
+    (a renamed column), so the researcher sees both at once."""
+    extra = [name for name in columns if name not in expected]
+    explained = []
+    for problem in problems:
+        if problem.message == _CHECK_MESSAGES["column_in_dataframe"] and problem.column and extra:
+            folded = {name.strip().casefold(): name for name in extra}
+            alike = ([folded[problem.column.casefold()]] if problem.column.casefold() in folded
+                     else difflib.get_close_matches(problem.column, extra, n=2, cutoff=0.6))
+            if alike:
+                shown = ", ".join(repr(name) for name in alike)
+                problem = replace(problem, message=f"{problem.message}; the header has {shown}, "
+                                  "which is not expected: the same column renamed?")
+        explained.append(problem)
+    return explained
 
 
 def _problems_from(errors: pa.errors.SchemaErrors, file: str, frame: pd.DataFrame,
@@ -129,7 +164,7 @@ def _problems_from(errors: pa.errors.SchemaErrors, file: str, frame: pd.DataFram
             problems.append(Problem(file, message, column=column))
             continue
         row = int(index) + 1
-        if id_column and id_column in frame.columns:
+        if id_column and id_column in frame.columns and case.column != id_column:
             message += f"; respondentid {frame[id_column].iloc[int(index)]}"
         column = None if pd.isna(case.column) else str(case.column)
         problems.append(Problem(file, message, row=row, column=column, value=case.failure_case))
@@ -168,11 +203,26 @@ def validate_labels(raw: pd.DataFrame, file: str, questionnaire: Questionnaire) 
 
 def validate_dataset(raw: pd.DataFrame, file: str, questionnaire: Questionnaire,
                      labels: pd.DataFrame, timestamp_format: str) -> pd.DataFrame:
-    """Check the dataset against its labels and the questionnaire's columns."""
-    return _validate(dataset_schema(questionnaire, labels, timestamp_format), raw, file,
-                     "compare the named cells with the labels table; a missing column "
-                     "means the export or survey.questionnaire is not the expected one",
-                     id_column=questionnaire.id_column)
+    """Check the dataset against its labels and the questionnaire's columns.
+
+    A dataset with a header but no rows is an error: there is nothing to analyse.
+    """
+    hint = ("fix the named cells in the export or the labels table: every code needs a label, "
+            "respondentid must be a unique whole number, timestamps must follow "
+            "survey.timestamp_format and status flags be 0 or 1; a missing column means the "
+            "export or survey.questionnaire is not the expected one (SurveyXact field names, "
+            "case included)")
+    try:
+        validated = _validate(dataset_schema(questionnaire, labels, timestamp_format), raw, file,
+                              hint, id_column=questionnaire.id_column)
+    except InputError as error:
+        raise InputError(_renamed_hint(error.problems, list(raw.columns),
+                                       questionnaire.expected_columns), error.hint) from None
+    if validated.empty:
+        raise InputError([Problem(file, "the survey dataset has a header but no data rows")],
+                         "export the dataset again with its responses; an export without rows "
+                         "has nothing to analyse")
+    return validated
 
 
 def validate_inputs(tables: dict[str, pd.DataFrame], files: dict[str, str],

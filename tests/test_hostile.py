@@ -1,0 +1,379 @@
+"""Hostile input: every case of the corpus under tests/data/hostile/ through the
+validate and clean functions in-process (as the rule scripts call them), and
+property-based tests: generated and mutated exports give a clean result that
+keeps the row-accounting invariant or an InputError, never another exception;
+the parsers never raise.
+
+The corpus is written by tests/data/hostile/make_corpus.py; each case's
+expected.yaml says what must happen (see that script's docstring).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import re
+import string
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import CONFIG, ROOT, labels_for, make_export
+from udsyn import io
+from udsyn.cleaning import CleaningSettings, CleanResult, clean_export, rule_catalogue
+from udsyn.errors import InputError
+from udsyn.names import normalise_name
+from udsyn.parse import parse_number, parse_year
+from udsyn.questionnaire import build_questionnaire
+from udsyn.scrub import scrub_personal_data
+from udsyn.validation import validate_inputs, validate_register
+
+CORPUS = ROOT / "tests" / "data" / "hostile"
+CASES = sorted(path.parent.name for path in CORPUS.glob("*/expected.yaml"))
+REGISTER = ROOT / "data" / "raw" / "register" / "municipalities.csv"
+PREDECESSORS = ROOT / "data" / "raw" / "register" / "predecessors.csv"
+ALIASES = ROOT / "config" / "municipality_aliases.csv"
+TABLES = ("respondents", "initiatives", "exclusions", "changes")
+
+
+def merged(base: dict, overrides: dict) -> dict:
+    """``base`` with ``overrides`` merged in, section by section (as --configfile does)."""
+    out = copy.deepcopy(base)
+    for key, value in overrides.items():
+        out[key] = merged(out.get(key, {}), value) if isinstance(value, dict) else value
+    return out
+
+
+class Stage(Exception):
+    """Carries the stage ("read", "validate", "clean") an InputError came from."""
+
+    def __init__(self, stage: str, error: InputError) -> None:
+        super().__init__(stage)
+        self.stage, self.error = stage, error
+
+
+def run_pipeline(dataset: Path, labels: Path, config: dict, *, register_raw: pd.DataFrame,
+                 predecessors: pd.DataFrame, aliases: pd.DataFrame) -> CleanResult:
+    """What the validate and clean rules do, in-process."""
+    survey = config["survey"]
+    questionnaire = build_questionnaire(io.read_yaml(ROOT / survey["questionnaire"]))
+    read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
+    files = {"dataset": str(dataset.relative_to(ROOT)), "labels": str(labels.relative_to(ROOT)),
+             "register": str(REGISTER.relative_to(ROOT))}
+    stage = "read"
+    try:
+        tables = {"dataset": io.read_text_table(dataset, what="survey dataset", **read),
+                  "labels": io.read_text_table(labels, what="survey labels", **read),
+                  "register": register_raw}
+        # messages name the file as the rule does (its path as configured)
+        stage = "validate"
+        validate_inputs(tables, files, questionnaire, survey["timestamp_format"])
+        stage = "clean"
+        return clean_export(
+            tables["dataset"], tables["labels"], validate_register(register_raw, files["register"]),
+            aliases, questionnaire, CleaningSettings.from_config(config["cleaning"], survey),
+            dataset_file=files["dataset"], register_file=files["register"],
+            aliases_file=str(ALIASES.relative_to(ROOT)), data_origin="synthetic",
+            predecessors=predecessors, predecessors_file=str(PREDECESSORS.relative_to(ROOT)))
+    except InputError as error:
+        raise Stage(stage, error) from error
+
+
+@pytest.fixture(scope="module")
+def inputs() -> dict:
+    return {"register_raw": io.read_text_table(REGISTER),
+            "predecessors": io.read_text_table(PREDECESSORS),
+            "aliases": io.read_text_table(ALIASES)}
+
+
+def expected_of(case: str) -> dict:
+    return yaml.safe_load((CORPUS / case / "expected.yaml").read_text(encoding="utf-8"))
+
+
+def written_rows(table: pd.DataFrame, folder: Path, name: str) -> list[dict]:
+    """The table as the CSV writer writes it, read back as plain text cells."""
+    path = folder / f"{name}.csv"
+    io.write_table(table, path)
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def matches(row: dict, wanted: dict) -> bool:
+    return all(str(row.get(key)) == str(value) for key, value in wanted.items())
+
+
+def test_corpus_is_large_enough_and_every_case_complete():
+    assert len(CASES) >= 30
+    for case in CASES:
+        expected = expected_of(case)
+        assert expected["outcome"] in ("ok", "error"), case
+        assert expected.get("description"), case
+        assert (CORPUS / case / "dataset.csv").exists() and (CORPUS / case / "labels.csv").exists()
+        if expected["outcome"] == "error":
+            assert expected["message"] and expected["stage"] in ("read", "validate", "clean"), case
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case(case, inputs, tmp_path):
+    expected = expected_of(case)
+    folder = CORPUS / case
+    config = merged(CONFIG, expected.get("config", {}))
+    before = {name: io.sha256_of(folder / name) for name in ("dataset.csv", "labels.csv")}
+    try:
+        result = run_pipeline(folder / "dataset.csv", folder / "labels.csv", config, **inputs)
+    except Stage as stopped:
+        message = str(stopped.error)
+        assert expected["outcome"] == "error", f"{case}: unexpected error\n{message}"
+        assert stopped.stage == expected["stage"], (stopped.stage, message)
+        missing = [part for part in expected["message"] if part not in message]
+        assert not missing, f"{case}: {missing} not in\n{message}"
+        assert "What to do:" in message and "Traceback" not in message
+        return
+    finally:  # the corpus is input: never changed by reading it
+        assert before == {name: io.sha256_of(folder / name) for name in before}
+    assert expected["outcome"] == "ok", f"{case}: expected an error, got a result"
+    check_result(case, expected, result, tmp_path)
+
+
+def check_result(case: str, expected: dict, result: CleanResult, tmp_path: Path) -> None:
+    kept = sorted(result.respondents["respondentid"])
+    excluded = dict(zip(result.exclusions["respondentid"], result.exclusions["reason"]))
+    assert kept == expected["kept"], case
+    assert excluded == {int(k): v for k, v in expected["excluded"].items()}, case
+    documented = set(rule_catalogue()["rule"])
+    used = set(result.changes["rule"].str.split("+").explode().dropna()) | set(excluded.values())
+    assert used <= documented, used - documented
+    changes = result.changes.astype(object).where(result.changes.notna(), None).to_dict("records")
+    for wanted in expected.get("changes", []):
+        assert any(matches(row, wanted) for row in changes), f"{case}: {wanted} not in {changes}"
+    for column in expected.get("no_changes_in", []):
+        assert column not in set(result.changes["column"]), case
+    tables = {name: getattr(result, name) for name in TABLES}
+    for column in expected.get("absent_columns", []):
+        assert all(column not in table.columns for table in tables.values()), column
+    for want in expected.get("values", []):
+        table = tables[want["table"]].set_index("respondentid")
+        value = table.loc[want["respondentid"], want["column"]]
+        check_value(case, want, value)
+    written = {name: written_rows(table, tmp_path, name) for name, table in tables.items()}
+    for want in expected.get("written", []):
+        rows = [row for row in written[want["table"]]
+                if row["respondentid"] == str(want["respondentid"])
+                and matches(row, want.get("where", {}))]
+        assert rows, f"{case}: no written row for {want}"
+        check_value(case, want, rows[0][want["column"]])
+    text = "".join((tmp_path / f"{name}.csv").read_text(encoding="utf-8") for name in TABLES)
+    for secret in expected.get("nowhere", []):
+        assert secret not in text, f"{case}: {secret!r} in the clean tables"
+
+
+def check_value(case: str, want: dict, value: object) -> None:
+    if want.get("missing"):
+        assert pd.isna(value), (case, want, value)
+    if "equals" in want:
+        assert value == want["equals"], (case, want, value)
+    if "startswith" in want:
+        assert str(value).startswith(want["startswith"]), (case, want)
+    if "endswith" in want:
+        assert str(value).endswith(want["endswith"]), (case, want, str(value)[-80:])
+
+
+def test_reordered_and_extra_columns_give_the_baselines_tables(inputs):
+    """Column order and unknown columns change nothing in the clean tables."""
+    def tables(case):
+        config = merged(CONFIG, expected_of(case).get("config", {}))
+        result = run_pipeline(CORPUS / case / "dataset.csv", CORPUS / case / "labels.csv",
+                              config, **inputs)
+        return [getattr(result, name) for name in TABLES]
+    baseline = tables("baseline")
+    for case in ("columns_reordered", "column_extra", "utf8_bom", "line_endings_mixed",
+                 "delimiter_comma_configured"):
+        for ours, theirs in zip(tables(case), baseline):
+            if case == "line_endings_mixed":  # its one comment differs on purpose
+                ours, theirs = (t.drop(columns=["comment"], errors="ignore")
+                                for t in (ours, theirs))
+            pd.testing.assert_frame_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("value, written, rules", [
+    ("=1+1", "'=1+1", ("formula_neutralised",)),
+    ("+45 12 34", "'+45 12 34", ("formula_neutralised",)),
+    ("-2+3", "'-2+3", ("formula_neutralised",)),
+    ("@SUM(A1)", "'@SUM(A1)", ("formula_neutralised",)),
+    ("\t=1", "'\t=1", ("formula_neutralised",)),
+    ("\r=1", "'\n=1", ("formula_neutralised", "line_break_normalised")),
+    ("a\rb", "a\nb", ("line_break_normalised",)),
+    ("a\r\nb", "a\r\nb", ()),          # a Windows line break is quoted, kept
+    ("-5", "-5", ()),                   # a plain number, read as a number
+    ("-0.25", "-0.25", ()),
+    ("+1,5", "+1,5", ()),
+    ("-", "'-", ("formula_neutralised",)),
+    ("a=b", "a=b", ()),
+    (" =1", " =1", ()),
+    ("", "", ()),
+    (-3.5, -3.5, ()),                   # numbers are never touched
+    (None, None, ()),
+])
+def test_csv_safety(value, written, rules):
+    assert io.csv_safety(value) == (written, rules)
+
+
+def test_writer_leaves_numeric_columns_alone(tmp_path):
+    frame = pd.DataFrame({"estimate": [-0.5, 1.25], "n": [-3, 4],
+                          "label": pd.array(["-x", "ok"], dtype="string")})
+    io.write_table(frame, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text() == ("estimate,n,label\n-0.500000,-3,'-x\n"
+                                                "1.250000,4,ok\n")
+
+
+def test_corpus_is_what_the_script_writes(tmp_path, monkeypatch):
+    """The committed corpus is the generator's output (regenerate it, don't edit by hand)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, build in module.CASES.items():
+        case = module.Case()
+        description, expected = build(case)
+        folder = CORPUS / name
+        assert (folder / "dataset.csv").read_bytes() == case.dataset(), name
+        assert (folder / "labels.csv").read_bytes() == case.labels_file(), name
+        assert expected_of(name) == {"description": description, **expected}, name
+    assert sorted(module.CASES) == CASES
+
+
+# ---------------------------------------------------------------- properties
+
+QUESTIONNAIRE = build_questionnaire(io.read_yaml(ROOT / "config" / "questionnaire.yaml"))
+SETTINGS = CleaningSettings.from_config(CONFIG["cleaning"], CONFIG["survey"])
+REGISTER_NAMES = io.read_text_table(REGISTER)["name"].tolist()
+# Small and derandomised: the same examples on every run, a few seconds each.
+FAST = settings(max_examples=20, deadline=3000, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+
+codes = st.sampled_from(["", "1", "2", "3", "9", "0", "7", "x", " 1"])
+names = st.one_of(st.sampled_from(REGISTER_NAMES),
+                  st.sampled_from(["Ramsø", "Slangerup", "Atlantis", "", "  ", "aarhus kommune",
+                                   "Koege", "Københavns"]),
+                  st.text(max_size=12))
+free_text = st.one_of(st.text(max_size=40),
+                      st.sampled_from(["=1+1", "-5", "@x", "ca. 2012", "før 2007", "1,5",
+                                       "ved ikke", "a@b.dk 12345678", "<b>x</b>"]))
+respondent_rows = st.fixed_dictionaries({
+    "kommune": names, "gruppe": st.sampled_from(["Kommune", "TEST", "test ", ""]),
+    "q1": codes, "q3": codes, "q2_3": st.sampled_from(["", "0", "1", "2"]),
+    "q5_aar": free_text, "q6": free_text, "q13": free_text, "q8_1_start": free_text,
+    "q8_1_type": codes, "statoverall_4": st.sampled_from(["", "0", "1", "2"]),
+    "statoverall_5": st.sampled_from(["", "0", "1"]),
+    "starttime": st.sampled_from(["2014-03-04 10:00:00", "", "2014-02-30 10:00:00",
+                                  "2014-03-05 09:00:00"]),
+    "respondentid": st.sampled_from(["", "1", "01", "100001", "100002", "x", "99"]),
+})
+
+
+def clean_or_input_error(dataset: pd.DataFrame, labels: pd.DataFrame, inputs: dict) -> None:
+    """Validate and clean; the only acceptable failure is an InputError."""
+    register = inputs["register_raw"]
+    try:
+        validate_inputs({"dataset": dataset, "labels": labels, "register": register},
+                        {"dataset": "dataset.csv", "labels": "labels.csv",
+                         "register": "register.csv"}, QUESTIONNAIRE, SETTINGS.timestamp_format)
+        result = clean_export(dataset, labels, validate_register(register, "register.csv"),
+                              inputs["aliases"], QUESTIONNAIRE, SETTINGS,
+                              dataset_file="dataset.csv", register_file="register.csv",
+                              aliases_file="aliases.csv", data_origin="synthetic",
+                              predecessors=inputs["predecessors"],
+                              predecessors_file="predecessors.csv")
+    except InputError as error:
+        assert str(error).startswith("udsyn: input error") and "What to do:" in str(error)
+        return
+    kept, excluded = result.respondents["respondentid"], result.exclusions["respondentid"]
+    assert sorted([*kept, *excluded]) == sorted(dataset["respondentid"].astype("int64"))
+    assert not set(kept) & set(excluded)
+
+
+@FAST
+@given(rows=st.lists(respondent_rows, min_size=1, max_size=6))
+def test_generated_exports_clean_or_fail_with_an_input_error(rows, inputs):
+    for number, row in enumerate(rows, start=1):
+        row["respondentid"] = row["respondentid"] or str(100000 + number)
+    clean_or_input_error(make_export(QUESTIONNAIRE, rows), labels_for(QUESTIONNAIRE), inputs)
+
+
+BASELINE = (CORPUS / "baseline" / "dataset.csv").read_bytes()
+BASELINE_LABELS = (CORPUS / "baseline" / "labels.csv").read_bytes()
+mutation = st.tuples(st.sampled_from(["replace", "insert", "delete"]),
+                     st.integers(min_value=0, max_value=len(BASELINE) - 1),
+                     st.binary(min_size=1, max_size=3)
+                     | st.sampled_from([b";", b'"', b"\n", b"\r", b"\x00", b"\xff", b"\xc3",
+                                        b";;", b'"";', b"=", b"\xef\xbb\xbf"]))
+
+
+def mutate(data: bytes, edits) -> bytes:
+    for kind, at, chunk in edits:
+        at = min(at, len(data))
+        if kind == "replace":
+            data = data[:at] + chunk + data[at + len(chunk):]
+        elif kind == "insert":
+            data = data[:at] + chunk + data[at:]
+        else:
+            data = data[:at] + data[at + len(chunk):]
+    return data
+
+
+@settings(FAST, max_examples=40)
+@given(edits=st.lists(mutation, min_size=1, max_size=4), in_labels=st.booleans())
+def test_mutated_files_clean_or_fail_with_an_input_error(edits, in_labels, inputs, tmp_path):
+    dataset, labels = tmp_path / "dataset.csv", tmp_path / "labels.csv"
+    dataset.write_bytes(BASELINE if in_labels else mutate(BASELINE, edits))
+    labels.write_bytes(mutate(BASELINE_LABELS, edits) if in_labels else BASELINE_LABELS)
+    try:
+        tables = [io.read_text_table(path, delimiter=";", encoding="utf-8")
+                  for path in (dataset, labels)]
+    except InputError:
+        return
+    clean_or_input_error(*tables, inputs)
+
+
+any_text = st.one_of(st.none(), st.text(max_size=60),
+                     st.text(alphabet=string.digits + " ,.-/'ca.førinden", max_size=20))
+
+
+@settings(max_examples=300, deadline=1000, derandomize=True)
+@given(text=any_text)
+def test_parsers_and_scrubber_never_raise(text):
+    year = parse_year(text, **SETTINGS.year_options())
+    assert year.value is None or SETTINGS.year_min <= year.value <= SETTINGS.fielded_year
+    number = parse_number(text, **SETTINGS.number_options())
+    assert number.value is None or SETTINGS.fte_min <= number.value <= SETTINGS.fte_max
+    scrubbed, _ = scrub_personal_data(text, ["Anne Eksempel"])
+    assert text is None or isinstance(scrubbed, str)
+    if text is not None:
+        normalise_name(text)
+        safe = io.safe_cell(text)
+        assert not io.formula_like(safe) and not re.search("\r(?!\n)", safe)
+
+
+@settings(max_examples=60, deadline=2000, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.one_of(st.none(), st.text(max_size=20),
+                                st.sampled_from(["=1", "-5", "\r", "a\rb", "\r\n", '"', ";"])),
+                      min_size=1, max_size=5),
+       numbers=st.lists(st.floats(allow_nan=False, min_value=-1e6, max_value=1e6), min_size=5,
+                        max_size=5))
+def test_written_tables_have_one_record_per_row_and_safe_cells(texts, numbers, tmp_path):
+    frame = pd.DataFrame({"text": pd.array(texts, dtype="string"),
+                          "number": numbers[:len(texts)]})
+    path = tmp_path / "table.csv"
+    io.write_table(frame, path)
+    with path.open(encoding="utf-8", newline="") as handle:
+        records = list(csv.reader(handle))
+    assert len(records) == len(texts) + 1
+    assert [r[0] for r in records[1:]] == ["" if t is None else io.safe_cell(t) for t in texts]
+    written_numbers = io.read_table(path)["number"].round(6).tolist()
+    assert written_numbers == pd.Series(numbers[:len(texts)]).round(6).tolist()

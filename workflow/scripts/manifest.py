@@ -1,0 +1,24 @@
+"""Rule manifest: results/manifest.json, every raw input and output with its
+sha256, size, rows and maker (rule, script, the rule's inputs); the versions of
+Python and every locked package."""
+
+import sys
+from pathlib import Path
+
+# The udsyn package lives beside this script's folder, in workflow/.
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+
+from udsyn import io  # noqa: E402
+from udsyn.provenance import build_manifest, manifest_json  # noqa: E402
+from udsyn.runner import run  # noqa: E402
+
+
+def main(smk, log):
+    manifest = build_manifest(list(smk.params.raw), dict(smk.params.outputs),
+                              Path(smk.input.lock).read_text(encoding="utf-8"))
+    io.write_text(manifest_json(manifest), smk.output.manifest)
+    log.info("recorded %d inputs and %d outputs", len(manifest["inputs"]),
+             len(manifest["outputs"]))
+
+
+run(main, snakemake)
