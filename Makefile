@@ -12,17 +12,32 @@ STAMP := $(VENV)/.installed
 PROFILE ?= profiles/default
 CORES ?=
 SNAKEMAKE_ARGS ?=
+BUILD_LOCK := .snakemake/udsyn-make.lock
 SNAKEMAKE = $(BIN)/snakemake --workflow-profile $(PROFILE) $(if $(CORES),--cores $(CORES))
 VERIFY = PYTHONPATH=workflow $(BIN)/python -m udsyn.verify
 
 .DEFAULT_GOAL := all
-.PHONY: all test verify update-checksums rulegraph readme snakemake-report help synthetic clean-results
+.PHONY: all locked-build test verify update-checksums rulegraph readme snakemake-report help synthetic clean-results
 
 ## Build every result and the report from the raw data (installs the environment if needed).
 all: $(STAMP)
+	@mkdir -p .snakemake
+	@flock -n -o -E 75 $(BUILD_LOCK) $(MAKE) --no-print-directory locked-build; status=$$?; \
+	  if [ $$status -eq 75 ]; then \
+	    echo "udsyn: another make is building in this folder; wait for it to finish (nothing was changed)"; fi; \
+	  exit $$status
+
+# One build at a time: `all` holds $(BUILD_LOCK) (flock) while it runs this, so a
+# second `make` refuses at once, and a Snakemake lock found here can only be left
+# over from a killed build: it is cleared before building.
+locked-build:
+	@if [ -n "$$(ls -A .snakemake/locks 2>/dev/null)" ]; then \
+	  echo "udsyn: clearing the lock a killed build left behind"; \
+	  $(SNAKEMAKE) --unlock >/dev/null; fi
 	@$(SNAKEMAKE) $(SNAKEMAKE_ARGS) || { \
-	  echo; echo "udsyn: the build stopped. The 'Error in rule ...' block above says what to fix;"; \
-	  echo "       each rule's log is in logs/. Nothing half-written was kept."; exit 1; }
+	  echo; echo "udsyn: the build stopped. The message above says what to fix (for a rule:"; \
+	  echo "       its 'Error in rule ...' block; each rule's log is in logs/). Nothing half-written was kept."; \
+	  exit 1; }
 	@echo "udsyn: report at $(CURDIR)/report/report.html (every number from results/; columns in results/data_dictionary.csv)"
 
 ## Run the tests (installs the environment if needed).
