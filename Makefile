@@ -17,7 +17,7 @@ SNAKEMAKE = $(BIN)/snakemake --workflow-profile $(PROFILE) $(if $(CORES),--cores
 VERIFY = PYTHONPATH=workflow $(BIN)/python -m udsyn.verify
 
 .DEFAULT_GOAL := all
-.PHONY: all locked-build test verify update-checksums rulegraph readme snakemake-report help synthetic clean-results
+.PHONY: all locked-build test verify update-checksums bench rulegraph readme snakemake-report help synthetic clean-results
 
 ## Build every result and the report from the raw data (installs the environment if needed).
 all: $(STAMP)
@@ -51,6 +51,10 @@ verify: $(STAMP)
 ## After an intended change: build as verify does and rewrite checksums/expected.sha256 (commit it).
 update-checksums: $(STAMP)
 	@$(VERIFY) run --update
+
+## Time no-op, full and single-edit builds in a temporary copy (5+ runs each): benchmarks/results.md and .csv.
+bench: $(STAMP)
+	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench.py
 
 ## Snakemake's own HTML report (run times, rule graph) beside ours: report/snakemake-report.html.
 snakemake-report: all
