@@ -16,6 +16,7 @@ include: "workflow/rules/validate.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/derive.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/multiverse.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
@@ -25,6 +26,7 @@ rule all:
     input:
         rules.derive.output,
         ANALYSIS_TABLES,
+        MULTIVERSE_TABLES,
         FIGURES,
         rules.data_dictionary.output,
         rules.report.output,

@@ -2,6 +2,7 @@
 # rerun when the logic it uses changes.
 from pathlib import Path
 
+from snakemake.io import strip_wildcard_constraints
 from snakemake.utils import validate
 
 validate(config, "../../config/schema/config.schema.yaml")
@@ -22,6 +23,11 @@ PREDECESSORS = config["register"]["predecessors"]
 ALIASES = config["cleaning"]["aliases"]
 
 
+# Every value of each wildcard, filled in by the file whose rules use it (the
+# multiverse's batches), so the provenance rules can list every file.
+WILDCARD_VALUES = {}
+
+
 def made_by():
     """Each output file of the workflow -> the rule and script that made it.
 
@@ -30,14 +36,18 @@ def made_by():
     index = {}
     for made in workflow.rules:
         script = f"workflow/scripts/{Path(made.script).name}" if made.script else ""
-        for path in made.output:
-            index[str(path)] = {"rule": made.name, "script": script}
+        for pattern in made.output:
+            for path in expand(
+                strip_wildcard_constraints(str(pattern)), **WILDCARD_VALUES
+            ):
+                index[path] = {"rule": made.name, "script": script}
     return index
 
 
 def rule_inputs(made):
-    """Every file the rule ``made`` reads, sorted. No udsyn rule has wildcards, so an
-    input function (data_dictionary's) is called without any (None)."""
+    """Every file the rule ``made`` reads, sorted. No udsyn rule's inputs depend on
+    its wildcards, so an input function (data_dictionary's) is called without any
+    (None)."""
     paths = set()
     for item in made.input:
         item = item(None) if callable(item) else item

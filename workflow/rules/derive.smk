@@ -26,6 +26,9 @@ rule data_dictionary:
             *rules.clean.output,
             rules.derive.output.municipalities,
             *ANALYSIS_TABLES,
+            *rules.multiverse_clean.output,
+            *expand(rules.multiverse_batch.output.batch, batch=MULTIVERSE_PLAN),
+            *MULTIVERSE_TABLES,
         ],
         dictionary="workflow/data_dictionary.yaml",
         questionnaire=SURVEY["questionnaire"],
@@ -37,7 +40,8 @@ rule data_dictionary:
         "logs/data_dictionary.log",
     params:
         config={
-            key: config[key] for key in ("survey", "cleaning", "derive", "analysis")
+            key: config[key]
+            for key in ("survey", "cleaning", "derive", "analysis", "multiverse")
         },
     script:
         "../scripts/data_dictionary.py"

@@ -43,8 +43,11 @@ for figure_id, spec in FIGURE_MANIFEST.items():
             function=spec["function"],
             data=list(spec["data"]),
             options={
-                name: config[key.split(".")[0]][key.split(".")[1]]
-                for name, key in spec["params"].items()
+                **{
+                    name: config[key.split(".")[0]][key.split(".")[1]]
+                    for name, key in spec["params"].items()
+                },
+                **spec.get("fixed", {}),
             },
         script:
             f"../../{spec['script']}"

@@ -25,6 +25,7 @@ RESULTS = sorted(
 REPORT_TABLES = {
     **{Path(p).stem: p for p in RESULTS if p.startswith("results/analysis/")},
     "cleaning_summary": str(rules.clean.output.summary),
+    "multiverse_summary": str(rules.multiverse.output.summary),
     "data_dictionary": str(rules.data_dictionary.output.dictionary),
     "provenance": "results/provenance.csv",
     "software_versions": "results/software_versions.csv",
@@ -97,6 +98,8 @@ rule report:
     params:
         tables=REPORT_TABLES,
         made_by=MADE_BY,
-        config={key: config[key] for key in ("survey", "derive", "analysis")},
+        config={
+            key: config[key] for key in ("survey", "derive", "analysis", "multiverse")
+        },
     script:
         "../scripts/report.py"

@@ -8,6 +8,8 @@ drifts from the data is worse than none.
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 import pandas as pd
 
 from udsyn.questionnaire import Questionnaire
@@ -42,6 +44,16 @@ def codebook_entries(questionnaire: Questionnaire) -> dict[str, dict]:
     return entries
 
 
+def _documented_as(file: str, files: dict) -> str:
+    """The dictionary entry that documents ``file``: its own, else the first
+    pattern entry ("results/multiverse/batches/batch_*.csv") that matches it,
+    following ``same_as`` (a file with the columns of another)."""
+    key = file if file in files else next(
+        (pattern for pattern in files if "*" in pattern and fnmatchcase(file, pattern)), file)
+    entry = files.get(key) or {}
+    return entry["same_as"] if "same_as" in entry else key
+
+
 def build_dictionary(spec: dict, questionnaire: Questionnaire, config: dict,
                      headers: dict[str, list[str]]) -> pd.DataFrame:
     """Rows (file, column, type, definition, source_columns) in each file's column order.
@@ -50,8 +62,9 @@ def build_dictionary(spec: dict, questionnaire: Questionnaire, config: dict,
     """
     rows, mismatches = [], []
     for file, columns in headers.items():
-        own = dict(spec["files"].get(file, {}))
-        if file == RESPONDENTS:
+        documented = _documented_as(file, spec["files"])
+        own = dict(spec["files"].get(documented, {}))
+        if documented == RESPONDENTS:
             own.update(codebook_entries(questionnaire))
         entries = {**spec["shared"], **own}  # shared entries: for files that have the column
         undocumented = [c for c in columns if c not in entries]

@@ -38,6 +38,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, PercentFormatter
 
+from udsyn import grid
 from udsyn.manifest import rows as _rows
 
 WORKFLOW = Path(__file__).resolve().parents[1]
@@ -491,5 +492,75 @@ def representativeness(representativeness: pd.DataFrame) -> Figure:
     return figure
 
 
+
+# --- the multiverse: one specification curve per claim -----------------------------------
+
+CLAIM_AXES = {
+    # claim -> (axis label, tick format)
+    "headline": ("share with a business focus", lambda v, _: f"{v:.0%}"),
+    "shift": ("business-type share: late − early", lambda v, _: f"{v * 100:+.0f} pp" if v else "0"),
+    "reform": ("log-odds ratio per SD of size", lambda v, _: f"{v:+.1f}" if v else "0"),
+    "crisis": ("post-crisis share: peripheral − other",
+               lambda v, _: f"{v * 100:+.0f} pp" if v else "0"),
+    "capital": ("capital FTE / predicted (log scale)", lambda v, _: f"{v:,.10g}"),
+}
+HOLDS_STYLE = {"yes": (BLUE, "holds"), "no": (VERMILLION, "does not hold"),
+               "": (GREY, "no interval")}
+
+
+@styled
+def specification_curve(claim_specifications: pd.DataFrame, summary: pd.DataFrame, claim: str,
+                        holds: dict, choices: dict) -> Figure:
+    """A specification curve (Simonsohn, Simmons & Nelson 2020): the claim's
+    estimate and interval under every distinct specification, sorted (top), and
+    which alternative of each choice it used (bottom, in config order). The main
+    specification is black; the reference value of the claim's test is the dashed line."""
+    table = claim_specifications[claim_specifications["claim"] == claim].copy()
+    if table.empty:
+        raise ValueError(f"no specifications of claim {claim!r} in the table")
+    table["holds"] = table["holds"].fillna("")
+    table = table.sort_values(["estimate", "claim_spec_id"], kind="stable").reset_index(drop=True)
+    used = str(_one(summary, "choices_used", claim=claim)).split(", ")
+    rows = [(name, grid.shown(value)) for name in used for value in choices[name]]
+    figure = new_figure(height=2.9 + 0.2 * len(rows))
+    top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={
+        "height_ratios": [2.9, 0.2 * len(rows) + 0.3], "hspace": 0.06})
+    x = np.arange(len(table))
+    for verdict, (colour, label) in HOLDS_STYLE.items():
+        part = table[(table["holds"] == verdict) & (table["is_main"] != "yes")]
+        if len(part):
+            top.errorbar(part.index.to_numpy(), part["estimate"].astype(float),
+                         yerr=_errors(part), fmt="o", color=colour, markersize=3.2,
+                         elinewidth=0.8, alpha=0.9, label=label)
+    main = table[table["is_main"] == "yes"]
+    top.errorbar(main.index.to_numpy(), main["estimate"].astype(float), yerr=_errors(main),
+                 fmt="D", color=BLACK, markersize=6, elinewidth=1.6, label="main specification",
+                 zorder=5)
+    reference = float(holds[claim]["value"])
+    top.axhline(reference, color=BLACK, linewidth=0.9, linestyle="--", zorder=1)
+    label, formatter = CLAIM_AXES[claim]
+    if claim == "capital":
+        top.set_yscale("log")
+    top.yaxis.set_major_formatter(FuncFormatter(formatter))
+    top.set_ylabel(label)
+    top.legend(loc="upper left", fontsize=8.5, frameon=False, ncols=2)
+    top.grid(axis="x", visible=False)
+
+    y = np.arange(len(rows))[::-1]
+    for position, (name, value) in zip(y, rows):
+        chosen = (table[name].astype(str) == value).to_numpy()
+        colours = [BLACK if m == "yes" else HOLDS_STYLE[h][0]
+                   for m, h in zip(table["is_main"], table["holds"])]
+        bottom.scatter(x[chosen], np.full(chosen.sum(), position), s=7, marker="s",
+                       c=[c for c, keep in zip(colours, chosen) if keep], linewidths=0)
+    bottom.set_yticks(y, [f"{name.replace('_', ' ')}: {textwrap.shorten(value, 34)}"
+                          for name, value in rows], fontsize=7.5)
+    bottom.set_ylim(-0.7, len(rows) - 0.3)
+    bottom.set_xlim(-1, len(table))
+    bottom.set_xlabel(f"{len(table)} distinct specifications, sorted by estimate")
+    bottom.grid(visible=False)
+    return figure
+
+
 DRAW = {draw.__name__: draw for draw in (headline, initiative_periods, reform, crisis, capital,
-                                         representativeness)}
+                                         representativeness, specification_curve)}

@@ -1,0 +1,98 @@
+# The multiverse (README, "The multiverse"): every claim re-estimated under every
+# combination of the alternatives in config multiverse.choices. Clean data once
+# per duplicate rule; the claim specifications in batches of
+# multiverse.batch_size, one job each (one SLURM job each under profiles/slurm);
+# then one gather. The plan (which claim specifications each batch computes)
+# comes from udsyn.grid, which needs only the standard library.
+import sys
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+from udsyn import grid  # noqa: E402
+
+MULTIVERSE = config["multiverse"]
+if grid.problems(MULTIVERSE, config):
+    raise ValueError(
+        "the config's multiverse section cannot be used (correct your config file):\n  "
+        + "\n  ".join(grid.problems(MULTIVERSE, config))
+    )
+MULTIVERSE_PLAN = grid.plan(MULTIVERSE)
+WILDCARD_VALUES["batch"] = list(MULTIVERSE_PLAN)
+DUPLICATE_RULES = [str(rule) for rule in MULTIVERSE["choices"]["duplicate_rule"]]
+
+
+rule multiverse_clean:
+    input:
+        checks=rules.validate.output.checks,
+        dataset=SURVEY["dataset"],
+        labels=SURVEY["labels"],
+        register=REGISTER,
+        predecessors=PREDECESSORS,
+        aliases=ALIASES,
+        questionnaire=SURVEY["questionnaire"],
+        code=package("validation", "names", "parse", "scrub", "cleaning"),
+        lock=LOCK,
+    output:
+        respondents=expand(
+            "results/multiverse/clean/respondents_{rule}.csv", rule=DUPLICATE_RULES
+        ),
+        initiatives=expand(
+            "results/multiverse/clean/initiatives_{rule}.csv", rule=DUPLICATE_RULES
+        ),
+    log:
+        "logs/multiverse_clean.log",
+    params:
+        survey=SURVEY,
+        cleaning=config["cleaning"],
+        duplicate_rules=DUPLICATE_RULES,
+    script:
+        "../scripts/multiverse_clean.py"
+
+
+rule multiverse_batch:
+    input:
+        respondents=rules.multiverse_clean.output.respondents,
+        initiatives=rules.multiverse_clean.output.initiatives,
+        register=REGISTER,
+        questionnaire=SURVEY["questionnaire"],
+        code=package("validation", "derivation", "stats", "grid", "multiverse"),
+        lock=LOCK,
+    output:
+        batch="results/multiverse/batches/batch_{batch}.csv",
+    log:
+        "logs/multiverse_batch_{batch}.log",
+    wildcard_constraints:
+        batch="|".join(MULTIVERSE_PLAN),
+    params:
+        # Only what the batch computes with: a batch whose work is unchanged
+        # does not rerun when an alternative is added elsewhere in the grid.
+        work=lambda wildcards: MULTIVERSE_PLAN[wildcards.batch],
+        main=grid.main_specification(MULTIVERSE["choices"], config),
+        bootstrap_replicates=MULTIVERSE["bootstrap_replicates"],
+        duplicate_rules=DUPLICATE_RULES,
+        derive=config["derive"],
+        analysis=config["analysis"],
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/multiverse_batch.py"
+
+
+rule multiverse:
+    input:
+        batches=expand(rules.multiverse_batch.output.batch, batch=MULTIVERSE_PLAN),
+        code=package("derivation", "stats", "grid", "multiverse"),
+        lock=LOCK,
+    output:
+        claim_specifications="results/multiverse/claim_specifications.csv",
+        specifications="results/multiverse/specifications.csv",
+        specification_results="results/multiverse/specification_results.csv",
+        summary="results/multiverse/summary.csv",
+    log:
+        "logs/multiverse.log",
+    params:
+        config={key: config[key] for key in ("multiverse", "cleaning", "derive")},
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/multiverse.py"
+
+
+MULTIVERSE_TABLES = list(rules.multiverse.output)

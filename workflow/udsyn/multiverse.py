@@ -1,0 +1,446 @@
+"""The multiverse: the five claims re-estimated under every defensible choice.
+
+``udsyn.grid`` enumerates the specifications; this module estimates one claim
+specification (``estimate_claim``), a batch of them (``run_batch``) and
+gathers the batches into the tables of ``results/multiverse/`` (``gather``).
+
+Every estimate is a ratio of weighted sums or a weighted regression over
+municipalities, so one matrix of bootstrap weights does all replicates at once:
+``counts`` (replicates x municipalities) holds how often each municipality is
+drawn (a multinomial resample of the municipalities, i.e. a cluster bootstrap
+for initiative-level claims), multiplied by the municipality's analysis weight
+(1, or its post-stratification weight N_h / n_h). The point estimate is the
+same formula with counts of 1. Intervals are bootstrap percentiles at
+``analysis.confidence_level``. Each claim specification draws from its own
+generator, seeded from the global seed and its id (``udsyn.grid.seed_for``).
+
+The estimands (one per claim; the estimate at the main specification equals
+the main analysis where the two estimate the same thing, which the tests check):
+
+- headline: share with a business focus among respondents with a known answer;
+- shift: share of business-type initiatives (``derive.business_purposes``)
+  among dated initiatives started from the crisis cut-off on, minus the same
+  share among those started before the reform;
+- reform: log-odds ratio of a business focus per standard deviation of the
+  post-reform size measure (logistic regression);
+- crisis: share of dated initiatives started in or after the cut-off,
+  peripheral minus other municipalities;
+- capital: the capital's international FTE divided by the FTE that the OLS line
+  of log FTE on the size measure (other respondents with FTE > 0) predicts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from udsyn import grid, stats
+from udsyn.derivation import DeriveSettings, derive_municipalities
+from udsyn.questionnaire import Questionnaire
+
+NAN = math.nan
+SIZE_COLUMN = "size_class"
+# The size measures a specification can use for post-reform size: register
+# columns, plus the size class as its rank (0 = smallest).
+SIZE_MEASURES = ("log_population_2007", "population_2007", "size_class", "n_premerger")
+HOLDS_TESTS = ("above", "below", "contains")
+NEWTON_STEPS, NEWTON_TOLERANCE = 50, 1e-10
+
+ESTIMANDS = {
+    "headline": ("share", "share of responding municipalities with a known answer that have an "
+                          "international business focus"),
+    "shift": ("difference in shares", "share of business-type initiatives among dated "
+                                      "initiatives started from the crisis cut-off on minus the "
+                                      "share among those started before the reform"),
+    "reform": ("log-odds ratio per SD", "logistic regression of business focus on the "
+                                        "standardised post-reform size measure: the slope"),
+    "crisis": ("difference in shares", "share of dated initiatives started in or after the "
+                                       "crisis cut-off, peripheral minus other municipalities"),
+    "capital": ("ratio", "the capital's international FTE over the FTE predicted by the OLS line "
+                         "of log FTE on the size measure (other respondents with FTE > 0)"),
+}
+
+
+@dataclass(frozen=True)
+class EstimationSettings:
+    """What a batch needs besides its work: the bootstrap size and the main
+    config values the estimators use."""
+
+    bootstrap_replicates: int
+    confidence_level: float
+    poststratification_cells: tuple[str, ...]
+    reform_year: int
+    business_purposes: tuple[str, ...]
+    capital_code: int
+    size_labels: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, derive: Mapping[str, Any], analysis: Mapping[str, Any],
+                    bootstrap_replicates: int) -> "EstimationSettings":
+        return cls(bootstrap_replicates=bootstrap_replicates,
+                   confidence_level=analysis["confidence_level"],
+                   poststratification_cells=tuple(analysis["poststratification_cells"]),
+                   reform_year=derive["reform_year"],
+                   business_purposes=tuple(derive["business_purposes"]),
+                   capital_code=derive["capital_code"], size_labels=tuple(derive["size_labels"]))
+
+
+# ------------------------------------------------------------------ the data of a specification
+
+def derive_variant(register: pd.DataFrame, clean: Mapping[str, pd.DataFrame],
+                   questionnaire: Questionnaire, derive: Mapping[str, Any],
+                   choices: Mapping[str, Any], data_origin: str) -> pd.DataFrame:
+    """The derived municipalities table under a specification's choices."""
+    settings = DeriveSettings.from_config({
+        **derive, "dont_know_as": choices["dont_know_as"],
+        "headline_definition": choices["headline_definition"],
+        "peripheral_groups": list(choices["peripheral_groups"]),
+        "crisis_cutoff_year": choices["crisis_cutoff_year"]})
+    return derive_municipalities(register, clean["respondents"], clean["initiatives"],
+                                 questionnaire, settings, data_origin)
+
+
+def analysis_weights(municipalities: pd.DataFrame, observed: pd.Series, weighting: str,
+                     settings: EstimationSettings) -> np.ndarray:
+    """Weights of the observed municipalities: 1, or N_h / n_h of their
+    post-stratification cell (cells as in the main analysis, collapsed the same way)."""
+    observed = observed.astype(bool)
+    if weighting == "unweighted":
+        return np.ones(int(observed.sum()))
+    # Many claim specifications share one set of observed municipalities, and
+    # collapsing cells is the slow part: compute each set's weights once.
+    key = (settings.poststratification_cells, settings.size_labels,
+           pd.util.hash_pandas_object(municipalities[[*settings.poststratification_cells]],
+                                      index=False).to_numpy().tobytes(),
+           observed.to_numpy().tobytes())
+    if key not in _WEIGHTS:
+        _WEIGHTS[key] = _poststratification_weights(municipalities, observed, settings)
+    return _WEIGHTS[key].copy()
+
+
+_WEIGHTS: dict[tuple, np.ndarray] = {}
+
+
+def _poststratification_weights(municipalities: pd.DataFrame, observed: pd.Series,
+                                settings: EstimationSettings) -> np.ndarray:
+    cells = stats.collapse_cells(municipalities, settings.poststratification_cells, observed,
+                                 collapse_column=SIZE_COLUMN,
+                                 collapse_order=settings.size_labels)["cell"]
+    size = cells.map(cells.value_counts())
+    sampled = cells[observed].map(cells[observed].value_counts())
+    return (size[observed] / sampled).to_numpy(float)
+
+
+def size_values(municipalities: pd.DataFrame, measure: str,
+                settings: EstimationSettings) -> pd.Series:
+    """The post-stratification size measure as numbers (size class as its rank)."""
+    if measure == SIZE_COLUMN:
+        rank = {label: i for i, label in enumerate(settings.size_labels)}
+        return municipalities[SIZE_COLUMN].map(rank).astype(float)
+    return municipalities[measure].astype(float)
+
+
+# ------------------------------------------------------------------ vectorised estimators
+
+def resample_counts(rng: np.random.Generator, n_units: int, replicates: int) -> np.ndarray:
+    """(1 + replicates) x n_units draw counts: a row of ones (the point estimate),
+    then multinomial resamples of the units with equal probabilities."""
+    draws = rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=replicates)
+    return np.vstack([np.ones((1, n_units), dtype=np.int64), draws]).astype(float)
+
+
+def weighted_ratio(weights: np.ndarray, numerator: np.ndarray,
+                   denominator: np.ndarray) -> np.ndarray:
+    """sum(w * numerator) / sum(w * denominator) for every row of ``weights``;
+    NaN where the denominator is 0 (a replicate without the units it needs)."""
+    top, bottom = weights @ numerator, weights @ denominator
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0), NAN)
+
+
+def batched_logit_slope(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The slope of a weighted logistic regression y ~ 1 + x for every row of
+    ``weights`` at once (Newton-Raphson); NaN where it does not converge (e.g.
+    a replicate with separation)."""
+    design = np.column_stack([np.ones_like(x), x])
+    beta = np.zeros((weights.shape[0], 2))
+    converged = np.zeros(weights.shape[0], dtype=bool)
+    for _ in range(NEWTON_STEPS):
+        p = 1.0 / (1.0 + np.exp(-(beta @ design.T)))
+        gradient = (weights * (y - p)) @ design
+        hessian = np.einsum("bn,nk,nl->bkl", weights * p * (1 - p), design, design)
+        step = _solve(hessian, gradient)
+        beta = beta + np.nan_to_num(step)
+        converged = np.all(np.abs(step) < NEWTON_TOLERANCE, axis=1)
+        if converged.all():
+            break
+    slope = beta[:, 1]
+    return np.where(converged & np.isfinite(slope), slope, NAN)
+
+
+def _solve(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Solve each 2x2 system in closed form (NaN where singular): no LAPACK
+    call, so the bytes cannot depend on the machine's BLAS."""
+    a, b = matrices[:, 0, 0], matrices[:, 0, 1]
+    c, d = matrices[:, 1, 0], matrices[:, 1, 1]
+    det = a * d - b * c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        first = (d * vectors[:, 0] - b * vectors[:, 1]) / det
+        second = (a * vectors[:, 1] - c * vectors[:, 0]) / det
+    out = np.column_stack([first, second])
+    out[~np.isfinite(det) | (det == 0)] = NAN
+    return out
+
+
+def batched_ols(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(intercept, slope) of a weighted OLS y ~ 1 + x for every row of ``weights``."""
+    design = np.column_stack([np.ones_like(x), x])
+    cross = np.einsum("bn,nk,nl->bkl", weights, design, design)
+    return _solve(cross, (weights * y) @ design)
+
+
+# ------------------------------------------------------------------ the five claims
+
+def _headline(data: Mapping[str, pd.DataFrame], choices, settings, rng):
+    municipalities = data["municipalities"]
+    values = municipalities["business_focus"].where(municipalities["responded"] == 1)
+    known = values.notna()
+    weights = analysis_weights(municipalities, known, choices["weighting"], settings)
+    counts = resample_counts(rng, int(known.sum()), settings.bootstrap_replicates) * weights
+    y = values[known].to_numpy(float)
+    return weighted_ratio(counts, y, np.ones_like(y)), int(known.sum())
+
+
+def _initiative_sums(initiatives: pd.DataFrame, municipalities: pd.DataFrame,
+                     columns: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """Per municipality (register order), the sums of 0/1 initiative columns."""
+    frame = pd.DataFrame({"code": initiatives["municipality_code"].to_numpy(),
+                          **{name: column.astype(float).to_numpy()
+                             for name, column in columns.items()}})
+    sums = frame.groupby("code", sort=True).sum()
+    return sums.reindex(municipalities["code"].to_numpy(), fill_value=0.0)
+
+
+def _shift(data, choices, settings, rng):
+    municipalities, initiatives = data["municipalities"], data["initiatives"]
+    dated = initiatives[initiatives["start_year"].notna() & initiatives["initiative_type"].notna()]
+    early = dated["start_year"] < settings.reform_year
+    late = dated["start_year"] >= choices["crisis_cutoff_year"]
+    business = dated["initiative_type"].isin(settings.business_purposes)
+    sums = _initiative_sums(dated, municipalities, {
+        "early": early, "early_business": early & business,
+        "late": late, "late_business": late & business})
+    observed = pd.Series((sums["early"] + sums["late"] > 0).to_numpy(), index=municipalities.index)
+    weights = analysis_weights(municipalities, observed, choices["weighting"], settings)
+    part = sums[observed.to_numpy()]
+    counts = resample_counts(rng, len(part), settings.bootstrap_replicates) * weights
+    late_share = weighted_ratio(counts, part["late_business"].to_numpy(), part["late"].to_numpy())
+    early_share = weighted_ratio(counts, part["early_business"].to_numpy(),
+                                 part["early"].to_numpy())
+    return late_share - early_share, len(part)
+
+
+def _reform(data, choices, settings, rng):
+    municipalities = data["municipalities"]
+    outcome = municipalities["business_focus"].where(municipalities["responded"] == 1)
+    known = outcome.notna()
+    weights = analysis_weights(municipalities, known, choices["weighting"], settings)
+    size = size_values(municipalities, choices["size_measure"], settings)[known].to_numpy()
+    spread = size.std(ddof=1)
+    standardised = (size - size.mean()) / spread if spread > 0 else np.full_like(size, NAN)
+    counts = resample_counts(rng, int(known.sum()), settings.bootstrap_replicates) * weights
+    return batched_logit_slope(counts, standardised, outcome[known].to_numpy(float)), int(
+        known.sum())
+
+
+def _crisis(data, choices, settings, rng):
+    municipalities, initiatives = data["municipalities"], data["initiatives"]
+    dated = initiatives[initiatives["start_year"].notna()]
+    sums = _initiative_sums(dated, municipalities, {
+        "dated": pd.Series(True, index=dated.index),
+        "post": dated["start_year"] >= choices["crisis_cutoff_year"]})
+    observed = pd.Series((sums["dated"] > 0).to_numpy(), index=municipalities.index)
+    weights = analysis_weights(municipalities, observed, choices["weighting"], settings)
+    part = sums[observed.to_numpy()]
+    peripheral = municipalities.loc[observed, "peripheral"].to_numpy(float)
+    counts = resample_counts(rng, len(part), settings.bootstrap_replicates) * weights
+    post, n_dated = part["post"].to_numpy(), part["dated"].to_numpy()
+    share = {flag: weighted_ratio(counts, post * (peripheral == flag),
+                                  n_dated * (peripheral == flag)) for flag in (0, 1)}
+    return share[1] - share[0], len(part)
+
+
+def _capital(data, choices, settings, rng):
+    municipalities = data["municipalities"]
+    responded = municipalities["responded"] == 1
+    fte = municipalities["international_fte"].astype("Float64")
+    is_capital = municipalities["code"] == settings.capital_code
+    in_fit = (responded & (fte > 0).fillna(False) & ~is_capital).astype(bool)
+    weights = analysis_weights(municipalities, in_fit, choices["weighting"], settings)
+    size = size_values(municipalities, choices["size_measure"], settings)
+    counts = resample_counts(rng, int(in_fit.sum()), settings.bootstrap_replicates) * weights
+    line = batched_ols(counts, size[in_fit].to_numpy(), np.log(fte[in_fit].to_numpy(float)))
+    capital_fte = fte[is_capital & responded]
+    observed = float(capital_fte.iloc[0]) if len(capital_fte) and pd.notna(
+        capital_fte.iloc[0]) else NAN
+    if not observed > 0:  # the capital gave no positive FTE: nothing to compare
+        return np.full(counts.shape[0], NAN), int(in_fit.sum())
+    predicted = line[:, 0] + line[:, 1] * float(size[is_capital].iloc[0])
+    return observed / np.exp(predicted), int(in_fit.sum())
+
+
+ESTIMATORS = {"headline": _headline, "shift": _shift, "reform": _reform, "crisis": _crisis,
+              "capital": _capital}
+
+
+def holds(low: float, high: float, rule: Mapping[str, Any]) -> bool | None:
+    """Whether the interval supports the claim (None without an interval)."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return None
+    value = float(rule["value"])
+    return {"above": low > value, "below": high < value,
+            "contains": low <= value <= high}[rule["interval"]]
+
+
+def holds_text(rule: Mapping[str, Any]) -> str:
+    return {"above": "interval above {value}", "below": "interval below {value}",
+            "contains": "interval contains {value}"}[rule["interval"]].format(value=rule["value"])
+
+
+def estimate_claim(claim: str, data: Mapping[str, pd.DataFrame], choices: Mapping[str, Any],
+                   seed: int, settings: EstimationSettings) -> dict[str, Any]:
+    """One claim under one specification: estimate, percentile interval, n and
+    the bootstrap replicates without an estimate."""
+    rng = np.random.default_rng(seed)
+    values, n = ESTIMATORS[claim](data, choices, settings, rng)
+    estimate, replicates = float(values[0]), values[1:]
+    finite = replicates[np.isfinite(replicates)]
+    alpha = 1 - settings.confidence_level
+    if len(finite) and math.isfinite(estimate):
+        low, high = (float(v) for v in np.quantile(finite, [alpha / 2, 1 - alpha / 2]))
+    else:
+        low = high = NAN
+    return {"estimate": estimate, "ci_low": low, "ci_high": high, "n": n,
+            "replicates_failed": int(len(replicates) - len(finite))}
+
+
+# ------------------------------------------------------------------ batches and gathering
+
+def run_batch(work: Sequence[Mapping[str, Any]], main: Mapping[str, Any],
+              register: pd.DataFrame, clean: Mapping[str, Mapping[str, pd.DataFrame]],
+              questionnaire: Questionnaire, derive: Mapping[str, Any],
+              settings: EstimationSettings, data_origin: str) -> pd.DataFrame:
+    """Estimate a batch of claim specifications (``udsyn.grid.plan``). ``clean``:
+    duplicate rule -> {"respondents", "initiatives"}. A choice a claim does not
+    use takes the main specification's value ``main`` (it cannot change the
+    estimate)."""
+    derived: dict[str, pd.DataFrame] = {}
+    rows = []
+    for item in work:
+        choices = {**main, **item["choices"]}
+        key = grid.canonical({name: choices[name] for name in (
+            "duplicate_rule", "dont_know_as", "headline_definition", "peripheral_groups",
+            "crisis_cutoff_year")})
+        if key not in derived:
+            derived[key] = derive_variant(register, clean[choices["duplicate_rule"]],
+                                          questionnaire, derive, choices, data_origin)
+        data = {"municipalities": derived[key],
+                "initiatives": clean[choices["duplicate_rule"]]["initiatives"]}
+        result = estimate_claim(item["claim"], data, choices, item["seed"], settings)
+        rows.append({"claim": item["claim"], "claim_spec_id": item["claim_spec_id"],
+                     "seed": item["seed"], **result,
+                     **{name: grid.shown(value) for name, value in item["choices"].items()}})
+    # Every choice has a column (config order), empty where the claim does not use it.
+    columns = ["claim", "claim_spec_id", "seed", *main, "estimate", "ci_low", "ci_high", "n",
+               "replicates_failed"]
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    table.insert(0, "data_origin", data_origin)
+    return table
+
+
+def _claim_table(batches: Sequence[pd.DataFrame], choices: Mapping[str, Sequence[Any]],
+                 rules: Mapping[str, Mapping[str, Any]], main: Mapping[str, Any]) -> pd.DataFrame:
+    table = pd.concat(batches, ignore_index=True)
+    main_ids = {grid.claim_spec_of(claim, main) for claim in grid.CLAIMS}
+    table["is_main"] = table["claim_spec_id"].isin(main_ids).map({True: "yes", False: "no"})
+    verdicts = [holds(low, high, rules[claim]) for claim, low, high in
+                zip(table["claim"], table["ci_low"], table["ci_high"])]
+    table["holds"] = ["" if v is None else ("yes" if v else "no") for v in verdicts]
+    table["holds_when"] = table["claim"].map({c: holds_text(rules[c]) for c in grid.CLAIMS})
+    table["scale"] = table["claim"].map({c: ESTIMANDS[c][0] for c in grid.CLAIMS})
+    table["definition"] = table["claim"].map({c: ESTIMANDS[c][1] for c in grid.CLAIMS})
+    table["claim_order"] = table["claim"].map({c: i for i, c in enumerate(grid.CLAIMS)})
+    table = table.sort_values(["claim_order", "claim_spec_id"], kind="stable")
+    for name in choices:
+        if name not in table:
+            table[name] = pd.NA
+    first = ["data_origin", "claim", "claim_spec_id", "is_main", *choices]
+    rest = ["estimate", "ci_low", "ci_high", "n", "replicates_failed", "holds", "holds_when",
+            "scale", "definition", "seed"]
+    return table[first + rest].reset_index(drop=True)
+
+
+def gather(batches: Sequence[pd.DataFrame], config: Mapping[str, Any],
+           data_origin: str) -> dict[str, pd.DataFrame]:
+    """The batches -> claim_specifications (one row per distinct analysis, with
+    whether the claim holds by ``multiverse.holds``), specifications (the full
+    grid), specification_results (grid x claim) and summary (per claim: holds
+    in N of M specifications). ``config``: the multiverse, cleaning and derive
+    sections."""
+    multiverse = config["multiverse"]
+    choices, rules = multiverse["choices"], multiverse["holds"]
+    main = grid.main_specification(choices, config)
+    claims = _claim_table(batches, choices, rules, main)
+    expected = {item["claim_spec_id"]
+                for item in grid.claim_specifications(choices, multiverse["seed"])}
+    found = set(claims["claim_spec_id"])
+    if found != expected or claims["claim_spec_id"].duplicated().any():
+        raise ValueError(f"the batches hold {len(claims)} claim specifications, the grid "
+                         f"{len(expected)}: rerun the multiverse batches")
+    grid_rows = grid.specifications(choices)
+    main_id = grid.spec_id(main)
+    specs = pd.DataFrame([{"data_origin": data_origin, "spec_id": grid.spec_id(values),
+                           "is_main": "yes" if grid.spec_id(values) == main_id else "no",
+                           **{name: grid.shown(value) for name, value in values.items()}}
+                          for values in grid_rows])
+    by_id = claims.set_index("claim_spec_id")
+    results = pd.DataFrame([
+        {"data_origin": data_origin, "spec_id": grid.spec_id(values), "claim": claim,
+         "claim_spec_id": (cid := grid.claim_spec_of(claim, values)),
+         **{c: by_id.at[cid, c] for c in ("estimate", "ci_low", "ci_high", "holds")}}
+        for values in grid_rows for claim in grid.CLAIMS])
+    summary = summarise(claims, results, choices, rules)
+    summary.insert(0, "data_origin", data_origin)
+    return {"claim_specifications": claims, "specifications": specs,
+            "specification_results": results, "summary": summary}
+
+
+def summarise(claims: pd.DataFrame, results: pd.DataFrame, choices: Mapping[str, Sequence[Any]],
+              rules: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """Per claim: in how many specifications it holds, and the main specification."""
+    rows = []
+    for claim in grid.CLAIMS:
+        distinct = claims[claims["claim"] == claim]
+        every = results[results["claim"] == claim]
+        main = distinct[distinct["is_main"] == "yes"].iloc[0]
+        rows.append({
+            "claim": claim, "n_specifications": len(every),
+            "n_holds": int((every["holds"] == "yes").sum()),
+            "n_without_interval": int((every["holds"] == "").sum()),
+            "share_holds": float((every["holds"] == "yes").mean()),
+            "n_distinct": len(distinct),
+            "n_distinct_holds": int((distinct["holds"] == "yes").sum()),
+            "choices_used": ", ".join(n for n in choices if n in grid.CLAIM_CHOICES[claim]),
+            "main_estimate": main["estimate"], "main_ci_low": main["ci_low"],
+            "main_ci_high": main["ci_high"], "main_holds": main["holds"],
+            "min_estimate": float(distinct["estimate"].min()),
+            "median_estimate": float(distinct["estimate"].median()),
+            "max_estimate": float(distinct["estimate"].max()),
+            "scale": ESTIMANDS[claim][0], "holds_when": holds_text(rules[claim]),
+            "definition": ESTIMANDS[claim][1]})
+    return pd.DataFrame(rows)
