@@ -549,3 +549,14 @@ def test_recovery_business_purpose_model(synthetic_results, covariates, truth, s
     assert covers(rows.loc[term], coefficients[term]), rows.loc[term].to_dict()
     if term == "z":
         assert rows.loc["z", "estimate"] > 0
+
+
+def test_a_rule_reads_only_the_settings_it_was_given(config):
+    """Each analysis rule passes only the config values it uses (analysis.smk), so
+    that editing another value does not rerun it; reading any other is an error."""
+    values = {**config["derive"], **config["analysis"]}
+    settings = AnalysisSettings.from_values({"confidence_level": 0.9, "size_labels":
+                                             values["size_labels"]})
+    assert settings.level_text == "90%" and isinstance(settings.size_labels, tuple)
+    with pytest.raises(AttributeError, match="robust_covariance.*analysis.smk"):
+        settings.robust_covariance

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from conftest import CONFIG, ROOT, planned_jobs
-from udsyn import figures, io, manifest
+from udsyn import figures, grid, io, manifest
 
 MANIFEST = manifest.load_manifest()
 IDS = list(MANIFEST)
@@ -159,7 +159,35 @@ def representativeness_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-TABLES = {"headline": headline_table, "initiative_periods": initiative_periods_table,
+def claim_specifications_table() -> pd.DataFrame:
+    """Three specifications per claim over the choices it uses (the first two
+    alternatives of its first choice, one of its second), the first the main one."""
+    choices = CONFIG["multiverse"]["choices"]
+    rows = []
+    for claim in grid.CLAIMS:
+        used = grid.CLAIM_CHOICES[claim]
+        for i, (estimate, holds) in enumerate(((0.6, "yes"), (0.2, "no"), (0.9, ""))):
+            values = {name: grid.shown(choices[name][0]) for name in used}
+            values[used[0]] = grid.shown(choices[used[0]][i % len(choices[used[0]])])
+            rows.append(dict(data_origin=SYN, claim=claim, claim_spec_id=f"{claim}-{i}",
+                             is_main="yes" if i == 0 else "no", **values, estimate=estimate,
+                             ci_low=estimate - 0.1 if holds else None,
+                             ci_high=estimate + 0.1 if holds else None, n=77, holds=holds))
+    return pd.DataFrame(rows)
+
+
+def summary_table() -> pd.DataFrame:
+    choices = CONFIG["multiverse"]["choices"]
+    return pd.DataFrame([dict(
+        data_origin=SYN, claim=claim, n_specifications=576, n_holds=192, n_distinct=3,
+        n_distinct_holds=1, choices_used=", ".join(n for n in choices
+                                                    if n in grid.CLAIM_CHOICES[claim]),
+        main_estimate=0.6, main_ci_low=0.5, main_ci_high=0.7, main_n=77, holds_when="interval above 0",
+        scale="share", definition=f"the estimand of claim {claim}") for claim in grid.CLAIMS])
+
+
+TABLES = {"claim_specifications": claim_specifications_table, "summary": summary_table,
+          "headline": headline_table, "initiative_periods": initiative_periods_table,
           "reform": reform_table, "crisis": crisis_table, "robustness": robustness_table,
           "capital": capital_table, "representativeness": representativeness_table,
           "municipalities": municipalities_table}
@@ -172,6 +200,7 @@ def tables_for(figure_id: str) -> dict[str, pd.DataFrame]:
 def draw(figure_id: str):
     spec = MANIFEST[figure_id]
     options = {name: manifest.config_value(CONFIG, key) for name, key in spec["params"].items()}
+    options.update(spec.get("fixed", {}))
     return figures.DRAW[spec["function"]](**tables_for(figure_id), **options)
 
 
@@ -180,9 +209,9 @@ def draw(figure_id: str):
 REQUIRED = {"title", "script", "function", "data", "params", "outputs", "caption", "values"}
 
 
-def test_manifest_lists_the_six_figures_of_the_design():
+def test_manifest_lists_the_six_figures_of_the_design_and_a_curve_per_claim():
     assert IDS == ["headline", "initiative_periods", "reform", "crisis", "capital",
-                   "representativeness"]
+                   "representativeness", *(f"multiverse_{claim}" for claim in grid.CLAIMS)]
 
 
 @pytest.mark.parametrize("figure_id", IDS)
@@ -194,7 +223,7 @@ def test_manifest_entry_is_complete(figure_id):
     assert spec["outputs"] == {"png": f"results/figures/{figure_id}.png",
                                "svg": f"results/figures/{figure_id}.svg"}
     for path in spec["data"].values():
-        assert re.fullmatch(r"results/(analysis|derived)/\w+\.csv", path), path
+        assert re.fullmatch(r"results/(analysis|derived|multiverse)/\w+\.csv", path), path
 
 
 @pytest.mark.parametrize("figure_id", IDS)
@@ -202,7 +231,7 @@ def test_drawing_function_takes_exactly_the_data_and_params(figure_id):
     spec = MANIFEST[figure_id]
     draw_function = figures.DRAW[spec["function"]]
     arguments = list(inspect.signature(draw_function).parameters)
-    assert sorted(arguments) == sorted([*spec["data"], *spec["params"]])
+    assert sorted(arguments) == sorted([*spec["data"], *spec["params"], *spec.get("fixed", {})])
     for key in spec["params"].values():
         manifest.config_value(CONFIG, key)  # a real config key
 
@@ -225,7 +254,7 @@ def test_every_caption_placeholder_is_filled_from_the_data(figure_id):
 def test_caption_states_n_and_the_definition(figure_id):
     spec = MANIFEST[figure_id]
     columns = {source.get("column") for source in spec["values"].values()}
-    assert "definition" in columns and columns & {"n", "n_responded"}
+    assert "definition" in columns and columns & {"n", "n_responded", "main_n"}
     tables = tables_for(figure_id)
     text = manifest.caption(spec, tables, CONFIG)
     assert re.search(r"\bn = \d+", text)
@@ -341,6 +370,7 @@ RENDER = textwrap.dedent("""
         tables = {{name: io.read_table(Path({data!r}) / (name + ".csv")) for name in spec["data"]}}
         options = {{name: manifest.config_value(config, key)
                     for name, key in spec["params"].items()}}
+        options.update(spec.get("fixed", {{}}))
         figure = figures.DRAW[spec["function"]](**tables, **options)
         figures.save(figure, out / (figure_id + ".png"), out / (figure_id + ".svg"))
 """)

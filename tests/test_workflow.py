@@ -182,6 +182,23 @@ ALL_RULES = {"validate", "clean", "derive", "data_dictionary", "headline", "init
      {"derive", "crisis", "robustness", "initiative_periods", "report"}, {"validate", "clean"}),
     (lambda p: replace_in(p / "config/config.yaml", "duplicate_rule: most_complete_then_latest",
                           "duplicate_rule: latest"), {"clean", "derive"}, {"validate"}),
+    # An analysis value reruns the rules that read it, and no other analysis.
+    (lambda p: replace_in(p / "config/config.yaml", "robustness_crisis_cutoffs: [2008, 2010]",
+                          "robustness_crisis_cutoffs: [2008, 2011]"),
+     {"robustness", "figure_crisis", "report"},
+     {"validate", "clean", "derive", "headline", "crisis", "reform", "capital",
+      "initiative_periods", "representativeness", "multiverse_clean", "multiverse_batch",
+      "multiverse", "figure_headline", "figure_multiverse_crisis"}),
+    # A new alternative in the multiverse: new batches and the gather, no main analysis.
+    (lambda p: replace_in(p / "config/config.yaml", "crisis_cutoff_year: [2008, 2009, 2010]",
+                          "crisis_cutoff_year: [2008, 2009, 2010, 2011]"),
+     {"multiverse_batch", "multiverse", "figure_multiverse_crisis", "report"},
+     {"validate", "clean", "derive", "headline", "crisis", "robustness", "multiverse_clean"}),
+    # A stricter test of a claim: only the gather and what shows it.
+    (lambda p: replace_in(p / "config/config.yaml", "capital: {interval: above, value: 1}",
+                          "capital: {interval: above, value: 2}"),
+     {"multiverse", "figure_multiverse_capital", "report"},
+     {"multiverse_batch", "multiverse_clean", "clean", "derive", "capital"}),
 ])
 def test_changes_rerun_exactly_their_dependents(built_copy, change, must, must_not):
     assert planned_jobs(built_copy) == set()
@@ -198,3 +215,20 @@ def test_snakemakes_own_report_is_made_beside_ours(built, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     html = (copy / "report/snakemake-report.html").read_text(encoding="utf-8")
     assert "Figures" in html and "udsyn" in html
+
+
+def test_an_alternative_added_in_config_grows_the_multiverse(built_copy):
+    """As a new user would: one more crisis cut-off in config, `make`, and the
+    multiverse and its report grow, with no code touched."""
+    before = io.read_table(built_copy / "results/multiverse/summary.csv")
+    replace_in(built_copy / "config/config.yaml", "crisis_cutoff_year: [2008, 2009, 2010]",
+               "crisis_cutoff_year: [2008, 2009, 2010, 2011]")
+    result = make(built_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = io.read_table(built_copy / "results/multiverse/summary.csv")
+    assert (after["n_specifications"] == before["n_specifications"] * 4 // 3).all()
+    grew = dict(zip(after["claim"], after["n_distinct"] - before["n_distinct"]))
+    assert grew == {"headline": 0, "shift": 6, "reform": 0, "crisis": 12, "capital": 0}
+    html = (built_copy / "report/report.html").read_text(encoding="utf-8")
+    n = int(after["n_specifications"].iloc[0])
+    assert f"of {n} specifications" in html and "2011" in html

@@ -3,6 +3,32 @@
 ANALYSIS_CODE = package("stats", "analysis")
 
 
+def analysis_settings(*keys):
+    """The analysis and derive config values a rule uses, and only those: editing
+    any other value does not rerun it (udsyn.analysis.AnalysisSettings.from_values
+    refuses to read a setting that was not passed)."""
+    values = {**config["derive"], **config["analysis"]}
+    return {key: values[key] for key in sorted(set(keys))}
+
+
+HEADLINE_KEYS = (
+    "confidence_level",
+    "published_headline_share",
+    "poststratification_cells",
+    "size_labels",
+    "business_purposes",
+    "dont_know_as",
+    "headline_definition",
+    "likert_focus_labels",
+)
+CRISIS_KEYS = (
+    "confidence_level",
+    "robust_covariance",
+    "peripheral_groups",
+    "crisis_cutoff_year",
+)
+
+
 rule headline:
     input:
         municipalities=rules.derive.output.municipalities,
@@ -14,8 +40,7 @@ rule headline:
     log:
         "logs/headline.log",
     params:
-        analysis=config["analysis"],
-        derive=config["derive"],
+        settings=analysis_settings(*HEADLINE_KEYS),
         synthetic=SURVEY["synthetic"],
     script:
         "../scripts/analysis_headline.py"
@@ -32,8 +57,9 @@ rule initiative_periods:
     log:
         "logs/initiative_periods.log",
     params:
-        analysis=config["analysis"],
-        derive=config["derive"],
+        settings=analysis_settings(
+            "confidence_level", "crisis_cutoff_year", "reform_year"
+        ),
         synthetic=SURVEY["synthetic"],
     script:
         "../scripts/analysis_initiative_periods.py"
@@ -49,8 +75,13 @@ rule reform:
     log:
         "logs/reform.log",
     params:
-        analysis=config["analysis"],
-        derive=config["derive"],
+        settings=analysis_settings(
+            "confidence_level",
+            "headline_definition",
+            "intensity_population",
+            "reform_year",
+            "robust_covariance",
+        ),
         synthetic=SURVEY["synthetic"],
     script:
         "../scripts/analysis_reform.py"
@@ -67,8 +98,7 @@ rule crisis:
     log:
         "logs/crisis.log",
     params:
-        analysis=config["analysis"],
-        derive=config["derive"],
+        settings=analysis_settings(*CRISIS_KEYS),
         synthetic=SURVEY["synthetic"],
     script:
         "../scripts/analysis_crisis.py"
@@ -84,8 +114,9 @@ rule capital:
     log:
         "logs/capital.log",
     params:
-        analysis=config["analysis"],
-        derive=config["derive"],
+        settings=analysis_settings(
+            "capital_code", "confidence_level", "robust_covariance"
+        ),
         synthetic=SURVEY["synthetic"],
     script:
         "../scripts/analysis_capital.py"
@@ -101,8 +132,7 @@ rule representativeness:
     log:
         "logs/representativeness.log",
     params:
-        analysis=config["analysis"],
-        derive=config["derive"],
+        settings=analysis_settings("confidence_level", "size_labels"),
         synthetic=SURVEY["synthetic"],
     script:
         "../scripts/analysis_representativeness.py"
@@ -119,8 +149,9 @@ rule robustness:
     log:
         "logs/robustness.log",
     params:
-        analysis=config["analysis"],
-        derive=config["derive"],
+        settings=analysis_settings(
+            "robustness_crisis_cutoffs", *HEADLINE_KEYS, *CRISIS_KEYS
+        ),
         synthetic=SURVEY["synthetic"],
     script:
         "../scripts/analysis_robustness.py"

@@ -1,11 +1,28 @@
 # Shared wiring: config validation, and the code inputs that make a rule
 # rerun when the logic it uses changes.
+import sys
 from pathlib import Path
 
 from snakemake.io import strip_wildcard_constraints
 from snakemake.utils import validate
 
 validate(config, "../../config/schema/config.schema.yaml")
+
+# The multiverse's grid (udsyn.grid: standard library only, cheap to import).
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+from udsyn import grid  # noqa: E402
+
+if grid.problems(config["multiverse"], config):
+    raise ValueError(
+        "the config's multiverse section cannot be used (correct your config file):\n  "
+        + "\n  ".join(grid.problems(config["multiverse"], config))
+    )
+# The multiverse in force: the configured choices plus, where missing, the main
+# analysis' own value of each (README, "The multiverse").
+MULTIVERSE = {
+    **config["multiverse"],
+    "choices": grid.with_main(config["multiverse"]["choices"], config),
+}
 
 # The pinned environment: a dependency upgrade reruns everything.
 LOCK = "requirements.lock"

@@ -40,8 +40,11 @@ rule data_dictionary:
         "logs/data_dictionary.log",
     params:
         config={
-            key: config[key]
-            for key in ("survey", "cleaning", "derive", "analysis", "multiverse")
+            **{
+                key: config[key]
+                for key in ("survey", "cleaning", "derive", "analysis")
+            },
+            "multiverse": MULTIVERSE,
         },
     script:
         "../scripts/data_dictionary.py"

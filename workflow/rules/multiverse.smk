@@ -4,18 +4,8 @@
 # multiverse.batch_size, one job each (one SLURM job each under profiles/slurm);
 # then one gather. The plan (which claim specifications each batch computes)
 # comes from udsyn.grid, which needs only the standard library.
-import sys
-
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
-from udsyn import grid  # noqa: E402
-
-MULTIVERSE = config["multiverse"]
-if grid.problems(MULTIVERSE, config):
-    raise ValueError(
-        "the config's multiverse section cannot be used (correct your config file):\n  "
-        + "\n  ".join(grid.problems(MULTIVERSE, config))
-    )
 MULTIVERSE_PLAN = grid.plan(MULTIVERSE)
+MAIN_SPECIFICATION = grid.main_specification(MULTIVERSE["choices"], config)
 WILDCARD_VALUES["batch"] = list(MULTIVERSE_PLAN)
 DUPLICATE_RULES = [str(rule) for rule in MULTIVERSE["choices"]["duplicate_rule"]]
 
@@ -66,11 +56,14 @@ rule multiverse_batch:
         # Only what the batch computes with: a batch whose work is unchanged
         # does not rerun when an alternative is added elsewhere in the grid.
         work=lambda wildcards: MULTIVERSE_PLAN[wildcards.batch],
-        main=grid.main_specification(MULTIVERSE["choices"], config),
+        main=MAIN_SPECIFICATION,
         bootstrap_replicates=MULTIVERSE["bootstrap_replicates"],
         duplicate_rules=DUPLICATE_RULES,
         derive=config["derive"],
-        analysis=config["analysis"],
+        analysis={
+            key: config["analysis"][key]
+            for key in ("confidence_level", "poststratification_cells")
+        },
         synthetic=SURVEY["synthetic"],
     script:
         "../scripts/multiverse_batch.py"
@@ -89,7 +82,8 @@ rule multiverse:
     log:
         "logs/multiverse.log",
     params:
-        config={key: config[key] for key in ("multiverse", "cleaning", "derive")},
+        multiverse=MULTIVERSE,
+        main=MAIN_SPECIFICATION,
         synthetic=SURVEY["synthetic"],
     script:
         "../scripts/multiverse.py"

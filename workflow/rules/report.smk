@@ -99,7 +99,8 @@ rule report:
         tables=REPORT_TABLES,
         made_by=MADE_BY,
         config={
-            key: config[key] for key in ("survey", "derive", "analysis", "multiverse")
+            **{key: config[key] for key in ("survey", "derive", "analysis")},
+            "multiverse": MULTIVERSE,
         },
     script:
         "../scripts/report.py"

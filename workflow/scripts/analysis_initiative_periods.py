@@ -13,7 +13,7 @@ from udsyn.runner import data_origin, run  # noqa: E402
 
 
 def main(smk, log):
-    settings = AnalysisSettings.from_config(smk.params.analysis, smk.params.derive)
+    settings = AnalysisSettings.from_values(smk.params.settings)
     questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
     purposes = [(purpose.key, purpose.english) for purpose in questionnaire.purposes]
     table = initiative_periods(io.read_table(smk.input.initiatives), purposes, settings,

@@ -13,7 +13,7 @@ from udsyn.runner import data_origin, run  # noqa: E402
 
 
 def main(smk, log):
-    settings = AnalysisSettings.from_config(smk.params.analysis, smk.params.derive)
+    settings = AnalysisSettings.from_values(smk.params.settings)
     table = reform(io.read_table(smk.input.municipalities), settings,
                    data_origin(smk.params.synthetic))
     io.write_table(table, smk.output.table)

@@ -12,8 +12,8 @@ from udsyn.runner import data_origin, run  # noqa: E402
 
 
 def main(smk, log):
-    tables = gather([io.read_table(path) for path in smk.input.batches], smk.params.config,
-                    data_origin(smk.params.synthetic))
+    tables = gather([io.read_table(path) for path in smk.input.batches], smk.params.multiverse,
+                    smk.params.main, data_origin(smk.params.synthetic))
     for name, table in tables.items():
         io.write_table(table, smk.output[name])
         log.info("%s: %d rows", smk.output[name], len(table))

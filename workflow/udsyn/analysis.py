@@ -28,6 +28,7 @@ HEADLINE_DEFINITIONS = ("purpose", "likert")
 SIZE_COLUMN = "size_class"
 REFORM_TERMS = ("log_population_2007", "merged")
 NAN = math.nan
+UNSET = object()  # a setting the rule did not pass (AnalysisSettings.from_values)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,21 @@ class AnalysisSettings:
     @classmethod
     def from_config(cls, analysis: dict, derive: dict) -> "AnalysisSettings":
         return from_sections(cls, derive, analysis)
+
+    @classmethod
+    def from_values(cls, values: dict) -> "AnalysisSettings":
+        """Settings holding only ``values`` (the keys one analysis rule passes, so
+        that editing another config value does not rerun it); reading any other
+        setting is an error naming it."""
+        return cls(**{name: tuple(values[name]) if isinstance(values.get(name), list)
+                      else values.get(name, UNSET) for name in cls.__dataclass_fields__})
+
+    def __getattribute__(self, name: str):
+        value = object.__getattribute__(self, name)
+        if value is UNSET:
+            raise AttributeError(f"analysis setting '{name}' was not passed to this rule: add "
+                                 "it to the rule's keys in workflow/rules/analysis.smk")
+        return value
 
     @property
     def level_text(self) -> str:

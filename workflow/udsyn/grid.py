@@ -96,19 +96,28 @@ def problems(multiverse: Mapping[str, Any], config: Mapping[str, Any]) -> list[s
     if early:
         found.append(f"multiverse.choices.crisis_cutoff_year {early}: a cut-off must come "
                      f"after derive.reform_year ({reform})")
-    try:
-        main_specification(multiverse["choices"], config)
-    except ValueError as error:
-        found.append(str(error))
     return found
+
+
+def with_main(choices: Mapping[str, Sequence[Any]],
+              config: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The choices with the main analysis' value of each (the main config's
+    cleaning.duplicate_rule and derive keys) appended where it is missing: the
+    multiverse always contains the main analysis, so changing a main value in
+    config never needs a second edit here."""
+    completed = {name: list(alternatives) for name, alternatives in choices.items()}
+    for name, (section, key) in MAIN_CONFIG_KEYS.items():
+        value = config[section][key]
+        if canonical(value) not in {canonical(a) for a in completed[name]}:
+            completed[name].append(value)
+    return completed
 
 
 def main_specification(choices: Mapping[str, Sequence[Any]],
                        config: Mapping[str, Any]) -> dict[str, Any]:
     """The specification of the main analysis: the main config's value of each
     choice it holds, else the choice's first alternative. A main value missing
-    from the alternatives is an error (the multiverse must contain the main
-    analysis)."""
+    from the alternatives is an error (use ``with_main`` first)."""
     main = {}
     for name, alternatives in choices.items():
         if name in MAIN_CONFIG_KEYS:
@@ -117,7 +126,7 @@ def main_specification(choices: Mapping[str, Sequence[Any]],
             if canonical(value) not in {canonical(a) for a in alternatives}:
                 raise ValueError(
                     f"config multiverse.choices.{name} lacks the main analysis' value "
-                    f"{section}.{key} = {shown(value)!r}; add it to the alternatives")
+                    f"{section}.{key} = {shown(value)!r}")
             main[name] = value
         else:
             main[name] = alternatives[0]

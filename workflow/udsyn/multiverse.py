@@ -385,16 +385,14 @@ def _claim_table(batches: Sequence[pd.DataFrame], choices: Mapping[str, Sequence
     return table[first + rest].reset_index(drop=True)
 
 
-def gather(batches: Sequence[pd.DataFrame], config: Mapping[str, Any],
-           data_origin: str) -> dict[str, pd.DataFrame]:
+def gather(batches: Sequence[pd.DataFrame], multiverse: Mapping[str, Any],
+           main: Mapping[str, Any], data_origin: str) -> dict[str, pd.DataFrame]:
     """The batches -> claim_specifications (one row per distinct analysis, with
     whether the claim holds by ``multiverse.holds``), specifications (the full
     grid), specification_results (grid x claim) and summary (per claim: holds
-    in N of M specifications). ``config``: the multiverse, cleaning and derive
-    sections."""
-    multiverse = config["multiverse"]
+    in N of M specifications). ``multiverse``: the config section; ``main``:
+    the main specification (``udsyn.grid.main_specification``)."""
     choices, rules = multiverse["choices"], multiverse["holds"]
-    main = grid.main_specification(choices, config)
     claims = _claim_table(batches, choices, rules, main)
     expected = {item["claim_spec_id"]
                 for item in grid.claim_specifications(choices, multiverse["seed"])}
@@ -437,7 +435,8 @@ def summarise(claims: pd.DataFrame, results: pd.DataFrame, choices: Mapping[str,
             "n_distinct_holds": int((distinct["holds"] == "yes").sum()),
             "choices_used": ", ".join(n for n in choices if n in grid.CLAIM_CHOICES[claim]),
             "main_estimate": main["estimate"], "main_ci_low": main["ci_low"],
-            "main_ci_high": main["ci_high"], "main_holds": main["holds"],
+            "main_ci_high": main["ci_high"], "main_n": int(main["n"]),
+            "main_holds": main["holds"],
             "min_estimate": float(distinct["estimate"].min()),
             "median_estimate": float(distinct["estimate"].median()),
             "max_estimate": float(distinct["estimate"].max()),
