@@ -3,32 +3,6 @@
 ANALYSIS_CODE = package("stats", "analysis")
 
 
-def analysis_settings(*keys):
-    """The analysis and derive config values a rule uses, and only those: editing
-    any other value does not rerun it (udsyn.analysis.AnalysisSettings.from_values
-    refuses to read a setting that was not passed)."""
-    values = {**config["derive"], **config["analysis"]}
-    return {key: values[key] for key in sorted(set(keys))}
-
-
-HEADLINE_KEYS = (
-    "confidence_level",
-    "published_headline_share",
-    "poststratification_cells",
-    "size_labels",
-    "business_purposes",
-    "dont_know_as",
-    "headline_definition",
-    "likert_focus_labels",
-)
-CRISIS_KEYS = (
-    "confidence_level",
-    "robust_covariance",
-    "peripheral_groups",
-    "crisis_cutoff_year",
-)
-
-
 rule headline:
     input:
         municipalities=rules.derive.output.municipalities,

@@ -70,3 +70,29 @@ def rule_inputs(made):
         item = item(None) if callable(item) else item
         paths.update(str(path) for path in ([item] if isinstance(item, str) else item))
     return sorted(paths)
+
+
+def analysis_settings(*keys):
+    """The analysis and derive config values a rule uses, and only those; editing
+    any other value does not rerun it (udsyn.analysis.AnalysisSettings.from_values
+    refuses to read a setting that was not passed)."""
+    values = {**config["derive"], **config["analysis"]}
+    return {key: values[key] for key in sorted(set(keys))}
+
+
+HEADLINE_KEYS = (
+    "confidence_level",
+    "published_headline_share",
+    "poststratification_cells",
+    "size_labels",
+    "business_purposes",
+    "dont_know_as",
+    "headline_definition",
+    "likert_focus_labels",
+)
+CRISIS_KEYS = (
+    "confidence_level",
+    "robust_covariance",
+    "peripheral_groups",
+    "crisis_cutoff_year",
+)
