@@ -14,8 +14,8 @@ import shutil
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SECTIONS = {"summary", "data", "methods", "results", "robustness", "representativeness",
-            "appendix"}
+SECTIONS = {"summary", "data", "methods", "results", "robustness", "multiverse",
+            "representativeness", "appendix"}
 # Flags that keep Chromium from phoning home on a closed network (see the env notes).
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]

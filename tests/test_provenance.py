@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from pathlib import Path
 
+import pytest
+
+from conftest import ROOT
 from udsyn.provenance import count_records, locked_packages, provenance_table, software_versions
 
 
@@ -34,3 +39,38 @@ def test_versions_of_locked_packages():
     assert list(versions.index) == ["python", "pandas", "pytest"]
     assert versions["python"].startswith("3.11")
     assert versions["pandas"] != "not installed"
+
+
+def _udsyn_imports(path: Path, seen: set[str]) -> set[str]:
+    """The udsyn modules a file imports, transitively (by reading the source)."""
+    import ast
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "udsyn":
+                found |= {alias.name for alias in node.names}
+            elif node.module.startswith("udsyn."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("udsyn.")}
+    for module in sorted(found - seen):
+        seen.add(module)
+        found |= _udsyn_imports(ROOT / "workflow" / "udsyn" / f"{module}.py", seen)
+    return found
+
+
+@pytest.mark.e2e
+def test_every_rule_declares_the_package_modules_its_script_imports(built):
+    """Snakemake does not track imports: a module missing from a rule's code inputs
+    would not rerun the rule when the module changes."""
+    manifest = json.loads((built / "results/manifest.json").read_text(encoding="utf-8"))
+    checked = set()
+    for path, record in manifest["outputs"].items():
+        if not record.get("script") or record["rule"] in checked:
+            continue
+        checked.add(record["rule"])
+        imported = _udsyn_imports(ROOT / record["script"], set())
+        declared = {Path(p).stem for p in record["inputs"] if p.startswith("workflow/udsyn/")}
+        assert imported <= declared, (record["rule"], sorted(imported - declared))
+    assert {"multiverse_batch", "figure_headline", "clean"} <= checked

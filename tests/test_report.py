@@ -69,3 +69,24 @@ def test_software_versions_match_the_lock(built):
     lock = (built / "requirements.lock").read_text(encoding="utf-8")
     for package, version in re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", lock, flags=re.M):
         assert versions.loc[package, "version"] == version, package
+
+
+def test_the_multiverse_sentences_are_read_from_its_summary(built, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(built, copy, symlinks=True)
+    path = copy / "results/multiverse/summary.csv"
+    summary = io.read_table(path)
+    before = summary.set_index("claim").loc["crisis"]
+    html = (built / "report/report.html").read_text(encoding="utf-8")
+    sentence = (f"holds in <b>{before['n_holds']} of {before['n_specifications']} "
+                "specifications</b>")
+    assert sentence in html
+    summary.loc[summary["claim"] == "crisis", ["n_holds", "share_holds"]] = [17, 17 / 576]
+    io.write_table(summary, path)
+    result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html")
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = (copy / "report/report.html").read_text(encoding="utf-8")
+    section = re.search(r'<p class="claim" id="multiverse-crisis">(.*?)</p>', after,
+                        flags=re.S).group(1)
+    assert f"holds in <b>17 of {before['n_specifications']} specifications</b> (3%;" in section
+    assert "claim 4 holds in 17 of" in after

@@ -1,6 +1,6 @@
 # The analyses of the research design (1-6 and the robustness checks): one rule
 # per table under results/analysis/, each a pure function of udsyn.analysis.
-ANALYSIS_CODE = package("stats", "analysis")
+ANALYSIS_CODE = package("cells", "stats", "analysis")
 
 
 rule headline:

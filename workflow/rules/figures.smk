@@ -26,7 +26,7 @@ for figure_id, spec in FIGURE_MANIFEST.items():
             f"figure_{figure_id}"
         input:
             **spec["data"],
-            code=package("figures", "manifest"),
+            code=package("figures", "manifest", "grid"),
             style="workflow/matplotlibrc",
             lock=LOCK,
         output:

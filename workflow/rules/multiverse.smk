@@ -44,7 +44,7 @@ rule multiverse_batch:
         initiatives=rules.multiverse_clean.output.initiatives,
         register=REGISTER,
         questionnaire=SURVEY["questionnaire"],
-        code=package("validation", "derivation", "stats", "grid", "multiverse"),
+        code=package("validation", "derivation", "cells", "grid", "multiverse"),
         lock=LOCK,
     output:
         batch="results/multiverse/batches/batch_{batch}.csv",
@@ -72,7 +72,7 @@ rule multiverse_batch:
 rule multiverse:
     input:
         batches=expand(rules.multiverse_batch.output.batch, batch=MULTIVERSE_PLAN),
-        code=package("derivation", "stats", "grid", "multiverse"),
+        code=package("derivation", "cells", "grid", "multiverse"),
         lock=LOCK,
     output:
         claim_specifications="results/multiverse/claim_specifications.csv",

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from udsyn import grid, stats
+from udsyn import cells, grid
 from udsyn.derivation import DeriveSettings, derive_municipalities
 from udsyn.questionnaire import Questionnaire
 
@@ -128,11 +128,11 @@ _WEIGHTS: dict[tuple, np.ndarray] = {}
 
 def _poststratification_weights(municipalities: pd.DataFrame, observed: pd.Series,
                                 settings: EstimationSettings) -> np.ndarray:
-    cells = stats.collapse_cells(municipalities, settings.poststratification_cells, observed,
-                                 collapse_column=SIZE_COLUMN,
-                                 collapse_order=settings.size_labels)["cell"]
-    size = cells.map(cells.value_counts())
-    sampled = cells[observed].map(cells[observed].value_counts())
+    cell = cells.collapse_cells(municipalities, settings.poststratification_cells, observed,
+                                collapse_column=SIZE_COLUMN,
+                                collapse_order=settings.size_labels)["cell"]
+    size = cell.map(cell.value_counts())
+    sampled = cell[observed].map(cell[observed].value_counts())
     return (size[observed] / sampled).to_numpy(float)
 
 
