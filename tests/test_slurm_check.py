@@ -9,7 +9,10 @@ target, .ci/run, the script's trap. The real run is `make test-slurm` itself
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -259,3 +262,33 @@ def test_script_traps_before_it_starts_a_daemon():
         assert lines[start - 1].strip() == f"STARTED+=({daemon})", daemon
     for signal in ("INT", "TERM", "HUP"):
         assert re.search(rf"^trap 'exit \d+' {signal}$", script, flags=re.MULTILINE)
+
+
+def test_interrupt_stops_the_whole_group_even_when_the_leader_ends_first(tmp_path):
+    # The leader (like make) exits on SIGINT at once; its child (like Snakemake on
+    # SIGTERM) ignores SIGINT and SIGTERM: only SIGKILL ends it, and it must be ended.
+    marker = tmp_path / "child.pid"
+    script = ("import os, signal, subprocess, sys, time\n"
+              "child = subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+              "signal.signal(signal.SIGINT, signal.SIG_IGN); "
+              "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)'])\n"
+              f"open({str(marker)!r}, 'w').write(str(child.pid))\n"
+              "time.sleep(600)\n")
+    leader = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    for _ in range(100):
+        if marker.exists() and marker.read_text():
+            break
+        time.sleep(0.1)
+    child = int(marker.read_text())
+    started = time.monotonic()
+    sc.interrupt(leader, graces=((signal.SIGINT, 1.0), (signal.SIGTERM, 1.0),
+                                 (signal.SIGKILL, 5.0)))
+    assert leader.returncode is not None
+    assert time.monotonic() - started < 10
+    for _ in range(50):  # SIGKILLed, reparented, reaped by init
+        if not Path(f"/proc/{child}").exists() or \
+                Path(f"/proc/{child}/stat").read_text().split()[2] == "Z":
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the leader's child {child} outlived interrupt()")

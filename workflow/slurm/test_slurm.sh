@@ -15,7 +15,7 @@
 # The config is /etc/slurm/slurm.conf, where every client finds it: a private
 # path through SLURM_CONF is not enough, since the SLURM jobstep plugin drops
 # SLURM_* variables before its `srun` inside each job. A slurm.conf already
-# there is moved aside to .tmp/slurm/ and put back by the trap.
+# there is moved aside to .tmp/slurm.saved-slurm.conf and put back by the trap.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PROJECT=$PWD
@@ -46,6 +46,10 @@ pid_of() {  # the live process of pid file $2 if its command is $1, else nothing
 
 stop() {  # stop daemon $1 by pid file $2: TERM, up to 20 s, then KILL
   local pid i
+  for i in $(seq 1 10); do  # a daemon just started may not have written it yet
+    [ -s "$2" ] || [ "${3:-}" != started ] || { sleep 0.5; continue; }
+    break
+  done
   pid=$(pid_of "$1" "$2")
   [ -n "$pid" ] || return 0
   kill -TERM "$pid" 2>/dev/null || return 0
@@ -88,7 +92,7 @@ cleanup() {
     fi
     for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
       name=${STARTED[i]}
-      stop "$name" "$(pidfile "$name")"
+      stop "$name" "$(pidfile "$name")" started
     done
     # Any job step our slurmd started and that is still there (not there before).
     for pid in $(pgrep -x slurmstepd || true); do
@@ -96,10 +100,12 @@ cleanup() {
       kill -KILL "$pid" 2>/dev/null && say "killed a leftover slurmstepd (pid $pid)"
     done
   fi
-  if [ -f "$SAVED" ]; then
-    mv -f "$SAVED" "$CONF" && say "put back the machine's own $CONF"
-  elif [ -n "$WROTE_CONF" ]; then
-    rm -f "$CONF"
+  if [ -n "$WROTE_CONF" ]; then  # (not when refused: the config may be another run's)
+    if [ -f "$SAVED" ]; then
+      mv -f "$SAVED" "$CONF" && say "put back the machine's own $CONF"
+    else
+      rm -f "$CONF"
+    fi
   fi
   if [ "$status" -eq 0 ]; then
     say "passed in $((SECONDS - BEGAN)) s (scheduler set-up and shut-down included)"

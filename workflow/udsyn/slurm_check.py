@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from udsyn import verify
@@ -231,7 +232,6 @@ def _counts(jobs: dict[int, str]) -> dict[str, int]:
 def job_timings(jobs: dict[str, ControllerJob]) -> tuple[list[float], list[float]]:
     """Seconds each finished job waited in the queue (submitted to started) and ran
     (started to ended), from slurmctld's timestamps."""
-    from datetime import datetime
     waits, runs = [], []
     for job in jobs.values():
         if job.submitted and job.started and job.ended:
@@ -292,19 +292,33 @@ def _stop(signum, frame):
     raise Stopped(signal.Signals(signum).name)
 
 
-def interrupt(process: subprocess.Popen) -> None:
-    """Stop a build's process group: SIGINT first, on which Snakemake cancels its
-    SLURM jobs (on SIGTERM it would wait for them to finish), then SIGTERM, SIGKILL."""
-    for signum, wait in ((signal.SIGINT, 60), (signal.SIGTERM, 10), (signal.SIGKILL, None)):
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+GRACES = ((signal.SIGINT, 60.0), (signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0))
+
+
+def interrupt(process: subprocess.Popen, graces=GRACES) -> None:
+    """Stop a build's whole process group (make, Snakemake and its children): SIGINT
+    first, on which Snakemake cancels its SLURM jobs (on SIGTERM it would wait for them
+    to finish), then SIGTERM, then SIGKILL; each time until no process of it is left."""
+    for signum, grace in graces:
         try:
             os.killpg(process.pid, signum)
         except ProcessLookupError:
-            pass
-        try:
-            process.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+            break
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            process.poll()  # reap make, the group's leader, once it has ended
+            if not _group_alive(process.pid):
+                return
+            time.sleep(0.2)
+    process.wait()
 
 
 def run_build(build: Build, target: str, timeout: float) -> float:
@@ -344,11 +358,11 @@ def run(project: Path, target: str, controller_log: Path, timeout: float, keep: 
     builds = [Build("local", "profiles/default", workdir / "local/udsyn", workdir / "local.log"),
               Build("slurm", "profiles/slurm", workdir / "slurm/udsyn", workdir / "slurm.log",
                     SLURM_TEST_OPTIONS)]
-    for build in builds:
-        verify.copy_sources(project, sources, build.root)
-    print(f"test-slurm: target {target!r}, built in two copies of the project ({workdir}):")
     seconds = {}
     try:
+        for build in builds:
+            verify.copy_sources(project, sources, build.root)
+        print(f"test-slurm: target {target!r}, built in two copies of the project ({workdir}):")
         for build in builds:
             print(f"  {build.name}: {' '.join(build.command(target)[3:])} ...", flush=True)
             seconds[build.name] = run_build(build, target, timeout)
@@ -378,9 +392,11 @@ def run(project: Path, target: str, controller_log: Path, timeout: float, keep: 
                                if slurm_id in set(submitted.values())})
     if runs:
         print(f"  timing: local {seconds['local']:.1f} s, SLURM {seconds['slurm']:.1f} s for "
-              f"{len(runs)} SLURM jobs; per job: queue wait median {statistics.median(waits):.1f} s, "
-              f"run median {statistics.median(runs):.1f} s (each re-imports the project and "
-              f"Snakemake); {(seconds['slurm'] - seconds['local']) / len(runs):.1f} s more "
+              f"{len(runs)} SLURM jobs; per job (slurmctld's times): queue wait min "
+              f"{min(waits):.1f} s, median {statistics.median(waits):.1f} s (waiting for a "
+              f"free CPU included); run min {min(runs):.1f} s, median "
+              f"{statistics.median(runs):.1f} s (each job starts Snakemake again and re-imports "
+              f"the project); {(seconds['slurm'] - seconds['local']) / len(runs):.1f} s more "
               f"wall time per job than the local build")
 
     compared, differing = compare_outputs(local.root, slurm.root, set(sources))
