@@ -15,9 +15,12 @@ SNAKEMAKE_ARGS ?=
 BUILD_LOCK := .snakemake/udsyn-make.lock
 SNAKEMAKE = $(BIN)/snakemake --workflow-profile $(PROFILE) $(if $(CORES),--cores $(CORES))
 VERIFY = PYTHONPATH=workflow $(BIN)/python -m udsyn.verify
+# What `make test-slurm` builds through SLURM and compares with a local build
+# (Snakemake targets: rule names or files, space-separated).
+SLURM_TARGET ?= all
 
 .DEFAULT_GOAL := all
-.PHONY: all locked-build test verify update-checksums bench rulegraph readme snakemake-report help synthetic clean-results
+.PHONY: all locked-build test verify test-slurm update-checksums bench rulegraph readme snakemake-report help synthetic clean-results
 
 ## Build every result and the report from the raw data (installs the environment if needed).
 all: $(STAMP)
@@ -47,6 +50,10 @@ test: $(STAMP)
 ## Build twice from scratch (other path, hash seed, TZ, locale, cores); compare outputs with each other and checksums/.
 verify: $(STAMP)
 	@$(VERIFY) run
+
+## As root: install and start a one-node SLURM here, build SLURM_TARGET through profiles/slurm and locally, compare byte for byte; stops SLURM after.
+test-slurm: $(STAMP)
+	@bash workflow/slurm/test_slurm.sh '$(SLURM_TARGET)'
 
 ## After an intended change: build as verify does and rewrite checksums/expected.sha256 (commit it).
 update-checksums: $(STAMP)

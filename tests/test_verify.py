@@ -384,4 +384,4 @@ def test_profiles():
 def test_ci_verifies_after_testing():
     steps = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines()
              if line.strip().startswith("make ")]
-    assert steps[-2:] == ["make test", "make verify"]
+    assert steps[:2] == ["make test", "make verify"]  # then make test-slurm (test_slurm_check)
