@@ -437,9 +437,11 @@ def make_csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
     """Write a tidy CSV deterministically and atomically, safe to open in a
     spreadsheet and one record per row (``make_csv_safe``)."""
+    # Rendered in memory and written at once: pandas writes a record at a time.
+    text = make_csv_safe(frame).to_csv(None, index=False, lineterminator="\n",
+                                       float_format=FLOAT_FORMAT)
     with atomic_open(path) as handle:
-        make_csv_safe(frame).to_csv(handle, index=False, lineterminator="\n",
-                                    float_format=FLOAT_FORMAT)
+        handle.write(text)
 
 
 def write_text(text: str, path: str | Path) -> None:
