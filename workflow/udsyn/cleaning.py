@@ -422,7 +422,10 @@ def cleaning_summary(n_raw_rows: int, result: CleanResult, rules: pd.DataFrame) 
     """
     described = dict(zip(rules["rule"], rules["description"]))
     reasons = result.exclusions["reason"].value_counts()
-    applied = result.changes["rule"].str.split("+").explode().value_counts()
+    applied: dict[str, int] = {}  # each distinct combination of rules split once
+    for combined, count in result.changes["rule"].value_counts().items():
+        for rule in combined.split("+"):
+            applied[rule] = applied.get(rule, 0) + int(count)
     rows = [
         {"kind": "rows", "rule": "raw", "count": n_raw_rows,
          "description": "data rows in the survey export"},
