@@ -295,6 +295,34 @@ def test_writer_leaves_numeric_columns_alone(tmp_path):
                                                 "1.250000,4,ok\n")
 
 
+cell_text = st.text(alphabet=st.sampled_from(list("ab ,\"\n\r=+-'@\tæø0.;")), max_size=6)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(texts=st.lists(st.tuples(cell_text, cell_text, st.none() | st.integers(-10**12, 10**12)),
+                      min_size=1, max_size=8))
+def test_fast_writing_path_writes_what_pandas_writes(texts):
+    """Large tables of text and integers are rendered by pyarrow
+    (``io._plain_csv_text``): byte for byte what pandas writes."""
+    frame = pd.DataFrame({"a": pd.array([t[0] for t in texts], dtype="str"),
+                          "b": pd.array([t[1] or None for t in texts], dtype="str"),
+                          "n": pd.array([t[2] for t in texts], dtype="Int64"),
+                          "m": range(len(texts))})
+    assert io._plain_csv_text(frame) == frame.to_csv(None, index=False, lineterminator="\n")
+
+
+def test_fast_writing_path_takes_plain_tables_and_leaves_the_rest(tmp_path, monkeypatch):
+    plain = pd.DataFrame({"id": [1, 2], "reason": pd.array(["x y", ""], dtype="str")})
+    assert io._plain_csv_text(plain) == "id,reason\n1,x y\n2,\n"
+    assert io._plain_csv_text(plain.assign(reason=pd.array(['a,"b"', "c\nd"], dtype="str"))) == \
+        'id,reason\n1,"a,""b"""\n2,"c\nd"\n'
+    assert io._plain_csv_text(plain.assign(f=[0.5, 1.0])) is None  # floats: pandas' format
+    assert io._plain_csv_text(plain[["id"]]) is None  # one column: pandas quotes an empty cell
+    monkeypatch.setattr(io, "_FAST_WRITE_ROWS", 1)
+    io.write_table(plain.assign(reason=pd.array(["=1+1", "ok"], dtype="str")), tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text() == "id,reason\n1,'=1+1\n2,ok\n"
+
+
 def test_corpus_is_what_the_script_writes(tmp_path, monkeypatch):
     """The committed corpus is the generator's output (regenerate it, don't edit by hand)."""
     import importlib.util
