@@ -14,13 +14,21 @@ Measures, in a temporary copy of the project that reuses this project's .venv
    dependent jobs with the largest summed run time);
 3. single edits, each followed by a dry run (its "Job stats" give the jobs that
    rerun) and a timed build: the report template, the figures' matplotlibrc, and
-   one config value (``analysis.robustness_crisis_cutoffs``).
+   one config value (``analysis.robustness_crisis_cutoffs``);
+4. scale (issue 6, part 2): the synthetic generator writing exports of 100,000
+   and 1,000,000 respondents (``--respondents N``), a plain pyarrow read of each
+   (the floor), and the real validate, clean and derive rules on each
+   (``snakemake --configfile`` pointing ``survey.dataset``/``labels`` at the big
+   export, target ``results/derived/municipalities.csv``, ``--forcerun
+   validate``), with the peak memory of the largest process; and the same three
+   rule scripts run in one process without Snakemake (``--in-process``), timed
+   per stage, to show what process start-up costs.
 
 Writes ``benchmarks/results.md`` (tables, the machine, the issue's targets) and
 ``benchmarks/results.csv`` (the same numbers, one row per measurement). Usage,
 from the repository root (``make bench`` does this)::
 
-    PYTHONPATH=workflow .venv/bin/python benchmarks/bench.py [--runs 5] [--keep]
+    PYTHONPATH=workflow .venv/bin/python benchmarks/bench.py [--runs 5] [--scale-runs 3] [--keep]
 
 The functions above ``# ---- measuring ----`` are pure (no files, no clocks) and
 tested in tests/test_bench.py; the tests never time anything.
@@ -45,6 +53,9 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
+
+import yaml
 
 RUNS = 5  # at least this many timed runs of every measurement (issue 6)
 
@@ -52,10 +63,36 @@ RUNS = 5  # at least this many timed runs of every measurement (issue 6)
 NOOP_TARGET_RATIO = 1.5      # no-op within 1.5x of a bare Snakemake no-op
 FULL_BUILD_TARGET_S = 20.0   # full build within 20 s on 2 cores
 
+# Issue 6, part 2: the export at scale.
+SCALE_SIZES = (100_000, 1_000_000)  # respondents (data rows) of the generated exports
+SCALE_RUNS = 3                      # runs at 1,000,000 rows (--scale-runs); smaller sizes get RUNS
+SCALE_TARGET_ROWS = 1_000_000
+SCALE_TARGET_RATIO = 4.0            # validate + clean + derive within 4x of a pyarrow read
+SCALE_TARGET_GIB = 4.0              # ... under 4 GiB peak memory
+SCALE_RULES = ("validate", "clean", "derive")
+SCALE_TARGET = "results/derived/municipalities.csv"
+
 BARE_SNAKEFILE = 'rule all:\n    output: "done.txt"\n    shell: "touch {output}"\n'
 
+# Runs a command and reports the peak resident memory of its largest process
+# (getrusage's RUSAGE_CHILDREN: the largest of every descendant waited for).
+PEAK_MARK = "udsyn-bench-peak-kib"
+PEAK_WRAPPER = ("import resource, subprocess, sys\n"
+                "code = subprocess.run(sys.argv[1:]).returncode\n"
+                f"print('{PEAK_MARK}', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+                "file=sys.stderr)\n"
+                "sys.exit(code)\n")
+# The floor: pyarrow reading the export (type inference on, as `read_csv` does by
+# default; quoted line breaks allowed, as the export has them). Prints the read's seconds.
+ARROW_READ = ("import sys, time\nimport pyarrow.csv as csv\n"
+              "started = time.perf_counter()\n"
+              "table = csv.read_csv(sys.argv[1], parse_options=csv.ParseOptions("
+              "delimiter=sys.argv[2], newlines_in_values=True))\n"
+              "print(time.perf_counter() - started, table.num_rows)\n")
+
 CSV_COLUMNS = ("kind", "measurement", "median_s", "min_s", "max_s", "runs", "floor_s",
-               "ratio_to_floor", "jobs", "target", "target_met")
+               "ratio_to_floor", "jobs", "target", "target_met", "peak_mib_median",
+               "peak_mib_max")
 
 
 # ---- statistics and formatting (pure) ----
@@ -234,6 +271,7 @@ class Row:
     jobs: str = ""
     target: str = ""
     target_met: bool | None = None
+    peaks_mib: list[float] = field(default_factory=list)  # peak memory per run, if measured
 
     @property
     def summary(self) -> Summary:
@@ -251,7 +289,9 @@ def csv_text(rows: list[Row]) -> str:
                          f"{s.high:.3f}", s.runs,
                          "" if row.floor is None else f"{row.floor:.3f}",
                          "" if r is None else f"{r:.3f}", row.jobs, row.target,
-                         "" if row.target_met is None else str(row.target_met).lower()])
+                         "" if row.target_met is None else str(row.target_met).lower(),
+                         f"{statistics.median(row.peaks_mib):.1f}" if row.peaks_mib else "",
+                         f"{max(row.peaks_mib):.1f}" if row.peaks_mib else ""])
     return out.getvalue()
 
 
@@ -267,6 +307,45 @@ def results_table(rows: list[Row]) -> str:
                            "ratio to floor", "jobs"], body)
 
 
+def parse_peak_kib(text: str) -> int | None:
+    """The peak memory (KiB) PEAK_WRAPPER printed, or None."""
+    match = re.search(rf"^{PEAK_MARK} (\d+)$", text, re.M)
+    return int(match.group(1)) if match else None
+
+
+def format_count(count: int) -> str:
+    return f"{count:,}"
+
+
+def format_memory(mib: float | None) -> str:
+    """MiB below 1 GiB, GiB (2 decimals) from there."""
+    if mib is None:
+        return ""
+    return f"{mib:.0f} MiB" if mib < 1024 else f"{mib / 1024:.2f} GiB"
+
+
+def scale_config(dataset: str, labels: str) -> str:
+    """A --configfile that points the survey at another export (Snakemake merges it)."""
+    return ("# written by benchmarks/bench.py: the survey export at scale\n"
+            f"survey:\n  dataset: {json.dumps(dataset)}\n  labels: {json.dumps(labels)}\n")
+
+
+def against_target(value: float, limit: float, unit: str) -> tuple[bool, str]:
+    """Whether ``value`` is within ``limit``, and by how much it is under or over."""
+    if value <= limit:
+        return True, f"met: {value:.2f}{unit} against {limit:g}{unit}"
+    return False, (f"missed by {value - limit:.2f}{unit} ({value / limit:.2f} times the "
+                   f"target of {limit:g}{unit})")
+
+
+def stage_shares(stages: dict[str, float]) -> str:
+    """In-process stage times, largest first, with their share of the total."""
+    total = sum(stages.values())
+    parts = sorted(stages.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{name} {format_seconds(seconds)} ({seconds / total:.0%})"
+                     for name, seconds in parts) if total > 0 else ""
+
+
 # ---- measuring ----
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -277,9 +356,10 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, str]:
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=clean_env())
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
+                          env=env or clean_env())
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"bench: `{' '.join(command)}` failed in {cwd} (exit {done.returncode}):\n"
@@ -325,14 +405,191 @@ def machine() -> list[tuple[str, str]]:
 
 
 @dataclass
+class Scale:
+    """What was measured at one export size."""
+    size: int
+    export_bytes: int = 0
+    generate: Row | None = None
+    floor: Row | None = None
+    pipeline: Row | None = None
+    rule_times: dict[str, list[float]] = field(default_factory=dict)
+    stages: dict[str, list[float]] = field(default_factory=dict)  # in-process
+    summary: dict[str, int] = field(default_factory=dict)          # clean/summary.csv counts
+
+
+@dataclass
 class Results:
     rows: list[Row] = field(default_factory=list)
     rule_times: dict[str, list[float]] = field(default_factory=dict)
     paths: list[tuple[list[str], float]] = field(default_factory=list)
     edit_rules: dict[str, list[str]] = field(default_factory=dict)
+    scale: list[Scale] = field(default_factory=list)
 
 
-def measure(runs: int, work: Path) -> Results:
+def with_peak(command: list[str]) -> list[str]:
+    return [sys.executable, "-c", PEAK_WRAPPER, *command]
+
+
+def peak_timed(command: list[str], cwd: Path, env: dict[str, str] | None = None
+               ) -> tuple[float, float, str]:
+    """Seconds, peak memory of the largest process (MiB) and output of ``command``."""
+    seconds, output = timed(with_peak(command), cwd, env)
+    kib = parse_peak_kib(output)
+    if kib is None:
+        sys.exit(f"bench: no peak memory reported by `{' '.join(command)}`")
+    return seconds, kib / 1024, output
+
+
+def measure_scale(project: Path, work: Path, size: int, runs: int, generate_runs: int) -> Scale:
+    """Generate an export of ``size`` respondents (timed ``generate_runs`` times);
+    then, interleaved, ``runs`` times: the pyarrow read (floor), validate + clean +
+    derive through Snakemake, and the three rule scripts in one process."""
+    python = str(project / ".venv" / "bin" / "python")
+    folder = work / f"export-{size}"
+    folder.mkdir()
+    env = {**clean_env(), "PYTHONPATH": str(project / "workflow")}
+    generator = [python, "-m", "udsyn.synthetic", "--config", "config/synthetic.yaml",
+                 "--questionnaire", "config/questionnaire.yaml",
+                 "--register", "data/raw/register/municipalities.csv",
+                 "--out", str(folder), "--respondents", str(size)]
+    scale = Scale(size)
+    gen_times, gen_peaks = [], []
+    for _ in range(generate_runs):
+        seconds, peak, _ = peak_timed(generator, project, env)
+        gen_times.append(seconds)
+        gen_peaks.append(peak)
+    dataset = folder / "dataset.csv"
+    scale.export_bytes = dataset.stat().st_size
+    print(f"  {format_count(size)} rows: generated {scale.export_bytes / 2**20:.0f} MiB in "
+          f"{statistics.median(gen_times):.1f} s", flush=True)
+    override = folder / "config.yaml"
+    override.write_text(scale_config(str(dataset), str(folder / "labels.csv")), encoding="utf-8")
+    with open(project / "config" / "config.yaml", encoding="utf-8") as handle:
+        delimiter = yaml.safe_load(handle)["survey"]["delimiter"]  # as the rules read it
+    # the target first: --configfile and --forcerun take every word after them
+    snakemake = [str(project / ".venv" / "bin" / "snakemake"), SCALE_TARGET, "--workflow-profile",
+                 "profiles/default", "--configfile", str(override), "--forcerun", "validate"]
+    in_process = [python, str(Path(__file__).resolve()), "--in-process", str(project),
+                  str(override), str(folder / "in-process")]
+    floor, floor_peaks, build, build_peaks = [], [], [], []
+    for run in range(runs):
+        _, peak, output = peak_timed([python, "-c", ARROW_READ, str(dataset), delimiter], project)
+        read_seconds, read_rows = output.split()[:2]
+        if int(read_rows) != size:
+            sys.exit(f"bench: pyarrow read {read_rows} rows of {dataset}, not {size}")
+        floor.append(float(read_seconds))
+        floor_peaks.append(peak)
+        seconds, peak, output = peak_timed(snakemake, project)
+        counts = parse_job_stats(output)
+        if sorted(counts) != sorted(SCALE_RULES):
+            sys.exit(f"bench: expected the jobs {SCALE_RULES}, Snakemake ran {counts}:\n"
+                     f"{output[-3000:]}")
+        build.append(seconds)
+        build_peaks.append(peak)
+        for job in jobs_from_metadata(read_metadata(project)):
+            if job.rule in SCALE_RULES:
+                scale.rule_times.setdefault(job.rule, []).append(job.seconds)
+        _, output = timed(in_process, project, env)
+        for stage, stage_seconds in json.loads(output.strip().splitlines()[-1]).items():
+            scale.stages.setdefault(stage, []).append(stage_seconds)
+        print(f"  {format_count(size)} rows, run {run + 1}/{runs}: pyarrow read {floor[-1]:.2f} s, "
+              f"validate + clean + derive {build[-1]:.1f} s, peak {format_memory(build_peaks[-1])}",
+              flush=True)
+    with open(project / "results" / "clean" / "summary.csv", encoding="utf-8") as handle:
+        scale.summary = {f"{r['kind']}:{r['rule']}": int(r["count"]) for r in csv.DictReader(handle)}
+    name = f"{format_count(size)} respondents"
+    scale.generate = Row("scale_generate", f"generator: write {name} (--respondents)",
+                         gen_times, peaks_mib=gen_peaks)
+    scale.floor = Row("scale_floor", f"pyarrow read of the {name} export (floor)", floor,
+                      floor=statistics.median(floor), peaks_mib=floor_peaks)
+    met = None
+    if size == SCALE_TARGET_ROWS:
+        met = (statistics.median(build) / statistics.median(floor) <= SCALE_TARGET_RATIO
+               and max(build_peaks) / 1024 <= SCALE_TARGET_GIB)
+    scale.pipeline = Row("scale_pipeline", f"validate + clean + derive, {name} (Snakemake)",
+                         build, floor=statistics.median(floor), jobs=str(len(SCALE_RULES)),
+                         target=(f"<= {SCALE_TARGET_RATIO:g}x floor and < {SCALE_TARGET_GIB:g} GiB"
+                                 if size == SCALE_TARGET_ROWS else ""),
+                         target_met=met, peaks_mib=build_peaks)
+    shutil.rmtree(folder / "in-process", ignore_errors=True)
+    return scale
+
+
+class _Named(dict):
+    """Snakemake's named lists: items by name or attribute (``smk.input.dataset``)."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def merged_config(base: dict, override: dict) -> dict:
+    """``base`` with ``override`` merged in, section by section (as --configfile does)."""
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = (merged_config(out.get(key, {}), value) if isinstance(value, dict)
+                    else value)
+    return out
+
+
+def run_in_process(project: Path, override: Path, out: Path) -> dict[str, float]:
+    """The validate, clean and derive scripts in this one process, each called as
+    Snakemake calls it (a ``snakemake`` object with its inputs, outputs, params
+    and log), writing under ``out``; seconds per stage, the imports apart, and one
+    more read of the export alone."""
+    import runpy
+
+    os.chdir(project)
+    started = time.perf_counter()
+    sys.path.insert(0, str(project / "workflow"))
+    from udsyn import io as udsyn_io
+    import udsyn.cleaning  # noqa: F401  (what the scripts import, timed apart)
+    import udsyn.derivation  # noqa: F401
+    import udsyn.validation  # noqa: F401
+    stages = {"imports": time.perf_counter() - started}
+    config = merged_config(udsyn_io.read_yaml("config/config.yaml"), udsyn_io.read_yaml(override))
+    survey, register = config["survey"], config["register"]
+    clean_out = {name: str(out / "clean" / f"{name}.csv")
+                 for name in ("respondents", "initiatives", "exclusions", "changes", "rules",
+                              "summary")}
+    jobs = {
+        "validate": dict(input=dict(dataset=survey["dataset"], labels=survey["labels"],
+                                    register=register["municipalities"],
+                                    questionnaire=survey["questionnaire"]),
+                         output=dict(checks=str(out / "validated" / "checks.csv")),
+                         params=dict(survey=survey)),
+        "clean": dict(input=dict(dataset=survey["dataset"], labels=survey["labels"],
+                                 register=register["municipalities"],
+                                 predecessors=register["predecessors"],
+                                 aliases=config["cleaning"]["aliases"],
+                                 questionnaire=survey["questionnaire"]),
+                      output=clean_out, params=dict(survey=survey, cleaning=config["cleaning"])),
+        "derive": dict(input=dict(respondents=clean_out["respondents"],
+                                  initiatives=clean_out["initiatives"],
+                                  register=register["municipalities"],
+                                  questionnaire=survey["questionnaire"]),
+                       output=dict(municipalities=str(out / "derived" / "municipalities.csv")),
+                       params=dict(derive=config["derive"], synthetic=survey["synthetic"])),
+    }
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    for rule, job in jobs.items():
+        smk = SimpleNamespace(rule=rule, scriptdir=str(project / "workflow" / "scripts"),
+                              input=_Named(job["input"]), output=_Named(job["output"]),
+                              params=_Named(job["params"]), log=[str(out / "logs" / f"{rule}.log")])
+        started = time.perf_counter()
+        runpy.run_path(str(project / "workflow" / "scripts" / f"{rule}.py"),
+                       init_globals={"snakemake": smk})
+        stages[rule] = time.perf_counter() - started
+    started = time.perf_counter()
+    udsyn_io.read_text_table(survey["dataset"], delimiter=survey["delimiter"],
+                             encoding=survey["encoding"])
+    stages["read_export"] = time.perf_counter() - started
+    return stages
+
+
+def measure(runs: int, work: Path, scale_runs: int = SCALE_RUNS) -> Results:
     sys.path.insert(0, str(ROOT / "workflow"))
     from udsyn.verify import copy_sources, source_files
 
@@ -425,12 +682,130 @@ def measure(runs: int, work: Path) -> Results:
     ]
     for rule, times in results.rule_times.items():
         results.rows.append(Row("rule", f"rule {rule} (full build)", times))
+
+    # 4. scale (last: it leaves the copy's results/ built from a big export)
+    for size in SCALE_SIZES:
+        large = size >= SCALE_TARGET_ROWS  # fewer runs: each takes tens of seconds
+        scale = measure_scale(project, work, size, scale_runs if large else runs,
+                              generate_runs=1 if large else runs)
+        results.scale.append(scale)
+        results.rows += [scale.generate, scale.floor, scale.pipeline]
+        for rule, times in scale.rule_times.items():
+            results.rows.append(Row("scale_rule", f"rule {rule}, {format_count(size)} respondents",
+                                    times))
+        for stage, times in scale.stages.items():
+            results.rows.append(Row("scale_in_process",
+                                    f"in one process: {stage}, {format_count(size)} respondents",
+                                    times))
     return results
 
 
-def write(results: Results, runs: int, elapsed: float) -> None:
+def scale_table(scales: list[Scale]) -> str:
+    body = []
+    for scale in scales:
+        for row in (scale.generate, scale.floor, scale.pipeline):
+            s = row.summary
+            shown_floor = row is not scale.floor and row is not scale.generate
+            body.append([row.measurement, format_seconds(s.median), format_range(s), str(s.runs),
+                         format_seconds(row.floor) if shown_floor else "",
+                         format_ratio(ratio(s.median, row.floor)) if shown_floor else "",
+                         f"{format_memory(statistics.median(row.peaks_mib))}, "
+                         f"{format_memory(max(row.peaks_mib))}"])
+    return markdown_table(["measurement", "median", "range", "runs", "pyarrow read (floor)",
+                           "ratio to floor", "peak memory (median, max)"], body)
+
+
+def scale_breakdown(scales: list[Scale]) -> str:
+    """Per rule (Snakemake's job times) and per in-process stage, one column per size."""
+    header = ["part"] + [f"{format_count(s.size)} respondents" for s in scales]
+    body = []
+    for rule in SCALE_RULES:
+        body.append([f"rule {rule} (its own process: start-up, imports, work)"]
+                    + [format_seconds(statistics.median(s.rule_times[rule]))
+                       if s.rule_times.get(rule) else "" for s in scales])
+    body.append(["Snakemake itself (the build minus the three jobs: start-up, DAG, scheduling)"]
+                + [format_seconds(snakemake_share(s)) for s in scales])
+    stages = list(dict.fromkeys(name for s in scales for name in s.stages))
+    labels = {"imports": "in one process: importing pandas, pandera, pyarrow and udsyn",
+              "validate": "in one process: the validate script",
+              "clean": "in one process: the clean script",
+              "derive": "in one process: the derive script",
+              "read_export": "in one process: reading the export alone "
+                             "(udsyn.io.read_text_table; validate and clean each do it)"}
+    for stage in stages:
+        body.append([labels.get(stage, stage)]
+                    + [format_seconds(statistics.median(s.stages[stage]))
+                       if s.stages.get(stage) else "" for s in scales])
+    return markdown_table(header, body)
+
+
+def snakemake_share(scale: Scale) -> float:
+    """Median build time minus the median summed time of its three jobs."""
+    jobs = sum(statistics.median(times) for times in scale.rule_times.values())
+    return max(scale.pipeline.summary.median - jobs, 0.0)
+
+
+def scale_target(scale: Scale) -> list[str]:
+    """The issue's 1M-row target as a row of the targets table."""
+    build, floor = scale.pipeline.summary.median, scale.floor.summary.median
+    peak_gib = max(scale.pipeline.peaks_mib) / 1024
+    time_met, time_text = against_target(build / floor, SCALE_TARGET_RATIO, "x")
+    memory_met, memory_text = against_target(peak_gib, SCALE_TARGET_GIB, " GiB")
+    return [f"{format_count(scale.size)} rows validated, cleaned and derived within "
+            f"{SCALE_TARGET_RATIO:g}x of the pyarrow read and under {SCALE_TARGET_GIB:g} GiB",
+            f"{format_ratio(build / floor)} ({format_seconds(build)} vs "
+            f"{format_seconds(floor)}); peak {format_memory(max(scale.pipeline.peaks_mib))}",
+            f"time **{'met' if time_met else 'not met'}** ({time_text}); memory "
+            f"**{'met' if memory_met else 'not met'}** ({memory_text})"]
+
+
+def scale_section(scales: list[Scale], runs: int, scale_runs: int) -> list[str]:
+    if not scales:
+        return []
+    first = scales[0]
+    kept = first.summary.get("rows:kept", 0)
+    reasons = ", ".join(f"{format_count(s.summary.get(f'exclusion:{reason}', 0))} "
+                        f"`{reason}`" for reason in ("duplicate_superseded", "no_response",
+                                                      "declined", "test_response")
+                        for s in scales[-1:])
+    large = scales[-1]
+    text = [
+        "## At scale: 100,000 and 1,000,000 respondents (issue 6, part 2)\n",
+        "The generator writes an export of N data rows with `--respondents N` "
+        "(`python -m udsyn.synthetic ... --respondents N`): the shipped export's rows, then "
+        "repeat submissions (complete, or partial at the configured rate) from municipalities "
+        "drawn at random, each with its own answers. The survey is of 98 municipalities, so at "
+        "this size almost every row is a repeat: the clean step keeps one row per responding "
+        f"municipality ({kept} here) by the configured duplicate rule and logs every other row in "
+        f"`exclusions.csv` with its reason (at {format_count(large.size)} rows: {reasons}), and "
+        "each name typed in another form in `changes.csv`. That is a stress test of reading, "
+        "validating, matching, resolving duplicates and writing the logs, not a realistic "
+        "survey.\n",
+        f"Runs: {runs} at {format_count(SCALE_SIZES[0])} rows, {scale_runs} at "
+        f"{format_count(SCALE_TARGET_ROWS)} (`--scale-runs`), interleaved: the pyarrow read, then "
+        "the build, then the in-process run. The floor is `pyarrow.csv.read_csv` of the same "
+        "file with the export's delimiter (`newlines_in_values=True`: the export has line "
+        "breaks in quoted free text), type inference on, all cores, timed around the call "
+        f"alone. The build is `snakemake {SCALE_TARGET} --workflow-profile profiles/default "
+        "--configfile <export>.yaml --forcerun validate`: the real validate, clean and "
+        "derive rules, each its own Python process, timed from start to end. Peak memory is "
+        "the largest resident set of any one process (`getrusage(RUSAGE_CHILDREN)` of a "
+        "wrapper; the three jobs run one after another, beside Snakemake's own process of "
+        "about 150 MiB). Export sizes: "
+        + ", ".join(f"{format_count(s.size)} rows {s.export_bytes / 2**20:.0f} MiB" for s in scales)
+        + ".\n",
+        scale_table(scales),
+        "What each figure is made of (medians; the rules' times are Snakemake's job times, "
+        "the in-process ones the same three scripts run one after another in one Python "
+        "process, called as Snakemake calls them):\n",
+        scale_breakdown(scales),
+    ]
+    return text
+
+
+def write(results: Results, runs: int, elapsed: float, scale_runs: int = SCALE_RUNS) -> None:
     rows = results.rows
-    main = [r for r in rows if r.kind != "rule"]
+    main = [r for r in rows if r.kind != "rule" and not r.kind.startswith("scale")]
     by_kind = {r.kind: r for r in rows}
     noop, full = [r for r in rows if r.measurement.startswith("no-op: snakemake")][0], by_kind["full"]
     make_noop = [r for r in rows if r.measurement.startswith("no-op: make")][0]
@@ -468,6 +843,7 @@ def write(results: Results, runs: int, elapsed: float) -> None:
             [f"full build within {FULL_BUILD_TARGET_S:.0f} s on 2 cores",
              f"{format_seconds(full.summary.median)} (range {format_range(full.summary)})",
              met(full.target_met)],
+            *[scale_target(s) for s in results.scale if s.size == SCALE_TARGET_ROWS],
         ]),
         "## The full build: critical path and per-rule wall times\n",
         f"Per job start and end times come from Snakemake's metadata "
@@ -485,11 +861,7 @@ def write(results: Results, runs: int, elapsed: float) -> None:
         "## What each single edit reruns\n",
         markdown_table(["edit", "rules rerun (dry run's Job stats)"],
                        [[name, ", ".join(rules)] for name, rules in results.edit_rules.items()]),
-        "## Not measured yet\n",
-        "Issue 6 part 2 is not measured here: the synthetic generator at 100,000 and "
-        "1,000,000 respondents, and validate + clean + derive on those exports against a "
-        "plain pyarrow read of the same file (the floor for reading). The timings above are "
-        "for the committed export only. Memory (peak RSS) is not measured either.\n",
+        *scale_section(results.scale, runs, scale_runs),
     ]
     (ROOT / "benchmarks" / "results.md").write_text("\n".join(text), encoding="utf-8")
     (ROOT / "benchmarks" / "results.csv").write_text(csv_text(rows), encoding="utf-8")
@@ -498,19 +870,29 @@ def write(results: Results, runs: int, elapsed: float) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--scale-runs", type=int, default=SCALE_RUNS,
+                        help=f"runs at {format_count(SCALE_TARGET_ROWS)} respondents")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
+    parser.add_argument("--in-process", nargs=3, metavar=("PROJECT", "CONFIG", "OUT"),
+                        help=argparse.SUPPRESS)  # used by the scale measurement itself
     args = parser.parse_args(argv)
+    if args.in_process:
+        project, override, out = (Path(p) for p in args.in_process)
+        print(json.dumps(run_in_process(project, override, out)))
+        return 0
     if args.runs < RUNS:
         parser.error(f"at least {RUNS} runs per measurement")
+    if args.scale_runs < 1:
+        parser.error("at least 1 run at scale")
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="udsyn-bench-"))
     print(f"udsyn bench: a temporary copy in {work}, {args.runs} runs each", flush=True)
     try:
-        results = measure(args.runs, work)
+        results = measure(args.runs, work, args.scale_runs)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    write(results, args.runs, time.perf_counter() - started)
+    write(results, args.runs, time.perf_counter() - started, args.scale_runs)
     print("udsyn bench: wrote benchmarks/results.md and benchmarks/results.csv")
     return 0
 

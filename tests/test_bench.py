@@ -143,3 +143,94 @@ def test_csv_and_markdown_carry_the_same_rows():
     table = bench.results_table(rows).splitlines()
     assert table[0] == "| measurement | median | range | runs | floor | ratio to floor | jobs |"
     assert table[3] == "| no-op | 1.50 s | 1.40 s – 1.60 s | 5 | 1.00 s | 1.50x | 0 |"
+
+
+# ---- issue 6, part 2: scale ----
+
+def test_parse_peak_kib_reads_the_wrappers_line():
+    text = f"some output\n{bench.PEAK_MARK} 123456\nmore\n"
+    assert bench.parse_peak_kib(text) == 123456
+    assert bench.parse_peak_kib("no such line") is None
+
+
+def test_peak_wrapper_reports_a_childs_memory_and_exit_code(tmp_path):
+    """The wrapper itself (no timing): it passes the exit code on and prints the mark."""
+    import subprocess
+    done = subprocess.run([sys.executable, "-c", bench.PEAK_WRAPPER, sys.executable, "-c",
+                           "import sys; x = bytearray(50 * 2**20); sys.exit(3)"],
+                          capture_output=True, text=True)
+    assert done.returncode == 3
+    assert bench.parse_peak_kib(done.stderr) >= 50 * 1024
+
+
+@pytest.mark.parametrize("mib, text", [(None, ""), (850.4, "850 MiB"), (2048, "2.00 GiB")])
+def test_format_memory(mib, text):
+    assert bench.format_memory(mib) == text
+
+
+def test_scale_config_is_a_survey_override(tmp_path):
+    import yaml
+    text = bench.scale_config("/tmp/a b/dataset.csv", "/tmp/a b/labels.csv")
+    assert yaml.safe_load(text) == {"survey": {"dataset": "/tmp/a b/dataset.csv",
+                                               "labels": "/tmp/a b/labels.csv"}}
+
+
+def test_merged_config_merges_section_by_section():
+    base = {"survey": {"dataset": "a", "delimiter": ";"}, "cleaning": {"x": 1}}
+    merged = bench.merged_config(base, {"survey": {"dataset": "b"}})
+    assert merged == {"survey": {"dataset": "b", "delimiter": ";"}, "cleaning": {"x": 1}}
+    assert base["survey"]["dataset"] == "a"
+
+
+def test_against_target_says_by_how_much():
+    assert bench.against_target(3.0, 4.0, "x") == (True, "met: 3.00x against 4x")
+    met, text = bench.against_target(8.0, 4.0, "x")
+    assert not met and text == "missed by 4.00x (2.00 times the target of 4x)"
+    assert bench.against_target(4.0, 4.0, " GiB")[0]
+
+
+def test_stage_shares_orders_by_time():
+    assert bench.stage_shares({"a": 1.0, "b": 3.0}) == "b 3.00 s (75%), a 1.00 s (25%)"
+    assert bench.stage_shares({}) == ""
+
+
+def _scale(size, build, floor, peaks):
+    scale = bench.Scale(size, export_bytes=2**20)
+    scale.generate = bench.Row("scale_generate", "generator", [1.0], peaks_mib=[100.0])
+    scale.floor = bench.Row("scale_floor", "read", [floor] * 3, floor=floor, peaks_mib=[10.0] * 3)
+    scale.pipeline = bench.Row("scale_pipeline", "build", build, floor=floor, peaks_mib=peaks)
+    scale.rule_times = {"validate": [2.0] * 3, "clean": [3.0] * 3, "derive": [1.0] * 3}
+    scale.stages = {"imports": [0.5] * 3, "validate": [1.0] * 3}
+    scale.summary = {"rows:kept": 98, "exclusion:duplicate_superseded": size - 100}
+    return scale
+
+
+def test_scale_target_row_reports_both_parts():
+    missed = bench.scale_target(_scale(1_000_000, [20.0, 21.0, 22.0], 3.0, [1500.0, 5000.0, 1600.0]))
+    assert missed[1] == "7.00x (21.0 s vs 3.00 s); peak 4.88 GiB"
+    assert "time **not met** (missed by 3.00x" in missed[2]
+    assert "memory **not met** (missed by 0.88 GiB" in missed[2]
+    met = bench.scale_target(_scale(1_000_000, [10.0] * 3, 3.0, [1000.0] * 3))
+    assert "time **met**" in met[2] and "memory **met**" in met[2]
+
+
+def test_scale_section_tables_and_snakemakes_share():
+    scales = [_scale(100_000, [8.0] * 5, 0.5, [500.0] * 5),
+              _scale(1_000_000, [20.0] * 3, 3.0, [2000.0] * 3)]
+    assert bench.snakemake_share(scales[1]) == 14.0  # 20 s minus 2 + 3 + 1
+    text = "\n".join(bench.scale_section(scales, 5, 3))
+    assert "98 here" in text and "999,900 `duplicate_superseded`" in text
+    table = bench.scale_table(scales).splitlines()
+    assert table[0].startswith("| measurement | median | range | runs | pyarrow read (floor) |")
+    assert len(table) == 2 + 3 * len(scales)
+    assert table[3] == "| read | 0.50 s | 0.50 s – 0.50 s | 3 |  |  | 10 MiB, 10 MiB |"
+    assert table[7] == "| build | 20.0 s | 20.0 s – 20.0 s | 3 | 3.00 s | 6.67x | 1.95 GiB, 1.95 GiB |"
+    breakdown = bench.scale_breakdown(scales)
+    assert "| rule clean (its own process: start-up, imports, work) | 3.00 s | 3.00 s |" in breakdown
+
+
+def test_scale_rows_reach_the_csv():
+    scale = _scale(1_000_000, [20.0] * 3, 3.0, [2000.0, 2100.0, 1900.0])
+    parsed = list(csv.DictReader(io.StringIO(bench.csv_text([scale.pipeline]))))
+    assert parsed[0]["peak_mib_median"] == "2000.0" and parsed[0]["peak_mib_max"] == "2100.0"
+    assert parsed[0]["ratio_to_floor"] == "6.667"

@@ -182,6 +182,71 @@ def check_value(case: str, want: dict, value: object) -> None:
         assert str(value).endswith(want["endswith"]), (case, want, str(value)[-80:])
 
 
+FAST_PATH_EXTRA = {  # shapes the corpus has no case of
+    "bom_twice": b"\xef\xbb\xbf\xef\xbb\xbfa;b\n1;2\n",
+    "crlf_and_quoted_line_breaks": b'a;b\r\n"x\r\ny";2\r\n"";""\r\n',
+    "quoted_header": b'"a";b\n1;2\n',
+    "blank_first_line": b"\na;b\n1;2\n",
+    "trailing_blank_lines": b"a;b\n1;2\n\n\n",
+    "no_line_end": b"a;b",
+    "lone_cr": b"a;b\r1;2\r",
+    "invalid_utf8_in_a_cell": b"a;b\n1;\xff\n",
+    "surrogate_in_a_cell": b"a;b\n1;\xed\xa0\x80\n",
+    "ragged": b"a;b\n1;2;3\n",
+}
+
+
+def _both_paths(path: Path, delimiter: str, encoding: str, monkeypatch):
+    """(fast path's table or None, the exact path's table or its InputError)."""
+    raw = path.read_bytes()
+    fast = io._read_plain_utf8(raw, delimiter, encoding)
+    with monkeypatch.context() as patch:
+        patch.setattr(io, "_read_plain_utf8", lambda *args: None)
+        try:
+            exact = io.read_text_table(path, delimiter=delimiter, encoding=encoding)
+        except InputError as error:
+            exact = error
+    return fast, exact
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fast_reading_path_gives_the_exact_paths_table_or_gives_way(case, monkeypatch):
+    """``io.read_text_table`` parses a plain UTF-8 file in parallel (for large exports);
+    on every corpus file that path must read the very table the exact path reads, or
+    leave the file to it (None), so that every error message stays the exact path's."""
+    survey = merged(CONFIG, expected_of(case).get("config", {}))["survey"]
+    for name in ("dataset.csv", "labels.csv"):
+        fast, exact = _both_paths(CORPUS / case / name, survey["delimiter"], survey["encoding"],
+                                  monkeypatch)
+        if fast is not None:
+            assert isinstance(exact, pd.DataFrame), (case, name, exact)
+            pd.testing.assert_frame_equal(fast, exact)
+
+
+@pytest.mark.parametrize("name", sorted(FAST_PATH_EXTRA))
+def test_fast_reading_path_on_odd_shapes(name, tmp_path, monkeypatch):
+    path = tmp_path / "table.csv"
+    path.write_bytes(FAST_PATH_EXTRA[name])
+    fast, exact = _both_paths(path, ";", "utf-8", monkeypatch)
+    if fast is not None:
+        assert isinstance(exact, pd.DataFrame), (name, exact)
+        pd.testing.assert_frame_equal(fast, exact)
+    # and read_text_table itself (either path) agrees with the exact path
+    try:
+        ours = io.read_text_table(path, delimiter=";")
+    except InputError as error:
+        assert isinstance(exact, InputError) and str(error) == str(exact)
+    else:
+        pd.testing.assert_frame_equal(ours, exact)
+
+
+def test_fast_reading_path_reads_the_shipped_export(monkeypatch):
+    for name in ("dataset.csv", "labels.csv"):
+        fast, exact = _both_paths(ROOT / "data" / "raw" / "survey" / name, ";", "utf-8", monkeypatch)
+        assert fast is not None, name  # a plain UTF-8 export takes the fast path
+        pd.testing.assert_frame_equal(fast, exact)
+
+
 def test_reordered_and_extra_columns_give_the_baselines_tables(inputs):
     """Column order and unknown columns change nothing in the clean tables."""
     def tables(case):
@@ -228,6 +293,34 @@ def test_writer_leaves_numeric_columns_alone(tmp_path):
     io.write_table(frame, tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text() == ("estimate,n,label\n-0.500000,-3,'-x\n"
                                                 "1.250000,4,ok\n")
+
+
+cell_text = st.text(alphabet=st.sampled_from(list("ab ,\"\n\r=+-'@\tæø0.;")), max_size=6)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(texts=st.lists(st.tuples(cell_text, cell_text, st.none() | st.integers(-10**12, 10**12)),
+                      min_size=1, max_size=8))
+def test_fast_writing_path_writes_what_pandas_writes(texts):
+    """Large tables of text and integers are rendered by pyarrow
+    (``io._plain_csv_text``): byte for byte what pandas writes."""
+    frame = pd.DataFrame({"a": pd.array([t[0] for t in texts], dtype="str"),
+                          "b": pd.array([t[1] or None for t in texts], dtype="str"),
+                          "n": pd.array([t[2] for t in texts], dtype="Int64"),
+                          "m": range(len(texts))})
+    assert io._plain_csv_text(frame) == frame.to_csv(None, index=False, lineterminator="\n")
+
+
+def test_fast_writing_path_takes_plain_tables_and_leaves_the_rest(tmp_path, monkeypatch):
+    plain = pd.DataFrame({"id": [1, 2], "reason": pd.array(["x y", ""], dtype="str")})
+    assert io._plain_csv_text(plain) == "id,reason\n1,x y\n2,\n"
+    assert io._plain_csv_text(plain.assign(reason=pd.array(['a,"b"', "c\nd"], dtype="str"))) == \
+        'id,reason\n1,"a,""b"""\n2,"c\nd"\n'
+    assert io._plain_csv_text(plain.assign(f=[0.5, 1.0])) is None  # floats: pandas' format
+    assert io._plain_csv_text(plain[["id"]]) is None  # one column: pandas quotes an empty cell
+    monkeypatch.setattr(io, "_FAST_WRITE_ROWS", 1)
+    io.write_table(plain.assign(reason=pd.array(["=1+1", "ok"], dtype="str")), tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text() == "id,reason\n1,'=1+1\n2,ok\n"
 
 
 def test_corpus_is_what_the_script_writes(tmp_path, monkeypatch):

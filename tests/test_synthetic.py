@@ -135,7 +135,7 @@ def test_another_seed_gives_another_export(cfg):
     other["seed"] += 1
     _, rows_a, *_ = synthetic.generate_export(cfg, questionnaire, register, aliases)
     _, rows_b, *_ = synthetic.generate_export(other, questionnaire, register, aliases)
-    assert rows_a != rows_b
+    assert list(rows_a) != list(rows_b)
 
 
 def test_readme_says_synthetic_and_lists_current_checksums():
@@ -414,3 +414,88 @@ def test_every_documented_messiness_form_occurs(cfg, listed, code_of):
         rows_per_code.setdefault(code, []).append(r["statoverall_3"] + r["statoverall_4"])
     doubles = [sorted(statuses) for statuses in rows_per_code.values() if len(statuses) == 2]
     assert ["01", "10"] in doubles and ["01", "01"] in doubles  # partial + complete, two complete
+
+
+# ------------------------------------------------------------------ the size parameter (benchmarks)
+
+SIZED = 2_000
+
+
+@pytest.fixture(scope="module")
+def sized_export(tmp_path_factory) -> Path:
+    """An export of SIZED data rows written by the command line (--respondents)."""
+    out = tmp_path_factory.mktemp("sized")
+    synthetic.main(CLI_ARGS + ["--out", str(out), "--respondents", str(SIZED)])
+    return out
+
+
+def test_respondents_writes_exactly_that_many_rows_around_the_default_ones(sized_export, rows):
+    sized = read_table(sized_export / "dataset.csv")
+    assert len(sized) == SIZED
+    assert list(sized[0]) == EXPECTED_HEADER.split(";")
+    ids = [int(r["respondentid"]) for r in sized]
+    assert ids == sorted(ids) and len(set(ids)) == SIZED
+    # the same test rows; the labels table does not depend on the size
+    tests = [r for r in sized if r["gruppe"] == "TEST"]
+    assert [r["q13"] for r in tests] == [r["q13"] for r in rows if r["gruppe"] == "TEST"]
+    assert (sized_export / "labels.csv").read_bytes() == (SURVEY / "labels.csv").read_bytes()
+
+
+def test_sized_export_is_repeat_submissions_of_the_98_municipalities(sized_export, code_of, cfg):
+    listed = [r for r in read_table(sized_export / "dataset.csv") if r["gruppe"] != "TEST"]
+    codes = [code_of[normalise_name(r["kommune"])] for r in listed]  # every name matchable
+    assert len(set(codes)) == 98
+    responding = [r for r in listed if r["statoverall_3"] == "1" or r["statoverall_4"] == "1"]
+    assert len(responding) > 0.95 * len(listed)  # repeats are submissions
+    for r in responding:  # times as in the default export: started after created, in the window
+        assert r["starttime"] >= r["created"] >= cfg["fielding"]["start"]
+        assert not r["closetime"] or r["closetime"] >= r["starttime"]
+
+
+def test_sized_export_is_reproducible_and_the_default_unchanged(sized_export, tmp_path):
+    synthetic.main(CLI_ARGS + ["--out", str(tmp_path), "--respondents", str(SIZED)])
+    assert (tmp_path / "dataset.csv").read_bytes() == (sized_export / "dataset.csv").read_bytes()
+
+
+def test_respondents_below_the_default_export_is_refused(cfg):
+    questionnaire = build_questionnaire(yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8")))
+    register = read_table_comma(REGISTER)
+    aliases = [row["alias"] for row in read_table_comma(ALIASES)]
+    smallest = synthetic.base_row_count(cfg, register)
+    assert smallest == len(read_table(SURVEY / "dataset.csv"))
+    with pytest.raises(ValueError, match=f"at least {smallest}"):
+        synthetic.generate_export(cfg, questionnaire, register, aliases, respondents=smallest - 1)
+    _, same, *_ = synthetic.generate_export(cfg, questionnaire, register, aliases, respondents=smallest)
+    _, default, *_ = synthetic.generate_export(cfg, questionnaire, register, aliases)
+    assert list(same) == list(default)
+
+
+def test_pipeline_accepts_the_sized_export(sized_export, config, questionnaire, register, aliases,
+                                           cleaning_settings, derive_settings):
+    """Validate, clean and derive, in-process as the rules call them: one row kept per
+    responding municipality, every other row excluded with its reason."""
+    from udsyn import io
+    from udsyn.cleaning import clean_export
+    from udsyn.derivation import derive_municipalities
+    from udsyn.validation import validate_inputs
+
+    survey = config["survey"]
+    read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
+    tables = {"dataset": io.read_text_table(sized_export / "dataset.csv", **read),
+              "labels": io.read_text_table(sized_export / "labels.csv", **read),
+              "register": io.read_text_table(REGISTER)}
+    files = {role: role for role in tables}
+    checks = validate_inputs(tables, files, questionnaire, survey["timestamp_format"])
+    assert checks.set_index("role").loc["dataset", "rows"] == SIZED
+    result = clean_export(tables["dataset"], tables["labels"], register, aliases, questionnaire,
+                          cleaning_settings, dataset_file="dataset", register_file="register",
+                          aliases_file="aliases", data_origin="synthetic",
+                          predecessors=io.read_text_table(ROOT / "data/raw/register/predecessors.csv"),
+                          predecessors_file="predecessors")
+    assert len(result.respondents) + len(result.exclusions) == SIZED
+    assert result.respondents["municipality_code"].is_unique and len(result.respondents) <= 98
+    reasons = result.exclusions["reason"].value_counts()
+    assert reasons["duplicate_superseded"] > 0.9 * SIZED
+    derived = derive_municipalities(register, result.respondents, result.initiatives, questionnaire,
+                                    derive_settings, "synthetic")
+    assert len(derived) == 98 and derived["responded"].sum() == len(result.respondents)

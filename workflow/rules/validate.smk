@@ -11,6 +11,9 @@ rule validate:
         checks="results/validated/checks.csv",
     log:
         "logs/validate.log",
+    # pyarrow parses the export on this many threads (Snakemake caps it at --cores
+    # and sets OMP_NUM_THREADS, which pyarrow follows); nothing runs beside it.
+    threads: 2
     params:
         survey=SURVEY,
     script:

@@ -258,22 +258,26 @@ def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataF
                           "export the dataset again with its responses; an export without "
                           "rows has nothing to analyse")
     id_column = questionnaire.id_column
-    frame = dataset.reset_index(drop=True).copy()
-    frame["row_number"] = np.arange(1, len(frame) + 1)
-    frame["respondentid"] = frame[id_column].astype("int64")
-    frame["answered_questions"] = answered_questions(frame, questionnaire)
+    frame = dataset.reset_index(drop=True)
+    frame = frame.assign(row_number=np.arange(1, len(frame) + 1),
+                         respondentid=frame[id_column].astype("int64"),
+                         answered_questions=answered_questions(frame, questionnaire))
     for column, parsed in ((questionnaire.start_column, "started_at_ts"),
                            (questionnaire.close_column, "closed_at_ts")):
         frame[parsed] = pd.to_datetime(frame[column].replace("", None),
                                        format=settings.timestamp_format)
     log = _ChangeLog()
 
-    reasons = _exclusions(frame, settings, questionnaire)
-    details = pd.Series("", index=frame.index)
+    reasons = _exclusions(frame, settings, questionnaire).to_numpy(dtype=object)
+    details = np.full(len(frame), "", dtype=object)
 
     # Municipality names: normalisation plus the alias table, never a fuzzy guess.
-    candidates = frame[reasons == ""].copy()
+    # Only the columns matching and duplicate resolution need are taken for every
+    # candidate row; the kept rows' answers are taken once, below.
     muni_column = questionnaire.municipality_column
+    candidates = frame.loc[reasons == "", ["respondentid", "row_number", muni_column,
+                                           "answered_questions", "started_at_ts",
+                                           "closed_at_ts"]]
     matcher = MunicipalityMatcher(register[["code", "name"]], aliases,
                                   register_file=register_file, aliases_file=aliases_file,
                                   predecessors=predecessors, predecessors_file=predecessors_file)
@@ -289,14 +293,21 @@ def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataF
 
     # Several submissions from one municipality: keep one by the configured rule.
     keep = _pick_duplicates(candidates, settings.duplicate_rule)
-    kept_ids = candidates[keep].set_index("municipality_code")["respondentid"]
+    kept_rows = candidates[keep]
     superseded = candidates[~keep]
+    # The detail names the municipality and its kept row: written once per municipality.
+    detail_of = {code: f"municipality {code} {name}: kept respondentid {kept_id} "
+                       f"(rule {settings.duplicate_rule})"
+                 for code, name, kept_id in zip(kept_rows["municipality_code"],
+                                                kept_rows["municipality_name"],
+                                                kept_rows["respondentid"])}
     reasons[superseded.index] = "duplicate_superseded"
-    details[superseded.index] = [
-        f"municipality {code} {name}: kept respondentid {kept_ids[code]} "
-        f"(rule {settings.duplicate_rule})"
-        for code, name in zip(superseded["municipality_code"], superseded["municipality_name"])]
-    kept = candidates[keep]
+    details[superseded.index] = superseded["municipality_code"].map(detail_of).to_numpy(object)
+    kept = frame.loc[kept_rows.index].assign(
+        municipality_code=kept_rows["municipality_code"],
+        municipality_name=kept_rows["municipality_name"])
+    reasons = pd.Series(reasons, index=frame.index, dtype="str")
+    details = pd.Series(details, index=frame.index, dtype="str")
     if kept.empty:
         counts = ", ".join(f"{reason} {count}" for reason, count
                            in sorted(reasons[reasons != ""].value_counts().items()))
@@ -308,7 +319,7 @@ def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataF
     respondents = _respondent_table(kept, labels, questionnaire, settings, log)
     initiatives = _initiative_table(kept, labels, questionnaire, settings, log)
 
-    excluded = frame[reasons != ""]
+    excluded = frame.loc[reasons != "", ["respondentid", "row_number"]]
     exclusions = pd.DataFrame({
         "respondentid": excluded["respondentid"], "row_number": excluded["row_number"],
         "reason": reasons[excluded.index], "detail": details[excluded.index]})
@@ -411,7 +422,10 @@ def cleaning_summary(n_raw_rows: int, result: CleanResult, rules: pd.DataFrame) 
     """
     described = dict(zip(rules["rule"], rules["description"]))
     reasons = result.exclusions["reason"].value_counts()
-    applied = result.changes["rule"].str.split("+").explode().value_counts()
+    applied: dict[str, int] = {}  # each distinct combination of rules split once
+    for combined, count in result.changes["rule"].value_counts().items():
+        for rule in combined.split("+"):
+            applied[rule] = applied.get(rule, 0) + int(count)
     rows = [
         {"kind": "rows", "rule": "raw", "count": n_raw_rows,
          "description": "data rows in the survey export"},

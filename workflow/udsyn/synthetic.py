@@ -24,7 +24,9 @@ import argparse
 import csv
 import json
 import re
+import string
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -120,9 +122,11 @@ def municipality_covariates(register: list[dict], cfg: dict) -> dict[str, np.nda
     }
 
 
-def draw_rows(rng: np.random.Generator, covariates: dict, cfg: dict) -> dict[str, np.ndarray]:
+def draw_rows(rng: np.random.Generator, covariates: dict, cfg: dict,
+              repeats: int = 0) -> dict[str, np.ndarray]:
     """Export rows: a main row per municipality (with its response role), a
-    duplicate row for some completed municipalities, then the test rows.
+    duplicate row for some completed municipalities, ``repeats`` repeat
+    submissions (see ``generate_export``), then the test rows.
     Returns per row: municipality index (-1 for tests), role, kind and, for
     duplicates, the index of the municipality's main row."""
     n = len(covariates["z"])
@@ -138,12 +142,18 @@ def draw_rows(rng: np.random.Generator, covariates: dict, cfg: dict) -> dict[str
     dup = np.flatnonzero(duplicated)
     dup_kind = np.where(partial_first[dup], "partial_first", "second_official")
     n_tests = len(cfg["tests"]["kommune"])
+    # Repeat submissions (a size parameter, drawn only when asked for, so the
+    # default export is unchanged): any municipality, complete or partial.
+    repeat_of = rng.integers(n, size=repeats) if repeats else np.zeros(0, dtype=np.int64)
+    repeat_partial = rng.random(repeats) < response["partial_rate"] if repeats else np.zeros(0, bool)
     return {
-        "municipality": np.concatenate([np.arange(n), dup, np.full(n_tests, -1)]),
+        "municipality": np.concatenate([np.arange(n), dup, repeat_of, np.full(n_tests, -1)]),
         "role": np.concatenate([role, np.where(dup_kind == "partial_first", "partial", "complete"),
+                                np.where(repeat_partial, "partial", "complete"),
                                 np.full(n_tests, "test")]).astype(object),
-        "kind": np.concatenate([np.full(n, "main"), dup_kind, np.full(n_tests, "test")]).astype(object),
-        "main_row": np.concatenate([np.full(n, -1), dup, np.full(n_tests, -1)]),
+        "kind": np.concatenate([np.full(n, "main"), dup_kind, np.full(repeats, "repeat"),
+                                np.full(n_tests, "test")]).astype(object),
+        "main_row": np.concatenate([np.full(n, -1), dup, np.full(repeats, -1), np.full(n_tests, -1)]),
     }
 
 
@@ -178,19 +188,28 @@ def format_years(rng: np.random.Generator, years: np.ndarray, cfg: dict) -> tupl
     forms, vague = list(cfg["year_forms"]), cfg["year_vague_forms"]
     chosen = draw_form(rng, cfg["year_forms"], len(years))
     vague_draw = rng.random((len(years), len(vague)))
-    texts, used = [], []
-    for i, year in enumerate(years.tolist()):
-        if year == MISSING:
-            texts.append(""), used.append(None)
-            continue
-        form = next((v["form"] for j, v in enumerate(vague) if year < v["below"] and vague_draw[i, j] < v["rate"]),
-                    forms[chosen[i]])
+    # The form per row: the first vague form that applies and is drawn, else the general one
+    # (vague form j is number len(forms) + j).
+    form_no = chosen.copy()
+    for j in reversed(range(len(vague))):
+        applies = (years < vague[j]["below"]) & (vague_draw[:, j] < vague[j]["rate"])
+        form_no = np.where(applies, len(forms) + j, form_no)
+    all_forms = forms + [v["form"] for v in vague]
+
+    def text(year: int, form: str) -> str:
         following = str(year + 1)
         short = following[2:] if following[:2] == str(year)[:2] else following  # 1999/2000, not 1999/00
-        texts.append(form.format(y=year, y_next=following, y_next_short=short, before=cfg["before_year"],
-                                 decade=year // 10 * 10))
-        used.append(form)
-    return np.array(texts, dtype=object), np.array(used, dtype=object)
+        return form.format(y=year, y_next=following, y_next_short=short, before=cfg["before_year"],
+                           decade=year // 10 * 10)
+
+    # Each distinct (year, form) is written once and mapped back to its rows.
+    has = years != MISSING
+    key = np.where(has, years * len(all_forms) + form_no, -1)
+    uniques, inverse = np.unique(key, return_inverse=True)
+    texts = np.array([text(int(k) // len(all_forms), all_forms[int(k) % len(all_forms)]) if k >= 0 else ""
+                      for k in uniques], dtype=object)[inverse.reshape(-1)]
+    used = np.where(has, np.array(all_forms, dtype=object)[form_no], None)
+    return texts, used
 
 
 def danish_number(value: float) -> str:
@@ -202,17 +221,21 @@ def format_fte(rng: np.random.Generator, fte: np.ndarray, cfg: dict) -> tuple[np
     """Free-text FTE in the configured forms: (texts, form used)."""
     forms = list(cfg["fte_forms"])
     chosen = draw_form(rng, cfg["fte_forms"], len(fte))
-    texts, used = [], []
-    for value, k in zip(fte.tolist(), chosen.tolist()):
-        form = forms[k]
+
+    def text_and_form(value: float, form: str) -> tuple[str, str]:
         if value == 0 and "{" in form:
-            texts.append(cfg["fte_zero_text"]), used.append(cfg["fte_zero_text"])
-            continue
+            return cfg["fte_zero_text"], cfg["fte_zero_text"]
         half = not float(value).is_integer()
         low, high = (value - 0.5, value + 0.5) if half else (max(value - 1, 0), value + 1)
-        texts.append(form.format(v=danish_number(value), low=danish_number(low), high=danish_number(high)))
-        used.append(form)
-    return np.array(texts, dtype=object), np.array(used, dtype=object)
+        return form.format(v=danish_number(value), low=danish_number(low), high=danish_number(high)), form
+
+    # Each distinct (value, form) is written once and mapped back to its rows.
+    values, value_no = np.unique(fte, return_inverse=True)
+    pairs, inverse = np.unique(value_no.reshape(-1) * len(forms) + chosen, return_inverse=True)
+    written = [text_and_form(float(values[k // len(forms)]), forms[k % len(forms)]) for k in pairs.tolist()]
+    inverse = inverse.reshape(-1)
+    return (np.array([t for t, _ in written], dtype=object)[inverse],
+            np.array([f for _, f in written], dtype=object)[inverse])
 
 
 def draw_fte(rng: np.random.Generator, cov: dict, cfg: dict) -> np.ndarray:
@@ -263,7 +286,7 @@ def draw_initiatives(rng: np.random.Generator, cov: dict, cfg: dict,
 def pick_texts(rng: np.random.Generator, wanted: np.ndarray, pool: list[str]) -> np.ndarray:
     """A text from ``pool`` where ``wanted``, else ""."""
     choice = rng.integers(len(pool), size=len(wanted))
-    return np.array([pool[k] if w else "" for w, k in zip(wanted, choice)], dtype=object)
+    return np.array([*pool, ""], dtype=object)[np.where(wanted, choice, len(pool))]
 
 
 def mess_up_free_text(rng: np.random.Generator, texts: np.ndarray, people: dict, cfg: dict) -> np.ndarray:
@@ -277,13 +300,29 @@ def mess_up_free_text(rng: np.random.Generator, texts: np.ndarray, people: dict,
     form_pick = draw_form(rng, ft["personal_data_forms"], n)
     phone_pick, cpr_pick = rng.integers(len(ft["phones"]), size=n), rng.integers(len(ft["cprs"]), size=n)
     out = texts.copy()
-    for i in np.flatnonzero(texts != ""):
-        if markup[i]:
-            out[i] += " " + ft["markup"][markup_pick[i]]
-        if personal[i]:
-            out[i] += " " + forms[form_pick[i]].format(navn=people["navn"][i], email=people["email"][i],
-                                                         phone=ft["phones"][phone_pick[i]],
-                                                         cpr=ft["cprs"][cpr_pick[i]])
+    filled = texts != ""
+    add = filled & markup
+    out[add] = out[add] + " " + np.array(ft["markup"], dtype=object)[markup_pick[add]]
+    values = {"navn": people["navn"], "email": people["email"],
+              "phone": np.array(ft["phones"], dtype=object)[phone_pick],
+              "cpr": np.array(ft["cprs"], dtype=object)[cpr_pick]}
+    for k, form in enumerate(forms):
+        rows = filled & personal & (form_pick == k)
+        out[rows] = out[rows] + " " + format_rows(form, {name: v[rows] for name, v in values.items()})
+    return out
+
+
+def format_rows(template: str, values: dict[str, np.ndarray]) -> np.ndarray:
+    """``template.format(**row)`` for every row of the columns ``values`` (object
+    arrays of text, one value per row), built column-wise."""
+    n = len(next(iter(values.values())))
+    out = np.full(n, "", dtype=object)
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        out = out + literal
+        if name is not None:
+            if spec or conversion:
+                raise ValueError(f"template {template!r}: only plain {{name}} fields are supported")
+            out = out + values[name]
     return out
 
 
@@ -358,38 +397,50 @@ def draw_people(rng: np.random.Generator, register_names: list[str], cfg: dict) 
     pp, n = cfg["people"], len(register_names)
     first, last = rng.integers(len(pp["first_names"]), size=n), rng.integers(len(pp["surnames"]), size=n)
     title = rng.integers(len(pp["titles"]), size=n)
-    navn = [f"{pp['first_names'][f]} {pp['surnames'][s]}" for f, s in zip(first, last)]
-    email = [f"{email_slug(pp['first_names'][f])}.{email_slug(pp['surnames'][s])}"
-             f"@{email_slug(m)}{pp['email_domain_suffix']}" for f, s, m in zip(first, last, register_names)]
-    return {"navn": np.array(navn, dtype=object), "email": np.array(email, dtype=object),
-            "stilling": np.array([pp["titles"][t] for t in title], dtype=object)}
+    first_names, surnames = np.array(pp["first_names"], dtype=object), np.array(pp["surnames"], dtype=object)
+    navn = first_names[first] + " " + surnames[last]
+    slug = np.vectorize(email_slug, otypes=[object])
+    places, place_no = np.unique(np.asarray(register_names, dtype=object).astype(str), return_inverse=True)
+    domains = (slug(places) if len(places) else places).astype(object) + pp["email_domain_suffix"]
+    email = slug(first_names)[first] + "." + slug(surnames)[last] + "@" + domains[place_no.reshape(-1)]
+    return {"navn": navn, "email": email, "stilling": np.array(pp["titles"], dtype=object)[title]}
 
 
-def typed_names(rng: np.random.Generator, names: list[str], codes: list[int], is_main: np.ndarray,
-                cfg: dict) -> tuple[list[str], list[str]]:
-    """Municipality names as typed in the distribution list, and the form used."""
+def typed_names(rng: np.random.Generator, names: np.ndarray, codes: np.ndarray, is_main: np.ndarray,
+                cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Municipality names as typed in the distribution list, and the form used
+    (object arrays, one per row; ``codes`` is -1 where a row has no municipality)."""
     mn, n = cfg["municipality_names"], len(names)
     hyphen, ascii_ = rng.random(n) < mn["hyphen_to_space_rate"], rng.random(n) < mn["ascii_rate"]
     forms, chosen = list(mn["forms"]), draw_form(rng, mn["forms"], n)
-    typed, used = [], []
-    for i, (name, code) in enumerate(zip(names, codes)):
-        if is_main[i] and code in mn["fixed"]:
-            typed.append(mn["fixed"][code]), used.append("fixed")
-            continue
+
+    def typed_and_used(name: str, hyphen: bool, ascii_: bool, form: str) -> tuple[str, str]:
         variant = []
-        if "-" in name and hyphen[i]:
+        if "-" in name and hyphen:
             name, variant = name.replace("-", " "), variant + ["hyphen_to_space"]
-        if transliterate(name) != name and ascii_[i]:
+        if transliterate(name) != name and ascii_:
             name, variant = transliterate(name), variant + ["ascii"]
-        typed.append(forms[chosen[i]].format(name=name, upper=name.upper(), lower=name.lower()))
-        used.append("+".join(variant + [forms[chosen[i]]]))
+        return form.format(name=name, upper=name.upper(), lower=name.lower()), "+".join(variant + [form])
+
+    # Each distinct (name, variants, form) is typed once and mapped back to its rows.
+    places, place_no = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
+    key = ((place_no.reshape(-1) * 2 + hyphen) * 2 + ascii_) * len(forms) + chosen
+    uniques, inverse = np.unique(key, return_inverse=True)
+    made = [typed_and_used(str(places[k // (4 * len(forms))]), bool(k // (2 * len(forms)) % 2),
+                           bool(k // len(forms) % 2), forms[k % len(forms)]) for k in uniques.tolist()]
+    inverse = inverse.reshape(-1)
+    typed = np.array([t for t, _ in made], dtype=object)[inverse]
+    used = np.array([u for _, u in made], dtype=object)[inverse]
+    for code, name in mn["fixed"].items():
+        rows = is_main & (codes == code)
+        typed[rows], used[rows] = name, "fixed"
     return typed, used
 
 
 def check_matchable(typed: list[str], register_names: list[str], aliases: list[str]) -> None:
     """Refuse to write a list entry that neither normalisation nor an alias matches."""
     known = {normalise_name(name) for name in register_names + aliases}
-    bad = sorted(name for name in typed if normalise_name(name) not in known)
+    bad = sorted(name for name in dict.fromkeys(typed) if normalise_name(name) not in known)
     if bad:
         raise ValueError(f"generator would emit unmatchable municipality names: {bad}")
 
@@ -401,7 +452,9 @@ def format_times(seconds: np.ndarray) -> np.ndarray:
 
 
 def draw_times(rng: np.random.Generator, rows: dict, ids: np.ndarray, cfg: dict) -> dict[str, np.ndarray]:
-    """created/modified/starttime/closetime/difftime per row, consistent with its role."""
+    """created/modified/starttime/closetime/difftime per row, consistent with its role.
+    List entries are created one second apart in id order; a repeat submission's
+    entry is created when it is started."""
     f, role, n = cfg["fielding"], rows["role"], len(rows["role"])
     day0 = np.datetime64(f["start"], "s").astype(np.int64)
     # Starting days leave room for a partial first attempt's gap before the window closes.
@@ -421,31 +474,58 @@ def draw_times(rng: np.random.Generator, rows: dict, ids: np.ndarray, cfg: dict)
     test_created = np.datetime64(cfg["tests"]["created"].replace(" ", "T"), "s").astype(np.int64)
     hours, minutes, seconds = (int(part) for part in f["distribution_time"].split(":"))
     list_created = day0 + 3600 * hours + 60 * minutes + seconds  # one second apart in id order
+    on_list = ~is_test & (rows["kind"] != "repeat")
+    list_rank = np.zeros(n, dtype=np.int64)
+    list_rank[on_list] = np.argsort(np.argsort(ids[on_list], kind="stable"), kind="stable")
+    start = np.where(is_test, 0, day0 + 86400 * start_day + start_sec)
     created = np.where(is_test, test_created + 60 * cfg["tests"]["spacing_minutes"] * (np.cumsum(is_test) - 1),
-                       list_created + ids - ids[~is_test].min())
-    start = np.where(is_test, created + cfg["tests"]["start_after_seconds"], day0 + 86400 * start_day + start_sec)
+                       np.where(on_list, list_created + list_rank, start))
+    start = np.where(is_test, created + cfg["tests"]["start_after_seconds"], start)
     started = np.isin(role, ["complete", "partial", "test"])
     closed = np.isin(role, ["complete", "test"])
     close = np.where(closed, start + duration_ms // 1000, MISSING)
     modified = np.where(closed, close, np.where(role == "partial", start + partial_s,
                         np.where(role == "declined", day0 + 86400 * decline_day + start_sec, MISSING)))
-    difftime = [f"{ms // 1000},{ms % 1000:03d}" if c else "" for ms, c in zip(duration_ms, closed)]
+    difftime = np.char.add(np.char.add((duration_ms // 1000).astype(str), ","),
+                           np.char.zfill((duration_ms % 1000).astype(str), 3))
     return {"created": format_times(created), "modified": format_times(modified),
             "starttime": format_times(np.where(started, start, MISSING)), "closetime": format_times(close),
-            "difftime": np.array(difftime, dtype=object)}
+            "difftime": np.where(closed, difftime, "").astype(object)}
 
 
 # ------------------------------------------------------------------ the export
 
-def generate_export(cfg: dict, questionnaire: Questionnaire, register: list[dict], aliases: list[str]) -> tuple:
+def base_row_count(cfg: dict, register: list[dict]) -> int:
+    """Rows of the default export (no size given): the distribution list, its
+    duplicates and the test rows. The smallest ``respondents`` value."""
+    rng = np.random.Generator(np.random.PCG64(cfg["seed"]))
+    return len(draw_rows(rng, municipality_covariates(register, cfg), cfg)["role"])
+
+
+def generate_export(cfg: dict, questionnaire: Questionnaire, register: list[dict], aliases: list[str],
+                    respondents: int | None = None) -> tuple:
     """The whole synthetic export: (dataset header, dataset rows, labels header,
-    labels rows, summary of realised counts). Pure: same inputs, same output."""
+    labels rows, summary of realised counts). Pure: same inputs, same output.
+
+    ``respondents`` (a size parameter, for benchmarks) asks for exactly that many
+    data rows: the default export's rows, then repeat submissions (complete, or
+    partial at ``response.partial_rate``) from municipalities drawn uniformly,
+    each with its own answers. The survey has 98 municipalities, so at scale
+    nearly every row is a repeat that the cleaning step excludes as
+    ``duplicate_superseded``. Without it (None) the default export is written,
+    draw for draw.
+    """
     rng = np.random.Generator(np.random.PCG64(cfg["seed"]))
     covariates = municipality_covariates(register, cfg)
-    rows = draw_rows(rng, covariates, cfg)
+    repeats = 0
+    if respondents is not None:
+        repeats = respondents - base_row_count(cfg, register)
+        if repeats < 0:
+            raise ValueError(f"respondents must be at least {respondents - repeats} (the default export's rows)")
+    rows = draw_rows(rng, covariates, cfg, repeats)
     muni, role, kind, main_row = rows["municipality"], rows["role"], rows["kind"], rows["main_row"]
     n, is_test = len(muni), kind == "test"
-    register_names = [register[m]["name"] if m >= 0 else "" for m in muni]
+    register_names = np.array([row["name"] for row in register] + [""], dtype=object)[muni]
     # A partial first attempt is the same person as the municipality's complete row.
     again = np.flatnonzero(kind == "partial_first")
     people = draw_people(rng, register_names, cfg)
@@ -472,29 +552,67 @@ def generate_export(cfg: dict, questionnaire: Questionnaire, register: list[dict
     first_id = cfg["export_layout"]["respondentid_start"]
     ids = np.where(is_test, first_id + np.cumsum(is_test) - 1, 0)
     ids[~is_test] = first_id + is_test.sum() + rng.permutation((~is_test).sum())
-    codes = [int(register[m]["code"]) if m >= 0 else None for m in muni]
+    codes = np.array([int(row["code"]) for row in register] + [-1])[muni]
     typed, name_forms = typed_names(rng, register_names, codes, kind == "main", cfg)
-    for position, i in enumerate(np.flatnonzero(is_test)):
-        typed[i], name_forms[i] = cfg["tests"]["kommune"][position], "test"
-    check_matchable([t for t, test in zip(typed, is_test) if not test], [r["name"] for r in register], aliases)
-    role_cfg = [cfg["roles"][r] for r in role]
-    sessions = np.array([rc["min_sessions"] for rc in role_cfg])
+    typed[is_test], name_forms[is_test] = cfg["tests"]["kommune"], "test"
+    check_matchable(typed[~is_test].tolist(), [r["name"] for r in register], aliases)
+    role_names, role_no = np.unique(role.astype(str), return_inverse=True)
+    role_cfg = [cfg["roles"][r] for r in role_names.tolist()]
+    role_no = role_no.reshape(-1)
+
+    def per_role(value_of, dtype=None) -> np.ndarray:
+        return np.array([value_of(rc) for rc in role_cfg], dtype=dtype)[role_no]
+
+    sessions = per_role(lambda rc: rc["min_sessions"])
     sessions = sessions + (sessions > 0) * rng.poisson(cfg["response"]["extra_sessions_mean"], n)
     table = {"respondentid": ids, **draw_times(rng, rows, ids, cfg), "responsecollectsessions": sessions,
-             "kommune": np.array(typed, dtype=object), **people, **answers}
+             "kommune": typed, **people, **answers}
     for column in ("numberofreturnedmail", "distributionschedule", "digitaldistributionstatus", "gruppe"):
-        table[column] = np.array([rc[column] for rc in role_cfg], dtype=object)
+        table[column] = per_role(lambda rc: str(rc[column]), dtype=object)
     for column in questionnaire.status_columns:
         family, position = column.rsplit("_", 1)
-        table[column] = np.array([int(rc[family] == int(position)) for rc in role_cfg])
+        table[column] = per_role(lambda rc: int(rc[family] == int(position)))
     header = export_columns(cfg, questionnaire)
     if sorted(set(header) - set(table)):
         raise ValueError(f"no values generated for columns {sorted(set(header) - set(table))}")
-    cells = {c: ["" if (not isinstance(v, str) and v == MISSING) else str(v) for v in table[c].tolist()]
-             for c in header}
-    data_rows = [[cells[c][i] for c in header] for i in np.argsort(ids, kind="stable")]
+    data_rows = DataRows([table[c] for c in header], np.argsort(ids, kind="stable"))
     summary = summarise(rows, answers, forms, name_forms, cfg, questionnaire)
     return header, data_rows, ["field_name", "field_value", "field_text"], labels_rows(cfg, questionnaire), summary
+
+
+def cell_texts(values: np.ndarray) -> list[str]:
+    """A column's cells as written: numbers in decimal, MISSING empty, text (an
+    object column holds only text) as is."""
+    if values.dtype.kind not in "iu" or not len(values):
+        return values.tolist()
+    low, high = int(values.min()), int(values.max())
+    if high - low <= 4 * len(values):  # codes, or ids in a block: a table of every value in range
+        texts = np.array([str(v) for v in range(low, high + 1)], dtype=object)
+        if low <= MISSING <= high:
+            texts[MISSING - low] = ""
+        return texts[values - low].tolist()
+    uniques, inverse = np.unique(values, return_inverse=True)
+    texts = np.array(["" if v == MISSING else str(v) for v in uniques.tolist()], dtype=object)
+    return texts[inverse.reshape(-1)].tolist()
+
+
+class DataRows:
+    """The dataset's rows (lists of cell texts) in ``order``, made from the column
+    arrays a block of rows at a time, so that a large export is never held as
+    Python lists all at once. Iterable more than once; ``len`` is the row count."""
+
+    BLOCK = 50_000
+
+    def __init__(self, columns: list[np.ndarray], order: np.ndarray) -> None:
+        self.columns, self.order = columns, order
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __iter__(self):
+        for start in range(0, len(self.order), self.BLOCK):
+            rows = self.order[start:start + self.BLOCK]
+            yield from zip(*(cell_texts(column[rows]) for column in self.columns))
 
 
 def personal_data_pattern(free_text_cfg: dict) -> re.Pattern:
@@ -521,6 +639,8 @@ def summarise(rows: dict, answers: dict, forms: dict, name_forms: list, cfg: dic
     def count(values) -> dict:
         return dict(sorted(Counter(v for v in values if v is not None).items()))
 
+    personal = personal_data_pattern(ft)
+
     year_columns = [c for c in forms if c != field["international_fte"]]
     return {
         "rows": len(role), "list_rows": int(listed.sum()), "test_rows": int((~listed).sum()),
@@ -536,19 +656,19 @@ def summarise(rows: dict, answers: dict, forms: dict, name_forms: list, cfg: dic
         "likert_answered": len(likert), "likert_ved_ikke": int((likert == cfg["codes"]["ved_ikke"]).sum()),
         "free_texts": len(texts),
         "free_texts_with_markup": sum(any(m in t for m in ft["markup"]) for t in texts),
-        "free_texts_with_personal_data": sum(bool(personal_data_pattern(ft).search(t)) for t in texts),
+        "free_texts_with_personal_data": sum(bool(personal.search(t)) for t in texts),
     }
 
 
 # ------------------------------------------------------------------ files
 
-def write_table(path: Path, header: list[str], rows: list[list[str]]) -> None:
+def write_table(path: Path, header: list[str], rows: Iterable[Sequence[str]]) -> None:
     """SurveyXact dialect (';', UTF-8 without BOM, '\\n' line ends, minimal
     quoting), written atomically; ``io.write_table`` writes udsyn's own dialect."""
     with io.atomic_open(path) as handle:
         writer = csv.writer(handle, **CSV_DIALECT)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows(rows)  # an iterable: DataRows makes a large export block by block
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -559,13 +679,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--register", required=True, type=Path)
     parser.add_argument("--aliases", type=Path, help="default: municipality_aliases.csv beside the questionnaire")
     parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--respondents", type=int, metavar="N",
+                        help="write exactly N data rows: the default export plus repeat submissions "
+                             "(a benchmark size; default: the shipped export)")
     args = parser.parse_args(argv)
     cfg = io.read_yaml(args.config)
     questionnaire = build_questionnaire(io.read_yaml(args.questionnaire))
     register = io.read_text_table(args.register, what="municipality register").to_dict("records")
     aliases_path = args.aliases or args.questionnaire.parent / "municipality_aliases.csv"
     aliases = io.read_text_table(aliases_path, what="alias table")["alias"].tolist()
-    header, rows, labels_header, labels, summary = generate_export(cfg, questionnaire, register, aliases)
+    header, rows, labels_header, labels, summary = generate_export(cfg, questionnaire, register, aliases,
+                                                                   respondents=args.respondents)
     write_table(args.out / "dataset.csv", header, rows)
     write_table(args.out / "labels.csv", labels_header, labels)
     print(json.dumps(summary, ensure_ascii=False, indent=1))
