@@ -60,9 +60,10 @@ test-slurm: $(STAMP)
 update-checksums: $(STAMP)
 	@$(VERIFY) run --update
 
-## Time no-op, full and single-edit builds in a temporary copy (5+ runs each): benchmarks/results.md and .csv.
+## Time no-op, full, single-edit and 1M-row builds, and the multiverse, in temporary copies (5+ runs): benchmarks/*.md, *.csv.
 bench: $(STAMP)
 	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench.py
+	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench_multiverse.py
 
 ## Snakemake's own HTML report (run times, rule graph) beside ours: report/snakemake-report.html.
 snakemake-report: all
