@@ -49,6 +49,7 @@ from bench import (  # noqa: E402
 )
 
 RUNS = 5
+GRID_RUNS = 3  # per batch size x cores: 6 settings, each a full set of batches
 BATCH_SIZES = (10, 50, 200)
 CORES = (1, 2)
 CSV_COLUMNS = ("measurement", "batch_size", "cores", "jobs", "median_s", "min_s", "max_s",
@@ -130,7 +131,7 @@ def batch_jobs(project: Path) -> list[tuple[float, float]]:
     return pairs
 
 
-def measure(runs: int, work: Path) -> dict:
+def measure(runs: int, work: Path, grid_runs: int = GRID_RUNS) -> dict:
     sys.path.insert(0, str(ROOT / "workflow"))
     from udsyn.verify import copy_sources, source_files
 
@@ -161,7 +162,7 @@ def measure(runs: int, work: Path) -> dict:
         batches = grid_size(project, batch_size)[2]
         for cores in CORES:
             times = []
-            for _ in range(runs):
+            for _ in range(grid_runs):
                 seconds, _ = timed([snakemake, "--workflow-profile", "profiles/default",
                                     "--configfile", "config/config.yaml", "bench-overlay.yaml",
                                     "--cores", str(cores), "--forcerun", "multiverse_batch",
@@ -176,7 +177,7 @@ def measure(runs: int, work: Path) -> dict:
     return found
 
 
-def write(found: dict, runs: int, elapsed: float) -> None:
+def write(found: dict, runs: int, grid_runs: int, elapsed: float) -> None:
     overhead = summarize(found["job_overhead"])
     inside = summarize(found["job_work"])
     wall = summarize(found["job_wall"])
@@ -199,8 +200,8 @@ def write(found: dict, runs: int, elapsed: float) -> None:
         f"The shipped multiverse: **{found['specs']} specifications**, which need "
         f"**{found['claims']} distinct analyses** (each claim once per combination of the "
         f"choices it uses), in {found['batches']} batch jobs at the configured batch size. "
-        f"Each measurement: {runs} runs, median and range. The whole benchmark took "
-        f"{format_seconds(elapsed)}.\n",
+        f"The whole multiverse: {runs} runs; each batch size and core count: {grid_runs} "
+        f"runs; median and range. The whole benchmark took {format_seconds(elapsed)}.\n",
         markdown_table(["measurement", "batch size", "cores", "jobs", "median", "range",
                         "per second (specifications; distinct analyses for the batch rows)"],
                        body),
@@ -238,6 +239,8 @@ def write(found: dict, runs: int, elapsed: float) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--grid-runs", type=int, default=GRID_RUNS,
+                        help="runs per batch size and core count")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
     args = parser.parse_args(argv)
     if args.runs < 1:
@@ -247,11 +250,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"udsyn bench (multiverse): a temporary copy in {work}, {args.runs} runs each",
           flush=True)
     try:
-        found = measure(args.runs, work)
+        found = measure(args.runs, work, args.grid_runs)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    write(found, args.runs, time.perf_counter() - started)
+    write(found, args.runs, args.grid_runs, time.perf_counter() - started)
     print("udsyn bench: wrote benchmarks/multiverse.md and benchmarks/multiverse.csv")
     return 0
 

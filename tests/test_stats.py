@@ -268,3 +268,18 @@ def test_unknown_covariance_type_is_refused():
     data = logit_data()
     with pytest.raises(ValueError, match="HC9"):
         stats.fit_ols(data["y"], stats.design(data, ["x"]), "HC9")
+
+
+@pytest.mark.parametrize("count, n, level", [(0, 10, 0.95), (3, 10, 0.95), (10, 10, 0.9),
+                                             (53, 77, 0.95), (1, 2, 0.99), (499, 1000, 0.8)])
+def test_wilson_matches_statsmodels(count, n, level):
+    from statsmodels.stats.proportion import proportion_confint
+    expected = proportion_confint(count, n, alpha=1 - level, method="wilson")
+    assert stats.wilson(count, n, level) == pytest.approx(expected, rel=1e-13, abs=1e-15)
+
+
+def test_the_normal_critical_value_matches_scipy():
+    from scipy.stats import norm
+    for level in (0.8, 0.9, 0.95, 0.99):
+        assert stats.critical_value(level) == pytest.approx(norm.ppf(1 - (1 - level) / 2),
+                                                            rel=1e-14)

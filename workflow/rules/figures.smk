@@ -19,35 +19,74 @@ FIGURES = [
     path for spec in FIGURE_MANIFEST.values() for path in spec["outputs"].values()
 ]
 
+# Figures are drawn one rule each, except where entries name a common `rule`
+# (the specification curves: one job reads their data once and draws them all,
+# saving a process start per figure).
+FIGURE_GROUPS = {}
 for figure_id, spec in FIGURE_MANIFEST.items():
+    FIGURE_GROUPS.setdefault(spec.get("rule", f"figure_{figure_id}"), []).append(
+        figure_id
+    )
+for group, figure_ids in FIGURE_GROUPS.items():
+    scripts = {FIGURE_MANIFEST[i]["script"] for i in figure_ids}
+    data = {}
+    for i in figure_ids:
+        for name, path in FIGURE_MANIFEST[i]["data"].items():
+            if data.setdefault(name, path) != path:
+                raise ValueError(
+                    f"workflow/figures.yaml: rule {group} reads two files as {name}"
+                )
+    if len(scripts) != 1:
+        raise ValueError(
+            f"workflow/figures.yaml: the figures of rule {group} need one script"
+        )
+
+for group, figure_ids in FIGURE_GROUPS.items():
 
     rule:
         name:
-            f"figure_{figure_id}"
+            group
         input:
-            **spec["data"],
+            **{
+                name: path
+                for i in figure_ids
+                for name, path in FIGURE_MANIFEST[i]["data"].items()
+            },
             code=package("figures", "manifest", "grid"),
             style="workflow/matplotlibrc",
             lock=LOCK,
         output:
-            png=report(
-                spec["outputs"]["png"],
-                caption="../report/figure.rst",
-                category="Figures",
-                labels={"figure": spec["title"]},
-            ),
-            svg=spec["outputs"]["svg"],
-        log:
-            f"logs/figure_{figure_id}.log",
-        params:
-            function=spec["function"],
-            data=list(spec["data"]),
-            options={
-                **{
-                    name: config[key.split(".")[0]][key.split(".")[1]]
-                    for name, key in spec["params"].items()
-                },
-                **spec.get("fixed", {}),
+            **{
+                f"{kind}_{i}": (
+                    report(
+                        FIGURE_MANIFEST[i]["outputs"]["png"],
+                        caption="../report/figure.rst",
+                        category="Figures",
+                        labels={"figure": FIGURE_MANIFEST[i]["title"]},
+                    )
+                    if kind == "png"
+                    else FIGURE_MANIFEST[i]["outputs"]["svg"]
+                )
+                for i in figure_ids
+                for kind in ("png", "svg")
             },
+        log:
+            f"logs/{group}.log",
+        params:
+            figures=[
+                {
+                    "id": i,
+                    "function": FIGURE_MANIFEST[i]["function"],
+                    "data": list(FIGURE_MANIFEST[i]["data"]),
+                    "options": {
+                        **{
+                            name: config[key.split(".")[0]][key.split(".")[1]]
+                            for name, key in FIGURE_MANIFEST[i]["params"].items()
+                        },
+                        **FIGURE_MANIFEST[i].get("fixed", {}),
+                    },
+                }
+                for i in figure_ids
+            ],
         script:
-            f"../../{spec['script']}"
+            f"../../{FIGURE_MANIFEST[figure_ids[0]]['script']}"

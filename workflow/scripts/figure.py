@@ -1,8 +1,9 @@
 """Rules figure_<id>: the tables a figure plots -> results/figures/<id>.png and .svg.
 
 One script for every figure: the rule (generated from workflow/figures.yaml)
-names the drawing function of udsyn.figures, the data it reads and the config
-values it needs.
+names, per figure it draws, the drawing function of udsyn.figures, the data it
+reads and the config values it needs. A rule draws several figures where the
+manifest gives them a common `rule` (each data file is read once).
 """
 
 import sys
@@ -16,12 +17,14 @@ from udsyn.runner import run  # noqa: E402
 
 
 def main(smk, log):
-    draw = figures.DRAW[smk.params.function]
-    tables = {name: io.read_table(smk.input[name]) for name in smk.params.data}
-    figure = draw(**tables, **smk.params.options)
-    figures.save(figure, smk.output.png, smk.output.svg)
-    log.info("%s: drew %s from %s", smk.rule, smk.params.function,
-             ", ".join(smk.input[name] for name in smk.params.data))
+    names = dict.fromkeys(name for figure in smk.params.figures for name in figure["data"])
+    tables = {name: io.read_table(smk.input[name]) for name in names}  # each file once
+    for figure in smk.params.figures:
+        draw = figures.DRAW[figure["function"]]
+        drawn = draw(**{name: tables[name] for name in figure["data"]}, **figure["options"])
+        figures.save(drawn, smk.output[f"png_{figure['id']}"], smk.output[f"svg_{figure['id']}"])
+        log.info("%s: drew %s from %s", figure["id"], figure["function"],
+                 ", ".join(smk.input[name] for name in figure["data"]))
 
 
 run(main, snakemake)

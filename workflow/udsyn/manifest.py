@@ -32,6 +32,11 @@ def rows(table: pd.DataFrame, **where: Any) -> pd.DataFrame:
     return table[mask]
 
 
+def rule_name(figure_id: str, figure: Mapping[str, Any]) -> str:
+    """The rule that draws a figure: figure_<id>, or the group rule the manifest names."""
+    return figure.get("rule", f"figure_{figure_id}")
+
+
 def load_manifest(path: str | Path = MANIFEST) -> dict[str, dict]:
     """The figures of the manifest, by id, in manifest order."""
     return io.read_yaml(path)["figures"]
@@ -108,7 +113,7 @@ def entries(config: Mapping[str, Any], root: str | Path = ".",
         found.append({"id": figure_id, "title": figure["title"], "section": figure["section"],
                       "caption": caption(figure, read_data(figure, root), config),
                       "png": figure["outputs"]["png"], "svg": figure["outputs"]["svg"],
-                      "rule": f"figure_{figure_id}", "script": figure["script"],
+                      "rule": rule_name(figure_id, figure), "script": figure["script"],
                       "function": f"udsyn.figures.{figure['function']}",
                       "data": list(figure["data"].values()), "source": source(figure)})
     return found

@@ -149,16 +149,28 @@ def size_values(municipalities: pd.DataFrame, measure: str,
 
 def resample_counts(rng: np.random.Generator, n_units: int, replicates: int) -> np.ndarray:
     """(1 + replicates) x n_units draw counts: a row of ones (the point estimate),
-    then multinomial resamples of the units with equal probabilities."""
-    draws = rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=replicates)
-    return np.vstack([np.ones((1, n_units), dtype=np.int64), draws]).astype(float)
+    then, per replicate, how often each unit is drawn in n_units draws with
+    replacement (a multinomial resample with equal probabilities)."""
+    drawn = rng.integers(0, n_units, size=(replicates, n_units))
+    offsets = np.arange(replicates)[:, None] * n_units
+    counts = np.bincount((drawn + offsets).ravel(), minlength=replicates * n_units)
+    return np.vstack([np.ones((1, n_units)), counts.reshape(replicates, n_units)]).astype(float)
+
+
+# Sums over units use np.einsum without `optimize`, never `@`: einsum's own loops
+# do not call BLAS, whose summation order can differ between machines.
+
+def row_sums(weights: np.ndarray, *columns: np.ndarray) -> np.ndarray:
+    """sum_n weights[b, n] * column[n] for every row b and column (B x columns)."""
+    return np.einsum("bn,nk->bk", weights, np.column_stack(columns))
 
 
 def weighted_ratio(weights: np.ndarray, numerator: np.ndarray,
                    denominator: np.ndarray) -> np.ndarray:
     """sum(w * numerator) / sum(w * denominator) for every row of ``weights``;
     NaN where the denominator is 0 (a replicate without the units it needs)."""
-    top, bottom = weights @ numerator, weights @ denominator
+    sums = row_sums(weights, numerator, denominator)
+    top, bottom = sums[:, 0], sums[:, 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0), NAN)
 
@@ -167,14 +179,14 @@ def batched_logit_slope(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> np
     """The slope of a weighted logistic regression y ~ 1 + x for every row of
     ``weights`` at once (Newton-Raphson); NaN where it does not converge (e.g.
     a replicate with separation)."""
-    design = np.column_stack([np.ones_like(x), x])
+    ones = np.ones_like(x)
     beta = np.zeros((weights.shape[0], 2))
     converged = np.zeros(weights.shape[0], dtype=bool)
     for _ in range(NEWTON_STEPS):
-        p = 1.0 / (1.0 + np.exp(-(beta @ design.T)))
-        gradient = (weights * (y - p)) @ design
-        hessian = np.einsum("bn,nk,nl->bkl", weights * p * (1 - p), design, design)
-        step = _solve(hessian, gradient)
+        p = 1.0 / (1.0 + np.exp(-(beta[:, :1] + beta[:, 1:] * x)))
+        gradient = row_sums(weights * (y - p), ones, x)
+        moments = row_sums(weights * p * (1 - p), ones, x, x * x)  # the Hessian's entries
+        step = _solve(moments[:, 0], moments[:, 1], moments[:, 2], gradient)
         beta = beta + np.nan_to_num(step)
         converged = np.all(np.abs(step) < NEWTON_TOLERANCE, axis=1)
         if converged.all():
@@ -183,15 +195,13 @@ def batched_logit_slope(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> np
     return np.where(converged & np.isfinite(slope), slope, NAN)
 
 
-def _solve(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-    """Solve each 2x2 system in closed form (NaN where singular): no LAPACK
-    call, so the bytes cannot depend on the machine's BLAS."""
-    a, b = matrices[:, 0, 0], matrices[:, 0, 1]
-    c, d = matrices[:, 1, 0], matrices[:, 1, 1]
-    det = a * d - b * c
+def _solve(a: np.ndarray, b: np.ndarray, d: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Solve each symmetric 2x2 system [[a, b], [b, d]] z = v in closed form (NaN
+    where singular), without LAPACK."""
+    det = a * d - b * b
     with np.errstate(invalid="ignore", divide="ignore"):
         first = (d * vectors[:, 0] - b * vectors[:, 1]) / det
-        second = (a * vectors[:, 1] - c * vectors[:, 0]) / det
+        second = (a * vectors[:, 1] - b * vectors[:, 0]) / det
     out = np.column_stack([first, second])
     out[~np.isfinite(det) | (det == 0)] = NAN
     return out
@@ -199,9 +209,8 @@ def _solve(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
 
 def batched_ols(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """(intercept, slope) of a weighted OLS y ~ 1 + x for every row of ``weights``."""
-    design = np.column_stack([np.ones_like(x), x])
-    cross = np.einsum("bn,nk,nl->bkl", weights, design, design)
-    return _solve(cross, (weights * y) @ design)
+    sums = row_sums(weights, np.ones_like(x), x, x * x, y, x * y)
+    return _solve(sums[:, 0], sums[:, 1], sums[:, 2], sums[:, 3:5])
 
 
 # ------------------------------------------------------------------ the five claims

@@ -20,23 +20,20 @@ sqrt(1 - h_i) and (1 - h_i), h_i the leverage of the IRLS weighted fit.
 OLS uses statsmodels' own HC0-HC3, which are correct. Cluster-robust
 covariance ("cluster") is statsmodels' CRV1 for every model.
 
-statsmodels is imported only here (and only by the analysis rules).
+statsmodels and scipy are imported only here, and only inside the functions that
+fit models or need the t distribution: the rules that need proportions alone
+(headline, initiative periods, representativeness) start without them.
 """
 
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
-from statsmodels.discrete.discrete_model import Logit
-from statsmodels.genmod import families
-from statsmodels.genmod.generalized_linear_model import GLM
-from statsmodels.regression.linear_model import OLS
-from statsmodels.stats.proportion import proportion_confint
 
 from udsyn.cells import collapse_cells  # noqa: F401 (part of this module's interface)
 
@@ -48,16 +45,30 @@ TIDY_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]
 # ------------------------------------------------------------------ proportions
 
 def critical_value(confidence_level: float, df: float | None = None) -> float:
-    """Two-sided critical value: normal, or Student t with ``df`` degrees of freedom."""
+    """Two-sided critical value: normal (the standard library's), or Student t
+    with ``df`` degrees of freedom (scipy, imported only then)."""
     upper = 1 - (1 - confidence_level) / 2
-    return float(scipy_stats.norm.ppf(upper) if df is None else scipy_stats.t.ppf(upper, df))
+    if df is None:
+        return NormalDist().inv_cdf(upper)
+    from scipy import stats as scipy_stats
+    return float(scipy_stats.t.ppf(upper, df))
 
 
 def wilson(count: float, n: float, confidence_level: float) -> tuple[float, float]:
-    """The Wilson score interval of count/n; (nan, nan) when n is 0."""
+    """The Wilson score interval of count/n (statsmodels' formula, tested against
+    its ``proportion_confint``); (nan, nan) when n is 0. Computed here so that
+    the rules needing only proportions do not import statsmodels and scipy."""
     if n == 0:
         return math.nan, math.nan
-    low, high = proportion_confint(count, n, alpha=1 - confidence_level, method="wilson")
+    crit = critical_value(confidence_level)
+    share, crit2 = count / n, crit ** 2
+    denom = 1 + crit2 / n
+    center = (share + crit2 / (2 * n)) / denom
+    dist = crit * math.sqrt(share * (1.0 - share) / n + crit2 / (4.0 * n ** 2)) / denom
+    # At 0 (n) successes the lower (upper) end is exactly 0 (1); rounding in
+    # center - dist would leave it 1e-17 off, on the wrong side of the estimate.
+    low = 0.0 if count == 0 else max(0.0, center - dist)
+    high = 1.0 if count == n else min(1.0, center + dist)
     return float(low), float(high)
 
 
@@ -134,6 +145,7 @@ class Fit:
         return critical_value(confidence_level, self.df_resid)
 
     def p_values(self) -> np.ndarray:
+        from scipy import stats as scipy_stats  # a model was fitted: statsmodels loaded it
         statistic = np.abs(self.params / self.std_errors())
         if self.df_resid is None:
             return 2 * scipy_stats.norm.sf(statistic)
@@ -174,6 +186,7 @@ def _groups(groups) -> np.ndarray:
 def fit_ols(y: pd.Series, x: pd.DataFrame, cov_type: str, groups=None) -> Fit:
     """OLS with statsmodels' HC0-HC3 or cluster-robust covariance, t-based inference."""
     _check_cov_type(cov_type, cluster_ok=True)
+    from statsmodels.regression.linear_model import OLS  # only the model rules pay for it
     model = OLS(np.asarray(y, dtype=float), np.asarray(x, dtype=float))
     kwds = {"groups": _groups(groups)} if cov_type == CLUSTER else None
     result = model.fit(cov_type=cov_type, cov_kwds=kwds, use_t=True)
@@ -208,6 +221,7 @@ def fit_logit(y: pd.Series, x: pd.DataFrame, cov_type: str, groups=None) -> Fit:
     """Logit (maximum likelihood) with HC0-HC3 or cluster-robust (``groups``) covariance."""
     _check_cov_type(cov_type, cluster_ok=True)
     outcome = np.asarray(y, dtype=float)
+    from statsmodels.discrete.discrete_model import Logit
     model = Logit(outcome, np.asarray(x, dtype=float))
     if cov_type == CLUSTER:
         result = model.fit(disp=0, cov_type=CLUSTER, cov_kwds={"groups": _groups(groups)})
@@ -221,6 +235,8 @@ def fit_poisson(y: pd.Series, x: pd.DataFrame, cov_type: str, offset=None, group
     """Poisson GLM (log link, optional offset) with HC0-HC3 or cluster-robust covariance."""
     _check_cov_type(cov_type, cluster_ok=True)
     outcome = np.asarray(y, dtype=float)
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
     model = GLM(outcome, np.asarray(x, dtype=float), family=families.Poisson(),
                 offset=None if offset is None else np.asarray(offset, dtype=float))
     if cov_type == CLUSTER:
