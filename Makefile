@@ -16,9 +16,10 @@ BUILD_LOCK := .snakemake/udsyn-make.lock
 SNAKEMAKE = $(BIN)/snakemake --workflow-profile $(PROFILE) $(if $(CORES),--cores $(CORES))
 VERIFY = PYTHONPATH=workflow $(BIN)/python -m udsyn.verify
 # What `make test-slurm` builds through SLURM and compares with a local build
-# (Snakemake targets: rule names or files, space-separated): the multiverse, its
-# clean variants, batches and gather (README, "The multiverse").
-SLURM_TARGET ?= multiverse
+# (Snakemake targets: rule names or files, space-separated, and options): the
+# multiverse, its clean variants, batches and gather (README, "The multiverse"),
+# in batches of 50 (config/test-slurm.yaml) so that they fan out.
+SLURM_TARGET ?= multiverse --configfile config/test-slurm.yaml
 
 .DEFAULT_GOAL := all
 .PHONY: all locked-build test verify test-slurm update-checksums bench rulegraph readme snakemake-report help synthetic clean-results
