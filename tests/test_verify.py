@@ -318,12 +318,12 @@ def test_committed_checksums_name_every_generated_file(built):
 
 @pytest.fixture
 def sabotaged(built, tmp_path) -> tuple[Path, Path]:
-    """Two builds of a project whose capital table gets a random value written in:
+    """Two builds of a project whose capital table (among others) gets a random value:
     a built copy with the sabotaged script rebuilt, and a copy of that with the rule
     run again (the random value is drawn anew)."""
     first = tmp_path / "first"
     shutil.copytree(built, first, symlinks=True)
-    script = first / "workflow/scripts/analysis_capital.py"
+    script = first / "workflow/scripts/analysis_table.py"  # capital, reform, representativeness
     text = script.read_text(encoding="utf-8")
     marker = "    io.write_table(table, smk.output.table)"
     assert marker in text

@@ -56,9 +56,10 @@ rule reform:
             "reform_year",
             "robust_covariance",
         ),
+        function="reform",
         synthetic=SURVEY["synthetic"],
     script:
-        "../scripts/analysis_reform.py"
+        "../scripts/analysis_table.py"
 
 
 rule crisis:
@@ -91,9 +92,10 @@ rule capital:
         settings=analysis_settings(
             "capital_code", "confidence_level", "robust_covariance"
         ),
+        function="capital",
         synthetic=SURVEY["synthetic"],
     script:
-        "../scripts/analysis_capital.py"
+        "../scripts/analysis_table.py"
 
 
 rule representativeness:
@@ -107,9 +109,10 @@ rule representativeness:
         "logs/representativeness.log",
     params:
         settings=analysis_settings("confidence_level", "size_labels"),
+        function="representativeness",
         synthetic=SURVEY["synthetic"],
     script:
-        "../scripts/analysis_representativeness.py"
+        "../scripts/analysis_table.py"
 
 
 rule robustness:
