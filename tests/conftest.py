@@ -15,6 +15,8 @@ import pytest
 from udsyn import io
 from udsyn.cleaning import CleaningSettings
 from udsyn.derivation import DeriveSettings
+from udsyn.export import load_export
+from udsyn.export_files import labels_file
 from udsyn.questionnaire import Questionnaire, build_questionnaire
 from udsyn.validation import validate_register
 
@@ -52,6 +54,18 @@ def cleaning_settings(config) -> CleaningSettings:
 @pytest.fixture(scope="session")
 def derive_settings(config) -> DeriveSettings:
     return DeriveSettings.from_config(config["derive"])
+
+
+def load_shipped_export(config: dict, questionnaire: Questionnaire):
+    """The shipped export read as the rules read it (udsyn.export.load_export)."""
+    survey = config["survey"]
+    dataset = str(ROOT / survey["dataset"])
+    return load_export(survey, questionnaire, dataset, labels_file(dataset, survey["labels"]))
+
+
+@pytest.fixture(scope="session")
+def shipped_export(config, questionnaire):
+    return load_shipped_export(config, questionnaire)
 
 
 def labels_for(questionnaire: Questionnaire) -> pd.DataFrame:

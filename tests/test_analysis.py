@@ -383,14 +383,12 @@ def test_robustness_rows(settings):
 
 @pytest.fixture(scope="module")
 def synthetic_results(tmp_path_factory, config, questionnaire, register, aliases,
-                      cleaning_settings, derive_settings, settings, purposes):
+                      cleaning_settings, derive_settings, settings, purposes, shipped_export):
     """The pipeline's functions from data/raw to the analysis tables, through
     CSV files written and read as the rules do (no `make` needed)."""
     survey = config["survey"]
-    read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
     clean = clean_export(
-        io.read_text_table(ROOT / survey["dataset"], **read),
-        io.read_text_table(ROOT / survey["labels"], **read), register, aliases, questionnaire,
+        shipped_export.dataset, shipped_export.labels, register, aliases, questionnaire,
         cleaning_settings, dataset_file=survey["dataset"], register_file="register",
         aliases_file="aliases", data_origin=ORIGIN)
     folder = tmp_path_factory.mktemp("synthetic")

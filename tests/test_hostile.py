@@ -26,6 +26,8 @@ from conftest import CONFIG, ROOT, labels_for, make_export
 from udsyn import io
 from udsyn.cleaning import CleaningSettings, CleanResult, clean_export, rule_catalogue
 from udsyn.errors import InputError
+from udsyn.export import in_memory, name_and_check, read_options
+from udsyn.export_formats import read_dataset, read_labels
 from udsyn.names import normalise_name
 from udsyn.parse import parse_number, parse_year
 from udsyn.questionnaire import build_questionnaire
@@ -61,22 +63,22 @@ def run_pipeline(dataset: Path, labels: Path, config: dict, *, register_raw: pd.
     """What the validate and clean rules do, in-process."""
     survey = config["survey"]
     questionnaire = build_questionnaire(io.read_yaml(ROOT / survey["questionnaire"]))
-    read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
-    files = {"dataset": str(dataset.relative_to(ROOT)), "labels": str(labels.relative_to(ROOT)),
-             "register": str(REGISTER.relative_to(ROOT))}
+    # messages name the files as the rules do (their paths as configured)
+    dataset_file, labels_file = (str(path.relative_to(ROOT)) for path in (dataset, labels))
+    register_file = str(REGISTER.relative_to(ROOT))
     stage = "read"
-    try:
-        tables = {"dataset": io.read_text_table(dataset, what="survey dataset", **read),
-                  "labels": io.read_text_table(labels, what="survey labels", **read),
-                  "register": register_raw}
-        # messages name the file as the rule does (its path as configured)
+    try:  # load_export's steps, so that each problem is told apart by its stage
+        options = read_options(survey)
+        read = (read_dataset(dataset_file, options), read_labels(labels_file, options))
         stage = "validate"
-        validate_inputs(tables, files, questionnaire, survey["timestamp_format"])
+        export = name_and_check(read[0][0], read[1][0], (read[0][1], read[1][1]), questionnaire)
+        validate_inputs(export, register_raw, register_file, questionnaire,
+                        survey["timestamp_format"])
         stage = "clean"
         return clean_export(
-            tables["dataset"], tables["labels"], validate_register(register_raw, files["register"]),
+            export.dataset, export.labels, validate_register(register_raw, register_file),
             aliases, questionnaire, CleaningSettings.from_config(config["cleaning"], survey),
-            dataset_file=files["dataset"], register_file=files["register"],
+            dataset_file=dataset_file, register_file=register_file,
             aliases_file=str(ALIASES.relative_to(ROOT)), data_origin="synthetic",
             predecessors=predecessors, predecessors_file=str(PREDECESSORS.relative_to(ROOT)))
     except InputError as error:
@@ -373,10 +375,10 @@ def clean_or_input_error(dataset: pd.DataFrame, labels: pd.DataFrame, inputs: di
     """Validate and clean; the only acceptable failure is an InputError."""
     register = inputs["register_raw"]
     try:
-        validate_inputs({"dataset": dataset, "labels": labels, "register": register},
-                        {"dataset": "dataset.csv", "labels": "labels.csv",
-                         "register": "register.csv"}, QUESTIONNAIRE, SETTINGS.timestamp_format)
-        result = clean_export(dataset, labels, validate_register(register, "register.csv"),
+        export = in_memory(dataset, labels, QUESTIONNAIRE)
+        validate_inputs(export, register, "register.csv", QUESTIONNAIRE, SETTINGS.timestamp_format)
+        result = clean_export(export.dataset, export.labels,
+                              validate_register(register, "register.csv"),
                               inputs["aliases"], QUESTIONNAIRE, SETTINGS,
                               dataset_file="dataset.csv", register_file="register.csv",
                               aliases_file="aliases.csv", data_origin="synthetic",

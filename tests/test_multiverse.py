@@ -20,13 +20,11 @@ from conftest import ROOT
 
 
 @pytest.fixture(scope="session")
-def clean(config, questionnaire, register, aliases):
+def clean(config, questionnaire, register, aliases, shipped_export):
     """The shipped synthetic export cleaned under each duplicate rule of the config."""
     survey = config["survey"]
-    read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
     inputs = dict(
-        dataset=io.read_text_table(ROOT / survey["dataset"], what="dataset", **read),
-        labels=io.read_text_table(ROOT / survey["labels"], what="labels", **read),
+        dataset=shipped_export.dataset, labels=shipped_export.labels,
         register=register, aliases=aliases, questionnaire=questionnaire,
         predecessors=io.read_text_table(ROOT / config["register"]["predecessors"]),
         dataset_file="dataset", register_file="register", aliases_file="aliases",

@@ -10,7 +10,7 @@ validate(config, "../../config/schema/config.schema.yaml")
 
 # The multiverse's grid (udsyn.grid: standard library only, cheap to import).
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
-from udsyn import grid  # noqa: E402
+from udsyn import export_files, grid  # noqa: E402
 
 if grid.problems(config["multiverse"], config):
     raise ValueError(
@@ -35,6 +35,18 @@ def package(*modules):
 
 
 SURVEY = config["survey"]
+# The file the labels are read from: survey.labels, or with "auto" the workbook
+# or .sav dataset itself, or the labels file beside a CSV dataset.
+SURVEY_LABELS = export_files.labels_file(SURVEY["dataset"], SURVEY["labels"])
+# The modules that read the export (every rule that reads it uses them all).
+EXPORT_CODE = (
+    "export",
+    "export_files",
+    "export_formats",
+    "export_labels",
+    "variable_names",
+    "validation",
+)
 REGISTER = config["register"]["municipalities"]
 PREDECESSORS = config["register"]["predecessors"]
 ALIASES = config["cleaning"]["aliases"]

@@ -22,7 +22,7 @@ rule data_dictionary:
         # A function, evaluated once every rule is defined: the analysis
         # rules come after this file (analysis.smk).
         tables=lambda wildcards: [
-            rules.validate.output.checks,
+            *rules.validate.output,
             *rules.clean.output,
             rules.derive.output.municipalities,
             *ANALYSIS_TABLES,

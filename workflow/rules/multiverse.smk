@@ -14,12 +14,12 @@ rule multiverse_clean:
     input:
         checks=rules.validate.output.checks,
         dataset=SURVEY["dataset"],
-        labels=SURVEY["labels"],
+        labels=SURVEY_LABELS,
         register=REGISTER,
         predecessors=PREDECESSORS,
         aliases=ALIASES,
         questionnaire=SURVEY["questionnaire"],
-        code=package("validation", "names", "parse", "scrub", "cleaning"),
+        code=package(*EXPORT_CODE, "names", "parse", "scrub", "cleaning"),
         lock=LOCK,
     output:
         respondents=expand(

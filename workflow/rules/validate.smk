@@ -1,14 +1,16 @@
 rule validate:
     input:
         dataset=SURVEY["dataset"],
-        labels=SURVEY["labels"],
+        labels=SURVEY_LABELS,
         register=REGISTER,
         aliases=ALIASES,
         questionnaire=SURVEY["questionnaire"],
-        code=package("validation"),
+        code=package(*EXPORT_CODE),
         lock=LOCK,
     output:
         checks="results/validated/checks.csv",
+        columns="results/validated/columns.csv",
+        label_checks="results/validated/label_checks.csv",
     log:
         "logs/validate.log",
     # pyarrow parses the export on this many threads (Snakemake caps it at --cores

@@ -13,6 +13,7 @@ from udsyn.cleaning import (  # noqa: E402
     cleaning_summary,
     rule_catalogue,
 )
+from udsyn.export import load_export  # noqa: E402
 from udsyn.questionnaire import build_questionnaire  # noqa: E402
 from udsyn.runner import data_origin, run  # noqa: E402
 from udsyn.validation import validate_register  # noqa: E402
@@ -21,11 +22,11 @@ from udsyn.validation import validate_register  # noqa: E402
 def main(smk, log):
     survey, cleaning = smk.params.survey, smk.params.cleaning
     questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
-    read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
-    dataset = io.read_text_table(smk.input.dataset, what="survey dataset", **read)
+    export = load_export(survey, questionnaire, smk.input.dataset, smk.input.labels)
+    dataset = export.dataset
     result = clean_export(
         dataset=dataset,
-        labels=io.read_text_table(smk.input.labels, what="survey labels", **read),
+        labels=export.labels,
         register=validate_register(io.read_text_table(smk.input.register), smk.input.register),
         aliases=io.read_text_table(smk.input.aliases, what="alias table"),
         questionnaire=questionnaire,

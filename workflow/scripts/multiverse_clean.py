@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from udsyn import io  # noqa: E402
 from udsyn.cleaning import CleaningSettings, clean_export  # noqa: E402
+from udsyn.export import load_export  # noqa: E402
 from udsyn.questionnaire import build_questionnaire  # noqa: E402
 from udsyn.runner import data_origin, run  # noqa: E402
 from udsyn.validation import validate_register  # noqa: E402
@@ -18,10 +19,10 @@ from udsyn.validation import validate_register  # noqa: E402
 def main(smk, log):
     survey, cleaning = smk.params.survey, smk.params.cleaning
     questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
-    read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
+    export = load_export(survey, questionnaire, smk.input.dataset, smk.input.labels)
     inputs = dict(
-        dataset=io.read_text_table(smk.input.dataset, what="survey dataset", **read),
-        labels=io.read_text_table(smk.input.labels, what="survey labels", **read),
+        dataset=export.dataset,
+        labels=export.labels,
         register=validate_register(io.read_text_table(smk.input.register), smk.input.register),
         aliases=io.read_text_table(smk.input.aliases, what="alias table"),
         predecessors=io.read_text_table(smk.input.predecessors, what="predecessor table"),

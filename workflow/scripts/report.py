@@ -11,6 +11,7 @@ from udsyn.manifest import entries, load_manifest  # noqa: E402
 from udsyn.questionnaire import build_questionnaire  # noqa: E402
 from udsyn.report import (  # noqa: E402
     free_texts,
+    show_free_texts,
     image_data_uri,
     item_index,
     records,
@@ -32,7 +33,9 @@ def main(smk, log):
         "config": config,
         "tables": {name: records(table) for name, table in tables.items()},
         "figures": figures,
-        "free_texts": free_texts(io.read_table(smk.input.respondents), questionnaire),
+        "free_texts": (free_texts(io.read_table(smk.input.respondents), questionnaire)
+                       if show_free_texts(config["survey"]["synthetic"],
+                                          config["survey"]["free_text_appendix"]) else None),
         "index": item_index(smk.params.tables, figures, smk.params.made_by),
     }
     html = render(Path(smk.input.template).parent, Path(smk.input.template).name, context)

@@ -1,5 +1,7 @@
-"""Rule validate: the export against its labels and the codebook, the register
-against its schema. Writes a summary of what was checked."""
+"""Rule validate: the export (any format SurveyXact writes) read, named and its
+labels checked; the export against the codebook, the register against its
+schema. Writes what was read and how, which export column feeds each variable,
+and how every label compared."""
 
 import sys
 from pathlib import Path
@@ -8,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from udsyn import io  # noqa: E402
+from udsyn.export import load_export  # noqa: E402
 from udsyn.questionnaire import build_questionnaire  # noqa: E402
 from udsyn.runner import data_origin, run  # noqa: E402
 from udsyn.validation import validate_inputs  # noqa: E402
@@ -16,18 +19,29 @@ from udsyn.validation import validate_inputs  # noqa: E402
 def main(smk, log):
     survey = smk.params.survey
     questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
-    read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
-    tables = {
-        "dataset": io.read_text_table(smk.input.dataset, what="survey dataset", **read),
-        "labels": io.read_text_table(smk.input.labels, what="survey labels", **read),
-        "register": io.read_text_table(smk.input.register, what="municipality register"),
-    }
-    files = {role: smk.input[role] for role in tables}
-    checks = validate_inputs(tables, files, questionnaire, survey["timestamp_format"])
+    export = load_export(survey, questionnaire, smk.input.dataset, smk.input.labels)
+    for detected in export.reading:
+        log.info("%s %s read as %s: %s", detected.role, detected.file, detected.format,
+                 detected.how)
+    for match in export.columns.itertuples():
+        if match.rule != "exact":
+            log.info("column %s <- %s (%s)", match.variable, match.export_column or "-",
+                     match.rule)
+    for check in export.label_checks.itertuples():
+        if check.status in ("trimmed", "mapped", "trimmed_and_mapped"):
+            log.info("label %s=%s %r -> %r (%s)", check.field, check.code, check.export_label,
+                     check.expected_label, check.status)
+    register = io.read_text_table(smk.input.register, what="municipality register")
+    checks = validate_inputs(export, register, smk.input.register, questionnaire,
+                             survey["timestamp_format"])
     checks["sha256"] = [io.sha256_of(path) for path in checks["file"]]
-    checks.insert(0, "data_origin", data_origin(survey["synthetic"]))
+    origin = data_origin(survey["synthetic"])
+    for table in (checks, export.columns, export.label_checks):
+        table.insert(0, "data_origin", origin)
     io.write_table(checks, smk.output.checks)
-    log.info("validated %s", ", ".join(files.values()))
+    io.write_table(export.columns, smk.output.columns)
+    io.write_table(export.label_checks, smk.output.label_checks)
+    log.info("validated %s", ", ".join(dict.fromkeys(checks["file"])))
 
 
 run(main, snakemake)

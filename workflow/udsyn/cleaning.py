@@ -40,6 +40,14 @@ NAME_RULES = {
                         "between successors is an error naming them, never a guess",
 }
 
+ZERO_RULES = {
+    "multi_zeros_not_answered": "a multiple-choice question whose items all read 0 counts as "
+                                "answered ('none chosen') only when the row was started, the "
+                                "question was shown (its shown_if in the questionnaire) and the "
+                                "respondent answered a later question or completed the survey; "
+                                "otherwise the 0s mean 'never reached' and become missing",
+}
+
 TEXT_RULES = {
     "text_truncated": "a free-text answer longer than config cleaning.max_text_chars characters "
                       "(after scrubbing) is cut there and '[… N more characters removed]' is "
@@ -130,6 +138,82 @@ class _ChangeLog:
         if not self.parts:
             return pd.DataFrame({c: pd.Series(dtype="string") for c in self.COLUMNS})
         return pd.concat(self.parts, ignore_index=True)
+
+
+def _question_order(questionnaire: Questionnaire) -> list[str]:
+    """Questions in the order a respondent meets them (the export's order)."""
+    return list(dict.fromkeys(f.question for f in questionnaire.export_fields))
+
+
+def unanswered_zero_blocks(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Where a multiple-choice block of 0s means "not answered" (the zero rule).
+
+    SurveyXact writes 0 in every multiple-choice item of a row that never
+    started, and of a question the respondent never reached or was never shown,
+    exactly as for a question answered with nothing chosen. A block whose items
+    all read 0 (or are empty) is therefore an answer only when the row was
+    started (no status in ``export.not_started_columns``), the question was
+    shown (its ``shown_if`` holds) and the respondent went past it (answered a
+    later question, or completed the survey). A boolean frame: one column per
+    multiple-choice question, True where its 0s are not an answer.
+    """
+    blocks = questionnaire.multi_questions
+    if not blocks:
+        return pd.DataFrame(index=frame.index)
+    order = _question_order(questionnaire)
+    answered = {}  # question -> answered with content (an item chosen, a value given)
+    for field in questionnaire.all_fields:
+        cells = frame[field.field]
+        given = cells == "1" if field.kind == "multi_item" else cells.str.strip() != ""
+        seen = answered.get(field.question)
+        answered[field.question] = given if seen is None else seen | given
+    later = {}
+    after = pd.Series(False, index=frame.index)
+    for question in reversed(order):
+        later[question] = after
+        after = after | answered[question]
+    not_started = pd.Series(False, index=frame.index)
+    for column in questionnaire.not_started_columns:
+        not_started |= frame[column] == "1"
+    completed = frame[questionnaire.completed_column] == "1"
+    unanswered = {}
+    for question, items in blocks.items():
+        cells = frame[[item.field for item in items]]
+        zeros = cells.isin(["0", ""]).all(axis=1) & (cells == "0").any(axis=1)
+        shown = pd.Series(True, index=frame.index)
+        if items[0].shown_if is not None:
+            condition_field, codes = items[0].shown_if
+            shown = frame[condition_field].str.strip().isin(codes)
+        went_past = later[question] | completed
+        unanswered[question] = zeros & ~(~not_started & shown & went_past)
+    return pd.DataFrame(unanswered, index=frame.index)
+
+
+def blank_unanswered_zeros(frame: pd.DataFrame, questionnaire: Questionnaire,
+                           unanswered: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the items of every unanswered zero block made empty."""
+    changed = {}
+    for question, items in questionnaire.multi_questions.items():
+        mask = unanswered[question]
+        if mask.any():
+            for item in items:
+                changed[item.field] = frame[item.field].where(~mask, "")
+    return frame.assign(**changed) if changed else frame
+
+
+def _log_zero_blocks(log: "_ChangeLog", kept: pd.DataFrame, raw: pd.DataFrame,
+                     unanswered: pd.DataFrame, questionnaire: Questionnaire) -> None:
+    """Every 0 made missing by the zero rule in a kept row, cell by cell."""
+    for question, items in questionnaire.multi_questions.items():
+        block = unanswered.loc[kept.index, question]
+        for item in items:
+            cells = raw.loc[kept.index, item.field]
+            changed = block & (cells == "0")
+            if changed.any():
+                log.add(kept["respondentid"], item.field, cells,
+                        pd.Series(pd.NA, index=kept.index, dtype="string"),
+                        pd.Series("multi_zeros_not_answered", index=kept.index,
+                                  dtype="string"), changed)
 
 
 def answered_questions(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.Series:
@@ -258,7 +342,10 @@ def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataF
                           "export the dataset again with its responses; an export without "
                           "rows has nothing to analyse")
     id_column = questionnaire.id_column
-    frame = dataset.reset_index(drop=True)
+    raw = dataset.reset_index(drop=True)
+    # The zero rule first: 0s that mean "never reached" are not answers.
+    unanswered = unanswered_zero_blocks(raw, questionnaire)
+    frame = blank_unanswered_zeros(raw, questionnaire, unanswered)
     frame = frame.assign(row_number=np.arange(1, len(frame) + 1),
                          respondentid=frame[id_column].astype("int64"),
                          answered_questions=answered_questions(frame, questionnaire))
@@ -302,6 +389,7 @@ def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataF
                                                 kept_rows["municipality_name"],
                                                 kept_rows["respondentid"])}
     reasons[superseded.index] = "duplicate_superseded"
+    details[:] = _zero_details(reasons, details, unanswered)
     details[superseded.index] = superseded["municipality_code"].map(detail_of).to_numpy(object)
     kept = frame.loc[kept_rows.index].assign(
         municipality_code=kept_rows["municipality_code"],
@@ -316,6 +404,7 @@ def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataF
                           "check config cleaning.test_marker and cleaning.min_answered_questions, "
                           "and that survey.dataset is the export with the responses")
 
+    _log_zero_blocks(log, kept, raw, unanswered, questionnaire)
     respondents = _respondent_table(kept, labels, questionnaire, settings, log)
     initiatives = _initiative_table(kept, labels, questionnaire, settings, log)
 
@@ -332,6 +421,20 @@ def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataF
         changes=_finish(changes, data_origin, ["respondentid", "column", "rule"]))
     check_row_accounting(frame["respondentid"], result)
     return result
+
+
+def _zero_details(reasons: np.ndarray, details: np.ndarray,
+                  unanswered: pd.DataFrame) -> np.ndarray:
+    """A no_response row's detail names the blocks of 0s not counted as answers."""
+    details = details.copy()
+    if unanswered.empty or not unanswered.to_numpy().any():
+        return details
+    questions = np.array(unanswered.columns)
+    for position in np.flatnonzero((reasons == "no_response") & unanswered.any(axis=1).to_numpy()):
+        blocks = ", ".join(questions[unanswered.iloc[position].to_numpy()])
+        details[position] = (f"multiple-choice items reading 0 not counted as answers "
+                             f"(rule multi_zeros_not_answered): {blocks}")
+    return details
 
 
 def _finish(table: pd.DataFrame, data_origin: str, sort_by: list[str]) -> pd.DataFrame:
@@ -409,7 +512,8 @@ def rule_catalogue() -> pd.DataFrame:
     kinds = [("exclusion", EXCLUSION_REASONS), ("municipality name", NAME_RULES),
              ("year", YEAR_RULES), ("number", NUMBER_RULES),
              ("personal data", {f"scrub_{k}": v for k, v in SCRUB_RULES.items()}),
-             ("free text", TEXT_RULES), ("spreadsheet safety", SAFETY_RULES)]
+             ("multiple choice", ZERO_RULES), ("free text", TEXT_RULES),
+             ("spreadsheet safety", SAFETY_RULES)]
     return pd.DataFrame([{"kind": kind, "rule": rule, "description": text}
                          for kind, rules in kinds for rule, text in rules.items()])
 

@@ -125,7 +125,7 @@ def derive_municipalities(register: pd.DataFrame, respondents: pd.DataFrame,
         "respondentid": survey["respondentid"].astype("Int64"),
     })
 
-    international = yes_no(survey["takes_part"], yes=("Ja",), dont_know=dont_know,
+    international = yes_no(survey["takes_part"], yes=(questionnaire.yes_label,), dont_know=dont_know,
                            dont_know_as=settings.dont_know_as)
     out["international"] = international
     asked = international == 1  # purposes and Q3 are only asked when taking part

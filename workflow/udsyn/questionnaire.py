@@ -7,7 +7,7 @@ field names is read through config alone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 
 # Kinds of export field (see config/questionnaire.yaml).
 CODED_KINDS = ("single", "multi_item")
@@ -30,6 +30,9 @@ class Field:
     question: str  # the question it belongs to (for counting answered questions)
     english: str
     value_set: str | None = None
+    # The question is shown only when this field holds one of these codes
+    # (SurveyXact's skip logic, declared in the questionnaire); None: always.
+    shown_if: tuple[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,14 @@ class Questionnaire:
     declined_column: str
     value_sets: dict
     barriers: tuple[Purpose, ...] = ()
+    # The label the yes/no questions' "yes" has (derived flags compare with it).
+    yes_label: str = "Ja"
+    # Export label -> questionnaire label, for an export whose labels are worded
+    # otherwise (e.g. an English-language questionnaire): the user's copy of
+    # the questionnaire says how its labels map; never guessed.
+    label_map: dict = dataclass_field(default_factory=dict)
+    # Status columns that mark a row that was never started (new, distributed).
+    not_started_columns: tuple[str, ...] = ()
 
     @property
     def all_fields(self) -> tuple[Field, ...]:
@@ -110,6 +121,24 @@ class Questionnaire:
                    *(f.field for f in self.all_fields), *self.status_columns)
         return tuple(dict.fromkeys(columns))
 
+    @property
+    def optional_columns(self) -> frozenset[str]:
+        """Columns an export may lack: the status families the pipeline does not
+        read (only the family of the completed and declined flags is needed;
+        the short names of the others are not documented)."""
+        needed = {column.rpartition("_")[0] for column in
+                  (self.completed_column, self.declined_column, *self.not_started_columns)}
+        return frozenset(c for c in self.status_columns if c.rpartition("_")[0] not in needed)
+
+    @property
+    def multi_questions(self) -> dict[str, tuple[Field, ...]]:
+        """Each multiple-choice question and its 0/1 item fields, in order."""
+        blocks: dict[str, list[Field]] = {}
+        for field in self.fields:
+            if field.kind == "multi_item":
+                blocks.setdefault(field.question, []).append(field)
+        return {question: tuple(items) for question, items in blocks.items()}
+
     def purpose_by_code(self) -> dict[int, Purpose]:
         return {p.code: p for p in self.purposes}
 
@@ -122,16 +151,19 @@ def build_questionnaire(spec: dict) -> Questionnaire:
     fields: list[Field] = []
     for question in spec["questions"]:
         field_id, kind = question["field"], question["kind"]
+        shown_if = _shown_if(question.get("shown_if"))
         if kind == "multi":
-            for item in item_lists[question["items"]]:
+            # SurveyXact names an item by its position in the option list, not
+            # by its code (an option with code 16 can be _14).
+            for position, item in enumerate(item_lists[question["items"]], start=1):
                 fields.append(Field(
-                    field=f"{field_id}_{item['code']}", name=f"{question['name']}_{item['key']}",
+                    field=f"{field_id}_{position}", name=f"{question['name']}_{item['key']}",
                     kind="multi_item", question=field_id, value_set="chosen",
-                    english=f"{question['english']}: {item['english']}"))
+                    english=f"{question['english']}: {item['english']}", shown_if=shown_if))
         else:
             fields.append(Field(field=field_id, name=question["name"], kind=kind,
                                 question=field_id.split("_")[0], english=question["english"],
-                                value_set=question.get("value_set")))
+                                value_set=question.get("value_set"), shown_if=shown_if))
 
     block = spec["initiatives"]
     prefix = block["field_prefix"]
@@ -161,4 +193,14 @@ def build_questionnaire(spec: dict) -> Questionnaire:
         status_columns=status_columns,
         completed_column=export["completed_column"],
         declined_column=export["declined_column"],
-        value_sets=spec["value_sets"], barriers=barriers)
+        value_sets=spec["value_sets"], barriers=barriers,
+        yes_label=spec["yes_label"],
+        label_map={str(k): str(v) for k, v in (spec.get("label_map") or {}).items()},
+        not_started_columns=tuple(export.get("not_started_columns", ())))
+
+
+def _shown_if(condition: dict | None) -> tuple[str, tuple[str, ...]] | None:
+    """``{field: q1, codes: [1]}`` as (field, codes as export text)."""
+    if not condition:
+        return None
+    return str(condition["field"]), tuple(str(code) for code in condition["codes"])

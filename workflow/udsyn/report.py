@@ -84,6 +84,17 @@ def render(template_dir: str | Path, template_name: str, context: dict) -> str:
     return environment(template_dir).get_template(template_name).render(**context)
 
 
+def show_free_texts(synthetic: bool, setting: str) -> bool:
+    """Whether the report shows the respondents' free-text answers.
+
+    A real export's free text is the respondents' own words about their
+    municipality: even scrubbed of personal data it may identify them, so it
+    stays out of the report unless config says ``always``
+    (``survey.free_text_appendix``; the synthetic export's texts are invented).
+    """
+    return setting == "always" or (setting == "when_synthetic" and synthetic)
+
+
 def free_texts(respondents: pd.DataFrame, questionnaire) -> list[dict]:
     """Every free-text answer (already scrubbed), by question in codebook order."""
     rows = []

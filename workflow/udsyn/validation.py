@@ -94,29 +94,40 @@ def _timestamp_check(timestamp_format: str) -> pa.Check:
     return pa.Check(parses, error=f"not a timestamp in the configured format {timestamp_format}")
 
 
-def dataset_schema(questionnaire: Questionnaire, labels: pd.DataFrame,
+def dataset_schema(questionnaire: Questionnaire, columns: list[str],
                    timestamp_format: str) -> pa.DataFrameSchema:
-    """The dataset table: expected columns present, ids unique, every code labelled.
+    """The dataset table: expected columns present, ids unique, every code one the
+    questionnaire knows (its labels are checked in ``udsyn.export_labels``),
+    multiple-choice items and status flags 0 or 1.
 
     Extra columns are allowed (a real export carries more); the cleaning step
-    never reads them, so they cannot leak.
+    never reads them, so they cannot leak. Optional columns (minor status
+    families) are checked only when the export has them.
     """
-    codes = labels.groupby("field_name")["field_value"].agg(list).to_dict()
-    columns = {questionnaire.id_column: pa.Column(str, [
+    present = set(columns)
+    schema = {questionnaire.id_column: pa.Column(str, [
         pa.Check.str_matches(_RESPONDENT_ID, error="must be a whole number (at most 18 digits)"),
         pa.Check(_unique_as_number, error="value occurs more than once but must be unique "
                                           "(as a number: leading zeros do not count)")])}
     for name in questionnaire.expected_columns:
-        columns.setdefault(name, pa.Column(str))
+        if name in present or name not in questionnaire.optional_columns:
+            schema.setdefault(name, pa.Column(str))
     for field in questionnaire.coded_fields:
-        allowed = [""] + list(codes.get(field.field, []))
-        columns[field.field] = pa.Column(str, pa.Check.isin(
-            allowed, error=f"code has no label in the labels table (labelled: {allowed[1:]})"))
+        if field.kind == "multi_item":
+            schema[field.field] = pa.Column(str, pa.Check.isin(
+                ["", "0", "1"], error="multiple-choice item must be 0, 1 or empty"))
+            continue
+        codes = [str(code) for code in questionnaire.value_sets[field.value_set]]
+        schema[field.field] = pa.Column(str, pa.Check.isin(
+            [""] + codes, error=f"code is not one of the questionnaire's codes for this field "
+                                f"{codes} (value set '{field.value_set}')"))
     for name in questionnaire.timing_columns:
-        columns[name] = pa.Column(str, _timestamp_check(timestamp_format))
+        schema[name] = pa.Column(str, _timestamp_check(timestamp_format))
     for name in questionnaire.status_columns:
-        columns[name] = pa.Column(str, pa.Check.isin(["", "0", "1"], error="must be 0, 1 or empty"))
-    return pa.DataFrameSchema(columns, strict=False)
+        if name in present or name not in questionnaire.optional_columns:
+            schema[name] = pa.Column(str, pa.Check.isin(["", "0", "1"],
+                                                        error="must be 0, 1 or empty"))
+    return pa.DataFrameSchema(schema, strict=False)
 
 
 def _unique_as_number(ids: pd.Series) -> pd.Series:
@@ -188,32 +199,28 @@ def validate_register(raw: pd.DataFrame, file: str) -> pd.DataFrame:
 
 
 def validate_labels(raw: pd.DataFrame, file: str, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Check the labels table and that every coded field has labels."""
-    labels = _validate(labels_schema(), raw, file,
-                       "the labels table must hold field_name, field_value (a whole "
-                       "number) and field_text, one row per field and code")
-    labelled = set(labels["field_name"])
-    missing = [Problem(file, "coded field has no labels", column="field_name", value=f.field)
-               for f in questionnaire.coded_fields if f.field not in labelled]
-    if missing:
-        raise InputError(missing, "export the labels table together with the dataset "
-                                  "(SurveyXact: 'Labels' export) or check survey.questionnaire")
-    return labels
+    """Check the labels table's shape: a whole-number code and one label per
+    field and code. (Which labels the analysis needs: ``udsyn.export_labels``.)"""
+    return _validate(labels_schema(), raw, file,
+                     "the labels table must hold, on each row, a field name, a code (a whole "
+                     "number) and its label, one row per field and code")
 
 
 def validate_dataset(raw: pd.DataFrame, file: str, questionnaire: Questionnaire,
-                     labels: pd.DataFrame, timestamp_format: str) -> pd.DataFrame:
+                     timestamp_format: str) -> pd.DataFrame:
     """Check the dataset against its labels and the questionnaire's columns.
 
     A dataset with a header but no rows is an error: there is nothing to analyse.
     """
-    hint = ("fix the named cells in the export or the labels table: every code needs a label, "
+    hint = ("fix the named cells in the export, or your copy of the questionnaire where the "
+            "export's codes differ from it: every code must be one the questionnaire knows, "
             "respondentid must be a unique whole number, timestamps must follow "
             "survey.timestamp_format and status flags be 0 or 1; a missing column means the "
             "export or survey.questionnaire is not the expected one (SurveyXact field names, "
             "case included)")
     try:
-        validated = _validate(dataset_schema(questionnaire, labels, timestamp_format), raw, file,
+        validated = _validate(dataset_schema(questionnaire, list(raw.columns), timestamp_format),
+                              raw, file,
                               hint, id_column=questionnaire.id_column)
     except InputError as error:
         raise InputError(_renamed_hint(error.problems, list(raw.columns),
@@ -225,26 +232,47 @@ def validate_dataset(raw: pd.DataFrame, file: str, questionnaire: Questionnaire,
     return validated
 
 
-def validate_inputs(tables: dict[str, pd.DataFrame], files: dict[str, str],
+READING_COLUMNS = ("format", "sheet", "encoding", "delimiter", "quoting", "header", "how_read")
+
+
+def validate_inputs(export, register_raw: pd.DataFrame, register_file: str,
                     questionnaire: Questionnaire, timestamp_format: str) -> pd.DataFrame:
-    """Validate dataset, labels and register; return a summary table of what passed."""
-    register = validate_register(tables["register"], files["register"])
-    labels = validate_labels(tables["labels"], files["labels"], questionnaire)
-    dataset = validate_dataset(tables["dataset"], files["dataset"], questionnaire, labels,
-                               timestamp_format)
+    """Validate the loaded export (``udsyn.export.SurveyExport``) and the register;
+    return a table of what was read, how, and what passed."""
+    register = validate_register(register_raw, register_file)
+    dataset_read, labels_read = export.reading
+    dataset = validate_dataset(export.dataset, dataset_read.file, questionnaire, timestamp_format)
     extra = sorted(set(dataset.columns) - set(questionnaire.expected_columns))
+    renamed = int((export.columns["rule"].isin(["surveyxact_short_name",
+                                                "first_8_characters"])).sum())
+    statuses = export.label_checks["status"].value_counts()
+    adjusted = sum(int(statuses.get(s, 0)) for s in ("trimmed", "mapped", "trimmed_and_mapped"))
     checks = {
-        "dataset": "expected columns present; respondentid unique; every code labelled; "
-                   f"timestamps as {timestamp_format}; {len(extra)} extra column(s) not read",
-        "labels": "field_name/field_value unique; every coded field labelled",
+        "dataset": f"expected columns present ({renamed} under a short name); respondentid "
+                   f"unique; every code one the questionnaire knows; timestamps as "
+                   f"{timestamp_format}; {len(extra)} extra column(s) not read",
+        "labels": f"field and code unique; every label the analysis relies on as the "
+                  f"questionnaire's ({adjusted} after trimming or label_map)",
         "register": f"{N_MUNICIPALITIES} municipalities; codes and names unique; regions, "
                     "groups and ranges valid",
     }
-    rows = {"dataset": dataset, "labels": labels, "register": register}
-    return pd.DataFrame({
-        "role": list(checks),
-        "file": [files[role] for role in checks],
-        "rows": [len(rows[role]) for role in checks],
-        "columns": [rows[role].shape[1] for role in checks],
-        "checks_passed": list(checks.values()),
-    })
+    register_read = dict(format="delimited text", sheet="", encoding="utf-8", delimiter=",",
+                         quoting="minimal", header="present",
+                         how_read="udsyn's own register format (configured, not detected)")
+
+    def reading(detected) -> dict:
+        return dict(format=detected.format, sheet=detected.sheet, encoding=detected.encoding,
+                    delimiter=detected.delimiter, quoting=detected.quoting,
+                    header=detected.header, how_read=detected.how)
+
+    rows = [
+        dict(role="dataset", file=dataset_read.file, rows=len(dataset),
+             columns=dataset.shape[1], checks_passed=checks["dataset"], **reading(dataset_read)),
+        dict(role="labels", file=labels_read.file, rows=len(export.labels),
+             columns=export.labels.shape[1], checks_passed=checks["labels"],
+             **reading(labels_read)),
+        dict(role="register", file=register_file, rows=len(register),
+             columns=register.shape[1], checks_passed=checks["register"], **register_read),
+    ]
+    return pd.DataFrame(rows, columns=["role", "file", "rows", "columns", "checks_passed",
+                                       *READING_COLUMNS])
