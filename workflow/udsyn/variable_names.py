@@ -76,14 +76,16 @@ def _surveyxact_short(name: str) -> str | None:
     return None
 
 
-def _suffixed_variants(prefix: str, header: list[str]) -> list[str]:
-    """Header columns that could be ``prefix`` with an SPSS collision suffix
-    (the prefix cut shorter, then ``_<n>``, within 8 characters)."""
+def _suffixed_variants(prefix: str, header: list[str], claimed: set[str]) -> list[str]:
+    """Unclaimed header columns that could be ``prefix`` with an SPSS collision
+    suffix (the prefix cut shorter, then ``_<n>``, within 8 characters).
+    Columns already matched to another field by name are not candidates."""
     variants = []
     for column in header:
         stem, _, number = column.rpartition("_")
-        if (number.isdigit() and stem and column != prefix and prefix.startswith(stem)
-                and len(column) <= SHORT_NAME_LENGTH and len(stem) < len(prefix) - 1):
+        if (number.isdigit() and stem and column != prefix and column not in claimed
+                and prefix.startswith(stem) and len(column) <= SHORT_NAME_LENGTH
+                and len(stem) < len(prefix) - 1):
             variants.append(column)
     return variants
 
@@ -114,7 +116,7 @@ def resolve_columns(header: list[str], wanted: tuple[str, ...], optional: frozen
         prefix = name[:SHORT_NAME_LENGTH]
         if len(name) > SHORT_NAME_LENGTH and prefix in columns and prefix not in claimed:
             rivals = [other for other in by_prefix[prefix] if other != name]
-            variants = _suffixed_variants(prefix, header)
+            variants = _suffixed_variants(prefix, header, claimed)
             if rivals or variants:
                 candidates = [prefix, *variants]
                 problems.append(Problem(
