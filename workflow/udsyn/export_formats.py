@@ -177,7 +177,9 @@ def cell_text(value: object, timestamp_format: str) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime(timestamp_format)
     if isinstance(value, dt.date):
-        raise _Unexpected("a date without a time of day; SurveyXact exports timestamps")
+        # calamine gives a date for a timestamp at midnight (the cell holds the
+        # same serial number either way): it is that timestamp
+        return dt.datetime.combine(value, dt.time()).strftime(timestamp_format)
     if isinstance(value, dt.time):
         raise _Unexpected("a time of day without a date, which udsyn would have to guess")
     raise _Unexpected(f"a cell of type {type(value).__name__}, which udsyn does not read")
@@ -341,7 +343,8 @@ def _detect_delimiter(sample: str, whole: bool, quote: bool, path: str,
     """(delimiter, evidence): the one candidate that gives a rectangular table."""
     valid = _delimiter_candidates(sample, whole, quote, fields)
     tried = ", ".join(_show(d) for d in DELIMITERS)
-    shape = f"{fields} fields per record" if fields else "2 or more fields, the same in every record"
+    shape = (f"{fields} fields per record" if fields
+             else "2 or more fields, the same in every record")
     if not valid:
         raise input_error(path, f"no delimiter ({tried}) splits the first records into {shape}",
                           "set survey.delimiter to the file's delimiter, or export again")
@@ -504,10 +507,12 @@ def _read_text(path: str, options: ReadOptions, role: str) -> tuple[pd.DataFrame
     if role == "labels":
         if frame.shape[1] != 3:
             raise input_error(path, f"a labels table has 3 columns; this one has {frame.shape[1]}",
-                              "export the labels again, or set survey.delimiter", value=list(frame.columns))
+                              "export the labels again, or set survey.delimiter",
+                              value=list(frame.columns))
         frame.columns = LABEL_COLUMNS
-    detected = Detected(role, path, "delimited text", "", dialect.encoding, _show(dialect.delimiter),
-                        dialect.quoting, "present" if dialect.header else "absent",
+    detected = Detected(role, path, "delimited text", "", dialect.encoding,
+                        _show(dialect.delimiter), dialect.quoting,
+                        "present" if dialect.header else "absent",
                         "; ".join(dialect.how) + ".")
     return frame, detected
 
