@@ -269,6 +269,21 @@ def test_ragged_rows_are_refused(tmp_path):
     assert_clean_message(error.value, str(path), "row 2")
 
 
+def test_empty_file_is_refused(tmp_path):
+    path = write(tmp_path / "d.csv", codecs.BOM_UTF16_LE + "\r\n".encode("utf-16-le"))
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), "empty")
+
+
+def test_stray_nul_byte_is_named_by_row_and_column_not_called_utf16(tmp_path):
+    path = write(tmp_path / "d.csv", b"id;text\n1;ok\n2;a\x00b\n")
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    message = assert_clean_message(error.value, str(path), "row 2", "column 'text'", "NUL")
+    assert "byte-order mark" not in message
+
+
 def test_duplicate_header_is_refused(tmp_path):
     path = write(tmp_path / "d.csv", b"id;q1;q1\n1;2;3\n")
     with pytest.raises(InputError) as error:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import itertools
 import math
 import re
 import zipfile
@@ -220,9 +221,11 @@ def _configured_encoding(raw: bytes, path: str, encoding: str) -> tuple[str, str
 
 
 def _utf16_guess(raw: bytes) -> str | None:
-    """'LE' / 'BE' when the first bytes hold NULs as UTF-16 text does."""
+    """'LE' / 'BE' when the first bytes hold NULs as UTF-16 text does (every
+    other byte of Latin text); a stray NUL is left to the reader, which names
+    its row and column."""
     head = raw[:4096]
-    if b"\x00" not in head:
+    if head.count(0) < len(head) // 4:
         return None
     odd, even = head[1::2].count(0), head[0::2].count(0)
     return "LE" if odd >= even else "BE"
@@ -242,10 +245,11 @@ def _structure_guess(text: str) -> tuple[str, bool]:
     return max(DELIMITERS, key=first.count), True
 
 
-def _detect_encoding(raw: bytes, path: str, eu_dialect: Callable[[str], bool]) -> tuple[str, str]:
+def _detect_encoding(raw: bytes, path: str,
+                     eu_dialect: Callable[[str, bool], bool]) -> tuple[str, str]:
     """(codec, evidence) for a text export; refuses what it could misread.
 
-    ``eu_dialect(text)`` says whether the text is in SurveyXact's EU dialect
+    ``eu_dialect(text, whole)`` says whether the text is in SurveyXact's EU dialect
     (';', all text quoted): the one case where ambiguous 8-bit bytes are read
     as ISO-8859-15, the EU export's encoding.
     """
@@ -278,7 +282,7 @@ def _detect_encoding(raw: bytes, path: str, eu_dialect: Callable[[str], bool]) -
     if ambiguous is None:
         return "iso-8859-15", ("8-bit without the bytes where cp1252 and ISO-8859-15 differ: "
                                "the same text as cp1252 for this file")
-    if eu_dialect(raw.decode("latin-1")):
+    if eu_dialect(*_sample_text(raw, "latin-1")):
         return "iso-8859-15", ("8-bit with bytes where cp1252 and ISO-8859-15 differ, in "
                                "SurveyXact's EU dialect (';', all text quoted), written in "
                                "ISO-8859-15")
@@ -312,13 +316,13 @@ def _records(sample: str, whole: bool, delimiter: str, quote: bool) -> list[list
     the last one dropped when the sample is cut."""
     reader = csv.reader(StringIO(sample, newline=""), delimiter=delimiter,
                         quoting=io._quoting(quote))
-    try:
-        records = [r for r in reader if r]
+    try:  # one record more than needed: the last may be cut
+        records = list(itertools.islice((r for r in reader if r), SAMPLE_RECORDS + 1))
     except csv.Error:
         return []
-    if not whole:
+    if not whole or len(records) > SAMPLE_RECORDS:
         records = records[:-1]
-    return records[:SAMPLE_RECORDS]
+    return records
 
 
 def _delimiter_candidates(sample: str, whole: bool, quote: bool,
@@ -444,8 +448,8 @@ def _text_dialect(raw: bytes, path: str, options: ReadOptions, role: str) -> _Di
         raise input_error(path, f"survey.quoting '{options.quoting}' is not auto, double-quote "
                           "or none", "set survey.quoting to auto, double-quote or none")
 
-    def eu_dialect(text: str) -> bool:
-        valid = _delimiter_candidates(text, True, quote, fields) if options.delimiter == "auto" \
+    def eu_dialect(text: str, whole: bool) -> bool:
+        valid = _delimiter_candidates(text, whole, quote, fields) if options.delimiter == "auto" \
             else {options.delimiter: 0}
         return list(valid) == [";"] and _detect_quoting(text, ";") == "all text quoted"
 
@@ -498,6 +502,8 @@ def _read_text(path: str, options: ReadOptions, role: str) -> tuple[pd.DataFrame
     """A delimited text export, detected then read by ``io.read_text_table``."""
     with open(path, "rb") as handle:
         raw = handle.read()
+    if not raw.strip(codecs.BOM_UTF8 + b" \r\n\t\x00\xff\xfe"):
+        raise input_error(path, f"the {role} file is empty", "export the survey again")
     dialect = _text_dialect(raw, path, options, role)
     del raw
     what = "survey labels" if role == "labels" else "survey dataset"
@@ -770,7 +776,7 @@ def _read_workbook_labels(path: str, fmt: str, options: ReadOptions
     if not cells:
         raise input_error(where, "the Labels sheet is empty", _EXPORT_AGAIN)
     if options.labels_header == "auto":
-        found = _labels_header(cells[0], path, f" [sheet Labels]")
+        found = _labels_header(cells[0], path, " [sheet Labels]")
         how_header = f"header {found} detected from row 1"
     elif options.labels_header in ("present", "absent"):
         found, how_header = options.labels_header, f"header configured {options.labels_header}"
