@@ -191,6 +191,29 @@ def test_configured_utf16_le_without_bom_is_read(tmp_path):
     assert frame["text"].tolist() == ["æ"] and detected.encoding == "utf-16-le"
 
 
+def test_unknown_configured_encoding_is_refused(tmp_path):
+    path = write(tmp_path / "d.csv", b"id;a\n1;2\n")
+    with pytest.raises(InputError) as error:
+        read_dataset(path, ReadOptions(encoding="klingon-8"))
+    assert_clean_message(error.value, str(path), "klingon-8", "iso-8859-15")
+
+
+def test_labels_sheet_with_a_header_row(tmp_path):
+    path = write_xlsx(tmp_path / "export.xlsx", {
+        "Dataset": [HEADER], "Labels": [["Variable", "Code", "Label"]] + typed(LABELS)})
+    frame, detected = read_labels(path, AUTO)
+    pd.testing.assert_frame_equal(frame, expected_labels())
+    assert detected.header == "present" and "detected from row 1" in detected.how
+
+
+def test_headerless_read_text_table_numbers_rows_from_the_first_record(tmp_path):
+    from udsyn import io
+    path = write(tmp_path / "l.csv", b"q1;1;Ja\nq1;2\n")
+    with pytest.raises(InputError) as error:
+        io.read_text_table(path, delimiter=";", header=False, names=ef.LABEL_COLUMNS)
+    assert_clean_message(error.value, str(path), "row 2", "has 2 fields where the table has 3")
+
+
 def test_configured_utf16_needs_a_bom(tmp_path):
     path = write(tmp_path / "d.csv", "id\ttext\r\n1\tæ\r\n".encode("utf-16-le"))
     with pytest.raises(InputError) as error:

@@ -207,9 +207,11 @@ def _configured_encoding(raw: bytes, path: str, encoding: str) -> tuple[str, str
     """The configured codec, as is; "utf-16" only with a byte-order mark (without
     one Python would assume the machine's byte order: a guess)."""
     name = encoding.lower().replace("_", "-")
-    if name not in ENCODINGS or name == "auto":
-        raise input_error(path, f"survey.encoding '{encoding}' is not one udsyn reads",
-                          "set survey.encoding to one of " + ", ".join(ENCODINGS))
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise input_error(path, f"survey.encoding '{encoding}' is not an encoding Python knows",
+                          "set survey.encoding to one of " + ", ".join(ENCODINGS)) from None
     if name == "utf-16":
         bom = _bom_encoding(raw)
         if bom is None or not bom[0].startswith("utf-16"):
