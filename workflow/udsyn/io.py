@@ -63,26 +63,46 @@ def _codec(encoding: str) -> str:
     return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
 
 
-def _locate(text: str, offset: int, delimiter: str) -> tuple[int, int]:
-    """(record, field) at character ``offset``, both 0-based; record 0 is the header.
+def _quoting(quote: bool) -> int:
+    """The csv module's quoting for a file whose '"' quotes values (or is an
+    ordinary character: ``quote=False``)."""
+    return csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE
+
+
+def _locate(text: str, offset: int, delimiter: str, quote: bool = True) -> tuple[int, int]:
+    """(record, field) at character ``offset``, both 0-based; record 0 is the
+    first record (the header when the file has one).
 
     Blank lines are not records (the reader skips them), as in the row numbers
     of every other message.
     """
     # A sentinel character ends the prefix inside the field that holds ``offset``.
     prefix = StringIO(text[:offset] + "\x01", newline="")
-    records = [r for r in csv.reader(prefix, delimiter=delimiter) if r]
+    records = [r for r in csv.reader(prefix, delimiter=delimiter, quoting=_quoting(quote)) if r]
     return len(records) - 1, len(records[-1]) - 1
 
 
 def _where(path: str, text: str, offset: int, delimiter: str, header: list[str],
-           message: str) -> Problem:
-    """A Problem at character ``offset`` of ``text``, naming data row and column."""
-    record, field_no = _locate(text, offset, delimiter)
+           message: str, *, has_header: bool = True, quote: bool = True) -> Problem:
+    """A Problem at character ``offset`` of ``text``, naming data row and column
+    (without a header row, the first record is data row 1)."""
+    record, field_no = _locate(text, offset, delimiter, quote)
     column = header[field_no] if 0 <= field_no < len(header) else None
-    if record == 0:
+    if record == 0 and has_header:
         return Problem(path, "in the header: " + message, column=column)
-    return Problem(path, message, row=record, column=column)
+    return Problem(path, message, row=record + (0 if has_header else 1), column=column)
+
+
+def where_in_text(path: str, text: str, offset: int, delimiter: str, message: str, *,
+                  has_header: bool = True, quote: bool = True) -> Problem:
+    """A Problem at character ``offset`` of a delimited ``text`` naming its data row
+    and column, for readers that find a problem before parsing (e.g. an ambiguous
+    byte while detecting the encoding)."""
+    first = next((r for r in csv.reader(StringIO(text, newline=""), delimiter=delimiter,
+                                        quoting=_quoting(quote)) if r), [])
+    header = first if has_header else []
+    return _where(path, text, offset, delimiter, header, message, has_header=has_header,
+                  quote=quote)
 
 
 def _guess_encoding(raw: bytes) -> str:
@@ -101,7 +121,8 @@ def _guess_encoding(raw: bytes) -> str:
             "probably cp1252 (survey.encoding: cp1252)")
 
 
-def _decode(raw: bytes, path: str, encoding: str, delimiter: str) -> str:
+def _decode(raw: bytes, path: str, encoding: str, delimiter: str, *, has_header: bool = True,
+            quote: bool = True) -> str:
     """The file's text; an InputError naming row, column and bytes if it does not decode."""
     try:
         codec = codecs.lookup(_codec(encoding)).name
@@ -117,16 +138,17 @@ def _decode(raw: bytes, path: str, encoding: str, delimiter: str) -> str:
             prefix = raw[:start].decode(codec)
         except UnicodeDecodeError:
             prefix = ""
-        header = next(csv.reader(StringIO(prefix, newline=""), delimiter=delimiter), [])
+        header = next(csv.reader(StringIO(prefix, newline=""), delimiter=delimiter,
+                                 quoting=_quoting(quote)), []) if has_header else []
         problem = _where(path, prefix, len(prefix), delimiter, header,
                          f"cannot be decoded as {encoding} ({error.reason}); "
-                         f"{_guess_encoding(raw)}")
+                         f"{_guess_encoding(raw)}", has_header=has_header, quote=quote)
         problem = replace(problem, value=raw[error.start:error.start + 4])
         raise InputError([problem], _ENCODING_HINT) from None
 
 
 def _check_text(text: str, path: str, delimiter: str, header: list[str], what: str,
-                hint: str) -> None:
+                hint: str, *, has_header: bool = True, quote: bool = True) -> None:
     """Problems the CSV reader would not report: NUL bytes, a wrong delimiter, a
     quoted value that is never closed."""
     nul = text.find("\x00")
@@ -138,11 +160,12 @@ def _check_text(text: str, path: str, delimiter: str, header: list[str], what: s
         context = text[start:end].strip('"')
         raise InputError([replace(_where(path, text, nul, delimiter, header,
                                          f"contains a NUL byte ({count} in the file), which no "
-                                         "text export holds"), value=context)],
+                                         "text export holds", has_header=has_header,
+                                         quote=quote), value=context)],
                          "the file is damaged or not text in the configured encoding (NUL bytes "
                          "between letters mean UTF-16: survey.encoding: utf-16); remove the NUL "
                          "bytes or export the file again") from None
-    if len(header) == 1:
+    if len(header) == 1 and has_header:
         others = [d for d in _OTHER_DELIMITERS if d != delimiter and d in header[0]]
         if others:
             shown = {"\t": "a tab"}.get(others[0], f"'{others[0]}'")
@@ -153,13 +176,13 @@ def _check_text(text: str, path: str, delimiter: str, header: list[str], what: s
                               value=header[0])
     # An unclosed quote swallows the rest of the file into one value. It leaves an
     # odd number of quote characters; only then is the text parsed strictly.
-    if text.count('"') % 2:
+    if quote and text.count('"') % 2:
         try:
             for _ in csv.reader(StringIO(text, newline=""), delimiter=delimiter, strict=True):
                 pass
         except csv.Error as error:
             records = [r for r in csv.reader(StringIO(text, newline=""), delimiter=delimiter) if r]
-            last = len(records) - 1
+            last = len(records) - (1 if has_header else 0)
             column = header[len(records[-1]) - 1] if len(records[-1]) <= len(header) else None
             if str(error) == "unexpected end of data":
                 message = "a quoted value starts here and is never closed"
@@ -173,7 +196,8 @@ def _check_text(text: str, path: str, delimiter: str, header: list[str], what: s
 
 
 def read_text_table(path: str | Path, *, delimiter: str = ",", encoding: str = "utf-8",
-                    what: str = "table", hint: str = "") -> pd.DataFrame:
+                    what: str = "table", hint: str = "", header: bool = True,
+                    names: list[str] | None = None, quote: bool = True) -> pd.DataFrame:
     """Read a delimited file with every cell as a string ("" for empty).
 
     Nothing is converted on reading: parsing is the cleaning step's job, where
@@ -184,8 +208,16 @@ def read_text_table(path: str | Path, *, delimiter: str = ",", encoding: str = "
     with too many or too few fields (pandas would silently pad or truncate
     them). A UTF-8 byte-order mark is accepted; line ends may be mixed
     (``\\n``, ``\\r\\n``, ``\\r``); blank lines are skipped.
+
+    ``header=False``: the file has no header row; its columns are ``names`` and
+    its first record is data row 1. ``quote=False``: '"' is an ordinary
+    character (a file written without quoting), not the start of a quoted value.
+    Any codec Python knows is accepted (e.g. utf-16-le, iso-8859-15); the file
+    is decoded in one go, not row by row.
     """
     path = str(path)
+    if not header and not names:
+        raise ValueError("read_text_table(header=False) needs the column names")
     hint = hint or f"check that {path} is the {what} and that config names it correctly"
     if not os.path.exists(path):
         raise input_error(path, f"the {what} file does not exist", hint)
@@ -193,30 +225,34 @@ def read_text_table(path: str | Path, *, delimiter: str = ",", encoding: str = "
         raise input_error(path, f"the {what} path is a folder, not a file", hint)
     with open(path, "rb") as handle:
         raw = handle.read()
-    fast = _read_plain_utf8(raw, delimiter, encoding)
+    fast = _read_plain_utf8(raw, delimiter, encoding) if header and quote else None
     if fast is not None:
         return fast
-    text = _decode(raw, path, encoding, delimiter)
+    shape = dict(has_header=header, quote=quote)
+    text = _decode(raw, path, encoding, delimiter, **shape)
+    del raw  # a large export is held once as text, once as UTF-8 bytes, not three times
     if text.startswith("\ufeff"):
         text = text[1:]  # a byte-order mark in a UTF-16 or cp1252 file
     try:
-        header = next((r for r in csv.reader(StringIO(text, newline=""), delimiter=delimiter)
-                       if r), [])
-        if not header or not text.strip():
+        first = next((r for r in csv.reader(StringIO(text, newline=""), delimiter=delimiter,
+                                            quoting=_quoting(quote)) if r), [])
+        if not first or not text.strip():
             raise input_error(path, f"the {what} file is empty", hint)
-        _check_text(text, path, delimiter, header, what, hint)
+        header_row = first if header else list(names)
+        _check_text(text, path, delimiter, header_row, what, hint, **shape)
     except csv.Error as error:
         raise input_error(path, f"cannot be read as a delimited table ({error})", hint) from None
-    duplicated = sorted({name for name in header if header.count(name) > 1})
+    duplicated = sorted({name for name in header_row if header_row.count(name) > 1})
     if duplicated:
         raise input_error(path, "the header names a column twice", hint,
                           value=", ".join(duplicated))
     ragged: list[Problem] = []
+    expected = "the header has" if header else "the table has"
 
     def note_ragged(row) -> str:
-        ragged.append(Problem(path, f"has {row.actual_columns} fields where the header has "
-                                    f"{row.expected_columns}", row=row.number - 1,
-                              value=row.text))
+        ragged.append(Problem(path, f"has {row.actual_columns} fields where {expected} "
+                                    f"{row.expected_columns}",
+                              row=row.number - (1 if header else 0), value=row.text))
         return "skip"
 
     data = text.encode("utf-8")
@@ -225,12 +261,15 @@ def read_text_table(path: str | Path, *, delimiter: str = ",", encoding: str = "
             BytesIO(data),
             read_options=pa_csv.ReadOptions(
                 encoding="utf8", use_threads=False,
-                block_size=min(max(_MIN_BLOCK, len(data) + 1), _MAX_BLOCK)),
+                block_size=min(max(_MIN_BLOCK, len(data) + 1), _MAX_BLOCK),
+                column_names=None if header else list(names)),
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                              quote_char='"' if quote else False,
                                               invalid_row_handler=note_ragged),
-            convert_options=_string_columns(header))
+            convert_options=_string_columns(header_row))
     except pa.ArrowInvalid as error:
-        raise _arrow_error(path, str(error), header, hint) from None
+        raise _arrow_error(path, str(error), header_row, hint,
+                           first_row=1 if header else 0) from None
     if ragged:
         raise InputError(ragged, f"check the delimiter in config (now '{delimiter}') and "
                                  "that quoted text is closed")
@@ -280,10 +319,12 @@ def _read_plain_utf8(raw: bytes, delimiter: str, encoding: str) -> pd.DataFrame 
     return table.to_pandas()
 
 
-def _arrow_error(path: str, message: str, header: list[str], hint: str) -> InputError:
-    """pyarrow's message as an InputError naming row and column where it says them."""
+def _arrow_error(path: str, message: str, header: list[str], hint: str,
+                 first_row: int = 1) -> InputError:
+    """pyarrow's message as an InputError naming row and column where it says them
+    (``first_row``: records before data row 1, the header's one or none)."""
     found = re.search(r"column #(\d+): Row #(\d+)", message)
-    row = int(found.group(2)) - 1 if found else None
+    row = int(found.group(2)) - first_row if found else None
     column = header[int(found.group(1))] if found and int(found.group(1)) < len(header) else None
     if "UTF8" in message or "decode" in message.lower():
         return input_error(path, "cannot be decoded as the configured encoding", _ENCODING_HINT,

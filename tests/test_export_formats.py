@@ -1,0 +1,644 @@
+"""udsyn.export_formats: every format SurveyXact writes reads to the same table,
+what was detected is reported, and every file that could be misread is refused
+with an InputError naming file, sheet, row, column and value.
+
+Fixtures are written in tmp_path with the csv module, codecs, xlsxwriter and
+pyreadstat, the way each export looks (docs/surveyxact-export.md).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io as stdio
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from udsyn import export_formats as ef
+from udsyn.errors import InputError
+from udsyn.export_formats import ReadOptions, export_format, read_dataset, read_labels
+
+AUTO = ReadOptions()
+HEADER = ["respondentid", "q1", "comment", "closetime"]
+ROWS = [
+    ["1", "1", 'æøå; "quoted"\nsecond line', "2021-09-02 18:49:08"],
+    ["2", "", "Ja", ""],
+    ["30", "2", "", "2021-01-01 00:00:00"],
+]
+LABELS = [["q1", "1", "Ja"], ["q1", "2", "Nej "], ["q1", "6", "Både og"]]
+PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
+def expected_dataset() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series([row[i] for row in ROWS], dtype="str")
+                         for i, name in enumerate(HEADER)})
+
+
+def expected_labels() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series([row[i] for row in LABELS], dtype="str")
+                         for i, name in enumerate(ef.LABEL_COLUMNS)})
+
+
+# ------------------------------------------------------------------ writers
+
+def minimal_text(rows, delimiter=",", newline="\n") -> str:
+    out = stdio.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator=newline).writerows(rows)
+    return out.getvalue()
+
+
+def eu_text(rows) -> str:
+    """SurveyXact EU: ';', CRLF, every text quoted, numbers and empty cells bare."""
+    def field(value: str) -> str:
+        if value == "" or PLAIN_NUMBER.fullmatch(value):
+            return value
+        return '"' + value.replace('"', '""') + '"'
+    return "".join(";".join(field(v) for v in row) + "\r\n" for row in rows)
+
+
+DIALECTS = {
+    # name: (bytes from rows, expected encoding, delimiter, quoting)
+    "utf-8": (lambda rows: minimal_text(rows).encode("utf-8"), "utf-8", ",", "minimal"),
+    "utf-8 BOM": (lambda rows: codecs.BOM_UTF8 + minimal_text(rows, ";").encode("utf-8"),
+                  "utf-8-sig", ";", "minimal"),
+    "EU": (lambda rows: eu_text(rows).encode("iso-8859-15"), "iso-8859-15", ";",
+           "all text quoted"),
+    "INTL": (lambda rows: codecs.BOM_UTF16_LE
+             + minimal_text(rows, "\t", "\r\n").encode("utf-16-le"), "utf-16-le", "tab",
+             "minimal"),
+    "Excel cp1252": (lambda rows: minimal_text(rows, ",", "\r\n").encode("cp1252"),
+                     "iso-8859-15", ",", "minimal"),
+}
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def assert_clean_message(error: InputError, *parts: str) -> str:
+    """The message names every part, and no library's class or traceback."""
+    message = str(error)
+    for part in parts:
+        assert part in message, (part, message)
+    for leak in ("Traceback", "CalamineError", "ReadstatError", "ParseError", "UnicodeDecodeError",
+                 "ArrowInvalid", "BadZipFile", "Exception"):
+        assert leak not in message, (leak, message)
+    assert "What to do:" in message
+    return message
+
+
+# ------------------------------------------------------------------ text dialects
+
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_every_text_dialect_reads_the_same_table(dialect, tmp_path):
+    make, encoding, delimiter, quoting = DIALECTS[dialect]
+    path = write(tmp_path / "dataset.csv", make([HEADER] + ROWS))
+    frame, detected = read_dataset(path, AUTO)
+    pd.testing.assert_frame_equal(frame, expected_dataset())
+    assert isinstance(frame.index, pd.RangeIndex)
+    assert all(isinstance(v, str) for v in frame.to_numpy().ravel())
+    assert (detected.role, detected.file, detected.format, detected.sheet) == (
+        "dataset", str(path), "delimited text", "")
+    assert (detected.encoding, detected.delimiter, detected.quoting, detected.header) == (
+        encoding, delimiter, quoting, "present")
+    assert "encoding" in detected.how and "detected" in detected.how
+
+
+def test_how_says_why_for_each_property(tmp_path):
+    make = DIALECTS["INTL"][0]
+    _, detected = read_dataset(write(tmp_path / "d.csv", make([HEADER] + ROWS)), AUTO)
+    assert "byte-order mark FF FE" in detected.how
+    assert "delimiter tab detected" in detected.how
+    make = DIALECTS["Excel cp1252"][0]
+    _, detected = read_dataset(write(tmp_path / "e.csv", make([HEADER] + ROWS)), AUTO)
+    assert "the same text as cp1252 for this file" in detected.how
+
+
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_labels_with_and_without_header_read_the_same(dialect, tmp_path):
+    make, encoding, delimiter, _ = DIALECTS[dialect]
+    bare = write(tmp_path / "bare.csv", make(LABELS))
+    headed = write(tmp_path / "headed.csv", make([["variable", "code", "label"]] + LABELS))
+    without, detected_without = read_labels(bare, AUTO)
+    with_header, detected_with = read_labels(headed, AUTO)
+    pd.testing.assert_frame_equal(without, expected_labels())
+    pd.testing.assert_frame_equal(with_header, expected_labels())
+    assert detected_without.header == "absent" and detected_with.header == "present"
+    assert detected_without.role == "labels"
+    for detected in (detected_with, detected_without):
+        assert (detected.encoding, detected.delimiter) == (encoding, delimiter)
+
+
+def test_labels_keep_trailing_spaces(tmp_path):
+    frame, _ = read_labels(write(tmp_path / "l.csv", eu_text(LABELS).encode("iso-8859-15")), AUTO)
+    assert frame["field_text"].tolist() == ["Ja", "Nej ", "Både og"]
+
+
+def test_cp1252_bytes_0x80_to_0x9f_mean_cp1252(tmp_path):
+    rows = [["id", "text"], ["1", "€ – “citat”"]]
+    path = write(tmp_path / "d.csv", minimal_text(rows).encode("cp1252"))
+    frame, detected = read_dataset(path, AUTO)
+    assert frame["text"].tolist() == ["€ – “citat”"]
+    assert detected.encoding == "cp1252" and "0x80-0x9F" in detected.how
+
+
+def test_ambiguous_bytes_in_the_eu_dialect_are_iso_8859_15(tmp_path):
+    rows = [["id", "text"], ["1", "pris 5 €"]]
+    frame, detected = read_dataset(write(tmp_path / "d.csv",
+                                         eu_text(rows).encode("iso-8859-15")), AUTO)
+    assert frame["text"].tolist() == ["pris 5 €"]
+    assert detected.encoding == "iso-8859-15" and "EU dialect" in detected.how
+
+
+def test_quoting_none_reads_a_quote_as_a_character(tmp_path):
+    path = write(tmp_path / "d.csv", b'id;text\n1;"half\n2;x"y\n')
+    frame, detected = read_dataset(path, ReadOptions(quoting="none"))
+    assert frame["text"].tolist() == ['"half', 'x"y']
+    assert detected.quoting == "none" and "quoting configured none" in detected.how
+
+
+def test_quoting_detected_none_without_quotes(tmp_path):
+    _, detected = read_dataset(write(tmp_path / "d.csv", b"id;text\n1;a\n"), AUTO)
+    assert detected.quoting == "none"
+
+
+# ------------------------------------------------------------------ configured options
+
+def test_configured_encoding_overrides_detection(tmp_path):
+    # ',' and an ambiguous byte: refused when detected, read when configured
+    path = write(tmp_path / "d.csv", "id,text\n1,5 €\n".encode("iso-8859-15"))
+    with pytest.raises(InputError):
+        read_dataset(path, AUTO)
+    frame, detected = read_dataset(path, ReadOptions(encoding="cp1252"))
+    assert frame["text"].tolist() == ["5 ¤"]
+    assert detected.encoding == "cp1252" and "configured cp1252" in detected.how
+    frame, _ = read_dataset(path, ReadOptions(encoding="iso-8859-15"))
+    assert frame["text"].tolist() == ["5 €"]
+
+
+def test_configured_utf16_le_without_bom_is_read(tmp_path):
+    path = write(tmp_path / "d.csv", "id\ttext\r\n1\tæ\r\n".encode("utf-16-le"))
+    frame, detected = read_dataset(path, ReadOptions(encoding="utf-16-le"))
+    assert frame["text"].tolist() == ["æ"] and detected.encoding == "utf-16-le"
+
+
+def test_unknown_configured_encoding_is_refused(tmp_path):
+    path = write(tmp_path / "d.csv", b"id;a\n1;2\n")
+    with pytest.raises(InputError) as error:
+        read_dataset(path, ReadOptions(encoding="klingon-8"))
+    assert_clean_message(error.value, str(path), "klingon-8", "iso-8859-15")
+
+
+def test_labels_sheet_with_a_header_row(tmp_path):
+    path = write_xlsx(tmp_path / "export.xlsx", {
+        "Dataset": [HEADER], "Labels": [["Variable", "Code", "Label"]] + typed(LABELS)})
+    frame, detected = read_labels(path, AUTO)
+    pd.testing.assert_frame_equal(frame, expected_labels())
+    assert detected.header == "present" and "detected from row 1" in detected.how
+
+
+def test_headerless_read_text_table_numbers_rows_from_the_first_record(tmp_path):
+    from udsyn import io
+    path = write(tmp_path / "l.csv", b"q1;1;Ja\nq1;2\n")
+    with pytest.raises(InputError) as error:
+        io.read_text_table(path, delimiter=";", header=False, names=ef.LABEL_COLUMNS)
+    assert_clean_message(error.value, str(path), "row 2", "has 2 fields where the table has 3")
+
+
+def test_configured_utf16_needs_a_bom(tmp_path):
+    path = write(tmp_path / "d.csv", "id\ttext\r\n1\tæ\r\n".encode("utf-16-le"))
+    with pytest.raises(InputError) as error:
+        read_dataset(path, ReadOptions(encoding="utf-16"))
+    assert_clean_message(error.value, str(path), "byte-order mark", "utf-16-le")
+
+
+def test_configured_encoding_that_does_not_decode_names_row_and_column(tmp_path):
+    path = write(tmp_path / "d.csv", "id;text\n1;ok\n2;bl€\n".encode("cp1252"))
+    with pytest.raises(InputError) as error:
+        read_dataset(path, ReadOptions(encoding="utf-8"))
+    assert_clean_message(error.value, str(path), "row 2", "column 'text'", "cp1252")
+
+
+def test_configured_delimiter_overrides_detection(tmp_path):
+    path = write(tmp_path / "d.csv", b"a;b,c\n1;2,3\n")
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), "survey.delimiter")
+    frame, detected = read_dataset(path, ReadOptions(delimiter=","))
+    assert list(frame.columns) == ["a;b", "c"] and detected.delimiter == ","
+    assert "delimiter , configured" in detected.how
+
+
+def test_configured_labels_header(tmp_path):
+    path = write(tmp_path / "l.csv", b"v;c;t\nq1;1;Ja\n")
+    with pytest.raises(InputError) as error:
+        read_labels(path, AUTO)
+    assert_clean_message(error.value, str(path), "row 1", "survey.labels_header", "'v'")
+    frame, detected = read_labels(path, ReadOptions(labels_header="present"))
+    assert frame.values.tolist() == [["q1", "1", "Ja"]] and detected.header == "present"
+    frame, _ = read_labels(path, ReadOptions(labels_header="absent"))
+    assert frame.values.tolist() == [["v", "c", "t"], ["q1", "1", "Ja"]]
+
+
+# ------------------------------------------------------------------ text refusals
+
+@pytest.mark.parametrize("order,guess", [("utf-16-le", "LE"), ("utf-16-be", "BE")])
+def test_utf16_without_bom_is_refused(order, guess, tmp_path):
+    path = write(tmp_path / "d.csv", "id\ttext\r\n1\tæ\r\n".encode(order))
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), "UTF-16 without a byte-order mark",
+                         f"UTF-16 {guess}", f"survey.encoding: {order}")
+
+
+def test_ambiguous_byte_outside_the_eu_dialect_is_refused(tmp_path):
+    path = write(tmp_path / "d.csv", "id,text\n1,ok\n2,5 €\n".encode("iso-8859-15"))
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), "row 2", "column 'text'", "0xA4",
+                         "'€' in ISO-8859-15", "'¤' in cp1252", "survey.encoding")
+
+
+def test_byte_undefined_in_cp1252_is_refused(tmp_path):
+    path = write(tmp_path / "d.csv", b"id;text\n1;\x80 ok\n2;a\x81b\n")
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), "row 2", "column 'text'", "0x81")
+
+
+def test_no_delimiter_fits(tmp_path):
+    path = write(tmp_path / "d.csv", b"justonecolumn\nvalue\n")
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), "no delimiter", "tab", "survey.delimiter")
+
+
+def test_ragged_rows_are_refused(tmp_path):
+    # a ragged record makes ';' invalid; configured, the reader names the row
+    path = write(tmp_path / "d.csv", b"id;text\n1;a\n2;b;c\n")
+    with pytest.raises(InputError):
+        read_dataset(path, AUTO)
+    with pytest.raises(InputError) as error:
+        read_dataset(path, ReadOptions(delimiter=";"))
+    assert_clean_message(error.value, str(path), "row 2")
+
+
+def test_empty_file_is_refused(tmp_path):
+    path = write(tmp_path / "d.csv", codecs.BOM_UTF16_LE + "\r\n".encode("utf-16-le"))
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), "empty")
+
+
+def test_stray_nul_byte_is_named_by_row_and_column_not_called_utf16(tmp_path):
+    path = write(tmp_path / "d.csv", b"id;text\n1;ok\n2;a\x00b\n")
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    message = assert_clean_message(error.value, str(path), "row 2", "column 'text'", "NUL")
+    assert "byte-order mark" not in message
+
+
+def test_duplicate_header_is_refused(tmp_path):
+    path = write(tmp_path / "d.csv", b"id;q1;q1\n1;2;3\n")
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), "twice", "q1")
+
+
+def test_labels_need_three_columns(tmp_path):
+    path = write(tmp_path / "l.csv", b"q1;1;Ja;extra\nq1;2;Nej;extra\n")
+    with pytest.raises(InputError) as error:
+        read_labels(path, AUTO)
+    assert_clean_message(error.value, str(path))
+    with pytest.raises(InputError) as error:
+        read_labels(path, ReadOptions(delimiter=";"))
+    assert_clean_message(error.value, str(path), "3 columns", "row 1")
+
+
+# ------------------------------------------------------------------ format by magic
+
+def test_format_from_magic_not_extension(tmp_path):
+    xlsx = write_xlsx(tmp_path / "renamed.csv", {"Dataset": [HEADER]})
+    assert export_format(xlsx) == "xlsx"
+    assert export_format(write(tmp_path / "x.xlsx", b"id;a\n1;2\n")) == "delimited text"
+    assert export_format(write(tmp_path / "s.csv", b"$FL2rest")) == "sav"
+    assert export_format(write(tmp_path / "s3.csv", b"$FL3rest")) == "sav"
+
+
+@pytest.mark.parametrize("data,what", [
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
+    (b"%PDF-1.7\n", "PDF"),
+    (b"<?xml version='1.0'?><html/>", "not an Excel-XML"),
+])
+def test_other_files_are_refused_saying_what_they_are(data, what, tmp_path):
+    path = write(tmp_path / "export.csv", data)
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), what)
+
+
+def test_zip_that_is_not_a_workbook_is_refused(tmp_path):
+    path = tmp_path / "export.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("word/document.xml", "<x/>")
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), "Word document")
+
+
+def test_damaged_workbook_is_refused(tmp_path):
+    path = tmp_path / "export.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", "not xml at all <")
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), "Excel workbook")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError) as error:
+        read_dataset(tmp_path / "nowhere.csv", AUTO)
+    assert_clean_message(error.value, "nowhere.csv", "does not exist")
+
+
+# ------------------------------------------------------------------ xlsx
+
+def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    clock = book.add_format({"num_format": "hh:mm"})
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, dt.datetime):
+                    sheet.write_datetime(r, c, value, stamp)
+                elif isinstance(value, dt.time):
+                    sheet.write_datetime(r, c, value, clock)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(r, c, value)
+                elif isinstance(value, (int, float)):
+                    sheet.write_number(r, c, value)
+                else:
+                    sheet.write_string(r, c, value)
+    book.close()
+    return path
+
+
+def typed(rows: list[list[str]]) -> list[list[object]]:
+    """The table's cells as a workbook holds them: numbers, timestamps, text."""
+    def cell(value: str) -> object:
+        if re.fullmatch(r"\d+", value):
+            return int(value)
+        if re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", value):
+            return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+        return value
+    return [[cell(v) for v in row] for row in rows]
+
+
+def csv_read(tmp_path: Path) -> pd.DataFrame:
+    return read_dataset(write(tmp_path / "ref.csv", eu_text([HEADER] + ROWS)
+                              .encode("iso-8859-15")), AUTO)[0]
+
+
+def test_xlsx_single_sheet_reads_as_the_csv(tmp_path):
+    path = write_xlsx(tmp_path / "export.xlsx", {
+        "Labels": typed(LABELS), "Dataset": [HEADER] + typed(ROWS),
+        "Structure": [["questionName", "variableName"]]})
+    frame, detected = read_dataset(path, AUTO)
+    pd.testing.assert_frame_equal(frame, csv_read(tmp_path))
+    assert (detected.format, detected.sheet, detected.encoding, detected.delimiter,
+            detected.header) == ("xlsx", "Dataset", "", "", "present")
+    assert "Structure ignored" in detected.how
+    labels, detected = read_labels(path, AUTO)
+    pd.testing.assert_frame_equal(labels, expected_labels())
+    assert (detected.sheet, detected.header) == ("Labels", "absent")
+
+
+def test_xlsx_split_sheets_are_joined_on_the_respondent_id(tmp_path):
+    ids = [[row[0]] for row in [HEADER] + ROWS]
+    part1 = [i + row[1:2] for i, row in zip(ids, [HEADER] + ROWS)]
+    part2 = [i + row[2:] for i, row in zip(ids, [HEADER] + ROWS)]
+    path = write_xlsx(tmp_path / "export.xlsx", {
+        "Dataset(2)": typed(part2), "Dataset(1)": typed(part1), "Labels": typed(LABELS)})
+    frame, detected = read_dataset(path, AUTO)
+    pd.testing.assert_frame_equal(frame, csv_read(tmp_path))
+    assert detected.sheet == "Dataset(1)+Dataset(2)"
+
+
+def test_xlsx_split_parts_with_different_ids_are_refused(tmp_path):
+    part1 = [["responde", "q1"], [1, 1], [2, 2]]
+    part2 = [["responde", "q2"], [1, 1], [3, 2]]
+    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset(1)": part1, "Dataset(2)": part2})
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, f"{path} [sheet Dataset(1)]", "row 2", "'2'",
+                         "missing from sheet Dataset(2)")
+
+
+def test_xlsx_split_parts_sharing_a_column_are_refused(tmp_path):
+    part1 = [["responde", "q1"], [1, 1]]
+    part2 = [["responde", "q1"], [1, 1]]
+    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset(1)": part1, "Dataset(2)": part2})
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, "[sheet Dataset(2)]", "column 'q1'")
+
+
+def test_xlsx_numbers_render_as_a_csv_writes_them(tmp_path):
+    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [
+        ["id", "n"], [1, 27.22], [2, 3.0], [3, -0.1], [4, 1e-7], [5, None]]})
+    frame, _ = read_dataset(path, AUTO)
+    assert frame["n"].tolist() == ["27.22", "3", "-0.1", "1e-07", ""]
+    assert frame["id"].tolist() == ["1", "2", "3", "4", "5"]
+
+
+def test_xlsx_trailing_empty_rows_and_columns_are_not_data(tmp_path):
+    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "a"], [1, "x"]]})
+    import xlsxwriter  # a formatted but empty cell far away: calamine reports the area
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Dataset")
+    sheet.write_row(0, 0, ["id", "a"])
+    sheet.write_row(1, 0, [1, "x"])
+    sheet.write_blank(9, 5, None, book.add_format({"bold": True}))
+    book.close()
+    frame, _ = read_dataset(path, AUTO)
+    assert frame.values.tolist() == [["1", "x"]] and list(frame.columns) == ["id", "a"]
+
+
+@pytest.mark.parametrize("value,what", [(True, "true/false"), (dt.time(10, 5), "time of day")])
+def test_xlsx_unexpected_cells_are_refused(value, what, tmp_path):
+    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "a"], [1, "x"], [2, value]]})
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, f"{path} [sheet Dataset]", "row 2", "column 'a'", what)
+
+
+def test_xlsx_without_dataset_or_labels_sheet(tmp_path):
+    path = write_xlsx(tmp_path / "export.xlsx", {"Sheet1": [["a", "b"]], "Labels": LABELS})
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), "no Dataset sheet", "Sheet1, Labels")
+    path = write_xlsx(tmp_path / "d.xlsx", {"Dataset": [["a", "b"]]})
+    with pytest.raises(InputError) as error:
+        read_labels(path, AUTO)
+    assert_clean_message(error.value, str(path), "no Labels sheet", "Dataset")
+
+
+def test_xlsx_duplicate_header_is_refused(tmp_path):
+    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "a", "a"], [1, 2, 3]]})
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, "[sheet Dataset]", "twice")
+
+
+# ------------------------------------------------------------------ Excel-XML
+
+def spreadsheet_xml(sheets: dict[str, list[list[str]]], doctype: str = "") -> bytes:
+    def cell(value: str) -> str:
+        if value == "":
+            return "<Cell/>"
+        if re.fullmatch(r"\d+", value):
+            return f'<Cell><Data ss:Type="Number">{value}</Data></Cell>'
+        if re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", value):
+            return f'<Cell><Data ss:Type="DateTime">{value.replace(" ", "T")}.000</Data></Cell>'
+        escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "&#10;")
+        return f'<Cell><Data ss:Type="String">{escaped}</Data></Cell>'
+    body = "".join(
+        f'<Worksheet ss:Name="{name}"><Table>'
+        + "".join("<Row>" + "".join(cell(v) for v in row) + "</Row>" for row in rows)
+        + "</Table></Worksheet>" for name, rows in sheets.items())
+    return ('<?xml version="1.0"?>' + doctype
+            + '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+              'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+            + body + "</Workbook>").encode("utf-8")
+
+
+def test_excel_xml_reads_as_the_csv(tmp_path):
+    path = write(tmp_path / "export.xml", spreadsheet_xml(
+        {"Labels": LABELS, "Dataset": [HEADER] + ROWS}))
+    assert export_format(path) == "excel-xml"
+    frame, detected = read_dataset(path, AUTO)
+    pd.testing.assert_frame_equal(frame, csv_read(tmp_path))
+    assert (detected.format, detected.sheet) == ("excel-xml", "Dataset")
+    labels, _ = read_labels(path, AUTO)
+    pd.testing.assert_frame_equal(labels, expected_labels())
+
+
+def test_excel_xml_with_a_doctype_is_refused(tmp_path):
+    path = write(tmp_path / "export.xml", spreadsheet_xml(
+        {"Dataset": [HEADER]}, '<!DOCTYPE x [<!ENTITY a "aaaa">]>'))
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), "DOCTYPE")
+
+
+# ------------------------------------------------------------------ sav
+
+def write_sav(path: Path, frame: pd.DataFrame, labels: dict) -> Path:
+    import pyreadstat
+
+    pyreadstat.write_sav(frame, str(path), variable_value_labels=labels)
+    return path
+
+
+def sav_frame() -> pd.DataFrame:
+    def number(value: str) -> float:
+        return float(value) if value else float("nan")
+    return pd.DataFrame({
+        "respondentid": [number(r[0]) for r in ROWS],
+        "q1": [number(r[1]) for r in ROWS],
+        "comment": [r[2] for r in ROWS],
+        "closetime": [pd.Timestamp(r[3]) if r[3] else pd.NaT for r in ROWS]})
+
+
+def test_sav_reads_as_the_csv_with_embedded_labels(tmp_path):
+    path = write_sav(tmp_path / "export.sav", sav_frame(),
+                     {"q1": {1.0: "Ja", 2.0: "Nej", 6.0: "Både og"}})
+    frame, detected = read_dataset(path, AUTO)
+    pd.testing.assert_frame_equal(frame, csv_read(tmp_path))
+    assert (detected.format, detected.sheet, detected.encoding) == ("sav", "", "")
+    labels, detected = read_labels(path, AUTO)
+    assert labels.values.tolist() == [["q1", "1", "Ja"], ["q1", "2", "Nej"],
+                                      ["q1", "6", "Både og"]]
+    assert list(labels.columns) == ef.LABEL_COLUMNS
+    assert (detected.sheet, detected.role) == ("value labels", "labels")
+
+
+def test_sav_numbers_and_timestamp_format(tmp_path):
+    frame = pd.DataFrame({"id": [1.0, 2.0], "x": [27.22, 1e20],
+                          "t": [pd.Timestamp("2021-09-02 18:49:08"), pd.NaT]})
+    path = write_sav(tmp_path / "export.sav", frame, {})
+    read, _ = read_dataset(path, ReadOptions(timestamp_format="%d.%m.%Y %H:%M"))
+    assert read.values.tolist() == [["1", "27.22", "02.09.2021 18:49"],
+                                    ["2", "100000000000000000000", ""]]
+    labels, _ = read_labels(path, AUTO)
+    assert labels.empty and list(labels.columns) == ef.LABEL_COLUMNS
+
+
+def test_damaged_sav_is_refused(tmp_path):
+    path = write_sav(tmp_path / "export.sav", sav_frame(), {})
+    path.write_bytes(path.read_bytes()[:300])
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, str(path), ".sav")
+
+
+# ------------------------------------------------------------------ cells
+
+@pytest.mark.parametrize("value,text", [
+    (123.0, "123"), (123456789012345678, "123456789012345678"), (0.1, "0.1"), (-2.5, "-2.5"),
+    (float("nan"), ""), (None, ""), ("", ""), (" x ", " x "),
+    (dt.datetime(2021, 9, 2, 18, 49, 8), "2021-09-02 18:49:08"),
+    (dt.date(2021, 9, 2), "2021-09-02 00:00:00")])
+def test_cell_text(value, text):
+    assert ef.cell_text(value, "%Y-%m-%d %H:%M:%S") == text
+
+
+@pytest.mark.parametrize("value", [True, dt.time(1, 2), dt.timedelta(1), float("inf"),
+                                   object()])
+def test_cell_text_refuses_what_it_would_guess(value):
+    with pytest.raises(ef._Unexpected):
+        ef.cell_text(value, "%Y-%m-%d %H:%M:%S")
+
+
+# ------------------------------------------------------------------ property
+
+# Characters every 8-bit dialect encodes as one byte that cannot continue a UTF-8
+# sequence (so the 8-bit text is never also valid UTF-8), plus the structural ones.
+TEXT = st.text(alphabet="ab Z09æøåÆØÅé;,|\t\"\n-.", max_size=8)
+NAMES = st.lists(st.text(alphabet="abcxyz_", min_size=1, max_size=6), min_size=2, max_size=4,
+                 unique=True)
+
+
+@st.composite
+def tables(draw):
+    names = draw(NAMES)
+    rows = draw(st.lists(st.lists(TEXT, min_size=len(names), max_size=len(names)),
+                         min_size=1, max_size=5))
+    return names, rows
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table=tables(), dialect=st.sampled_from(sorted(DIALECTS)))
+def test_random_tables_read_back_identical_in_every_dialect(table, dialect):
+    names, rows = table
+    make = DIALECTS[dialect][0]
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder) / "d.csv", make([names] + rows))
+        frame, detected = read_dataset(path, AUTO)
+    assert list(frame.columns) == names
+    assert frame.values.tolist() == rows, (dialect, detected)
