@@ -344,6 +344,21 @@ def _delimiter_candidates(sample: str, whole: bool, quote: bool,
     return valid
 
 
+def _header_widths(sample: str, quote: bool, fields: int | None) -> dict[str, int]:
+    """Candidate -> fields in the first line, for candidates giving 2 or more
+    (exactly ``fields`` when given)."""
+    first = sample.lstrip("\r\n").splitlines()[:1]
+    widths = {}
+    for candidate in DELIMITERS:
+        try:
+            record = next(csv.reader(first, delimiter=candidate, quoting=io._quoting(quote)), [])
+        except csv.Error:
+            continue
+        if len(record) >= 2 and (fields is None or len(record) == fields):
+            widths[candidate] = len(record)
+    return widths
+
+
 def _detect_delimiter(sample: str, whole: bool, quote: bool, path: str,
                       fields: int | None) -> tuple[str, str]:
     """(delimiter, evidence): the one candidate that gives a rectangular table."""
@@ -352,6 +367,17 @@ def _detect_delimiter(sample: str, whole: bool, quote: bool, path: str,
     shape = (f"{fields} fields per record" if fields
              else "2 or more fields, the same in every record")
     if not valid:
+        # No candidate gives a rectangular sample: a ragged row or an unclosed
+        # quote. The header alone then decides (the candidate that splits it
+        # into the most fields, if one does), and the full read names the row
+        # that does not fit: a wrong pick could only be refused, never misread.
+        header = _header_widths(sample, quote, fields)
+        if header:
+            best = max(header.values())
+            winners = [d for d, width in header.items() if width == best]
+            if len(winners) == 1:
+                return winners[0], (f"delimiter {_show(winners[0])} detected from the header "
+                                    "(the records that follow do not all fit it)")
         raise input_error(path, f"no delimiter ({tried}) splits the first records into {shape}",
                           "set survey.delimiter to the file's delimiter, or export again")
     best = max(valid.values())
