@@ -34,6 +34,10 @@ Numbers, texts and times are told apart per column from the questionnaire and
 the config's layout (never per value): ``number`` (ids, codes, status flags,
 counts), ``timestamp``, ``duration`` (difftime) and ``text`` (free text,
 names, and the free-text years and FTE, which are open answers).
+
+What a format cannot carry: .xlsx and .sav store difftime as a number (so
+"1200,000" reads back as 1200), and .sav pads strings with blanks, so a text's
+trailing blanks (a typed " Rudersdal ") read back without them.
 """
 
 from __future__ import annotations
