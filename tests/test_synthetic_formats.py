@@ -15,6 +15,9 @@ import csv
 import datetime as dt
 import io as stdio
 import math
+import os
+import subprocess
+import sys
 import re
 from pathlib import Path
 
@@ -416,3 +419,12 @@ def test_two_writes_give_the_same_bytes(write, value):
     assert names == sorted(p.name for p in second.iterdir())
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("hash_seed", ["0", "4242"])
+def test_other_formats_do_not_depend_on_the_hash_seed(write, tmp_path, hash_seed):
+    value = "xlsx-split+api+short+zeros+english"
+    env = dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=str(ROOT / "workflow"))
+    subprocess.run([sys.executable, "-m", "udsyn.synthetic", *CLI_ARGS, "--out", str(tmp_path), "--format", value],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    assert (tmp_path / "export.xlsx").read_bytes() == (write(value) / "export.xlsx").read_bytes()

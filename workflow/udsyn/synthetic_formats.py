@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from io import StringIO
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
 
 from udsyn.questionnaire import Questionnaire
