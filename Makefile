@@ -20,6 +20,10 @@ VERIFY = PYTHONPATH=workflow $(BIN)/python -m udsyn.verify
 # multiverse, its clean variants, batches and gather (README, "The multiverse"),
 # in batches of 50 (config/test-slurm.yaml) so that they fan out.
 SLURM_TARGET ?= multiverse --configfile config/test-slurm.yaml
+# `make synthetic`: the export's format (README of data/raw/survey/, "Other
+# formats") and its folder; the defaults rewrite the shipped files.
+FORMAT ?= csv
+OUT ?= data/raw/survey
 
 .DEFAULT_GOAL := all
 .PHONY: all locked-build test verify test-slurm update-checksums bench rulegraph readme snakemake-report help synthetic clean-results
@@ -85,11 +89,11 @@ rulegraph: $(STAMP)
 readme: all
 	@PYTHONPATH=workflow $(BIN)/python -m udsyn.readme
 
-## Regenerate the synthetic survey export in data/raw/survey/ (a tool, not a pipeline step).
+## Regenerate the synthetic export in OUT (data/raw/survey) as FORMAT (csv; e.g. FORMAT=intl+short OUT=/tmp/intl).
 synthetic: $(STAMP)
 	PYTHONPATH=workflow $(BIN)/python -m udsyn.synthetic --config config/synthetic.yaml \
 	  --questionnaire config/questionnaire.yaml \
-	  --register data/raw/register/municipalities.csv --out data/raw/survey
+	  --register data/raw/register/municipalities.csv --out $(OUT) --format $(FORMAT)
 
 ## Remove everything the pipeline made (the next `make` rebuilds it).
 clean-results:

@@ -51,6 +51,7 @@ EXPECTED_HEADER = (
                for i in range(1, k + 1)))
 GATED = [c for c in EXPECTED_HEADER.split(";") if re.fullmatch(r"q[2-8](_.*)?", c)]
 FREE_TEXT = ("q2_9_tekst", "q12_6_tekst", "q13")
+LABELS_FIELDS = ["field_name", "field_value", "field_text"]  # names for reading; not in the file
 LIKERT = ("q3", "q4", "q9", "q10", "q11")
 YEAR_FORMATS = [r"\d{4}", r"ca\. \d{4}", r"omkring \d{4}", r"\d{4}/\d{2}", r"\d{4}/\d{4}", r"\d{4}-\d{4}",
                 r"fÃ¸r \d{4}", r"\d{4}'erne", r"ved ikke"]
@@ -60,6 +61,12 @@ FTE_FORMATS = [r"\d+(,5)?", r"ca\. \d+(,5)?", r"\d+(,5)?-\d+(,5)?", r"\d+(,5)? Ã
 def read_table(path: Path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter=";"))
+
+
+def read_labels(path: Path) -> list[dict[str, str]]:
+    """The labels table: no header row (as SurveyXact writes it), three fields a row."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, fieldnames=LABELS_FIELDS, delimiter=";", strict=True))
 
 
 def read_table_comma(path: Path) -> list[dict[str, str]]:
@@ -179,8 +186,14 @@ def test_rows_sorted_by_unique_integer_respondentid(rows):
     assert [int(i) for i in ids] == sorted({int(i) for i in ids})
 
 
+def test_labels_have_no_header_row_and_three_fields():
+    first_line = (SURVEY / "labels.csv").read_text(encoding="utf-8").split("\n", 1)[0]
+    assert first_line == "digitaldistributionstatus;1;Succes"
+    assert all(None not in lab and None not in lab.values() for lab in read_labels(SURVEY / "labels.csv"))
+
+
 def test_labels_sorted_by_field_order_then_value():
-    labels = read_table(SURVEY / "labels.csv")
+    labels = read_labels(SURVEY / "labels.csv")
     position = {c: i for i, c in enumerate(EXPECTED_HEADER.split(";"))}
     order = [(position[lab["field_name"]], int(lab["field_value"])) for lab in labels]
     assert order == sorted(order) and len(set(order)) == len(order)
@@ -192,7 +205,7 @@ def test_labels_sorted_by_field_order_then_value():
 
 
 def test_every_coded_cell_is_an_integer_with_a_label(rows):
-    labels = read_table(SURVEY / "labels.csv")
+    labels = read_labels(SURVEY / "labels.csv")
     allowed: dict[str, set[str]] = {}
     for lab in labels:
         allowed.setdefault(lab["field_name"], set()).add(lab["field_value"])
@@ -482,7 +495,9 @@ def test_pipeline_accepts_the_sized_export(sized_export, config, questionnaire, 
     survey = config["survey"]
     read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
     tables = {"dataset": io.read_text_table(sized_export / "dataset.csv", **read),
-              "labels": io.read_text_table(sized_export / "labels.csv", **read),
+              # The headerless labels table, given the column names this branch's validation expects.
+              "labels": pd.read_csv(sized_export / "labels.csv", sep=survey["delimiter"], encoding=survey["encoding"],
+                                    header=None, names=LABELS_FIELDS, dtype=str, keep_default_na=False),
               "register": io.read_text_table(REGISTER)}
     files = {role: role for role in tables}
     checks = validate_inputs(tables, files, questionnaire, survey["timestamp_format"])

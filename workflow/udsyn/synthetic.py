@@ -15,29 +15,30 @@ runs and PYTHONHASHSEED values. Usage (from the repository root)::
 
     PYTHONPATH=workflow python -m udsyn.synthetic --config config/synthetic.yaml \\
         --questionnaire config/questionnaire.yaml \\
-        --register data/raw/register/municipalities.csv --out data/raw/survey
+        --register data/raw/register/municipalities.csv --out data/raw/survey [--format csv]
+
+``--format`` writes the same export in another of SurveyXact's formats
+(``udsyn.synthetic_formats``: CSV dialects, .xlsx, .sav, short names, the
+API's column order, ...); the default ``csv`` writes the shipped files.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import re
 import string
 from collections import Counter
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from udsyn import io
+from udsyn import io, synthetic_formats
 from udsyn.names import normalise_name
 from udsyn.questionnaire import Questionnaire, build_questionnaire, question_number
 
 MISSING = -1  # sentinel in integer code arrays, written as an empty cell
 TRANSLITERATION = (("å", "aa"), ("æ", "ae"), ("ø", "oe"), ("Å", "Aa"), ("Æ", "Ae"), ("Ø", "Oe"))
-CSV_DIALECT = dict(delimiter=";", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
 
 
 # ------------------------------------------------------------------ small helpers
@@ -93,7 +94,7 @@ def export_columns(cfg: dict, questionnaire: Questionnaire) -> list[str]:
 
 
 def labels_rows(cfg: dict, questionnaire: Questionnaire) -> list[list[str]]:
-    """labels.csv rows: field_name, field_value, field_text, by column order then value.
+    """labels.csv rows: field, code, label text, by column order then value.
     Multi-choice items and status columns take the configured indicator value set."""
     layout, value_sets = cfg["export_layout"], questionnaire.value_sets
     indicator = layout["indicator_value_set"]
@@ -662,18 +663,10 @@ def summarise(rows: dict, answers: dict, forms: dict, name_forms: list, cfg: dic
 
 # ------------------------------------------------------------------ files
 
-def write_table(path: Path, header: list[str], rows: Iterable[Sequence[str]]) -> None:
-    """SurveyXact dialect (';', UTF-8 without BOM, '\\n' line ends, minimal
-    quoting), written atomically; ``io.write_table`` writes udsyn's own dialect."""
-    with io.atomic_open(path) as handle:
-        writer = csv.writer(handle, **CSV_DIALECT)
-        writer.writerow(header)
-        writer.writerows(rows)  # an iterable: DataRows makes a large export block by block
-
-
 def main(argv: list[str] | None = None) -> None:
     """Command line: read config, codebook, register and aliases; write the export."""
-    parser = argparse.ArgumentParser(description="Write the SYNTHETIC SurveyXact export (dataset.csv, labels.csv).")
+    parser = argparse.ArgumentParser(description="Write the SYNTHETIC SurveyXact export (by default dataset.csv, "
+                                                 "labels.csv; --format for SurveyXact's other formats).")
     parser.add_argument("--config", required=True, type=Path)
     parser.add_argument("--questionnaire", required=True, type=Path)
     parser.add_argument("--register", required=True, type=Path)
@@ -682,16 +675,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--respondents", type=int, metavar="N",
                         help="write exactly N data rows: the default export plus repeat submissions "
                              "(a benchmark size; default: the shipped export)")
+    parser.add_argument("--format", default="csv", metavar="FORMAT",
+                        help="a base format (" + ", ".join(synthetic_formats.BASE_FORMATS) + ") and optional "
+                             "modifiers (" + ", ".join(synthetic_formats.MODIFIERS) + ") joined by '+', "
+                             "e.g. intl+short+api (default: csv, the shipped files)")
     args = parser.parse_args(argv)
+    try:
+        synthetic_formats.parse_format(args.format)
+    except ValueError as error:
+        parser.error(str(error))
     cfg = io.read_yaml(args.config)
     questionnaire = build_questionnaire(io.read_yaml(args.questionnaire))
     register = io.read_text_table(args.register, what="municipality register").to_dict("records")
     aliases_path = args.aliases or args.questionnaire.parent / "municipality_aliases.csv"
     aliases = io.read_text_table(aliases_path, what="alias table")["alias"].tolist()
-    header, rows, labels_header, labels, summary = generate_export(cfg, questionnaire, register, aliases,
-                                                                   respondents=args.respondents)
-    write_table(args.out / "dataset.csv", header, rows)
-    write_table(args.out / "labels.csv", labels_header, labels)
+    header, rows, _labels_header, labels, summary = generate_export(cfg, questionnaire, register, aliases,
+                                                                    respondents=args.respondents)
+    # Real labels tables have no header row: the files never carry _labels_header.
+    synthetic_formats.write_export(args.out, args.format, header, rows, labels, questionnaire, cfg)
     print(json.dumps(summary, ensure_ascii=False, indent=1))
 
 

@@ -15,6 +15,11 @@ made wrong or odd, and ``expected.yaml``: what the pipeline must do with it.
                      writes them
 
 ``config`` holds the config overrides the case runs with (e.g. an encoding).
+``files`` (optional) names the case's input files when they are not
+``dataset.csv``/``labels.csv``: ``{dataset: export.xlsx, labels: export.xlsx}``
+(a workbook or .sav holds both tables). Those cases are written with the
+synthetic generator's format writers (``udsyn.synthetic_formats``), as
+SurveyXact writes .xlsx, .sav and INTL exports, with one thing made wrong.
 ``tests/test_hostile.py`` runs every case. Regenerate (deterministic, from the
 repository root) and commit the output:
 
@@ -24,8 +29,10 @@ repository root) and commit the output:
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import shutil
 import sys
+import tempfile
 from io import StringIO
 from pathlib import Path
 
@@ -35,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT / "workflow"))
 
-from udsyn import io  # noqa: E402
+from udsyn import io, synthetic_formats as formats  # noqa: E402
 from udsyn.questionnaire import build_questionnaire  # noqa: E402
 from udsyn.synthetic import export_columns, labels_rows  # noqa: E402
 
@@ -122,6 +129,7 @@ class Case:
         self.terminators: tuple[str, ...] = ("\n",)
         self.dataset_bytes: bytes | None = None
         self.labels_bytes: bytes | None = None
+        self.files: dict[str, bytes] | None = None  # instead of dataset.csv/labels.csv
 
     def set(self, row: int, **cells: str) -> "Case":
         self.rows[row - 1].update(cells)
@@ -139,6 +147,41 @@ class Case:
             return self.labels_bytes
         text = text_table(LABELS_HEADER, self.labels, delimiter=self.delimiter)
         return text.encode(self.encoding)
+
+
+def export_of(c: Case) -> formats.Export:
+    """The case's tables as the format writers take them."""
+    rows = [[row.get(column, "") for column in c.header] for row in c.rows]
+    return formats.canonical_export(c.header, rows, c.labels, SYNTHETIC, QUESTIONNAIRE)
+
+
+def written_in(c: Case, format_value: str, edit=None) -> dict[str, bytes]:
+    """The case's export written in ``format_value`` (udsyn.synthetic_formats),
+    each file's bytes passed through ``edit(name, bytes)`` when given."""
+    export = export_of(c)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = formats.write_export(Path(folder), format_value, export.header, export.rows, export.labels,
+                                     QUESTIONNAIRE, SYNTHETIC)
+        files = {path.name: path.read_bytes() for path in paths}
+    return {name: edit(name, data) if edit else data for name, data in files.items()}
+
+
+def file_bytes(write, name: str) -> bytes:
+    """Bytes of the file ``write(path)`` writes."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        write(path)
+        return path.read_bytes()
+
+
+CREATED = dt.datetime.strptime(SYNTHETIC["formats"]["file_created"], SYNTHETIC["formats"]["timestamp_format"])
+
+
+def workbook(c: Case, split: bool, edit) -> dict[str, bytes]:
+    """export.xlsx of the case, its sheets (typed rows) passed through ``edit``."""
+    sheets = formats.workbook_sheets(export_of(c), QUESTIONNAIRE, SYNTHETIC, split, "export.xlsx")
+    edit(sheets)
+    return {"export.xlsx": file_bytes(lambda path: formats.write_workbook(path, sheets, CREATED), "export.xlsx")}
 
 
 def unchanged_baseline() -> dict:
@@ -622,6 +665,57 @@ def respondent_name_in_free_text(c: Case):
         "nowhere": ["Prøvesen", "Karen"]}
 
 
+@case
+def xlsx_no_labels_sheet(c: Case):
+    c.files = workbook(c, False, lambda sheets: sheets.pop("Labels"))
+    return "An Excel export (.xlsx) with a Dataset sheet but no Labels sheet.", {
+        **error("export.xlsx", "Labels", stage="read"),
+        "files": {"dataset": "export.xlsx", "labels": "export.xlsx"}}
+
+
+@case
+def xlsx_split_respondent_missing(c: Case):
+    def drop_second_respondent(sheets):
+        sheets["Dataset(2)"] = [row for row in sheets["Dataset(2)"] if row[0] != 100002]
+
+    c.files = workbook(c, True, drop_second_respondent)
+    return ("A wide .xlsx export split over Dataset(1) and Dataset(2) where respondent 100002's row "
+            "is missing from Dataset(2): the parts cannot be joined row for row."), {
+        **error("export.xlsx", "Dataset(2)", "100002", stage="read"),
+        "files": {"dataset": "export.xlsx", "labels": "export.xlsx"}}
+
+
+@case
+def sav_variable_without_labels(c: Case):
+    export = formats.with_short_names(export_of(c))
+    frame, value_labels = formats.sav_frame_and_labels(export, SYNTHETIC, "export.sav")
+    del value_labels["q1"]
+    c.files = {"export.sav": file_bytes(lambda path: formats.write_sav(path, frame, value_labels, CREATED),
+                                        "export.sav")}
+    return "An SPSS export (.sav, short names) where the coded variable q1 has no value labels.", {
+        **error("export.sav", "q1", stage="read"),
+        "files": {"dataset": "export.sav", "labels": "export.sav"}}
+
+
+@case
+def utf16_without_bom(c: Case):
+    c.files = written_in(c, "intl", lambda name, data: data[2:] if name == "dataset.csv" else data)
+    return ("SurveyXact's INTL dialect (UTF-16 LE, tab, CRLF) with the dataset written without its "
+            "byte-order mark (labels.csv keeps it)."), {
+        **error("dataset.csv", "UTF-16", "byte-order mark", stage="read"),
+        "files": {"dataset": "dataset.csv", "labels": "labels.csv"}}
+
+
+@case
+def labels_unknown_field(c: Case):
+    c.labels.append(["q99", "1", "Ja"])
+    c.files = written_in(c, "csv")
+    return ("A labels table (no header row, as SurveyXact writes it) with a row for a field (q99) "
+            "that is not a column of the dataset."), {
+        **error("labels.csv", "q99", stage="validate"),
+        "files": {"dataset": "dataset.csv", "labels": "labels.csv"}}
+
+
 # ---------------------------------------------------------------------- writing
 
 def main() -> None:
@@ -633,8 +727,9 @@ def main() -> None:
         description, expected = build(built)
         folder = HERE / name
         folder.mkdir()
-        (folder / "dataset.csv").write_bytes(built.dataset())
-        (folder / "labels.csv").write_bytes(built.labels_file())
+        files = built.files or {"dataset.csv": built.dataset(), "labels.csv": built.labels_file()}
+        for file_name, data in files.items():
+            (folder / file_name).write_bytes(data)
         document = {"description": description, **expected}
         (folder / "expected.yaml").write_text(
             yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100),
