@@ -96,6 +96,14 @@ def expected_of(case: str) -> dict:
     return yaml.safe_load((CORPUS / case / "expected.yaml").read_text(encoding="utf-8"))
 
 
+def case_files(case: str) -> dict[str, Path]:
+    """The case's dataset and labels files (``files:`` in expected.yaml; by default
+    dataset.csv and labels.csv; a workbook or .sav holds both)."""
+    named = {"dataset": "dataset.csv", "labels": "labels.csv",
+             **expected_of(case).get("files", {})}
+    return {role: CORPUS / case / name for role, name in named.items()}
+
+
 def written_rows(table: pd.DataFrame, folder: Path, name: str) -> list[dict]:
     """The table as the CSV writer writes it, read back as plain text cells."""
     path = folder / f"{name}.csv"
@@ -114,7 +122,8 @@ def test_corpus_is_large_enough_and_every_case_complete():
         expected = expected_of(case)
         assert expected["outcome"] in ("ok", "error"), case
         assert expected.get("description"), case
-        assert (CORPUS / case / "dataset.csv").exists() and (CORPUS / case / "labels.csv").exists()
+        files = case_files(case)
+        assert files["dataset"].exists() and files["labels"].exists(), case
         if expected["outcome"] == "error":
             assert expected["message"] and expected["stage"] in ("read", "validate", "clean"), case
 
@@ -124,9 +133,10 @@ def test_case(case, inputs, tmp_path):
     expected = expected_of(case)
     folder = CORPUS / case
     config = merged(CONFIG, expected.get("config", {}))
-    before = {name: io.sha256_of(folder / name) for name in ("dataset.csv", "labels.csv")}
+    files = case_files(case)
+    before = {path: io.sha256_of(path) for path in set(files.values())}
     try:
-        result = run_pipeline(folder / "dataset.csv", folder / "labels.csv", config, **inputs)
+        result = run_pipeline(files["dataset"], files["labels"], config, **inputs)
     except Stage as stopped:
         message = str(stopped.error)
         assert expected["outcome"] == "error", f"{case}: unexpected error\n{message}"
@@ -136,7 +146,7 @@ def test_case(case, inputs, tmp_path):
         assert "What to do:" in message and "Traceback" not in message
         return
     finally:  # the corpus is input: never changed by reading it
-        assert before == {name: io.sha256_of(folder / name) for name in before}
+        assert before == {path: io.sha256_of(path) for path in before}
     assert expected["outcome"] == "ok", f"{case}: expected an error, got a result"
     check_result(case, expected, result, tmp_path)
 
@@ -204,6 +214,8 @@ def _dialect(path: Path, survey: dict) -> tuple[str, str] | None:
         _, detected = read_dataset(path, read_options(survey))
     except InputError:
         return None
+    if detected.format != "delimited text":
+        return None
     delimiter = {name: char for char, name in DELIMITER_NAMES.items()}.get(
         detected.delimiter, detected.delimiter)
     return delimiter, detected.encoding
@@ -228,11 +240,11 @@ def test_fast_reading_path_gives_the_exact_paths_table_or_gives_way(case, monkey
     on every corpus file that path must read the very table the exact path reads, or
     leave the file to it (None), so that every error message stays the exact path's."""
     survey = merged(CONFIG, expected_of(case).get("config", {}))["survey"]
-    for name in ("dataset.csv", "labels.csv"):
-        dialect = _dialect(CORPUS / case / name, survey)
+    for path in set(case_files(case).values()):
+        dialect = _dialect(path, survey)
         if dialect is None:
-            continue  # not a file the reader understands: its error is the case's
-        fast, exact = _both_paths(CORPUS / case / name, *dialect, monkeypatch)
+            continue  # not a text file the reader understands: its error is the case's
+        fast, exact = _both_paths(path, *dialect, monkeypatch)
         if fast is not None:
             assert isinstance(exact, pd.DataFrame), (case, name, exact)
             pd.testing.assert_frame_equal(fast, exact)
@@ -348,8 +360,9 @@ def test_corpus_is_what_the_script_writes(tmp_path, monkeypatch):
         case = module.Case()
         description, expected = build(case)
         folder = CORPUS / name
-        assert (folder / "dataset.csv").read_bytes() == case.dataset(), name
-        assert (folder / "labels.csv").read_bytes() == case.labels_file(), name
+        files = case.files or {"dataset.csv": case.dataset(), "labels.csv": case.labels_file()}
+        for file_name, data in files.items():
+            assert (folder / file_name).read_bytes() == data, (name, file_name)
         assert expected_of(name) == {"description": description, **expected}, name
     assert sorted(module.CASES) == CASES
 

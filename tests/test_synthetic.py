@@ -490,19 +490,16 @@ def test_pipeline_accepts_the_sized_export(sized_export, config, questionnaire, 
     from udsyn import io
     from udsyn.cleaning import clean_export
     from udsyn.derivation import derive_municipalities
+    from udsyn.export import load_export
     from udsyn.validation import validate_inputs
 
     survey = config["survey"]
-    read = dict(delimiter=survey["delimiter"], encoding=survey["encoding"])
-    tables = {"dataset": io.read_text_table(sized_export / "dataset.csv", **read),
-              # The headerless labels table, given the column names this branch's validation expects.
-              "labels": pd.read_csv(sized_export / "labels.csv", sep=survey["delimiter"], encoding=survey["encoding"],
-                                    header=None, names=LABELS_FIELDS, dtype=str, keep_default_na=False),
-              "register": io.read_text_table(REGISTER)}
-    files = {role: role for role in tables}
-    checks = validate_inputs(tables, files, questionnaire, survey["timestamp_format"])
+    export = load_export(survey, questionnaire, str(sized_export / "dataset.csv"),
+                         str(sized_export / "labels.csv"))
+    checks = validate_inputs(export, io.read_text_table(REGISTER), "register", questionnaire,
+                             survey["timestamp_format"])
     assert checks.set_index("role").loc["dataset", "rows"] == SIZED
-    result = clean_export(tables["dataset"], tables["labels"], register, aliases, questionnaire,
+    result = clean_export(export.dataset, export.labels, register, aliases, questionnaire,
                           cleaning_settings, dataset_file="dataset", register_file="register",
                           aliases_file="aliases", data_origin="synthetic",
                           predecessors=io.read_text_table(ROOT / "data/raw/register/predecessors.csv"),

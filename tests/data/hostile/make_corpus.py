@@ -188,8 +188,9 @@ def unchanged_baseline() -> dict:
     return {"kept": [100001, 100002, 100003], "excluded": {100004: "no_response"}}
 
 
-def error(*message: str, stage: str) -> dict:
-    return {"outcome": "error", "stage": stage, "message": list(message)}
+def error(*message: str, stage: str, config: dict | None = None) -> dict:
+    return {"outcome": "error", "stage": stage, "message": list(message),
+            **({"config": config} if config else {})}
 
 
 # ---------------------------------------------------------------------- cases
@@ -215,9 +216,17 @@ def baseline(c: Case):
 def delimiter_comma(c: Case):
     c.delimiter = ","
     c.labels_bytes = Case().labels_file()
-    return "Dataset delimited by ',' while config says ';'.", error(
+    return ("Dataset delimited by ',', labels by ';': each file's delimiter is detected "
+            "(survey.delimiter: auto)."), {"outcome": "ok", **unchanged_baseline()}
+
+
+@case
+def delimiter_comma_forced_wrong(c: Case):
+    c.delimiter = ","
+    c.labels_bytes = Case().labels_file()
+    return "Dataset delimited by ',' while config forces ';'.", error(
         "dataset.csv", "single column", "delimited by ','", "not ';'", "survey.delimiter",
-        stage="read")
+        stage="read", config={"survey": {"delimiter": ";"}})
 
 
 @case
@@ -244,10 +253,22 @@ def encoding_cp1252_configured(c: Case):
 def encoding_cp1252_unconfigured(c: Case):
     c.encoding = "cp1252"
     c.set(3, kommune="Køge")
-    return ("A cp1252 export read as UTF-8 (the configured default): the first byte that "
+    return ("A cp1252 export with config left at auto: detected (bytes 0x80-0x9F would say "
+            "cp1252; none here, so ISO-8859-15, which reads these bytes the same)."), {
+        "outcome": "ok", **unchanged_baseline(),
+        "values": [{"table": "respondents", "respondentid": 100003, "column": "municipality_name",
+                    "equals": "Køge"}]}
+
+
+@case
+def encoding_forced_wrong(c: Case):
+    c.encoding = "cp1252"
+    c.set(3, kommune="Køge")
+    return ("A cp1252 export read as UTF-8 because config forces it: the first byte that "
             "does not decode is named ('ø' of 'før 2007' in row 1)."), error(
         "dataset.csv", "row 1", "column 'q8_2_start'", "cannot be decoded as utf-8",
-        "b'\\xf8r 2", "decodes as cp1252", "survey.encoding", stage="read")
+        "b'\\xf8r 2", "decodes as cp1252", "survey.encoding", stage="read",
+        config={"survey": {"encoding": "utf-8"}})
 
 
 @case
@@ -263,9 +284,11 @@ def encoding_utf16_configured(c: Case):
 @case
 def encoding_utf16_unconfigured(c: Case):
     c.encoding = "utf-16"
-    return "A UTF-16 export read as UTF-8.", error(
-        "dataset.csv", "in the header", "cannot be decoded as utf-8", "UTF-16 byte-order mark",
-        "survey.encoding: utf-16", stage="read")
+    c.set(2, q13="Tæt samarbejde med Malmö")
+    return "A UTF-16 export (with its byte-order mark) and config at auto: detected.", {
+        "outcome": "ok", **unchanged_baseline(),
+        "values": [{"table": "respondents", "respondentid": 100002, "column": "comment",
+                    "equals": "Tæt samarbejde med Malmö"}]}
 
 
 @case
@@ -280,8 +303,8 @@ def utf8_bom(c: Case):
 def column_missing(c: Case):
     c.header.remove("q4")
     return "The dataset lacks a column the codebook expects (q4).", error(
-        "dataset.csv", "column 'q4'", "required column is missing", "survey.questionnaire",
-        stage="validate")
+        "dataset.csv", "column 'q4'", "required column for field 'q4' is missing",
+        "survey.questionnaire", stage="validate")
 
 
 @case
@@ -290,8 +313,8 @@ def column_renamed(c: Case):
     for row in c.rows:
         row["Q4"] = row.pop("q4")
     return "A column renamed (q4 -> Q4): missing, with the look-alike named.", error(
-        "dataset.csv", "column 'q4'", "required column is missing", "'Q4'", "renamed",
-        stage="validate")
+        "dataset.csv", "column 'q4'", "required column for field 'q4' is missing",
+        "closest columns in the export: 'Q4'", stage="validate")
 
 
 @case
@@ -314,9 +337,9 @@ def columns_reordered(c: Case):
 @case
 def labels_missing_code(c: Case):
     c.labels = [row for row in c.labels if row[:2] != ["q3", "2"]]
-    return "The labels table lacks a code the data use (q3 = 2).", error(
-        "dataset.csv", "row 2", "column 'q3'", "'2'", "code has no label", "labels table",
-        stage="validate")
+    return "The labels table lacks a code of the questionnaire (q3 = 2).", error(
+        "labels.csv", "field 'q3' has no label for code 2", "expects 'I nogen grad'",
+        "label_map", stage="validate")
 
 
 @case
@@ -332,7 +355,8 @@ def labels_duplicate_code(c: Case):
 def labels_field_missing(c: Case):
     c.labels = [row for row in c.labels if row[0] != "q3"]
     return "The labels table has no labels at all for a coded field (q3).", error(
-        "labels.csv", "coded field has no labels", "'q3'", "Labels", stage="validate")
+        "labels.csv", "field 'q3' has no label for code 1", "field 'q3' has no label for code 9",
+        stage="validate")
 
 
 @case
@@ -345,14 +369,16 @@ def labels_empty(c: Case):
 def code_out_of_range(c: Case):
     c.set(1, q3="7")
     return "A code outside the question's scale (q3 = 7).", error(
-        "dataset.csv", "row 1", "column 'q3'", "'7'", "code has no label", stage="validate")
+        "dataset.csv", "row 1", "column 'q3'", "'7'", "not one of the questionnaire's codes",
+        stage="validate")
 
 
 @case
 def code_as_text(c: Case):
     c.set(2, q1="Ja")
     return "A label typed where the code belongs (q1 = 'Ja').", error(
-        "dataset.csv", "row 2", "column 'q1'", "'Ja'", "code has no label", stage="validate")
+        "dataset.csv", "row 2", "column 'q1'", "'Ja'", "not one of the questionnaire's codes",
+        stage="validate")
 
 
 @case
@@ -399,7 +425,7 @@ def respondentid_not_a_number(c: Case):
 def empty_file(c: Case):
     c.dataset_bytes = b""
     return "An empty dataset file (0 bytes).", error(
-        "dataset.csv", "the survey dataset file is empty", stage="read")
+        "dataset.csv", "the dataset file is empty", stage="read")
 
 
 @case
@@ -616,12 +642,10 @@ def formula_tab_and_cr(c: Case):
 def formula_in_labels(c: Case):
     position = c.labels.index(["q1", "2", "Nej"])
     c.labels[position] = ["q1", "2", "=cmd|' /C calc'!A0"]
-    return "A label text that is a spreadsheet formula: neutralised when written, logged.", {
-        "outcome": "ok", **unchanged_baseline(),
-        "changes": [{"respondentid": 100003, "column": "q1", "rule": "formula_neutralised",
-                     "raw_value": "2"}],
-        "written": [{"table": "respondents", "respondentid": 100003, "column": "takes_part",
-                     "equals": "'=cmd|' /C calc'!A0"}]}
+    return ("A label text that is a spreadsheet formula: not the questionnaire's label, so "
+            "the build stops naming it (a label never reaches the results unchecked)."), error(
+        "labels.csv", "column 'field_text'", "field 'q1', code 2", "expects 'Nej'",
+        "=cmd|' /C calc'!A0", stage="validate")
 
 
 @case
@@ -693,7 +717,8 @@ def sav_variable_without_labels(c: Case):
     c.files = {"export.sav": file_bytes(lambda path: formats.write_sav(path, frame, value_labels, CREATED),
                                         "export.sav")}
     return "An SPSS export (.sav, short names) where the coded variable q1 has no value labels.", {
-        **error("export.sav", "q1", stage="read"),
+        **error("export.sav", "field 'q1' has no label for code 1", "expects 'Ja'",
+                stage="validate"),
         "files": {"dataset": "export.sav", "labels": "export.sav"}}
 
 
