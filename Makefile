@@ -65,10 +65,11 @@ test-slurm: $(STAMP)
 update-checksums: $(STAMP)
 	@$(VERIFY) run --update
 
-## Time no-op, full, single-edit and 1M-row builds, and the multiverse, in temporary copies (5+ runs): benchmarks/*.md, *.csv.
+## Time no-op, full, single-edit and 1M-row builds, the multiverse, and reading 1M-row INTL and .xlsx exports (5+ runs): benchmarks/*.md, *.csv.
 bench: $(STAMP)
 	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench.py
 	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench_multiverse.py
+	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench_formats.py
 
 ## Snakemake's own HTML report (run times, rule graph) beside ours: report/snakemake-report.html.
 snakemake-report: all

@@ -71,6 +71,7 @@ SCALE_TARGET_RATIO = 4.0            # validate + clean + derive within 4x of a p
 SCALE_TARGET_GIB = 4.0              # ... under 4 GiB peak memory
 SCALE_RULES = ("validate", "clean", "derive")
 SCALE_TARGET = "results/derived/municipalities.csv"
+GENERATED_DELIMITER = ";"  # the synthetic export's csv format (udsyn.synthetic_formats)
 
 BARE_SNAKEFILE = 'rule all:\n    output: "done.txt"\n    shell: "touch {output}"\n'
 
@@ -464,8 +465,7 @@ def measure_scale(project: Path, work: Path, size: int, runs: int, generate_runs
           f"{statistics.median(gen_times):.1f} s", flush=True)
     override = folder / "config.yaml"
     override.write_text(scale_config(str(dataset), str(folder / "labels.csv")), encoding="utf-8")
-    with open(project / "config" / "config.yaml", encoding="utf-8") as handle:
-        delimiter = yaml.safe_load(handle)["survey"]["delimiter"]  # as the rules read it
+    delimiter = GENERATED_DELIMITER  # what the generator's default (csv) format writes
     # the target first: --configfile and --forcerun take every word after them
     snakemake = [str(project / ".venv" / "bin" / "snakemake"), SCALE_TARGET, "--workflow-profile",
                  "profiles/default", "--configfile", str(override), "--forcerun", "validate"]
@@ -545,22 +545,28 @@ def run_in_process(project: Path, override: Path, out: Path) -> dict[str, float]
     started = time.perf_counter()
     sys.path.insert(0, str(project / "workflow"))
     from udsyn import io as udsyn_io
+    from udsyn.export_files import labels_file
+    from udsyn.export_formats import read_dataset
+    from udsyn.export import read_options
     import udsyn.cleaning  # noqa: F401  (what the scripts import, timed apart)
     import udsyn.derivation  # noqa: F401
     import udsyn.validation  # noqa: F401
     stages = {"imports": time.perf_counter() - started}
     config = merged_config(udsyn_io.read_yaml("config/config.yaml"), udsyn_io.read_yaml(override))
     survey, register = config["survey"], config["register"]
+    labels = labels_file(survey["dataset"], survey["labels"])
     clean_out = {name: str(out / "clean" / f"{name}.csv")
                  for name in ("respondents", "initiatives", "exclusions", "changes", "rules",
                               "summary")}
     jobs = {
-        "validate": dict(input=dict(dataset=survey["dataset"], labels=survey["labels"],
+        "validate": dict(input=dict(dataset=survey["dataset"], labels=labels,
                                     register=register["municipalities"],
                                     questionnaire=survey["questionnaire"]),
-                         output=dict(checks=str(out / "validated" / "checks.csv")),
+                         output=dict(checks=str(out / "validated" / "checks.csv"),
+                                     columns=str(out / "validated" / "columns.csv"),
+                                     label_checks=str(out / "validated" / "label_checks.csv")),
                          params=dict(survey=survey)),
-        "clean": dict(input=dict(dataset=survey["dataset"], labels=survey["labels"],
+        "clean": dict(input=dict(dataset=survey["dataset"], labels=labels,
                                  register=register["municipalities"],
                                  predecessors=register["predecessors"],
                                  aliases=config["cleaning"]["aliases"],
@@ -583,8 +589,7 @@ def run_in_process(project: Path, override: Path, out: Path) -> dict[str, float]
                        init_globals={"snakemake": smk})
         stages[rule] = time.perf_counter() - started
     started = time.perf_counter()
-    udsyn_io.read_text_table(survey["dataset"], delimiter=survey["delimiter"],
-                             encoding=survey["encoding"])
+    read_dataset(survey["dataset"], read_options(survey))
     stages["read_export"] = time.perf_counter() - started
     return stages
 
@@ -731,7 +736,7 @@ def scale_breakdown(scales: list[Scale]) -> str:
               "clean": "in one process: the clean script",
               "derive": "in one process: the derive script",
               "read_export": "in one process: reading the export alone "
-                             "(udsyn.io.read_text_table; validate and clean each do it)"}
+                             "(udsyn.export_formats.read_dataset; validate and clean each do it)"}
     for stage in stages:
         body.append([labels.get(stage, stage)]
                     + [format_seconds(statistics.median(s.stages[stage]))

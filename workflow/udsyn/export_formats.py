@@ -657,10 +657,30 @@ def _trim(rows: Rows) -> Rows:
     return [list(r[:width]) + [""] * (width - len(r[:width])) for r in rows]
 
 
+def _texts_fast(rows: Rows, timestamp_format: str) -> list[list[str]]:
+    """``cell_text`` of every cell, each distinct non-text value converted once
+    (a large export repeats its codes and flags millions of times). Keyed by type
+    and value, since 1, 1.0 and True are equal as dictionary keys."""
+    converted: dict[tuple[type, object], str] = {}
+
+    def text(value: object) -> str:
+        key = (type(value), value)
+        found = converted.get(key)
+        if found is None:
+            found = converted[key] = cell_text(value, timestamp_format)
+        return found
+
+    return [[value if type(value) is str else text(value) for value in row] for row in rows]
+
+
 def _as_text_rows(rows: Rows, where: str, header: list[str] | None,
                   timestamp_format: str) -> list[list[str]]:
     """Every cell through ``cell_text``; an unexpected cell is an InputError
     naming sheet, data row and column."""
+    try:
+        return _texts_fast(rows, timestamp_format)
+    except _Unexpected:
+        pass  # the cell by cell pass below names every such cell
     problems = []
     out = []
     for number, row in enumerate(rows, start=0 if header is None else 1):
