@@ -71,11 +71,11 @@ def assert_stopped_cleanly(result: subprocess.CompletedProcess, project: Path,
       "NUL byte", "ignorer\\x00venligst"]),
     ("missing_column", lambda data: drop_column(data, "q4"),
      ["Error in rule validate", "data/raw/survey/dataset.csv, column 'q4'",
-      "required column is missing", "survey.questionnaire"]),
-    ("cp1252_unconfigured",
-     lambda data: data.decode("utf-8").encode("cp1252"),
-     ["Error in rule validate", "data/raw/survey/dataset.csv, row", "cannot be decoded as utf-8",
-      "survey.encoding: cp1252"]),
+      "required column for field 'q4' is missing", "survey.questionnaire"]),
+    ("utf16_without_bom",
+     lambda data: data.decode("utf-8").encode("utf-16-le"),
+     ["Error in rule validate", "data/raw/survey/dataset.csv", "UTF-16 without a byte-order mark",
+      "survey.encoding: utf-16-le"]),
 ])
 def test_bad_input_stops_the_build_cleanly(tmp_path, name, edit, expected):
     project = copy_project(tmp_path / name)
@@ -86,12 +86,25 @@ def test_bad_input_stops_the_build_cleanly(tmp_path, name, edit, expected):
 
 def test_a_missing_raw_file_is_named(tmp_path):
     project = copy_project(tmp_path / "missing")
-    (project / "data/raw/survey/labels.csv").unlink()
+    (project / "data/raw/survey/dataset.csv").unlink()
     result = make(project)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "Missing input files for rule validate" in output
-    assert "data/raw/survey/labels.csv" in output and "Traceback" not in output
+    assert "data/raw/survey/dataset.csv" in output and "Traceback" not in output
+    assert not (project / "results" / "validated").exists()
+
+
+def test_a_missing_labels_file_is_named(tmp_path):
+    """survey.labels: auto finds the labels beside a CSV dataset; without them the
+    build stops saying which file it looked for and what to set."""
+    project = copy_project(tmp_path / "missing")
+    (project / "data/raw/survey/labels.csv").unlink()
+    result = make(project)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in output
+    assert "no labels table" in output and "data/raw/survey/labels.csv" in output
+    assert "set survey.labels" in output
     assert not (project / "results" / "validated").exists()
 
 
@@ -213,5 +226,5 @@ def test_a_killed_build_reruns_to_byte_identical_outputs(killed_build, built):
     ours, clean_build = result_files(project), result_files(built)
     data_layer = {path: digest for path, digest in clean_build.items()
                   if path.split("/")[1] in DATA_FOLDERS}
-    assert len(data_layer) == 8  # checks, six clean tables, municipalities
+    assert len(data_layer) == 10  # checks, columns, label checks, six clean tables, municipalities
     assert ours == data_layer
