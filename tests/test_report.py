@@ -90,3 +90,38 @@ def test_the_multiverse_sentences_are_read_from_its_summary(built, tmp_path):
                         flags=re.S).group(1)
     assert f"holds in <b>17 of {before['n_specifications']} specifications</b> (3%;" in section
     assert "claim 4 holds in 17 of" in after
+
+
+def free_text_section(project) -> str:
+    html = (project / "report/report.html").read_text(encoding="utf-8")
+    return re.search(r'<div id="free-text">(.*?)</div>', html, flags=re.S).group(1)
+
+
+def test_a_real_exports_free_text_stays_out_of_the_report_unless_turned_on(built, tmp_path):
+    """survey.synthetic: false leaves the respondents' own words out of the report;
+    survey.free_text_appendix: always puts them back."""
+    copy = tmp_path / "copy"
+    shutil.copytree(built, copy, symlinks=True)
+    assert "<td>" in free_text_section(built)  # the synthetic export's texts are shown
+    shown = {}
+    for setting in ("when_synthetic", "always"):
+        override = copy / f"real-{setting}.yaml"
+        override.write_text(f"survey:\n  synthetic: false\n  free_text_appendix: {setting}\n",
+                            encoding="utf-8")
+        # only the report is rebuilt (its params changed; the rest is left as built)
+        result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html",
+                     "--configfile", override.name, "--rerun-triggers", "mtime",
+                     "--forcerun", "report")
+        assert result.returncode == 0, result.stdout + result.stderr
+        shown[setting] = free_text_section(copy)
+    assert "<td>" not in shown["when_synthetic"] and "Left out" in shown["when_synthetic"]
+    assert "results/clean/respondents.csv" in shown["when_synthetic"]
+    assert shown["always"] == free_text_section(built)
+
+
+@pytest.mark.parametrize("synthetic, setting, shown", [
+    (True, "when_synthetic", True), (False, "when_synthetic", False), (False, "always", True),
+    (True, "never", False), (False, "never", False)])
+def test_free_text_appendix_rule(synthetic, setting, shown):
+    from udsyn.report import show_free_texts
+    assert show_free_texts(synthetic, setting) is shown
