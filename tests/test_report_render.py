@@ -56,3 +56,29 @@ def test_missing_result_stops_rendering(tmp_path):
     (tmp_path / "t.html").write_text("{{ tables.headline }}")
     with pytest.raises(jinja2.UndefinedError):
         environment(tmp_path).get_template("t.html").render(tables={})
+
+
+def test_estimands_are_filled_from_config_and_every_claim_is_complete():
+    from conftest import CONFIG, ROOT
+    from udsyn import io
+    from udsyn.report import estimand_texts, estimand_values
+
+    spec = io.read_yaml(ROOT / "report" / "estimands.yaml")
+    texts = estimand_texts(spec, estimand_values(CONFIG, 5))
+    assert list(texts["claims"]) == ["headline", "shift", "reform", "crisis", "capital"]
+    for claim in texts["claims"].values():
+        assert set(claim) == {"title", "estimand", "symbols", "population", "assumptions",
+                              "cannot_say"}
+        assert all(text and "{" not in text for text in claim.values())
+    crisis = texts["claims"]["crisis"]["estimand"]
+    assert f"in {CONFIG['derive']['crisis_cutoff_year']} or later" in crisis
+    changed = {**CONFIG, "derive": {**CONFIG["derive"], "crisis_cutoff_year": 2010}}
+    assert "in 2010 or later" in estimand_texts(spec, estimand_values(changed, 5))[
+        "claims"]["crisis"]["estimand"]
+    assert any("5 initiative slots" in item["text"] for item in texts["limitations"])
+
+
+def test_an_unknown_name_in_the_estimands_is_an_error():
+    from udsyn.report import estimand_texts
+    with pytest.raises(ValueError, match="cutof_year"):
+        estimand_texts({"claims": {"x": {"estimand": "from {cutof_year}"}}}, {"cutoff": "1"})

@@ -79,6 +79,7 @@ rule report:
     input:
         template="report/template.html.j2",
         figure_template="report/figure.html.j2",
+        estimands="report/estimands.yaml",
         tables=list(REPORT_TABLES.values()),
         respondents=rules.clean.output.respondents,
         figures=[f["outputs"]["png"] for f in FIGURE_MANIFEST.values()],

@@ -10,6 +10,8 @@ from udsyn import io  # noqa: E402
 from udsyn.manifest import entries, load_manifest  # noqa: E402
 from udsyn.questionnaire import build_questionnaire  # noqa: E402
 from udsyn.report import (  # noqa: E402
+    estimand_texts,
+    estimand_values,
     free_texts,
     show_free_texts,
     image_data_uri,
@@ -37,6 +39,8 @@ def main(smk, log):
                        if show_free_texts(config["survey"]["synthetic"],
                                           config["survey"]["free_text_appendix"]) else None),
         "index": item_index(smk.params.tables, figures, smk.params.made_by),
+        "estimands": estimand_texts(io.read_yaml(smk.input.estimands),
+                                    estimand_values(config, len(questionnaire.initiatives))),
     }
     html = render(Path(smk.input.template).parent, Path(smk.input.template).name, context)
     io.write_text(html, smk.output.report)

@@ -84,6 +84,42 @@ def render(template_dir: str | Path, template_name: str, context: dict) -> str:
     return environment(template_dir).get_template(template_name).render(**context)
 
 
+def estimand_values(config: dict, max_initiatives: int) -> dict[str, str]:
+    """The values ``report/estimands.yaml`` may name in braces, from the config
+    and the codebook in force (so the words follow a changed setting)."""
+    derive, survey, analysis = config["derive"], config["survey"], config["analysis"]
+    cutoff = int(derive["crisis_cutoff_year"])
+    return {
+        "headline_definition": str(derive["headline_definition"]),
+        "weighting_variables": " × ".join(cell.replace("_", " ")
+                                          for cell in analysis["poststratification_cells"]),
+        "reform_year": str(derive["reform_year"]),
+        "crisis_cutoff_year": str(cutoff),
+        "last_precrisis_year": str(cutoff - 1),
+        "peripheral_groups": ", ".join(derive["peripheral_groups"]),
+        "fielded_year": str(survey["fielded_year"]),
+        "max_initiatives": str(max_initiatives),
+    }
+
+
+def estimand_texts(spec: dict, values: dict[str, str]) -> dict:
+    """``spec`` (report/estimands.yaml) with every {name} filled in from ``values``;
+    a name not in ``values`` is an error (a typo would otherwise show as text)."""
+    def fill(item):
+        if isinstance(item, str):
+            return item.format_map(values)
+        if isinstance(item, list):
+            return [fill(part) for part in item]
+        if isinstance(item, dict):
+            return {key: fill(part) for key, part in item.items()}
+        return item
+    try:
+        return fill(spec)
+    except KeyError as missing:
+        raise ValueError(f"report/estimands.yaml names {missing}, which is not one of "
+                         f"{sorted(values)}") from None
+
+
 def show_free_texts(synthetic: bool, setting: str) -> bool:
     """Whether the report shows the respondents' free-text answers.
 
