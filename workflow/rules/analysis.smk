@@ -141,7 +141,7 @@ rule missingness:
         code=ANALYSIS_CODE,
         lock=LOCK,
     output:
-        items="results/analysis/item_missingness.csv",
+        item_table="results/analysis/item_missingness.csv",
         sensitivity="results/analysis/missingness_sensitivity.csv",
     log:
         "logs/missingness.log",

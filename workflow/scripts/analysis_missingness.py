@@ -19,7 +19,7 @@ def main(smk, log):
     origin = data_origin(smk.params.synthetic)
     items = item_missingness(municipalities, initiatives, settings, origin)
     sensitivity = missingness_sensitivity(municipalities, initiatives, settings, origin)
-    io.write_table(items, smk.output.items)
+    io.write_table(items, smk.output.item_table)
     io.write_table(sensitivity, smk.output.sensitivity)
     for row in items.itertuples():
         log.info("missing %s: %d of %d %s", row.variable, row.n_missing, row.n_units, row.unit)
