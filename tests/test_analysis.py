@@ -23,8 +23,8 @@ ORIGIN = "synthetic"
 CONTRACT_COLUMNS = {
     "headline": ["data_origin", "definition_key", "weighting", "estimate", "ci_low", "ci_high", "n",
                  "published_share", "interval_method", "definition"],
-    "poststrat_weights": ["data_origin", "cell", "region", "size_classes", "n_register",
-                          "n_respondents", "population_share", "weight"],
+    "weights": ["data_origin", "code", "region", "size_class", "merged", "peripheral", "capital",
+                "weighting_categories", "weight"],
     "initiative_periods": ["data_origin", "period_order", "period", "initiative_type",
                            "type_english", "count", "n", "estimate", "ci_low", "ci_high",
                            "definition"],
@@ -93,28 +93,20 @@ def headline_frame() -> pd.DataFrame:
 
 
 def test_headline_rows_unweighted_and_post_stratified_by_hand(settings, config):
-    table, _ = analysis.headline(headline_frame(), settings, ORIGIN)
+    table = analysis.headline(headline_frame(), settings, ORIGIN)
     assert list(table.columns) == CONTRACT_COLUMNS["headline"]
     assert list(zip(table["definition_key"], table["weighting"])) == [
-        ("purpose", "unweighted"), ("purpose", "post-stratified"),
-        ("likert", "unweighted"), ("likert", "post-stratified")]
+        ("purpose", "unweighted"), ("purpose", "weighted"),
+        ("likert", "unweighted"), ("likert", "weighted")]
     assert (table["data_origin"] == ORIGIN).all()
     assert (table["published_share"] == config["analysis"]["published_headline_share"]).all()
     purpose = table.iloc[0]
     assert (purpose["estimate"], purpose["n"]) == (0.5, 4)
     assert (purpose["ci_low"], purpose["ci_high"]) == pytest.approx(stats.wilson(2, 4, 0.95))
-    # cells: small 2/2 answered (p 1/2, a census), medium 2 of 3 (p 1/2)
     weighted = table.iloc[1]
-    assert weighted["estimate"] == pytest.approx(2 / 5 * 0.5 + 3 / 5 * 0.5)
-    variance = (3 / 5) ** 2 * (1 - 2 / 3) * (2 * 0.25) / 2
-    n_eff = 0.25 / variance
-    assert (weighted["ci_low"], weighted["ci_high"]) == pytest.approx(
-        stats.wilson(0.5 * n_eff, n_eff, 0.95))
-    assert f"{n_eff:.1f}" in weighted["interval_method"]
-    likert = table.iloc[2]
-    assert (likert["estimate"], likert["n"]) == (2 / 3, 3)  # the missing answer is left out
-    # small: one answer of two municipalities -> merged into medium
-    assert table.iloc[3]["n"] == 3
+    assert weighted["n"] == 4 and 0 < weighted["ci_low"] < weighted["estimate"] < weighted["ci_high"]
+    assert "finite-population correction" in weighted["interval_method"]
+    assert "superpopulation" in weighted["definition"]
     for key in config["derive"]["business_purposes"]:
         assert key in purpose["definition"]
     assert "configured headline" in purpose["definition"]
@@ -131,9 +123,7 @@ def test_poststratification_weights(settings):
         {"region": "Hovedstaden", "size_class": SMALL},
         {"region": "Hovedstaden", "size_class": "100,000 and over", "responded": 0},
     ])
-    _, weights = analysis.headline(frame.assign(business_focus_purpose=1, business_focus_likert=1),
-                                   settings, ORIGIN)
-    assert list(weights.columns) == CONTRACT_COLUMNS["poststrat_weights"]
+    weights = analysis.poststratification_weights(frame, settings, ORIGIN)
     # region alphabetical, then configured size order (not alphabetical: "2" < "u")
     assert list(weights["cell"]) == ["Hovedstaden | under 20,000",
                                      f"Hovedstaden | {MEDIUM} + 100,000 and over",
@@ -155,7 +145,7 @@ def test_weights_order_is_region_then_size(settings):
         {"region": "Syddanmark", "size_class": SMALL},
         {"region": "Midtjylland", "size_class": MEDIUM},
     ]).assign(business_focus_purpose=1, business_focus_likert=1)
-    _, weights = analysis.headline(frame, settings, ORIGIN)
+    weights = analysis.poststratification_weights(frame, settings, ORIGIN)
     assert list(weights["cell"]) == [f"Midtjylland | {MEDIUM}", f"Syddanmark | {SMALL}",
                                      f"Syddanmark | {MEDIUM}"]
 
@@ -346,8 +336,10 @@ def test_representativeness_rows_and_shares(settings):
     table = analysis.representativeness(frame, settings, ORIGIN)
     assert list(table.columns) == CONTRACT_COLUMNS["representativeness"]
     assert list(table["dimension"]) == (["region"] * 2 + ["size_class"] * len(settings.size_labels)
+                                        + ["merged"] * 2 + ["peripheral"] * 2 + ["capital"] * 2
                                         + ["all"])
-    assert list(table["category"]) == ["Hovedstaden", "Sjælland", *settings.size_labels, "all"]
+    assert list(table["category"]) == ["Hovedstaden", "Sjælland", *settings.size_labels,
+                                       "no", "yes", "no", "yes", "no", "yes", "all"]
     q = table.set_index("category")
     assert (q.loc["Sjælland", "n_register"], q.loc["Sjælland", "n_responded"]) == (2, 1)
     assert q.loc["Sjælland", "estimate"] == 0.5
@@ -398,10 +390,11 @@ def synthetic_results(tmp_path_factory, config, questionnaire, register, aliases
     io.write_table(clean.initiatives, folder / "initiatives.csv")
     frame = io.read_table(folder / "municipalities.csv")
     dated = io.read_table(folder / "initiatives.csv")
-    headline, weights = analysis.headline(frame, settings, ORIGIN)
+    headline = analysis.headline(frame, settings, ORIGIN)
+    weights, _, _ = analysis.weights_tables(frame, settings, ORIGIN)
     return {
         "municipalities": frame, "initiatives": dated, "headline": headline,
-        "poststrat_weights": weights,
+        "weights": weights,
         "initiative_periods": analysis.initiative_periods(dated, purposes, settings, ORIGIN),
         "reform": analysis.reform(frame, settings, ORIGIN),
         "crisis": analysis.crisis(frame, dated, settings, settings.crisis_cutoff_year, ORIGIN),

@@ -1,6 +1,6 @@
 # The analyses of the research design (1-6 and the robustness checks): one rule
 # per table under results/analysis/, each a pure function of udsyn.analysis.
-ANALYSIS_CODE = package("cells", "stats", "analysis")
+ANALYSIS_CODE = package("cells", "stats", "weighting", "analysis")
 
 
 rule headline:
@@ -10,7 +10,9 @@ rule headline:
         lock=LOCK,
     output:
         headline="results/analysis/headline.csv",
-        weights="results/analysis/poststrat_weights.csv",
+        weights="results/analysis/weights.csv",
+        balance="results/analysis/weighting_balance.csv",
+        summary="results/analysis/weighting_summary.csv",
     log:
         "logs/headline.log",
     params:
@@ -115,6 +117,43 @@ rule representativeness:
         "../scripts/analysis_table.py"
 
 
+rule nonresponse_tests:
+    input:
+        municipalities=rules.derive.output.municipalities,
+        code=ANALYSIS_CODE,
+        lock=LOCK,
+    output:
+        table="results/analysis/nonresponse_tests.csv",
+    log:
+        "logs/nonresponse_tests.log",
+    params:
+        settings=analysis_settings("size_labels", "weighting"),
+        function="nonresponse_tests",
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/analysis_table.py"
+
+
+rule missingness:
+    input:
+        municipalities=rules.derive.output.municipalities,
+        initiatives=rules.clean.output.initiatives,
+        code=ANALYSIS_CODE,
+        lock=LOCK,
+    output:
+        item_table="results/analysis/item_missingness.csv",
+        sensitivity="results/analysis/missingness_sensitivity.csv",
+    log:
+        "logs/missingness.log",
+    params:
+        settings=analysis_settings(
+            "dont_know_as", "intensity_population", *CRISIS_KEYS
+        ),
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/analysis_missingness.py"
+
+
 rule robustness:
     input:
         municipalities=rules.derive.output.municipalities,
@@ -142,5 +181,7 @@ ANALYSIS_TABLES = [
     rules.crisis.output.table,
     rules.capital.output.table,
     rules.representativeness.output.table,
+    rules.nonresponse_tests.output.table,
+    *rules.missingness.output,
     rules.robustness.output.table,
 ]

@@ -95,7 +95,7 @@ def analysis_settings(*keys):
 HEADLINE_KEYS = (
     "confidence_level",
     "published_headline_share",
-    "poststratification_cells",
+    "weighting",
     "size_labels",
     "business_purposes",
     "dont_know_as",

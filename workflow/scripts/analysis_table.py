@@ -1,4 +1,4 @@
-"""Rules reform, capital and representativeness: the derived municipalities -> one
+"""Rules reform, capital, representativeness and nonresponse_tests: the derived municipalities -> one
 analysis table, made by the udsyn.analysis function the rule names (params.function)."""
 
 import sys

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from udsyn import stats
+from udsyn import stats, weighting
 from udsyn.errors import InputError, Problem
 from udsyn.settings import from_sections
 
@@ -50,6 +50,15 @@ class AnalysisSettings:
     likert_focus_labels: tuple[str, ...]
     dont_know_as: str
     intensity_population: str
+    weighting: dict
+
+    @property
+    def weighting_method(self) -> str:
+        return self.weighting["method"]
+
+    @property
+    def weighting_covariates(self) -> tuple[str, ...]:
+        return tuple(self.weighting["covariates"])
 
     @classmethod
     def from_config(cls, analysis: dict, derive: dict) -> "AnalysisSettings":
@@ -118,21 +127,29 @@ def poststratification_cells(municipalities: pd.DataFrame, observed: pd.Series,
                                 collapse_column=SIZE_COLUMN, collapse_order=settings.size_labels)
 
 
-def _poststratification_text(municipalities: pd.DataFrame, settings: AnalysisSettings) -> str:
-    cells = settings.poststratification_cells
-    within = _listed(c for c in cells if c != SIZE_COLUMN) or "population"
-    return (f"post-stratified to all {len(municipalities)} register municipalities by "
-            f"{' x '.join(cells)} (weights N_h/N); a cell without two respondents with a value, "
-            f"unless all its municipalities answered, is merged into the nearest {SIZE_COLUMN} "
-            f"of the same {within}")
+def _weighting_text(result: "weighting.Weights", settings: AnalysisSettings) -> str:
+    configured = (f"{settings.weighting_method} on {_listed(settings.weighting_covariates)}")
+    used = (f"{result.method} on {_listed(result.covariates)}" if result.covariates
+            else "equal weights")
+    fallback = "" if result.method != "unweighted" and used == configured else (
+        f"; configured {configured}, fallback: {result.fallback_text}")
+    return (f"weighted to all register municipalities: {used}{fallback} (weights in "
+            f"weights.csv, diagnostics in weighting_summary.csv)")
+
+
+def estimand_text() -> str:
+    return ("estimand: the share in the superpopulation of municipalities the register's are "
+            "regarded as drawn from, so no finite-population correction")
 
 
 def headline(municipalities: pd.DataFrame, settings: AnalysisSettings,
-             data_origin: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+             data_origin: str) -> pd.DataFrame:
     """Analysis 1: the business-focus share under both definitions, unweighted
-    (Wilson) and post-stratified to the register (Wilson with effective n);
-    and the post-stratification weights of the respondents."""
+    (Wilson) and weighted for non-response (Hajek estimate, linearisation
+    variance without finite-population correction, logit interval)."""
     level, rows = settings.confidence_level, []
+    result = response_weights(municipalities, settings)
+    crit = stats.critical_value(level)
     for key in HEADLINE_DEFINITIONS:
         values = municipalities[f"business_focus_{key}"].where(municipalities["responded"] == 1)
         known = values.notna()
@@ -143,22 +160,78 @@ def headline(municipalities: pd.DataFrame, settings: AnalysisSettings,
                      "estimate": count / n if n else NAN, "ci_low": low, "ci_high": high, "n": n,
                      "interval_method": f"Wilson score ({settings.level_text})",
                      "definition": definition})
-        cells = poststratification_cells(municipalities, known, settings)
-        result = stats.poststratified_proportion(values, cells["cell"])
-        low, high = stats.wilson_effective(result.estimate, result.n_effective, level)
-        effective = "infinite" if math.isinf(result.n_effective) else f"{result.n_effective:.1f}"
-        rows.append({"definition_key": key, "weighting": "post-stratified",
-                     "estimate": result.estimate, "ci_low": low, "ci_high": high, "n": result.n,
-                     "interval_method": (f"Wilson score ({settings.level_text}) with effective "
-                                         f"n = {effective} (post-stratified variance with "
-                                         "finite-population correction)"),
-                     "definition": (f"{definition}; "
-                                    f"{_poststratification_text(municipalities, settings)}")})
+        share = weighting.weighted_share(values.loc[result.weights.index], result.weights)
+        low, high, how = weighting.logit_interval(
+            share, crit, lambda c, m: stats.wilson(c, m, level))
+        rows.append({"definition_key": key, "weighting": "weighted",
+                     "estimate": share.estimate, "ci_low": low, "ci_high": high, "n": share.n,
+                     "interval_method": (f"{how} interval ({settings.level_text}) from the "
+                                         f"with-replacement linearisation variance of the "
+                                         f"weighted (Hajek) share, weights treated as fixed, no "
+                                         f"finite-population correction; Kish effective n = "
+                                         f"{share.effective_n:.1f} of {share.n}"),
+                     "definition": (f"{definition}; {_weighting_text(result, settings)}; "
+                                    f"{estimand_text()}")})
     table = pd.DataFrame(rows).assign(published_share=settings.published_headline_share)
     table = table[["definition_key", "weighting", "estimate", "ci_low", "ci_high", "n",
                    "published_share", "interval_method", "definition"]]
-    return (_with_origin(table, data_origin),
-            poststratification_weights(municipalities, settings, data_origin))
+    return _with_origin(table, data_origin)
+
+
+def response_weights(municipalities: pd.DataFrame,
+                     settings: AnalysisSettings) -> "weighting.Weights":
+    """The respondents' non-response weights as configured (analysis.weighting)."""
+    return weighting.response_weights(municipalities, settings.weighting_method,
+                                      settings.weighting_covariates, settings.size_labels)
+
+
+def weights_tables(municipalities: pd.DataFrame, settings: AnalysisSettings,
+                   data_origin: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The respondents' weights, the balance of every register covariate before
+    and after weighting, and the one-row summary (method used, fallback, Kish
+    design effect, effective n)."""
+    result = response_weights(municipalities, settings)
+    respondents = municipalities.loc[result.weights.index]
+    per_respondent = pd.DataFrame({
+        "code": respondents["code"].astype(int),
+        **{c: respondents[c] for c in weighting.REGISTER_COVARIATES},
+        "weighting_categories": (result.cells.loc[result.weights.index].astype(str)
+                           .agg(" | ".join, axis=1) if result.covariates else ""),
+        "weight": result.weights.to_numpy(float)}).sort_values("code", kind="stable")
+    balance = pd.DataFrame(weighting.balance(municipalities, result, settings.size_labels))
+    balance["definition"] = (
+        "share of the category (mean for log_population_2007) among the register "
+        "municipalities, the respondents, and the respondents weighted; standardised mean "
+        "difference against the register (0/1 indicator: difference / sqrt((p1 q1 + p0 q0)/2); "
+        "log population: difference / register SD), before and after weighting")
+    w = result.weights.to_numpy(float)
+    summary = pd.DataFrame([{
+        "method_configured": settings.weighting_method,
+        "covariates_configured": _listed(settings.weighting_covariates),
+        "method_used": result.method,
+        "covariates_used": _listed(result.covariates),
+        "fallback": result.fallback_text,
+        "n_register": len(municipalities), "n_respondents": len(w),
+        "weight_sum": float(w.sum()) if len(w) else NAN,
+        "weight_min": float(w.min()) if len(w) else NAN,
+        "weight_max": float(w.max()) if len(w) else NAN,
+        "design_effect": weighting.kish_design_effect(w) if len(w) else NAN,
+        "effective_n": weighting.effective_n(w) if len(w) else NAN,
+        "max_abs_smd_before": float(balance["smd_before"].abs().max()),
+        "max_abs_smd_after": float(balance["smd_after"].abs().max()),
+        "definition": (f"non-response weights of the respondents to all {len(municipalities)} "
+                       f"register municipalities by {settings.weighting_method} "
+                       f"(raking: weightipy's iterative proportional fitting to the register's "
+                       f"margins; ipw: 1 / response probability from a logistic response model, "
+                       f"statsmodels), scaled to sum to the register; Kish design effect "
+                       f"n sum(w^2)/(sum w)^2 and effective n (sum w)^2/sum(w^2) <= n; fallback "
+                       f"rule: a category without respondents (ipw: or without non-respondents) "
+                       f"is merged into the nearest size class, or its covariate dropped; if the "
+                       f"method fails the last covariate is dropped; with none left, equal "
+                       f"weights"),
+    }])
+    return (_with_origin(per_respondent, data_origin), _with_origin(balance, data_origin),
+            _with_origin(summary, data_origin))
 
 
 def poststratification_weights(municipalities: pd.DataFrame, settings: AnalysisSettings,
@@ -425,7 +498,8 @@ def capital(municipalities: pd.DataFrame, settings: AnalysisSettings,
 
 def representativeness(municipalities: pd.DataFrame, settings: AnalysisSettings,
                        data_origin: str) -> pd.DataFrame:
-    """Analysis 6: response by region and by size class against the register."""
+    """Analysis 6: response by every register covariate (region, size class,
+    merged, peripheral, capital) against the register."""
     level = settings.confidence_level
     total, responded = len(municipalities), int(municipalities["responded"].sum())
     rows = []
@@ -447,11 +521,38 @@ def representativeness(municipalities: pd.DataFrame, settings: AnalysisSettings,
                                     f"share of all {total} register municipalities and of all "
                                     f"{responded} respondents")})
 
-    for region in sorted(municipalities["region"].unique()):
-        add("region", region, municipalities[municipalities["region"] == region])
-    for label in settings.size_labels:
-        add(SIZE_COLUMN, label, municipalities[municipalities[SIZE_COLUMN] == label])
+    for covariate in weighting.REGISTER_COVARIATES:
+        values, order = weighting.categories(municipalities, covariate, settings.size_labels)
+        for category in order:
+            add(covariate, category, municipalities[(values == category).to_numpy()])
     add("all", "all", municipalities)
+    return _with_origin(pd.DataFrame(rows), data_origin)
+
+
+def nonresponse_tests(municipalities: pd.DataFrame, settings: AnalysisSettings,
+                      data_origin: str) -> pd.DataFrame:
+    """Analysis 6b: is response associated with each register covariate? One
+    Fisher's exact test per covariate (weighting.response_test)."""
+    rows = []
+    for covariate in weighting.REGISTER_COVARIATES:
+        values, order = weighting.categories(municipalities, covariate, settings.size_labels)
+        rates = municipalities.groupby(values.to_numpy())["responded"].mean()
+        rates = rates.reindex([c for c in order if c in rates.index])
+        test = weighting.response_test(municipalities, covariate, settings.size_labels)
+        rows.append({"covariate": covariate, "test": test["test"],
+                     "n_categories": test["n_categories"], "p_value": test["p_value"],
+                     "lowest_rate": float(rates.min()), "lowest_category": str(rates.idxmin()),
+                     "highest_rate": float(rates.max()),
+                     "highest_category": str(rates.idxmax()),
+                     "n_register": len(municipalities),
+                     "n_responded": int(municipalities["responded"].sum()),
+                     "in_weighting": ("yes" if covariate in settings.weighting_covariates
+                                      else "no"),
+                     "definition": (f"test of independence of response (kept submission) and "
+                                    f"{covariate} over the register municipalities; response "
+                                    f"rates of the categories with the lowest and highest rate; "
+                                    f"in_weighting: whether the configured weights "
+                                    f"({settings.weighting_method}) use it")})
     return _with_origin(pd.DataFrame(rows), data_origin)
 
 
@@ -461,7 +562,7 @@ def robustness(municipalities: pd.DataFrame, initiatives: pd.DataFrame,
                settings: AnalysisSettings, data_origin: str) -> pd.DataFrame:
     """The headline under both definitions (unweighted) and the crisis
     difference (peripheral - other) at every cut-off year."""
-    headline_table, _ = headline(municipalities, settings, data_origin)
+    headline_table = headline(municipalities, settings, data_origin)
     rows = []
     for key in HEADLINE_DEFINITIONS:
         row = headline_table[(headline_table["definition_key"] == key)
@@ -475,4 +576,118 @@ def robustness(municipalities: pd.DataFrame, initiatives: pd.DataFrame,
         rows.append({"check": "crisis cut-off", "variant": str(cutoff),
                      **{c: row[c] for c in ("estimate", "ci_low", "ci_high", "n")},
                      "definition": f"{row['definition']}{main}"})
+    return _with_origin(pd.DataFrame(rows), data_origin)
+
+
+# ------------------------------------------------------------------ item missingness
+
+ITEMS = (
+    # variable, question, table, who is asked
+    ("international", "Q1", "municipalities", "respondents"),
+    ("business_focus_purpose", "Q1-Q2", "municipalities", "respondents"),
+    ("business_focus_likert", "Q1, Q3", "municipalities", "respondents"),
+    ("international_fte", "Q6", "municipalities", "respondents"),
+    ("start_year", "Q8", "initiatives", "reported initiatives"),
+    ("initiative_type", "Q8", "initiatives", "reported initiatives"),
+)
+
+
+def item_missingness(municipalities: pd.DataFrame, initiatives: pd.DataFrame,
+                     settings: AnalysisSettings, data_origin: str) -> pd.DataFrame:
+    """Item non-response per analysed variable: the units asked and those without
+    a usable value (not answered, 'Ved ikke' counted as {dont_know_as}, or not parsed)."""
+    respondents = _respondents(municipalities)
+    rows = []
+    for variable, question, table, unit in ITEMS:
+        frame = respondents if table == "municipalities" else initiatives
+        n, missing = len(frame), int(frame[variable].isna().sum())
+        rows.append({"variable": variable, "question": question, "unit": unit,
+                     "n_units": n, "n_missing": missing,
+                     "share_missing": missing / n if n else NAN,
+                     "definition": (f"{unit} without a usable {variable} ({question}: not "
+                                    f"answered, not asked after a stop part-way, not parsed, or "
+                                    f"'Ved ikke' with dont_know_as = {settings.dont_know_as}); "
+                                    f"left out of the analyses that use it")})
+    return _with_origin(pd.DataFrame(rows), data_origin)
+
+
+def missingness_sensitivity(municipalities: pd.DataFrame, initiatives: pd.DataFrame,
+                            settings: AnalysisSettings, data_origin: str) -> pd.DataFrame:
+    """How much the missing FTE figures and start years could move two results.
+
+    FTE intensity (mean FTE per 10,000 inhabitants among respondents): known
+    answers only; inverse-probability weighting of the known answers by a
+    logistic model of answering on log population, merged and peripheral
+    (statsmodels); and bounds with every missing value set to the smallest
+    and to the largest known value. Crisis difference (peripheral - other
+    share of post-crisis starts): known years only (crisis.csv) and bounds with
+    every undated initiative post-crisis in one group and not in the other."""
+    level, rows = settings.confidence_level, []
+    respondents = _respondents(municipalities)
+    y = respondents["fte_per_10k"]
+    known = y.notna()
+    n, missing = len(y), int((~known).sum())
+    what = (f"mean international FTE per 10,000 inhabitants ({settings.intensity_population}) "
+            f"of the {n} respondents")
+
+    def add(quantity, scenario, estimate, low, high, count, gap, definition):
+        rows.append({"quantity": quantity, "scenario": scenario, "estimate": estimate,
+                     "ci_low": low, "ci_high": high, "n": count, "n_missing": gap,
+                     "definition": definition})
+
+    values = y[known].to_numpy(float)
+    mean, low, high = NAN, NAN, NAN
+    if len(values) > 1:
+        mean = float(values.mean())
+        half = stats.critical_value(level, len(values) - 1) * values.std(ddof=1) / math.sqrt(
+            len(values))
+        low, high = mean - half, mean + half
+    add("fte_intensity", "known answers", mean, low, high, int(known.sum()), missing,
+        f"{what}: the {int(known.sum())} with a known FTE (complete cases), Student t "
+        f"{settings.level_text} interval")
+    estimate = low = high = NAN
+    if 0 < known.sum() < n:
+        try:
+            from statsmodels.discrete.discrete_model import Logit
+            x = stats.design(respondents, ("log_population_2007", "merged", "peripheral"))
+            fit = Logit(known.astype(float).to_numpy(), x.to_numpy()).fit(disp=0)
+            w = 1 / np.asarray(fit.predict())[known.to_numpy()]
+            share = weighting.weighted_share(y[known], pd.Series(w, index=y[known].index))
+            crit = stats.critical_value(level)
+            estimate = share.estimate
+            low, high = estimate - crit * share.std_error, estimate + crit * share.std_error
+        except Exception:  # noqa: BLE001 -- a model that cannot be fitted leaves the row empty
+            pass
+    elif known.all():
+        estimate, low, high = mean, rows[-1]["ci_low"], rows[-1]["ci_high"]
+    add("fte_intensity", "inverse-probability weighted", estimate, low, high, int(known.sum()),
+        missing, f"{what}: known answers weighted by 1 / P(known FTE) from a logistic model on "
+        f"log population 2007, merged and peripheral (missing at random given these); "
+        f"linearisation {settings.level_text} interval")
+    for scenario, fill in (("lower bound", values.min() if len(values) else NAN),
+                           ("upper bound", values.max() if len(values) else NAN)):
+        filled = y.fillna(fill).to_numpy(float)
+        add("fte_intensity", scenario, float(filled.mean()) if n else NAN, NAN, NAN, n, missing,
+            f"{what}: every missing FTE set to the {'smallest' if 'lower' in scenario else 'largest'}"
+            f" known value ({fill:.3g}); a bound, no interval")
+
+    cutoff = settings.crisis_cutoff_year
+    table = crisis(municipalities, initiatives, settings, cutoff, data_origin)
+    row = table[table["quantity"] == "difference"].iloc[0]
+    peripheral = municipalities.set_index("code")["peripheral"]
+    frame = initiatives.assign(peripheral=initiatives["municipality_code"].map(peripheral))
+    undated = int(frame["start_year"].isna().sum())
+    add("crisis_difference", "known years", row["estimate"], row["ci_low"], row["ci_high"],
+        int(row["n"]), undated, f"{row['definition']} (as crisis.csv)")
+    post = (frame["start_year"] >= cutoff).astype(float)
+    for scenario, favoured in (("lower bound", 0), ("upper bound", 1)):
+        filled = post.where(frame["start_year"].notna(),
+                            (frame["peripheral"] == favoured).astype(float))
+        shares = filled.groupby(frame["peripheral"]).mean()
+        estimate = float(shares.get(1, NAN) - shares.get(0, NAN))
+        add("crisis_difference", scenario, estimate, NAN, NAN, len(frame), undated,
+            f"difference in the share of initiatives started in or after {cutoff}, peripheral "
+            f"minus other, every initiative without a usable start year counted as post-crisis "
+            f"in the {'other' if favoured == 0 else 'peripheral'} group and as earlier in the "
+            f"{'peripheral' if favoured == 0 else 'other'} group; a bound, no interval")
     return _with_origin(pd.DataFrame(rows), data_origin)

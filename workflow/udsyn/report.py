@@ -91,8 +91,8 @@ def estimand_values(config: dict, max_initiatives: int) -> dict[str, str]:
     cutoff = int(derive["crisis_cutoff_year"])
     return {
         "headline_definition": str(derive["headline_definition"]),
-        "weighting_variables": " × ".join(cell.replace("_", " ")
-                                          for cell in analysis["poststratification_cells"]),
+        "weighting_variables": ", ".join(name.replace("_", " ")
+                                         for name in analysis["weighting"]["covariates"]),
         "reform_year": str(derive["reform_year"]),
         "crisis_cutoff_year": str(cutoff),
         "last_precrisis_year": str(cutoff - 1),
