@@ -110,3 +110,43 @@ def test_repeated_alternatives_and_early_cutoffs_are_named(config):
 def test_the_shipped_multiverse_has_several_hundred_specifications(config):
     choices = config["multiverse"]["choices"]
     assert len(grid.specifications(choices)) >= 300
+
+
+def test_justifications_and_restrictions_are_checked(config):
+    broken = copy.deepcopy(config)
+    del broken["multiverse"]["justifications"]["weighting"]["post-stratified"]
+    broken["multiverse"]["justifications"]["dont_know_as"]["never"] = "an alternative not listed"
+    broken["multiverse"]["restrict"] = {"capital": {
+        "size_measure": {"alternatives": ["size_class", "area"], "reason": "a reason given"},
+        "crisis_cutoff_year": {"alternatives": [2009], "reason": "a reason given"}}}
+    found = grid.problems(broken["multiverse"], broken)
+    assert any("justifications.weighting lacks" in p and "post-stratified" in p for p in found)
+    assert any("justifications.dont_know_as" in p and "never" in p for p in found)
+    assert any("'area'" in p and "not among" in p for p in found)
+    assert any("leaves out the main analysis' value 'log_population_2007'" in p for p in found)
+    assert any("does not use the choice crisis_cutoff_year" in p for p in found)
+
+
+def test_a_restriction_drops_analyses_and_keeps_the_others_ids_and_seeds():
+    restrict = {"capital": {"size_measure": {"alternatives": ["log_population_2007"],
+                                             "reason": "only the log scale"}}}
+    every = {w["claim_spec_id"]: w["seed"] for w in grid.claim_specifications(CHOICES, 7)}
+    kept = grid.claim_specifications(CHOICES, 7, restrict)
+    capital = [w for w in kept if w["claim"] == "capital"]
+    assert {w["choices"]["size_measure"] for w in capital} == {"log_population_2007"}
+    assert len(kept) == len(every) - len(capital)
+    assert all(every[w["claim_spec_id"]] == w["seed"] for w in kept)
+    spec = grid.specifications(CHOICES)[0]
+    assert grid.applies("capital", spec, restrict)
+    assert not grid.applies("capital", {**spec, "size_measure": "n_premerger"}, restrict)
+    assert grid.applies("reform", {**spec, "size_measure": "n_premerger"}, restrict)
+
+
+def test_a_main_value_added_to_the_choices_is_justified_as_the_main_analysis(config):
+    changed = copy.deepcopy(config)
+    changed["derive"]["crisis_cutoff_year"] = 2011
+    texts = grid.justifications(changed["multiverse"], changed)
+    assert list(texts["crisis_cutoff_year"]) == ["2008", "2009", "2010", "2011"]
+    assert "derive.crisis_cutoff_year" in texts["crisis_cutoff_year"]["2011"]
+    assert texts["crisis_cutoff_year"]["2009"] == (
+        config["multiverse"]["justifications"]["crisis_cutoff_year"]["2009"])

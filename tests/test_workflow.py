@@ -195,8 +195,8 @@ ALL_RULES = {"validate", "clean", "derive", "data_dictionary", "headline", "init
      {"multiverse_batch", "multiverse", "figure_multiverse", "report"},
      {"validate", "clean", "derive", "headline", "crisis", "robustness", "multiverse_clean"}),
     # A stricter test of a claim: only the gather and what shows it.
-    (lambda p: replace_in(p / "config/config.yaml", "capital: {interval: above, value: 1}",
-                          "capital: {interval: above, value: 2}"),
+    (lambda p: replace_in(p / "config/config.yaml", "capital: {test: above, value: 1}",
+                          "capital: {test: above, value: 2}"),
      {"multiverse", "figure_multiverse", "report"},
      {"multiverse_batch", "multiverse_clean", "clean", "derive", "capital"}),
 ])

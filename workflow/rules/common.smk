@@ -22,6 +22,7 @@ if grid.problems(config["multiverse"], config):
 MULTIVERSE = {
     **config["multiverse"],
     "choices": grid.with_main(config["multiverse"]["choices"], config),
+    "justifications": grid.justifications(config["multiverse"], config),
 }
 
 # The pinned environment: a dependency upgrade reruns everything.

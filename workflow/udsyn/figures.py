@@ -171,13 +171,13 @@ def _sentence(text: str) -> str:
 # --- figure 1: headline ------------------------------------------------------------------
 
 DEFINITION_LABELS = {"purpose": "Purpose definition", "likert": "Likert (Q3) definition"}
-WEIGHTING_STYLE = {"unweighted": (BLUE, "o"), "post-stratified": (VERMILLION, "D")}
+WEIGHTING_STYLE = {"unweighted": (BLUE, "o"), "weighted": (VERMILLION, "D")}
 
 
 @styled
 def headline(headline: pd.DataFrame, headline_definition: str) -> Figure:
     """Share with an international business focus: each definition, unweighted and
-    post-stratified, with intervals, and the published share as a reference line."""
+    weighted for non-response, with intervals, and the published share as a reference line."""
     definitions = list(dict.fromkeys(headline["definition_key"]))
     weightings = list(dict.fromkeys(headline["weighting"]))
     figure = new_figure(height=1.3 + 1.0 * len(definitions))

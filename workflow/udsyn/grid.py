@@ -7,7 +7,9 @@ once per *claim specification*: one value for each choice the claim uses
 (``CLAIM_CHOICES``). A specification's result for a claim is the result of its
 claim specification; the counts "holds in N of M specifications" are over the
 full grid, which is a product, so they are the distinct claim specifications'
-counts times a constant.
+counts times a constant. A claim may be *restricted* to some alternatives of a
+choice (``multiverse.restrict``, each with its reason): it is then estimated,
+and counted, only in the specifications that use those.
 
 Ids and seeds are content hashes of the choice values, never positions: adding
 an alternative to the config adds specifications and leaves every existing id,
@@ -91,6 +93,30 @@ def problems(multiverse: Mapping[str, Any], config: Mapping[str, Any]) -> list[s
         twice = sorted({shown(a) for a, t in zip(alternatives, texts) if texts.count(t) > 1})
         if twice:
             found.append(f"multiverse.choices.{name} lists {twice} more than once")
+    justified = multiverse.get("justifications", {})
+    for name, alternatives in multiverse["choices"].items():
+        texts = {shown(a) for a in alternatives}
+        given = {str(key) for key in justified.get(name, {})}
+        if texts - given:
+            found.append(f"multiverse.justifications.{name} lacks a line for "
+                         f"{sorted(texts - given)}: say why each alternative is defensible")
+        if given - texts:
+            found.append(f"multiverse.justifications.{name} justifies {sorted(given - texts)}, "
+                         f"which multiverse.choices.{name} does not list")
+    completed = with_main(multiverse["choices"], config)
+    main = main_specification(completed, config)
+    for claim, restricted in multiverse.get("restrict", {}).items():
+        for name, entry in restricted.items():
+            where = f"multiverse.restrict.{claim}.{name}"
+            if name not in CLAIM_CHOICES[claim]:
+                found.append(f"{where}: claim {claim} does not use the choice {name}")
+            listed = {canonical(a) for a in completed[name]}
+            unknown = [shown(a) for a in entry["alternatives"] if canonical(a) not in listed]
+            if unknown:
+                found.append(f"{where}: {unknown} not among multiverse.choices.{name}")
+            if canonical(main[name]) not in {canonical(a) for a in entry["alternatives"]}:
+                found.append(f"{where} leaves out the main analysis' value "
+                             f"{shown(main[name])!r}: the main specification must be estimated")
     reform = config["derive"]["reform_year"]
     early = [y for y in multiverse["choices"]["crisis_cutoff_year"] if y <= reform]
     if early:
@@ -113,6 +139,52 @@ def with_main(choices: Mapping[str, Sequence[Any]],
     return completed
 
 
+def justifications(multiverse: Mapping[str, Any],
+                   config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Choice -> shown alternative -> its one-line justification, in the order of
+    the alternatives in force (``with_main``); a main value added by ``with_main``
+    is justified as the main analysis' value."""
+    given = multiverse.get("justifications", {})
+    out = {}
+    for name, alternatives in with_main(multiverse["choices"], config).items():
+        texts = {str(key): text for key, text in given.get(name, {}).items()}
+        out[name] = {}
+        for value in alternatives:
+            if shown(value) in texts:
+                out[name][shown(value)] = texts[shown(value)]
+            else:
+                section, key = MAIN_CONFIG_KEYS[name]
+                out[name][shown(value)] = f"the main analysis' value (config {section}.{key})"
+    return out
+
+
+def claim_alternatives(claim: str, choices: Mapping[str, Sequence[Any]],
+                       restrict: Mapping[str, Any] | None = None) -> dict[str, list[Any]]:
+    """The alternatives of each choice the claim uses, as restricted for it by
+    ``multiverse.restrict`` (in config order of the choices and alternatives)."""
+    limits = (restrict or {}).get(claim, {})
+    out = {}
+    for name in choices:
+        if name not in CLAIM_CHOICES[claim]:
+            continue
+        allowed = limits.get(name)
+        if allowed is None:
+            out[name] = list(choices[name])
+        else:
+            keep = {canonical(a) for a in allowed["alternatives"]}
+            out[name] = [a for a in choices[name] if canonical(a) in keep]
+    return out
+
+
+def applies(claim: str, spec: Mapping[str, Any],
+            restrict: Mapping[str, Any] | None = None) -> bool:
+    """Whether the claim is estimated in the (full) specification ``spec``."""
+    for name, entry in (restrict or {}).get(claim, {}).items():
+        if canonical(spec[name]) not in {canonical(a) for a in entry["alternatives"]}:
+            return False
+    return True
+
+
 def main_specification(choices: Mapping[str, Sequence[Any]],
                        config: Mapping[str, Any]) -> dict[str, Any]:
     """The specification of the main analysis: the main config's value of each
@@ -133,14 +205,15 @@ def main_specification(choices: Mapping[str, Sequence[Any]],
     return main
 
 
-def claim_specifications(choices: Mapping[str, Sequence[Any]],
-                         global_seed: int) -> list[dict[str, Any]]:
+def claim_specifications(choices: Mapping[str, Sequence[Any]], global_seed: int,
+                         restrict: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """The distinct analyses: per claim (in CLAIMS order), every combination of
-    the choices it uses (in config order). Each has ``claim``, ``claim_spec_id``,
-    ``seed`` and ``choices`` (name -> value of the choices it uses)."""
+    the choices it uses (in config order; only the alternatives that apply to
+    it, ``restrict``). Each has ``claim``, ``claim_spec_id``, ``seed`` and
+    ``choices`` (name -> value of the choices it uses)."""
     found = []
     for claim in CLAIMS:
-        used = {name: choices[name] for name in choices if name in CLAIM_CHOICES[claim]}
+        used = claim_alternatives(claim, choices, restrict)
         for values in specifications(used):
             identifier = spec_id({"claim": claim, **values}, prefix=claim)
             found.append({"claim": claim, "claim_spec_id": identifier,
@@ -169,6 +242,7 @@ def batch_names(n_batches: int) -> list[str]:
 
 def plan(multiverse: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Batch name -> the claim specifications it computes (the fan-out)."""
-    work = claim_specifications(multiverse["choices"], multiverse["seed"])
+    work = claim_specifications(multiverse["choices"], multiverse["seed"],
+                                multiverse.get("restrict"))
     grouped = batches(work, multiverse["batch_size"])
     return dict(zip(batch_names(len(grouped)), grouped))
