@@ -260,3 +260,12 @@ def test_intervals_cover_the_true_difference_as_often_as_their_level(regenerated
     # below 0.001 when the true coverage is the nominal level.
     lowest = int(scipy_stats.binom.ppf(0.001, k, settings.confidence_level))
     assert covered >= lowest, (item, covered, k, lowest)
+
+
+def test_a_questionnaire_without_the_question_is_named(derive_settings, questionnaire):
+    without = dataclasses.replace(questionnaire, fields=tuple(
+        f for f in questionnaire.fields if f.name != "crisis_international_degree"))
+    with pytest.raises(InputError) as caught:
+        derive_settings.check(without)
+    assert "'crisis_international_agree_labels'" in str(caught.value)
+    assert "crisis_international_degree" in str(caught.value)

@@ -74,6 +74,10 @@ class DeriveSettings:
                                     column="likert_focus_labels", value=unknown))
         value_set_of = {f.name: f.value_set for f in questionnaire.all_fields}
         for _, question, option in AGREEMENT_COLUMNS:
+            if value_set_of.get(question) not in questionnaire.value_sets:
+                problems.append(Problem(CONFIG, f"the questionnaire has no coded question "
+                                        f"'{question}'", column=option, value=question))
+                continue
             labels = set(questionnaire.value_sets[value_set_of[question]].values())
             unknown = sorted(set(getattr(self, option)) - labels)
             if unknown or questionnaire.dont_know_label in getattr(self, option):
