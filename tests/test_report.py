@@ -125,3 +125,24 @@ def test_a_real_exports_free_text_stays_out_of_the_report_unless_turned_on(built
 def test_free_text_appendix_rule(synthetic, setting, shown):
     from udsyn.report import show_free_texts
     assert show_free_texts(synthetic, setting) is shown
+
+
+def test_driver_questions_paragraph_reads_the_drivers_table(built):
+    """The summary's driver-question paragraph shows drivers.csv's shares, group n
+    and differences as formatted, with the labels from config, in association words."""
+    paragraph = re.search(r'<p class="claim" id="drivers">(.*?)</p>', summary_of(built),
+                          flags=re.S).group(1)
+    table = io.read_table(built / "results/analysis/drivers.csv")
+    for row in table.to_dict("records"):
+        if row["quantity"] == "difference":
+            low, high = (f"{100 * row[c]:+.0f} pp" for c in ("ci_low", "ci_high"))
+            assert f"{100 * row['estimate']:+.0f} pp (95% CI {low} to {high}" in paragraph
+        elif row["group"] == "all":
+            assert f"{100 * row['estimate']:.0f}% of the {row['n']} responding" in paragraph
+        else:
+            assert f"{row['group']} municipalities {100 * row['estimate']:.0f}% (n = {row['n']})" \
+                in paragraph or f"{row['group']} {100 * row['estimate']:.0f}% (n = {row['n']})" \
+                in paragraph
+    config = io.read_yaml(built / "config/config.yaml")["derive"]
+    assert " or ".join(config["state_no_longer_helps_agree_labels"]) in paragraph
+    assert "associations" in paragraph and "not effects" in paragraph

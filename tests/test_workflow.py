@@ -164,7 +164,8 @@ def replace_in(path: Path, old: str, new: str) -> None:
 
 
 ALL_RULES = {"validate", "clean", "derive", "data_dictionary", "headline", "initiative_periods",
-             "reform", "crisis", "capital", "representativeness", "robustness", "provenance",
+             "reform", "crisis", "capital", "representativeness", "robustness", "drivers",
+             "provenance",
              "manifest", "report"}
 
 

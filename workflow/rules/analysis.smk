@@ -173,6 +173,35 @@ rule robustness:
         "../scripts/analysis_robustness.py"
 
 
+# The survey's driver questions Q9-Q11 (udsyn.drivers, its own settings class).
+DRIVER_KEYS = (
+    "confidence_level",
+    "dont_know_as",
+    "peripheral_groups",
+    "reform_year",
+    "reform_enabled_agree_labels",
+    "crisis_international_agree_labels",
+    "state_no_longer_helps_agree_labels",
+)
+
+
+rule drivers:
+    input:
+        municipalities=rules.derive.output.municipalities,
+        questionnaire=SURVEY["questionnaire"],
+        code=package("cells", "stats", "drivers"),
+        lock=LOCK,
+    output:
+        table="results/analysis/drivers.csv",
+    log:
+        "logs/drivers.log",
+    params:
+        settings=analysis_settings(*DRIVER_KEYS),
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/analysis_drivers.py"
+
+
 # Every analysis table, for `rule all` and the data dictionary.
 ANALYSIS_TABLES = [
     *rules.headline.output,
@@ -184,4 +213,5 @@ ANALYSIS_TABLES = [
     rules.nonresponse_tests.output.table,
     *rules.missingness.output,
     rules.robustness.output.table,
+    rules.drivers.output.table,
 ]

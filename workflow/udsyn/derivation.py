@@ -18,6 +18,17 @@ from udsyn.settings import from_sections
 
 CONFIG = "config (derive)"
 
+# The survey's driver questions (Q9-Q11): derived 0/1 column, the clean
+# question it is read from, and the derive key listing the labels that count
+# as agreeing.
+AGREEMENT_COLUMNS = (
+    ("reform_enabled_agrees", "reform_enabled_degree", "reform_enabled_agree_labels"),
+    ("crisis_international_agrees", "crisis_international_degree",
+     "crisis_international_agree_labels"),
+    ("state_no_longer_helps_agrees", "state_no_longer_helps_agreement",
+     "state_no_longer_helps_agree_labels"),
+)
+
 
 @dataclass(frozen=True)
 class DeriveSettings:
@@ -33,6 +44,9 @@ class DeriveSettings:
     new_purposes: tuple[str, ...]
     dont_know_as: str
     intensity_population: str
+    reform_enabled_agree_labels: tuple[str, ...]
+    crisis_international_agree_labels: tuple[str, ...]
+    state_no_longer_helps_agree_labels: tuple[str, ...]
 
     @classmethod
     def from_config(cls, derive: dict) -> "DeriveSettings":
@@ -58,6 +72,19 @@ class DeriveSettings:
         if unknown:
             problems.append(Problem(CONFIG, f"not a label of Q3; labels: {sorted(degree_labels)}",
                                     column="likert_focus_labels", value=unknown))
+        value_set_of = {f.name: f.value_set for f in questionnaire.all_fields}
+        for _, question, option in AGREEMENT_COLUMNS:
+            if value_set_of.get(question) not in questionnaire.value_sets:
+                problems.append(Problem(CONFIG, f"the questionnaire has no coded question "
+                                        f"'{question}'", column=option, value=question))
+                continue
+            labels = set(questionnaire.value_sets[value_set_of[question]].values())
+            unknown = sorted(set(getattr(self, option)) - labels)
+            if unknown or questionnaire.dont_know_label in getattr(self, option):
+                problems.append(Problem(
+                    CONFIG, f"not an agreeing label of {question}; labels: {sorted(labels)} "
+                    f"('{questionnaire.dont_know_label}' follows dont_know_as)", column=option,
+                    value=unknown or [questionnaire.dont_know_label]))
         if problems:
             raise InputError(problems, "correct these keys in your config file")
 
@@ -147,6 +174,9 @@ def derive_municipalities(register: pd.DataFrame, respondents: pd.DataFrame,
     out["business_focus_likert"] = likert.where(asked, 0).where(international.notna(), pd.NA)
     out["business_focus"] = out[f"business_focus_{settings.headline_definition}"]
     out["portfolio"] = _portfolio(out["n_traditional_purposes"], out["n_new_purposes"])
+    for column, question, option in AGREEMENT_COLUMNS:  # asked of every respondent
+        out[column] = yes_no(survey[question], yes=getattr(settings, option),
+                             dont_know=dont_know, dont_know_as=settings.dont_know_as)
 
     out["international_fte"] = survey["international_fte"].astype("Float64")
     population = municipalities[settings.intensity_population]
