@@ -94,3 +94,22 @@ rule multiverse:
 
 
 MULTIVERSE_TABLES = list(rules.multiverse.output)
+
+
+rule verdicts:
+    input:
+        summary=rules.multiverse.output.summary,
+        code=package("verdicts"),
+        lock=LOCK,
+    output:
+        table="results/analysis/verdicts.csv",
+    log:
+        "logs/verdicts.log",
+    params:
+        verdicts=config["verdicts"],
+        synthetic=SURVEY["synthetic"],
+    script:
+        "../scripts/verdicts.py"
+
+
+MULTIVERSE_TABLES.append(rules.verdicts.output.table)
