@@ -27,3 +27,10 @@ def test_the_table_reads_the_summary_and_states_its_criterion():
     assert "fewer than the configured share" in table.loc[1, "criterion"]
     stricter = verdict_table(summary, 0.99)
     assert stricter["verdict"].tolist() == ["fragile", "fragile"]
+
+
+def test_the_template_types_no_verdict_and_no_confidence_level():
+    from conftest import ROOT
+    template = (ROOT / "report" / "template.html.j2").read_text(encoding="utf-8")
+    assert "as claimed" not in template  # it comes from results/analysis/verdicts.csv
+    assert "95%" not in template  # the level comes from config analysis.confidence_level
