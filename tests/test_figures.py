@@ -480,7 +480,7 @@ def test_no_figure_shows_a_config_identifier(figure_id):
 
 def test_the_curve_names_choices_and_alternatives_in_words():
     labels = [t.get_text() for t in draw("multiverse_headline").axes[1].get_yticklabels()]
-    assert '"don\'t know": don\'t know counted as no' in labels
+    assert "treatment of don't know: don't know counted as no" in labels
     assert "duplicate submission kept: most complete, then latest" in labels
     assert "weighting: post-stratified to the register" in labels
     text = manifest.caption(MANIFEST["multiverse_crisis"], tables_for("multiverse_crisis"),

@@ -89,7 +89,7 @@ def test_label_filter_shows_words_and_refuses_an_unlabelled_identifier(tmp_path)
         '{{ "count_as_no"|label("values", "dont_know_as") }}; {{ "dont_know_as"|label("choices") }}'
         '; {{ 2008|label("values", "crisis_cutoff_year") }}')
     html = environment(tmp_path).get_template("t.html").render()
-    assert html == "don&#39;t know counted as no; &#34;don&#39;t know&#34;; 2008"
+    assert html == "don&#39;t know counted as no; treatment of don&#39;t know; 2008"
     (tmp_path / "u.html").write_text('{{ "count_as_maybe"|label("values", "dont_know_as") }}')
     with pytest.raises(KeyError, match="no label for 'count_as_maybe'"):
         environment(tmp_path).get_template("u.html").render()
