@@ -160,18 +160,22 @@ def representativeness_table() -> pd.DataFrame:
 
 
 def claim_specifications_table() -> pd.DataFrame:
-    """Three specifications per claim over the choices it uses (the first two
-    alternatives of its first choice, one of its second), the first the main one."""
+    """Every distinct specification of every claim (udsyn.grid.claim_specifications),
+    shaped as udsyn.multiverse.gather writes them: every choice a column, empty
+    where the claim does not use it (so the cut-off year column has empty cells)."""
     choices = CONFIG["multiverse"]["choices"]
+    verdicts = ((0.6, "yes"), (0.2, "no"), (0.9, ""))
     rows = []
     for claim in grid.CLAIMS:
-        used = grid.CLAIM_CHOICES[claim]
-        for i, (estimate, holds) in enumerate(((0.6, "yes"), (0.2, "no"), (0.9, ""))):
-            values = {name: grid.shown(choices[name][0]) for name in used}
-            values[used[0]] = grid.shown(choices[used[0]][i % len(choices[used[0]])])
-            rows.append(dict(data_origin=SYN, claim=claim, claim_spec_id=f"{claim}-{i}",
-                             is_main="yes" if i == 0 else "no", **values, estimate=estimate,
-                             ci_low=estimate - 0.1 if holds else None,
+        work = [item for item in grid.claim_specifications(choices, 1) if item["claim"] == claim]
+        for i, item in enumerate(work):
+            estimate, holds = verdicts[i % 3]
+            estimate += i / 1000
+            rows.append(dict(data_origin=SYN, claim=claim, claim_spec_id=item["claim_spec_id"],
+                             is_main="yes" if i == 0 else "no",
+                             **{name: grid.shown(item["choices"][name])
+                                if name in item["choices"] else None for name in choices},
+                             estimate=estimate, ci_low=estimate - 0.1 if holds else None,
                              ci_high=estimate + 0.1 if holds else None, n=77, holds=holds))
     return pd.DataFrame(rows)
 
@@ -197,11 +201,17 @@ def tables_for(figure_id: str) -> dict[str, pd.DataFrame]:
     return {name: TABLES[name]() for name in MANIFEST[figure_id]["data"]}
 
 
-def draw(figure_id: str):
+def options_for(figure_id: str) -> dict:
     spec = MANIFEST[figure_id]
     options = {name: manifest.config_value(CONFIG, key) for name, key in spec["params"].items()}
     options.update(spec.get("fixed", {}))
-    return figures.DRAW[spec["function"]](**tables_for(figure_id), **options)
+    return options
+
+
+def draw(figure_id: str, tables: dict | None = None, labels: dict | None = None):
+    spec = MANIFEST[figure_id]
+    return figures.draw(spec["function"], tables_for(figure_id) if tables is None else tables,
+                        options_for(figure_id), labels)
 
 
 # --- the manifest ------------------------------------------------------------------------
@@ -230,7 +240,8 @@ def test_manifest_entry_is_complete(figure_id):
 def test_drawing_function_takes_exactly_the_data_and_params(figure_id):
     spec = MANIFEST[figure_id]
     draw_function = figures.DRAW[spec["function"]]
-    arguments = list(inspect.signature(draw_function).parameters)
+    arguments = [name for name in inspect.signature(draw_function).parameters
+                 if name != "labels"]  # the manifest's labels, passed by figures.draw
     assert sorted(arguments) == sorted([*spec["data"], *spec["params"], *spec.get("fixed", {})])
     for key in spec["params"].values():
         manifest.config_value(CONFIG, key)  # a real config key
@@ -341,6 +352,190 @@ def test_crisis_highlights_the_configured_cutoff():
     assert labels == ["2008", "2009\n(main)", "2010"]
 
 
+# --- specification curves: the indicator rows ---------------------------------------------
+
+CURVES = [figure_id for figure_id in IDS if figure_id.startswith("multiverse_")]
+
+
+def read_back(figure_id: str, tmp_path: Path) -> dict[str, pd.DataFrame]:
+    """The figure's tables written and read back as the figure rule reads them."""
+    text = figures.text_columns([options_for(figure_id)])
+    tables = {}
+    for name, table in tables_for(figure_id).items():
+        io.write_table(table, tmp_path / f"{name}.csv")
+        tables[name] = io.read_table(tmp_path / f"{name}.csv", text=text)
+    return tables
+
+
+@pytest.mark.parametrize("figure_id", CURVES)
+def test_every_indicator_row_marks_every_specification(figure_id, tmp_path):
+    """The data the curve draws below its estimates: for each choice the claim uses,
+    every specification has exactly one mark (in the row of the alternative it used),
+    every alternative's row has marks, and the marks drawn are those."""
+    options = options_for(figure_id)
+    claim, choices = options["claim"], options["choices"]
+    tables = read_back(figure_id, tmp_path)  # the cut-off year column has empty cells
+    table = figures.curve_table(tables["claim_specifications"], claim)
+    used = [name for name in choices if name in grid.CLAIM_CHOICES[claim]]
+    rows, marks = figures.indicators(table, used, choices)
+    assert rows == [(name, grid.shown(value)) for name in used for value in choices[name]]
+    assert marks.shape == (len(rows), len(table))
+    for name in used:
+        block = marks[[i for i, (n, _) in enumerate(rows) if n == name]]
+        assert (block.sum(axis=0) == 1).all(), name  # one mark per specification
+        assert block.any(axis=1).all(), name  # no empty indicator row
+    for (name, value), row in zip(rows, marks):
+        assert (table.loc[row, name].astype(str) == value).all()
+    bottom = draw(figure_id, tables).axes[1]
+    drawn = sum(len(collection.get_offsets()) for collection in bottom.collections)
+    assert drawn == int(marks.sum()) == len(table) * len(used)
+
+
+def test_a_cutoff_year_read_as_a_number_is_refused_not_left_blank(tmp_path):
+    """Read without the text columns, 2008 comes back as 2008.0: the curve stops
+    instead of drawing empty indicator rows."""
+    io.write_table(claim_specifications_table(), tmp_path / "claims.csv")
+    as_numbers = io.read_table(tmp_path / "claims.csv")
+    assert as_numbers["crisis_cutoff_year"].dtype.kind == "f"
+    choices = CONFIG["multiverse"]["choices"]
+    table = figures.curve_table(as_numbers, "crisis")
+    with pytest.raises(ValueError, match="crisis_cutoff_year holds"):
+        figures.indicators(table, list(grid.CLAIM_CHOICES["crisis"]), choices)
+
+
+# --- labels: words, not config identifiers ----------------------------------------------
+
+LABELS = manifest.load_labels()
+
+
+def test_every_choice_and_alternative_in_config_has_a_label():
+    choices = grid.with_main(CONFIG["multiverse"]["choices"], CONFIG)
+    for name, alternatives in choices.items():
+        assert "_" not in manifest.label(LABELS, "choices", name)
+        for value in alternatives:
+            shown = manifest.label(LABELS, "values", value, choice=name)
+            assert shown and "_" not in shown, (name, value)
+    assert manifest.label(LABELS, "values", "count_as_no", choice="dont_know_as") == \
+        "don't know counted as no"
+    assert manifest.label(LABELS, "values", "log_population_2007", choice="size_measure") == \
+        "log population 2007"
+    assert manifest.label(LABELS, "values", "most_complete_then_latest",
+                          choice="duplicate_rule") == "most complete, then latest"
+    assert manifest.label(LABELS, "values", 2008, choice="crisis_cutoff_year") == "2008"
+
+
+def test_the_analysis_identifiers_the_figures_show_have_labels():
+    reform = reform_table()
+    for term in set(reform["term"]) - {"const"}:
+        manifest.label(LABELS, "terms", term)
+    for outcome in set(reform["outcome"]):
+        manifest.label(LABELS, "outcomes", outcome)
+    for dimension in set(representativeness_table()["dimension"]) - {"all"}:
+        manifest.label(LABELS, "dimensions", dimension)
+    for group in set(crisis_table()["group"].where(crisis_table()["quantity"]
+                                                  == "share_post_crisis").dropna()):
+        manifest.label(LABELS, "groups", group)
+
+
+def test_a_new_alternative_without_a_label_stops_the_figure():
+    tables = tables_for("multiverse_reform")
+    claims = tables["claim_specifications"]
+    claims.loc[claims["claim"] == "reform", "size_measure"] = "log_area_km2"
+    options = options_for("multiverse_reform")
+    choices = {**options["choices"], "size_measure": ["log_area_km2"]}
+    with pytest.raises(KeyError, match="labels.values.size_measure has no label for "
+                                       "'log_area_km2'"):
+        figures.specification_curve(**tables, **{**options, "choices": choices}, labels=LABELS)
+    missing = {**LABELS, "values": {**LABELS["values"], "weighting": {"unweighted": "unweighted"}}}
+    with pytest.raises(KeyError, match="post-stratified"):
+        draw("headline", labels=missing)
+
+
+def figure_texts(figure) -> list[str]:
+    texts = [text.get_text() for text in figure.texts]
+    for ax in figure.axes:
+        texts += [ax.get_title(loc=loc) for loc in ("left", "center", "right")]
+        texts += [ax.get_xlabel(), ax.get_ylabel()]
+        texts += [t.get_text() for t in (*ax.get_xticklabels(), *ax.get_yticklabels(), *ax.texts)]
+        texts += ax.get_legend_handles_labels()[1]
+    for legend in figure.legends:
+        texts += [t.get_text() for t in legend.get_texts()]
+    return [t for t in texts if t]
+
+
+@pytest.mark.parametrize("figure_id", IDS)
+def test_no_figure_shows_a_config_identifier(figure_id):
+    texts = figure_texts(draw(figure_id))
+    choices = CONFIG["multiverse"]["choices"]
+    identifiers = {name for name in choices if "_" in name} | {
+        str(v) for values in choices.values() for v in values if "_" in str(v)}
+    identifiers |= {"log_population_2007", "fte_per_10k", "n_purposes", "size_class",
+                    "business_focus"}
+    assert len(identifiers) >= 12
+    for text in texts:
+        for identifier in identifiers:
+            assert not re.search(rf"(?<![\w-]){re.escape(identifier)}(?![\w-])", text), (
+                identifier, text)
+
+
+def test_the_curve_names_choices_and_alternatives_in_words():
+    labels = [t.get_text() for t in draw("multiverse_headline").axes[1].get_yticklabels()]
+    assert "treatment of don't know: don't know counted as no" in labels
+    assert "duplicate submission kept: most complete, then latest" in labels
+    assert "weighting: post-stratified to the register" in labels
+    text = manifest.caption(MANIFEST["multiverse_crisis"], tables_for("multiverse_crisis"),
+                            CONFIG)
+    assert ("(duplicate submission kept, crisis cut-off year, peripheral groups, weighting)"
+            in text), text
+
+
+# --- axes a reader can use --------------------------------------------------------------
+
+
+def test_count_axes_have_whole_number_ticks():
+    figure = draw("reform")
+    purposes = [ax for ax in figure.axes if ax.get_title(loc="left") == "Number of purposes"]
+    assert len(purposes) == 1
+    ticks = purposes[0].get_yticks()
+    assert len(ticks) >= 3 and np.allclose(ticks, np.round(ticks))
+    for figure_id in CURVES:
+        bottom = draw(figure_id).axes[1]
+        ticks = [t for t in bottom.get_xticks() if 0 <= t <= bottom.get_xlim()[1]]
+        assert len(ticks) >= 2 and np.allclose(ticks, np.round(ticks)), (figure_id, ticks)
+
+
+def test_reform_effects_are_per_doubling_of_population():
+    figure = draw("reform")
+    reform = reform_table()
+    for column, model in enumerate(dict.fromkeys(reform["model"])):
+        bottom = figure.axes[3 + column]  # the effects row, below the three scatter panels
+        (container,) = bottom.containers  # the errorbar: its marker line holds the estimates
+        positions = sorted(float(x) for x in container.lines[0].get_xdata())
+        rows = reform[(reform["model"] == model) & (reform["term"] != "const")]
+        scale = np.where(rows["term"] == "log_population_2007", np.log(2), 1.0)
+        assert positions == pytest.approx(sorted(rows["estimate"] * scale))
+    terms = [t.get_text() for t in figure.axes[3].get_yticklabels()]
+    assert terms == ["population\ndoubled", "merged in\n2007"]
+    assert figure.axes[0].get_xlabel() == "population 2007\n(n = 77 with a known answer)"
+
+
+def test_the_capital_is_drawn_against_its_prediction_interval():
+    figure = draw("capital")
+    ax = figure.axes[0]
+    assert "95% prediction interval for its size" in ax.get_legend_handles_labels()[1]
+    capital = capital_table()
+    predicted, low, high = figures.prediction_interval(capital)
+    assert (predicted, low, high) == pytest.approx((46 / 5.1, 46 / 13.0, 46 / 2.0))
+    bars = [segment for container in ax.containers
+            if container.get_label().startswith("95% prediction interval")
+            for collection in container.lines[2] for segment in collection.get_segments()]
+    assert len(bars) == 1
+    (x0, y0), (x1, y1) = bars[0]
+    assert x0 == x1 == 503699 and (y0, y1) == pytest.approx((low, high))
+    lower, upper = ax.get_ylim()
+    assert lower < low and high < upper
+
+
 def test_drawing_leaves_global_style_untouched():
     import matplotlib
     before = dict(matplotlib.rcParams)
@@ -371,11 +566,13 @@ RENDER = textwrap.dedent("""
     config = io.read_yaml({config!r})
     out = Path(sys.argv[1])
     for figure_id, spec in figure_specs.items():
-        tables = {{name: io.read_table(Path({data!r}) / (name + ".csv")) for name in spec["data"]}}
         options = {{name: manifest.config_value(config, key)
                     for name, key in spec["params"].items()}}
         options.update(spec.get("fixed", {{}}))
-        figure = figures.DRAW[spec["function"]](**tables, **options)
+        text = figures.text_columns([options])
+        tables = {{name: io.read_table(Path({data!r}) / (name + ".csv"), text=text)
+                  for name in spec["data"]}}
+        figure = figures.draw(spec["function"], tables, options)
         figures.save(figure, out / (figure_id + ".png"), out / (figure_id + ".svg"))
 """)
 

@@ -499,3 +499,28 @@ def test_the_report_shows_every_justification_from_config(config):
     completed = grid.justifications(config["multiverse"], config)
     for name, alternatives in grid.with_main(config["multiverse"]["choices"], config).items():
         assert list(completed[name]) == [grid.shown(a) for a in alternatives]
+
+
+def test_choice_values_survive_the_batch_files_as_written(config, register, clean, questionnaire,
+                                                          settings, tmp_path):
+    """A batch file read back keeps the choice values as config has them: the cut-off
+    year 2008, not 2008.0 (the column is empty for claims that do not use it), so the
+    specification curves can match them; reading them as numbers is refused."""
+    small = small_config(config)
+    main = grid.main_specification(small["multiverse"]["choices"], small)
+    paths = []
+    for name, work in grid.plan(small["multiverse"]).items():
+        paths.append(tmp_path / f"batch_{name}.csv")
+        io.write_table(multiverse.run_batch(work, main, register, clean, questionnaire,
+                                            small["derive"], settings, "synthetic"), paths[-1])
+    choices = list(small["multiverse"]["choices"])
+    tables = multiverse.gather([io.read_table(p, text=choices) for p in paths],
+                               small["multiverse"], main, "synthetic")
+    claims = tables["claim_specifications"]
+    years = claims.loc[claims["claim"] == "crisis", "crisis_cutoff_year"]
+    assert sorted(set(years)) == [grid.shown(y) for y in
+                                  small["multiverse"]["choices"]["crisis_cutoff_year"]]
+    assert claims.loc[claims["claim"] == "headline", "crisis_cutoff_year"].isna().all()
+    with pytest.raises(ValueError, match="crisis_cutoff_year holds"):
+        multiverse.gather([io.read_table(p) for p in paths], small["multiverse"], main,
+                          "synthetic")

@@ -3,10 +3,13 @@ free text escaped, missing results fatal."""
 
 from __future__ import annotations
 
+import re
+
 import jinja2
 import pytest
 
-from udsyn.report import environment, interval, num, pct, pick, points
+from conftest import ROOT
+from udsyn.report import environment, interval, num, pct, pick, points, pvalue
 
 
 @pytest.mark.parametrize("value, digits, expected", [
@@ -82,3 +85,37 @@ def test_an_unknown_name_in_the_estimands_is_an_error():
     from udsyn.report import estimand_texts
     with pytest.raises(ValueError, match="cutof_year"):
         estimand_texts({"claims": {"x": {"estimand": "from {cutof_year}"}}}, {"cutoff": "1"})
+
+
+@pytest.mark.parametrize("value, expected, bare", [
+    (0.0036, "p = 0.004", "0.004"), (0.268599, "p = 0.269", "0.269"),
+    (0.0, "p < 0.001", "< 0.001"), (0.00004, "p < 0.001", "< 0.001"),
+    (0.00096, "p < 0.001", "< 0.001"),  # would round to 0.001: still below it
+    (0.001, "p = 0.001", "0.001"), (1.0, "p = 1.000", "1.000"), (None, "–", "–"),
+])
+def test_pvalue_never_shows_zero(value, expected, bare):
+    assert pvalue(value) == expected
+    assert pvalue(value, prefix=False) == bare
+
+
+def test_pvalue_digits_and_range():
+    assert pvalue(0.00004, digits=4) == "p < 0.0001" and pvalue(0.04, digits=2) == "p = 0.04"
+    with pytest.raises(ValueError):
+        pvalue(1.2)
+
+
+def test_the_template_prints_p_values_only_through_the_filter():
+    template = (ROOT / "report" / "template.html.j2").read_text(encoding="utf-8")
+    printed = re.findall(r"\{\{[^}]*p_value[^}]*\}\}", template)
+    assert printed and all("|pvalue" in expression for expression in printed), printed
+
+
+def test_label_filter_shows_words_and_refuses_an_unlabelled_identifier(tmp_path):
+    (tmp_path / "t.html").write_text(
+        '{{ "count_as_no"|label("values", "dont_know_as") }}; {{ "dont_know_as"|label("choices") }}'
+        '; {{ 2008|label("values", "crisis_cutoff_year") }}')
+    html = environment(tmp_path).get_template("t.html").render()
+    assert html == "don&#39;t know counted as no; treatment of don&#39;t know; 2008"
+    (tmp_path / "u.html").write_text('{{ "count_as_maybe"|label("values", "dont_know_as") }}')
+    with pytest.raises(KeyError, match="no label for 'count_as_maybe'"):
+        environment(tmp_path).get_template("u.html").render()

@@ -5,7 +5,11 @@ import yaml
 
 FIGURE_MANIFEST_FILE = "workflow/figures.yaml"
 with open(FIGURE_MANIFEST_FILE, encoding="utf-8") as handle:
-    FIGURE_MANIFEST = yaml.safe_load(handle)["figures"]
+    FIGURE_MANIFEST_ALL = yaml.safe_load(handle)
+FIGURE_MANIFEST = FIGURE_MANIFEST_ALL["figures"]
+# The reader's words for config identifiers: a parameter of every figure rule, so
+# editing a label redraws the figures (and editing a caption does not).
+FIGURE_LABELS = FIGURE_MANIFEST_ALL["labels"]
 
 # A figure cannot exist without its caption and its source.
 FIGURE_KEYS = "title section script function data params outputs caption values".split()
@@ -88,5 +92,6 @@ for group, figure_ids in FIGURE_GROUPS.items():
                 }
                 for i in figure_ids
             ],
+            labels=FIGURE_LABELS,
         script:
             f"../../{FIGURE_MANIFEST[figure_ids[0]]['script']}"

@@ -18,10 +18,12 @@ from udsyn.runner import run  # noqa: E402
 
 def main(smk, log):
     names = dict.fromkeys(name for figure in smk.params.figures for name in figure["data"])
-    tables = {name: io.read_table(smk.input[name]) for name in names}  # each file once
+    # the multiverse's choice columns as written ("2008", not 2008.0)
+    text = figures.text_columns([figure["options"] for figure in smk.params.figures])
+    tables = {name: io.read_table(smk.input[name], text=text) for name in names}  # each once
     for figure in smk.params.figures:
-        draw = figures.DRAW[figure["function"]]
-        drawn = draw(**{name: tables[name] for name in figure["data"]}, **figure["options"])
+        drawn = figures.draw(figure["function"], {name: tables[name] for name in figure["data"]},
+                             figure["options"], smk.params.labels)
         figures.save(drawn, smk.output[f"png_{figure['id']}"], smk.output[f"svg_{figure['id']}"])
         log.info("%s: drew %s from %s", figure["id"], figure["function"],
                  ", ".join(smk.input[name] for name in figure["data"]))

@@ -12,7 +12,11 @@ from udsyn.runner import data_origin, run  # noqa: E402
 
 
 def main(smk, log):
-    tables = gather([io.read_table(path) for path in smk.input.batches], smk.params.multiverse,
+    # The choice columns hold the values as written (udsyn.grid.shown): read them as
+    # text, or a cut-off year in a column with empty cells comes back as 2008.0.
+    choices = list(smk.params.multiverse["choices"])
+    tables = gather([io.read_table(path, text=choices) for path in smk.input.batches],
+                    smk.params.multiverse,
                     smk.params.main, data_origin(smk.params.synthetic))
     for name, table in tables.items():
         io.write_table(table, smk.output[name])

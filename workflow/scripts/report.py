@@ -7,7 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from udsyn import io  # noqa: E402
-from udsyn.manifest import entries, load_manifest  # noqa: E402
+from udsyn.manifest import entries, load_labels, load_manifest  # noqa: E402
 from udsyn.questionnaire import build_questionnaire  # noqa: E402
 from udsyn.report import (  # noqa: E402
     estimand_texts,
@@ -25,7 +25,8 @@ from udsyn.runner import run  # noqa: E402
 def main(smk, log):
     config = smk.params.config
     tables = {name: io.read_table(path) for name, path in smk.params.tables.items()}
-    figures = entries(config, manifest=load_manifest(smk.input.manifest))
+    labels = load_labels(smk.input.manifest)
+    figures = entries(config, manifest=load_manifest(smk.input.manifest), labels=labels)
     for figure in figures:
         figure["image"] = image_data_uri(figure["png"])
     questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
@@ -42,7 +43,8 @@ def main(smk, log):
         "estimands": estimand_texts(io.read_yaml(smk.input.estimands),
                                     estimand_values(config, len(questionnaire.initiatives))),
     }
-    html = render(Path(smk.input.template).parent, Path(smk.input.template).name, context)
+    html = render(Path(smk.input.template).parent, Path(smk.input.template).name, context,
+                  labels)
     io.write_text(html, smk.output.report)
     log.info("rendered %s (%d figures, %d tables)", smk.output.report, len(figures), len(tables))
 

@@ -19,11 +19,12 @@ The manifest (``workflow/figures.yaml``) and its captions are read by
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import os
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
@@ -36,9 +37,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, PercentFormatter
+from matplotlib.ticker import (FixedLocator, FuncFormatter, MaxNLocator, NullFormatter,
+                               PercentFormatter)
 
-from udsyn import grid
+from udsyn import grid, manifest
 from udsyn.manifest import rows as _rows
 
 WORKFLOW = Path(__file__).resolve().parents[1]
@@ -140,12 +142,6 @@ def _errors(rows: pd.DataFrame) -> np.ndarray:
     return np.nan_to_num(np.vstack([low, high]), nan=0.0)
 
 
-def _note_n(ax, text: str) -> None:
-    """A small note in the axes' upper left corner."""
-    ax.text(0.03, 0.97, text, transform=ax.transAxes, ha="left", va="top", fontsize=9.5,
-            color="#333333")
-
-
 def _nice_log_ticks(low: float, high: float, mantissas: tuple[int, ...] = (1, 2, 5)
                     ) -> list[float]:
     """1-2-5 (or other) ticks covering [low, high], for log axes spanning few decades."""
@@ -168,30 +164,61 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+Labels = Mapping[str, Any]
+
+
+def _labels(labels: Labels | None) -> Labels:
+    """The manifest's labels (workflow/figures.yaml), unless given."""
+    return manifest.load_labels() if labels is None else labels
+
+
+def _integer_ticks(axis) -> None:
+    """Whole-number ticks, for an axis of counts."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def text_columns(options: list[Mapping[str, Any]]) -> list[str]:
+    """Columns to read as text for figures with these options: the multiverse's
+    choice columns (written by udsyn.grid.shown; a cut-off year must stay "2008")."""
+    return list(dict.fromkeys(name for option in options for name in option.get("choices", {})))
+
+
+def draw(function: str, tables: Mapping[str, pd.DataFrame], options: Mapping[str, Any],
+         labels: Labels | None = None) -> Figure:
+    """Draw a figure of the manifest: its function with its tables, options and,
+    where the function shows identifiers, the labels."""
+    draw_function = DRAW[function]
+    extra = {"labels": labels} if "labels" in inspect.signature(draw_function).parameters else {}
+    return draw_function(**tables, **options, **extra)
+
+
 # --- figure 1: headline ------------------------------------------------------------------
 
-DEFINITION_LABELS = {"purpose": "Purpose definition", "likert": "Likert (Q3) definition"}
 WEIGHTING_STYLE = {"unweighted": (BLUE, "o"), "weighted": (VERMILLION, "D")}
 
 
 @styled
-def headline(headline: pd.DataFrame, headline_definition: str) -> Figure:
+def headline(headline: pd.DataFrame, headline_definition: str,
+             labels: Labels | None = None) -> Figure:
     """Share with an international business focus: each definition, unweighted and
     weighted for non-response, with intervals, and the published share as a reference line."""
+    labels = _labels(labels)
     definitions = list(dict.fromkeys(headline["definition_key"]))
     weightings = list(dict.fromkeys(headline["weighting"]))
     figure = new_figure(height=1.3 + 1.0 * len(definitions))
     ax = figure.add_subplot()
     offsets = np.linspace(0.16, -0.16, len(weightings)) if len(weightings) > 1 else [0.0]
-    ticks, labels = [], []
+    ticks, names = [], []
     for position, key in enumerate(definitions):
         y = len(definitions) - 1 - position
         rows = headline[headline["definition_key"] == key]
         n = rows["n"].iloc[0]
-        label = DEFINITION_LABELS.get(key, key)
-        label += f"\n({'headline, ' if key == headline_definition else ''}n = {n:.0f})"
+        label = _sentence(manifest.label(labels, "values", key, choice="headline_definition"))
+        label = "\n".join(textwrap.wrap(label, 26))
+        label += (f"\n({'headline, ' if key == headline_definition else ''}"
+                  f"n = {n:.0f} known)")
         ticks.append(y)
-        labels.append(label)
+        names.append(label)
         for offset, weighting in zip(offsets, weightings):
             row = rows[rows["weighting"] == weighting]
             if row.empty:
@@ -199,7 +226,8 @@ def headline(headline: pd.DataFrame, headline_definition: str) -> Figure:
             colour, marker = WEIGHTING_STYLE.get(weighting, (GREY, "s"))
             ax.errorbar(row["estimate"], [y + offset] * len(row), xerr=_errors(row), fmt=marker,
                         color=colour, markersize=7, elinewidth=2.2,
-                        label=weighting if position == 0 else None)
+                        label=(manifest.label(labels, "values", weighting, choice="weighting")
+                               if position == 0 else None))
             est, high = row["estimate"].iloc[0], row["ci_high"].iloc[0]
             ax.text((high if pd.notna(high) else est) + 0.015, y + offset,
                     f"{_percent(est)} ({_percent(row['ci_low'].iloc[0])}–{_percent(high)})",
@@ -208,11 +236,12 @@ def headline(headline: pd.DataFrame, headline_definition: str) -> Figure:
     ax.axvline(published, color=BLACK, linestyle="--", linewidth=1.1, zorder=1)
     ax.text(published, 1.0, f" published: {published:.0%}", transform=ax.get_xaxis_transform(),
             ha="center", va="bottom", fontsize=9.5)
-    ax.set_yticks(ticks, labels)
+    ax.set_yticks(ticks, names)
     ax.set_ylim(-0.6, len(definitions) - 0.4)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("share of responding municipalities with an international business focus")
+    ax.set_xlabel("share with an international business focus\n"
+                  "(respondents with a known answer; n per row)")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower left", ncols=len(weightings), handletextpad=0.3)
     return figure
@@ -267,9 +296,6 @@ def initiative_periods(initiative_periods: pd.DataFrame, traditional: list[str],
 
 # --- figure 3: reform --------------------------------------------------------------------
 
-OUTCOME_LABELS = {"business_focus": "Business focus", "n_purposes": "Number of purposes",
-                  "fte_per_10k": "FTE per 10,000 inhabitants"}
-TERM_LABELS = {"log_population_2007": "log population\n2007", "merged": "merged\nin 2007"}
 MERGED_STYLE = {1: (VERMILLION, "merged"), 0: (BLUE, "unchanged")}
 
 
@@ -278,9 +304,14 @@ def _expit(value: np.ndarray) -> np.ndarray:
 
 
 @styled
-def reform(reform: pd.DataFrame, municipalities: pd.DataFrame) -> Figure:
+def reform(reform: pd.DataFrame, municipalities: pd.DataFrame,
+           labels: Labels | None = None) -> Figure:
     """Each outcome against post-reform size by merger status with the fitted lines
-    (top), and the models' effects with intervals (bottom)."""
+    (top), and the models' effects with intervals (bottom). The size effect is
+    drawn per doubling of the population (the log-population coefficient and its
+    interval times ln 2) beside the merger contrast, so the two are comparable
+    within a model; each model keeps its own axis (their outcome scales differ)."""
+    labels = _labels(labels)
     models = list(dict.fromkeys(reform["model"]))
     respondents = municipalities[municipalities["responded"] == 1]
     figure = new_figure(height=5.9)
@@ -311,22 +342,24 @@ def reform(reform: pd.DataFrame, municipalities: pd.DataFrame) -> Figure:
         ax.set_xscale("log")
         _log_axis(ax.xaxis, float(grid[0]) / 1.2, float(grid[-1]) * 1.2, mantissas=(1,))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:,.10g}k"))
-        ax.set_xlabel("population 2007")
-        ax.set_title(OUTCOME_LABELS.get(outcome, outcome), fontsize=10.5)
+        ax.set_xlabel(f"population 2007\n(n = {terms['n'].iloc[0]:.0f} with a known answer)",
+                      fontsize=9.5)
+        ax.set_title(_sentence(manifest.label(labels, "outcomes", outcome)), fontsize=10.5)
         if logit:
             ax.set_ylim(-0.12, 1.12)
             ax.set_yticks([0, 0.5, 1], ["no", "50%", "yes"])
         else:
             ax.set_ylim(bottom=0)
-        _note_n(ax, f"n = {terms['n'].iloc[0]:.0f}")
-        effects = terms[terms["term"] != "const"]
+            if terms["scale"].iloc[0] == "count":
+                _integer_ticks(ax.yaxis)
+        effects = doubling(terms[terms["term"] != "const"])
         bottom = axes[1, column]
         y = np.arange(len(effects))[::-1]
         bottom.axvline(0, color=BLACK, linewidth=0.9, zorder=1)
         bottom.errorbar(effects["estimate"], y, xerr=_errors(effects), fmt="o", color=BLACK,
                         markersize=5.5, elinewidth=2)
-        bottom.set_yticks(y, [TERM_LABELS.get(term, term) for term in effects["term"]]
-                          if column == 0 else [])
+        bottom.set_yticks(y, ["\n".join(textwrap.wrap(manifest.label(labels, "terms", term), 12))
+                              for term in effects["term"]] if column == 0 else [])
         bottom.set_ylim(-0.6, len(effects) - 0.4)
         bottom.grid(axis="y", visible=False)
         bottom.set_xlabel(textwrap.fill(f"effect ({terms['scale'].iloc[0]})", 26))
@@ -338,30 +371,45 @@ def reform(reform: pd.DataFrame, municipalities: pd.DataFrame) -> Figure:
     return figure
 
 
+def doubling(effects: pd.DataFrame) -> pd.DataFrame:
+    """The log-population term per doubling of the population: its estimate and
+    interval times ln 2 (a change of scale of the reported coefficient, no new
+    statistic); the other terms as they are."""
+    effects = effects.copy()
+    per_log = effects["term"] == "log_population_2007"
+    for column in ("estimate", "ci_low", "ci_high"):
+        effects[column] = effects[column].astype(float)
+        effects.loc[per_log, column] = effects.loc[per_log, column] * math.log(2)
+    return effects
+
+
 # --- figure 4: crisis --------------------------------------------------------------------
 
-GROUP_STYLE = {"peripheral": (VERMILLION, "Peripheral"), "other": (BLUE, "Other")}
+GROUP_COLOURS = {"peripheral": VERMILLION, "other": BLUE}
 
 
 @styled
-def crisis(crisis: pd.DataFrame, robustness: pd.DataFrame) -> Figure:
+def crisis(crisis: pd.DataFrame, robustness: pd.DataFrame,
+           labels: Labels | None = None) -> Figure:
     """Post-crisis share, peripheral vs. other, at the configured cut-off (left), and the
     difference at every cut-off of the robustness check (right)."""
+    labels = _labels(labels)
     cutoff = int(crisis["cutoff_year"].iloc[0])
     shares = crisis[crisis["quantity"] == "share_post_crisis"]
     figure = new_figure(height=3.4)
     left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1]})
     y = np.arange(len(shares))[::-1]
-    labels = []
+    ticks = []
     for position, (_, row) in zip(y, shares.iterrows()):
-        colour, name = GROUP_STYLE.get(row["group"], (GREY, str(row["group"])))
+        colour = GROUP_COLOURS.get(row["group"], GREY)
+        name = _sentence(manifest.label(labels, "groups", row["group"]))
         frame = row.to_frame().T
         left.errorbar(frame["estimate"].astype(float), [position], xerr=_errors(frame), fmt="o",
                       color=colour, markersize=8, elinewidth=2.4)
         left.text(row["ci_high"] + 0.02, position, _percent(row["estimate"]), va="center",
                   fontsize=10, color=colour)
-        labels.append(f"{name}\n(n = {row['n']:.0f})")
-    left.set_yticks(y, labels)
+        ticks.append(f"{name}\n(n = {row['n']:.0f} initiatives)")
+    left.set_yticks(y, ticks)
     left.set_ylim(-0.6, len(shares) - 0.4)
     left.set_xlim(0, 1)
     left.xaxis.set_major_formatter(PercentFormatter(1.0))
@@ -395,9 +443,12 @@ def crisis(crisis: pd.DataFrame, robustness: pd.DataFrame) -> Figure:
 
 
 @styled
-def capital(capital: pd.DataFrame, municipalities: pd.DataFrame) -> Figure:
+def capital(capital: pd.DataFrame, municipalities: pd.DataFrame, level: float) -> Figure:
     """International FTE against population (log-log), the fitted line without the
-    capital, and the capital marked and labelled."""
+    capital, the capital marked and labelled, and at its population the prediction
+    interval the analysis tests it against (udsyn.analysis.capital: the capital's
+    ratio to the line with a prediction interval; the FTE interval is its observed
+    FTE divided by the ratio's interval ends)."""
     data = municipalities[(municipalities["responded"] == 1)
                           & (municipalities["international_fte"] > 0)]
     is_capital = data["capital"] == 1
@@ -407,7 +458,7 @@ def capital(capital: pd.DataFrame, municipalities: pd.DataFrame) -> Figure:
     figure = new_figure(height=4.6)
     ax = figure.add_subplot()
     ax.scatter(rest["population_2007"], rest["international_fte"], s=26, color=BLUE, alpha=0.75,
-               edgecolors="none", label="other responding municipalities")
+               edgecolors="none", label="other respondents reporting FTE > 0")
     span = np.geomspace(rest["population_2007"].min(), rest["population_2007"].max(), 100)
     ax.plot(span, np.exp(intercept) * span ** elasticity, color=BLACK, linewidth=1.6,
             label=f"fit without the capital (elasticity {elasticity:.2f})")
@@ -418,6 +469,13 @@ def capital(capital: pd.DataFrame, municipalities: pd.DataFrame) -> Figure:
             reach = np.geomspace(span[-1], row["population_2007"], 30)
             ax.plot(reach, np.exp(intercept) * reach ** elasticity, color=BLACK, linewidth=1.4,
                     linestyle=":")
+        band = prediction_interval(capital)
+        if band is not None:
+            predicted, low, high = band
+            ax.errorbar([row["population_2007"]], [predicted],
+                        yerr=[[predicted - low], [high - predicted]], fmt="_", color=BLACK,
+                        markersize=14, elinewidth=2.4, capsize=5, zorder=2,
+                        label=f"{level:.0%} prediction interval for its size")
         ax.scatter([row["population_2007"]], [row["international_fte"]], s=110, color=VERMILLION,
                    edgecolors=BLACK, linewidths=0.8, zorder=3, label="the capital")
         ratio = _rows(capital, quantity="capital_ratio")["estimate"]
@@ -428,6 +486,9 @@ def capital(capital: pd.DataFrame, municipalities: pd.DataFrame) -> Figure:
                     xytext=(-12, 0), textcoords="offset points", ha="right", va="center",
                     fontsize=10, color=VERMILLION, fontweight="bold")
     fte = data["international_fte"].astype(float)
+    band = prediction_interval(capital) if not top.empty else None
+    if band is not None:
+        fte = pd.concat([fte, pd.Series(band[1:], dtype=float)])
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(all_population.min() / 1.3, all_population.max() * 1.3)
@@ -440,17 +501,30 @@ def capital(capital: pd.DataFrame, municipalities: pd.DataFrame) -> Figure:
     return figure
 
 
+def prediction_interval(capital: pd.DataFrame) -> tuple[float, float, float] | None:
+    """The line's prediction at the capital's population and its prediction interval,
+    in FTE: the capital's observed FTE over its ratio to the line and over the
+    ratio's interval ends (None without a positive FTE and a full interval)."""
+    fte = _rows(capital, quantity="capital_fte")["estimate"].astype(float)
+    ratio = _rows(capital, quantity="capital_ratio")
+    if fte.empty or ratio.empty:
+        return None
+    observed = float(fte.iloc[0])
+    estimate, low, high = (float(ratio[c].iloc[0]) for c in ("estimate", "ci_low", "ci_high"))
+    if not observed > 0 or not all(np.isfinite([estimate, low, high])) or min(estimate, low) <= 0:
+        return None
+    return observed / estimate, observed / high, observed / low
+
+
 # --- figure 6: representativeness --------------------------------------------------------
 
-DIMENSION_LABELS = {"region": "region", "size_class": "size class"}
-
-
 @styled
-def representativeness(representativeness: pd.DataFrame) -> Figure:
+def representativeness(representativeness: pd.DataFrame, labels: Labels | None = None) -> Figure:
     """Response rate by region and size class with intervals (left), and each
     category's share of the register and of the respondents (right)."""
+    labels = _labels(labels)
     table = representativeness
-    dimensions = [d for d in dict.fromkeys(table["dimension"]) if d in DIMENSION_LABELS]
+    dimensions = [d for d in dict.fromkeys(table["dimension"]) if d != "all"]
     overall = _rows(table, category="all")
     sizes = [int((table["dimension"] == d).sum()) for d in dimensions]
     figure = new_figure(height=1.4 + 0.42 * sum(sizes))
@@ -471,7 +545,7 @@ def representativeness(representativeness: pd.DataFrame) -> Figure:
         rate.set_ylim(-0.6, len(rows) - 0.4)
         rate.set_xlim(0, 1.02)
         rate.xaxis.set_major_formatter(PercentFormatter(1.0))
-        rate.set_title(f"Response rate by {DIMENSION_LABELS[dimension]}")
+        rate.set_title(f"Response rate by {manifest.label(labels, 'dimensions', dimension)}")
         rate.grid(axis="y", visible=False)
         height = 0.38
         shares.barh(y + height / 2, rows["register_share"], height=height, color=LIGHT_GREY,
@@ -481,7 +555,7 @@ def representativeness(representativeness: pd.DataFrame) -> Figure:
         shares.set_yticks(y, [])
         shares.set_ylim(-0.6, len(rows) - 0.4)
         shares.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        shares.set_title(f"Share by {DIMENSION_LABELS[dimension]}")
+        shares.set_title(f"Share by {manifest.label(labels, 'dimensions', dimension)}")
         shares.grid(axis="y", visible=False)
     axes[-1, 0].set_xlabel("response rate (responded / in register)")
     axes[-1, 1].set_xlabel("share of municipalities")
@@ -508,24 +582,51 @@ HOLDS_STYLE = {"yes": (BLUE, "holds"), "no": (VERMILLION, "does not hold"),
                "": (GREY, "no interval")}
 
 
-@styled
-def specification_curve(claim_specifications: pd.DataFrame, summary: pd.DataFrame, claim: str,
-                        holds: dict, choices: dict) -> Figure:
-    """A specification curve (Simonsohn, Simmons & Nelson 2020): the claim's
-    estimate and interval under every distinct specification, sorted (top), and
-    which alternative of each choice it used (bottom, in config order). The main
-    specification is black; the reference value of the claim's test is the dashed line."""
+def curve_table(claim_specifications: pd.DataFrame, claim: str) -> pd.DataFrame:
+    """A claim's distinct specifications in the curve's order (by estimate, then id)."""
     table = claim_specifications[claim_specifications["claim"] == claim].copy()
     if table.empty:
         raise ValueError(f"no specifications of claim {claim!r} in the table")
     table["holds"] = table["holds"].fillna("")
-    table = table.sort_values(["estimate", "claim_spec_id"], kind="stable").reset_index(drop=True)
-    used = str(_one(summary, "choices_used", claim=claim)).split(", ")
+    return table.sort_values(["estimate", "claim_spec_id"], kind="stable").reset_index(drop=True)
+
+
+def indicators(table: pd.DataFrame, used: list[str], choices: Mapping[str, list]
+               ) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """The indicator rows of a specification curve, (choice, alternative as
+    udsyn.grid.shown writes it) for each alternative of each choice the claim
+    uses in config order, and the marks: rows x specifications, True where the
+    specification used the alternative. Every specification must have exactly
+    one mark per choice (a value that matches no alternative, such as 2008.0
+    for 2008, is an error, not an empty row)."""
     rows = [(name, grid.shown(value)) for name in used for value in choices[name]]
+    marks = np.array([(table[name].astype(str) == value).to_numpy() for name, value in rows],
+                     dtype=bool).reshape(len(rows), len(table))
+    for name in used:
+        per_spec = marks[[i for i, (n, _) in enumerate(rows) if n == name]].sum(axis=0)
+        if (per_spec != 1).any():
+            bad = sorted(set(table.loc[per_spec != 1, name].astype(str)))
+            raise ValueError(f"specification curve: column {name} holds {bad}, not one of "
+                             f"its alternatives {[v for n, v in rows if n == name]}")
+    return rows, marks
+
+
+@styled
+def specification_curve(claim_specifications: pd.DataFrame, summary: pd.DataFrame, claim: str,
+                        holds: dict, choices: dict, labels: Labels | None = None) -> Figure:
+    """A specification curve (Simonsohn, Simmons & Nelson 2020): the claim's
+    estimate and interval under every distinct specification, sorted (top), and
+    which alternative of each choice it used (bottom, in config order). The main
+    specification is black; the reference value of the claim's test is the dashed line."""
+    labels = _labels(labels)
+    table = curve_table(claim_specifications, claim)
+    used = str(_one(summary, "choices_used", claim=claim)).split(", ")
+    rows, marks = indicators(table, used, choices)
+    table.index = table.index + 1  # specifications numbered 1..N along the x axis
     figure = new_figure(height=2.9 + 0.2 * len(rows))
     top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={
         "height_ratios": [2.9, 0.2 * len(rows) + 0.3], "hspace": 0.06})
-    x = np.arange(len(table))
+    x = table.index.to_numpy()
     for verdict, (colour, label) in HOLDS_STYLE.items():
         part = table[(table["holds"] == verdict) & (table["is_main"] != "yes")]
         if len(part):
@@ -547,16 +648,18 @@ def specification_curve(claim_specifications: pd.DataFrame, summary: pd.DataFram
     top.grid(axis="x", visible=False)
 
     y = np.arange(len(rows))[::-1]
-    for position, (name, value) in zip(y, rows):
-        chosen = (table[name].astype(str) == value).to_numpy()
-        colours = [BLACK if m == "yes" else HOLDS_STYLE[h][0]
-                   for m, h in zip(table["is_main"], table["holds"])]
+    colours = [BLACK if m == "yes" else HOLDS_STYLE[h][0]
+               for m, h in zip(table["is_main"], table["holds"])]
+    for position, chosen in zip(y, marks):
         bottom.scatter(x[chosen], np.full(chosen.sum(), position), s=7, marker="s",
                        c=[c for c, keep in zip(colours, chosen) if keep], linewidths=0)
-    bottom.set_yticks(y, [f"{name.replace('_', ' ')}: {textwrap.shorten(value, 34)}"
-                          for name, value in rows], fontsize=7.5)
+    bottom.set_yticks(y, [textwrap.shorten(
+        f"{manifest.label(labels, 'choices', name)}: "
+        f"{manifest.label(labels, 'values', value, choice=name)}", 60, placeholder="…")
+        for name, value in rows], fontsize=7.5)
     bottom.set_ylim(-0.7, len(rows) - 0.3)
-    bottom.set_xlim(-1, len(table))
+    bottom.set_xlim(0, len(table) + 1)
+    _integer_ticks(bottom.xaxis)
     bottom.set_xlabel(f"{len(table)} distinct specifications, sorted by estimate")
     bottom.grid(visible=False)
     return figure

@@ -21,7 +21,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from io import BytesIO, StringIO
@@ -335,12 +335,16 @@ def _arrow_error(path: str, message: str, header: list[str], hint: str,
                        row=row, column=column)
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, text: Iterable[str] = ()) -> pd.DataFrame:
     """Read a table udsyn wrote: only empty cells are missing.
 
     (pandas would otherwise turn free text such as "NA" or "None" into missing.)
+    ``text``: columns kept as the text written (where present), e.g. the
+    multiverse's choice columns: a cut-off year written "2008" in a column with
+    empty cells would otherwise come back as the float 2008.0.
     """
-    return pd.read_csv(path, keep_default_na=False, na_values=[""], encoding="utf-8")
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], encoding="utf-8",
+                       dtype={column: str for column in text} or None)
 
 
 def read_yaml(path: str | Path) -> dict:

@@ -7,6 +7,7 @@ importing matplotlib.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,6 +43,33 @@ def load_manifest(path: str | Path = MANIFEST) -> dict[str, dict]:
     return io.read_yaml(path)["figures"]
 
 
+def load_labels(path: str | Path = MANIFEST) -> dict[str, dict]:
+    """The manifest's ``labels``: kind -> identifier -> the words a reader sees."""
+    return io.read_yaml(path)["labels"]
+
+
+def label(labels: Mapping[str, Any], kind: str, value: Any, choice: str | None = None) -> str:
+    """The reader's words for a config identifier: ``label(labels, "choices",
+    "dont_know_as")``, or an alternative of a choice: ``label(labels, "values",
+    "count_as_no", choice="dont_know_as")``. A number is shown as it is (a
+    float that is a whole number without ".0"); an identifier without a label is
+    an error, so a new alternative in config cannot reach a reader unlabelled."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
+    if isinstance(value, list):
+        value = " + ".join(str(v) for v in value)  # as udsyn.grid.shown writes it
+    text = str(value)
+    if choice is not None and re.fullmatch(r"-?\d+", text):
+        return text  # a number read back as text (a cut-off year)
+    table = labels.get(kind, {})
+    if choice is not None:
+        table = table.get(choice, {})
+    if text not in table:
+        where = f"labels.{kind}" + (f".{choice}" if choice is not None else "")
+        raise KeyError(f"workflow/figures.yaml: {where} has no label for {text!r}")
+    return str(table[text])
+
+
 def read_data(figure: Mapping[str, Any], root: str | Path = ".") -> dict[str, pd.DataFrame]:
     """The tables a figure plots, by data name."""
     return {name: io.read_table(Path(root) / path) for name, path in figure["data"].items()}
@@ -72,14 +100,19 @@ def _format(value: Any, spec: str) -> str:
 
 
 def caption_value(spec: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
-                  config: Mapping[str, Any]) -> str:
-    """One placeholder's text, from the data or the config as its spec says."""
+                  config: Mapping[str, Any], labels: Mapping[str, Any] | None = None) -> str:
+    """One placeholder's text, from the data or the config as its spec says; with
+    ``label: <kind>`` a ", "-separated list of identifiers is shown labelled."""
     fmt = spec.get("format", "")
     if "config" in spec:
         return _format(config_value(config, spec["config"]), fmt)
     table = tables[spec["data"]]
     matching = rows(table, **spec.get("where", {}))
     values = list(dict.fromkeys(matching[spec["column"]].tolist()))
+    if "label" in spec:
+        labels = load_labels() if labels is None else labels
+        values = [", ".join(label(labels, spec["label"], part) for part in str(value).split(", "))
+                  for value in values]
     if "join" in spec:
         return spec["join"].join(_format(value, fmt) for value in values)
     if len(values) != 1:
@@ -91,9 +124,9 @@ def caption_value(spec: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
 
 
 def caption(figure: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
-            config: Mapping[str, Any]) -> str:
+            config: Mapping[str, Any], labels: Mapping[str, Any] | None = None) -> str:
     """The figure's caption with every placeholder filled."""
-    values = {name: caption_value(figure["values"][name], tables, config)
+    values = {name: caption_value(figure["values"][name], tables, config, labels)
               for name in placeholders(figure["caption"])}
     return figure["caption"].format(**values)
 
@@ -105,13 +138,15 @@ def source(figure: Mapping[str, Any]) -> str:
 
 
 def entries(config: Mapping[str, Any], root: str | Path = ".",
-            manifest: Mapping[str, dict] | None = None) -> list[dict[str, Any]]:
+            manifest: Mapping[str, dict] | None = None,
+            labels: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every figure as the report places it: id, title, filled caption, files, source."""
     manifest = load_manifest() if manifest is None else manifest
+    labels = load_labels() if labels is None else labels
     found = []
     for figure_id, figure in manifest.items():
         found.append({"id": figure_id, "title": figure["title"], "section": figure["section"],
-                      "caption": caption(figure, read_data(figure, root), config),
+                      "caption": caption(figure, read_data(figure, root), config, labels),
                       "png": figure["outputs"]["png"], "svg": figure["outputs"]["svg"],
                       "rule": rule_name(figure_id, figure), "script": figure["script"],
                       "function": f"udsyn.figures.{figure['function']}",

@@ -553,6 +553,13 @@ def gather(batches: Sequence[pd.DataFrame], multiverse: Mapping[str, Any],
     choices, rules = multiverse["choices"], multiverse["holds"]
     restrict = multiverse.get("restrict") or {}
     claims = _claim_table(batches, choices, rules, main)
+    for name, alternatives in choices.items():  # the values as written (grid.shown), not 2008.0
+        unknown = sorted(set(claims[name].dropna().astype(str)) - {grid.shown(a) for a in
+                                                                   alternatives})
+        if unknown:
+            raise ValueError(f"the batches' column {name} holds {unknown}, not an alternative "
+                             f"of multiverse.choices.{name}: read the batches with "
+                             f"udsyn.io.read_table(path, text=<the choice names>)")
     expected = {item["claim_spec_id"]
                 for item in grid.claim_specifications(choices, multiverse["seed"], restrict)}
     found = set(claims["claim_spec_id"])

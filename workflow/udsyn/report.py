@@ -15,6 +15,8 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from udsyn import manifest
+
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
@@ -33,6 +35,21 @@ def points(value, digits: int = 0) -> str:
 def num(value, digits: int = 2) -> str:
     """A number with thousands separators and fixed decimals: 1234.5 -> '1,234.50'."""
     return "–" if _missing(value) else f"{float(value):,.{digits}f}"
+
+
+def pvalue(value, digits: int = 3, prefix: bool = True) -> str:
+    """A p-value as a reader should see it: 0.0036 -> 'p = 0.004', 0.00002 ->
+    'p < 0.001' (never 'p = 0.000'); ``prefix=False`` for a table column headed
+    p: '0.004', '< 0.001'."""
+    if _missing(value):
+        return "–"
+    value, floor = float(value), 10.0 ** -digits
+    if not 0 <= value <= 1:
+        raise ValueError(f"a p-value must lie between 0 and 1, not {value}")
+    text = f"< {floor:.{digits}f}" if value < floor else f"{value:.{digits}f}"
+    if not prefix:
+        return text
+    return f"p {text}" if value < floor else f"p = {text}"
 
 
 def pick(rows: list[dict], **criteria) -> dict:
@@ -69,19 +86,25 @@ def records(frame: pd.DataFrame) -> list[dict]:
             for row in frame.astype(object).to_dict("records")]
 
 
-def environment(template_dir: str | Path) -> jinja2.Environment:
+def environment(template_dir: str | Path, labels: dict | None = None) -> jinja2.Environment:
+    """The report's Jinja2 environment; ``labels``: the figure manifest's (default:
+    workflow/figures.yaml), for the ``label`` filter."""
+    labels = manifest.load_labels() if labels is None else labels
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         autoescape=True,  # every value is escaped: respondents' text cannot become markup
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
         trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pct=pct, points=points, num=num, interval=interval)
+    env.filters.update(pct=pct, points=points, num=num, interval=interval, pvalue=pvalue,
+                       label=lambda value, kind, choice=None: manifest.label(labels, kind, value,
+                                                                             choice))
     env.globals.update(pick=pick)
     return env
 
 
-def render(template_dir: str | Path, template_name: str, context: dict) -> str:
-    return environment(template_dir).get_template(template_name).render(**context)
+def render(template_dir: str | Path, template_name: str, context: dict,
+           labels: dict | None = None) -> str:
+    return environment(template_dir, labels).get_template(template_name).render(**context)
 
 
 def estimand_values(config: dict, max_initiatives: int) -> dict[str, str]:
