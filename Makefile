@@ -70,7 +70,7 @@ test-slurm: $(STAMP)
 update-checksums: $(STAMP)
 	@$(VERIFY) run --update
 
-## Time no-op, full, single-edit and 1M-row builds, the multiverse, and reading 1M-row INTL and .xlsx exports (5+ runs): benchmarks/*.md, *.csv.
+## Time no-op, full, single-edit and 1M-row builds, the multiverse, reading 1M-row INTL and .xlsx exports (5+ runs), and the calibration per seed: benchmarks/*.md, *.csv.
 bench: $(STAMP)
 	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench.py
 	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench_multiverse.py

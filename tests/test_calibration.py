@@ -7,6 +7,7 @@ weighted) and the crisis difference."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ import pytest
 from jsonschema import ValidationError, validate
 from scipy import stats as scipy_stats
 
-from conftest import ROOT
+from conftest import ROOT, VENV, run
 from udsyn import calibration, io
 from udsyn.errors import input_error
 
@@ -50,8 +51,8 @@ def test_the_calibration_config_follows_its_schema(settings):
 def test_the_plan_runs_every_seed_of_every_variant_once(settings):
     plan = calibration.plan({**settings, "first_seed": 5, "count": 12, "batch_size": 5})
     assert list(plan) == ["truth_000", "truth_001", "truth_002",
-                          "null_000", "null_001", "null_002"]
-    for variant in ("truth", "null"):
+                          "no_effect_000", "no_effect_001", "no_effect_002"]
+    for variant in ("truth", "no_effect"):
         seeds = [s for work in plan.values() if work["variant"] == variant for s in work["seeds"]]
         assert seeds == list(range(5, 17))
     assert max(len(work["seeds"]) for work in plan.values()) == 5
@@ -73,7 +74,7 @@ def test_a_variant_overrides_only_existing_parameters():
 
 
 def test_truths_follow_the_generator(context):
-    truth, null = context.truths("truth"), context.truths("null")
+    truth, null = context.truths("truth"), context.truths("no_effect")
     # Correctly specified models: the generator's own parameters.
     assert truth["crisis_odds_ratio"][0] == 2.0 and truth["capital_ratio"][0] == 3.0
     assert truth["capital_elasticity"][0] == 0.8
@@ -116,12 +117,12 @@ def hand_made() -> pd.DataFrame:
              "estimate": float(failed), "seconds": 0.5 * seed}]
     for seed, rej in enumerate([1.0, 0.0], 1):
         rows += [
-            {"variant": "null", "seed": seed, "kind": "interval", "name": "crisis_difference",
+            {"variant": "no_effect", "seed": seed, "kind": "interval", "name": "crisis_difference",
              "estimate": 0.1 * (-1) ** seed, "ci_low": -0.2, "ci_high": 0.2, "truth": 0.0,
              "covered": 1.0},
-            {"variant": "null", "seed": seed, "kind": "test",
+            {"variant": "no_effect", "seed": seed, "kind": "test",
              "name": "crisis_difference_excludes_0", "rejected": rej},
-            {"variant": "null", "seed": seed, "kind": "build", "name": "build_failed",
+            {"variant": "no_effect", "seed": seed, "kind": "build", "name": "build_failed",
              "estimate": 0.0, "seconds": 1.0}]
     return pd.DataFrame(rows).reindex(columns=calibration.RESULT_COLUMNS)
 
@@ -147,16 +148,16 @@ def test_the_gather_computes_coverage_mcse_bias_rmse_and_failures():
     test = summary.loc[("truth", "crisis_difference_excludes_0")]
     assert (test["kind"], test["value"], test["n_estimated"]) == ("power", pytest.approx(2 / 3), 3)
     assert summary.loc[("truth", "multiverse_crisis_holds"), "kind"] == "rejection"
-    size = summary.loc[("null", "crisis_difference_excludes_0")]
+    size = summary.loc[("no_effect", "crisis_difference_excludes_0")]
     assert (size["kind"], size["value"]) == ("size", 0.5)
     assert size["mcse"] == pytest.approx(math.sqrt(0.25 / 2))
-    assert summary.loc[("null", "crisis_difference"), "bias"] == pytest.approx(0.0)
-    assert summary.loc[("null", "crisis_difference"), "rmse"] == pytest.approx(0.1)
+    assert summary.loc[("no_effect", "crisis_difference"), "bias"] == pytest.approx(0.0)
+    assert summary.loc[("no_effect", "crisis_difference"), "rmse"] == pytest.approx(0.1)
     build = summary.loc[("truth", "build_failed")]
     assert (build["kind"], build["value"], build["n_estimated"]) == ("build_failure", 0.25, 4)
     assert build["mean_estimate"] == pytest.approx(1.25)  # seconds per seed
     report = calibration.report_markdown(table, {
-        "first_seed": 1, "count": 4, "variants": {"truth": {}, "null": {}}})
+        "first_seed": 1, "count": 4, "variants": {"truth": {}, "no_effect": {}}})
     assert "| crisis_difference | 0.6500 | 0.667 ± 0.272 |" in report
     assert "Builds that would have failed: 0.250 (1 of 4)" in report
 
@@ -211,7 +212,21 @@ def test_the_benchmark_projects_seeds_times_median_plus_one_startup_per_batch():
     import sys
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import bench_calibration
-    rows, total = bench_calibration.per_seed_table({"truth": [1.0, 3.0, 2.0], "null": [0.5]},
+    rows, total = bench_calibration.per_seed_table({"truth": [1.0, 3.0, 2.0], "no_effect": [0.5]},
                                                    count=200, batch_size=25, startup=2.0)
-    assert [row[:3] for row in rows] == [["truth", "3", "2.00 s"], ["null", "1", "0.50 s"]]
+    assert [row[:3] for row in rows] == [["truth", "3", "2.00 s"], ["no_effect", "1", "0.50 s"]]
     assert total == pytest.approx(200 * 2.0 + 8 * 2.0 + 200 * 0.5 + 8 * 2.0)
+
+
+def test_the_workflow_fans_out_one_job_per_batch_and_make_does_not_build_it(tmp_path):
+    overlay = tmp_path / "small.yaml"
+    overlay.write_text("calibration:\n  count: 30\n  batch_size: 10\n", encoding="utf-8")
+    result = run(ROOT, str(VENV / "bin" / "snakemake"), "-n", "--quiet", "host",
+                 "--snakefile", "workflow/calibration.smk", "--configfile", str(overlay),
+                 "--forceall")
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = (result.stdout + result.stderr).split("Job stats:")[1].split("\n\n")[0]
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M))
+    assert jobs == {"calibration_batch": "6", "calibration_gather": "1", "calibration": "1",
+                    "total": "8"}
+    assert "calibration" not in (ROOT / "Snakefile").read_text(encoding="utf-8")

@@ -17,9 +17,13 @@ configfile: "config/calibration.yaml"
 
 # The main config by its own schema (which knows no calibration section), the
 # calibration section by config/schema/calibration.schema.yaml.
-validate({k: v for k, v in config.items() if k != "calibration"},
-         "../config/schema/config.schema.yaml")
-validate({"calibration": config["calibration"]}, "../config/schema/calibration.schema.yaml")
+validate(
+    {k: v for k, v in config.items() if k != "calibration"},
+    "../config/schema/config.schema.yaml",
+)
+validate(
+    {"calibration": config["calibration"]}, "../config/schema/calibration.schema.yaml"
+)
 
 sys.path.insert(0, str(Path(workflow.basedir)))
 from udsyn import calibration as calibration_module  # noqa: E402
@@ -59,10 +63,14 @@ rule calibration_batch:
         batch="|".join(CALIBRATION_PLAN),
     params:
         work=lambda wildcards: CALIBRATION_PLAN[wildcards.batch],
-        calibration={key: CALIBRATION[key] for key in (
-            "variants", "intervals", "tests", "bootstrap_replicates")},
-        config={key: config[key] for key in (
-            "survey", "cleaning", "derive", "analysis", "multiverse")},
+        calibration={
+            key: CALIBRATION[key]
+            for key in ("variants", "intervals", "tests", "bootstrap_replicates")
+        },
+        config={
+            key: config[key]
+            for key in ("survey", "cleaning", "derive", "analysis", "multiverse")
+        },
     script:
         "scripts/calibration_batch.py"
 
@@ -83,7 +91,9 @@ rule calibration_gather:
         "logs/calibration_gather.log",
     params:
         calibration=CALIBRATION,
-        config={key: config[key] for key in ("survey", "cleaning", "derive", "analysis",
-                                             "multiverse")},
+        config={
+            key: config[key]
+            for key in ("survey", "cleaning", "derive", "analysis", "multiverse")
+        },
     script:
         "scripts/calibration_gather.py"

@@ -2,7 +2,7 @@
 
 The synthetic export is regenerated at many seeds (``config/calibration.yaml``),
 each under a *variant* of the generator: ``truth`` (``config/synthetic.yaml`` as
-it is) and ``null`` (the effects the tests look for set to zero). Each data set
+it is) and ``no_effect`` (the effects the tests look for set to zero). Each data set
 goes through the functions the rules call, in-process (``run_seed``):
 ``load_export`` (the validate step's reader and checks), ``clean_export``,
 ``derive_municipalities``, the main analyses (``udsyn.analysis``, ``udsyn.drivers``)
@@ -13,7 +13,7 @@ the generator's truth (``truths``, computed from the variant's parameters);
 per test whether it rejected; and whether the build would have failed (an
 ``InputError`` or any other exception: caught and recorded, never raised).
 ``summarise`` turns the per-seed rows into coverage with its Monte-Carlo
-standard error, rejection rates (power under ``truth``, size under ``null``
+standard error, rejection rates (power under ``truth``, size under ``no_effect``
 where the null holds), bias, RMSE and the share of failed builds.
 
 Nothing here is part of the main build (``make``); ``make calibrate`` runs it
