@@ -26,7 +26,7 @@ FORMAT ?= csv
 OUT ?= data/raw/survey
 
 .DEFAULT_GOAL := all
-.PHONY: all locked-build test verify test-slurm update-checksums bench rulegraph readme snakemake-report help synthetic clean-results
+.PHONY: all calibrate locked-build test verify test-slurm update-checksums bench rulegraph readme snakemake-report help synthetic clean-results
 
 ## Build every result and the report from the raw data (installs the environment if needed).
 all: $(STAMP)
@@ -49,6 +49,11 @@ locked-build:
 	  exit 1; }
 	@echo "udsyn: report at $(CURDIR)/report/report.html (every number from results/; columns in results/data_dictionary.csv)"
 
+## Calibration (not built by `make`): regenerate the synthetic export at config/calibration.yaml's seeds, run each in-process, score intervals and tests against the generator's truth: results/calibration/.
+calibrate: $(STAMP)
+	@$(SNAKEMAKE) --snakefile workflow/calibration.smk $(SNAKEMAKE_ARGS)
+	@echo "udsyn: calibration at $(CURDIR)/results/calibration/summary.csv and report.md"
+
 ## Run the tests (installs the environment if needed).
 test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -65,11 +70,12 @@ test-slurm: $(STAMP)
 update-checksums: $(STAMP)
 	@$(VERIFY) run --update
 
-## Time no-op, full, single-edit and 1M-row builds, the multiverse, and reading 1M-row INTL and .xlsx exports (5+ runs): benchmarks/*.md, *.csv.
+## Time no-op, full, single-edit and 1M-row builds, the multiverse, reading 1M-row INTL and .xlsx exports (5+ runs), and the calibration per seed: benchmarks/*.md, *.csv.
 bench: $(STAMP)
 	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench.py
 	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench_multiverse.py
 	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench_formats.py
+	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench_calibration.py
 
 ## Snakemake's own HTML report (run times, rule graph) beside ours: report/snakemake-report.html.
 snakemake-report: all

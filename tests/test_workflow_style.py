@@ -12,7 +12,8 @@ from pathlib import Path
 from conftest import ROOT
 
 BIN = Path(sys.executable).parent
-SNAKEFILES = ["Snakefile", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflow/rules").glob("*.smk"))]
+SNAKEFILES = ["Snakefile", "workflow/calibration.smk",
+              *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflow/rules").glob("*.smk"))]
 
 
 def test_snakefiles_are_formatted():
