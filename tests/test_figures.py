@@ -44,7 +44,7 @@ def headline_table() -> pd.DataFrame:
     rows = []
     for key, n, definition, shares in (("purpose", 77, DEF_PURPOSE, (0.688, 0.671)),
                                        ("likert", 74, DEF_LIKERT, (0.635, 0.622))):
-        for weighting, share in zip(("unweighted", "post-stratified"), shares):
+        for weighting, share in zip(("unweighted", "weighted"), shares):
             rows.append(dict(data_origin=SYN, definition_key=key, weighting=weighting,
                              estimate=share, ci_low=share - 0.1, ci_high=share + 0.09, n=n,
                              published_share=0.7,
@@ -447,7 +447,7 @@ def test_a_new_alternative_without_a_label_stops_the_figure():
                                        "'log_area_km2'"):
         figures.specification_curve(**tables, **{**options, "choices": choices}, labels=LABELS)
     missing = {**LABELS, "values": {**LABELS["values"], "weighting": {"unweighted": "unweighted"}}}
-    with pytest.raises(KeyError, match="post-stratified"):
+    with pytest.raises(KeyError, match="'weighted'"):
         draw("headline", labels=missing)
 
 

@@ -78,18 +78,19 @@ def test_the_multiverse_sentences_are_read_from_its_summary(built, tmp_path):
     summary = io.read_table(path)
     before = summary.set_index("claim").loc["crisis"]
     html = (built / "report/report.html").read_text(encoding="utf-8")
-    sentence = (f"holds in <b>{before['n_holds']} of {before['n_specifications']} "
-                "specifications</b>")
+    sentence = (f"holds in <b>{before['n_distinct_holds']} of {before['n_distinct']} "
+                "distinct analyses</b>")
     assert sentence in html
-    summary.loc[summary["claim"] == "crisis", ["n_holds", "share_holds"]] = [17, 17 / 576]
+    summary.loc[summary["claim"] == "crisis", ["n_distinct_holds", "share_distinct_holds"]] = [
+        5, 5 / before["n_distinct"]]
     io.write_table(summary, path)
     result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html")
     assert result.returncode == 0, result.stdout + result.stderr
     after = (copy / "report/report.html").read_text(encoding="utf-8")
     section = re.search(r'<p class="claim" id="multiverse-crisis">(.*?)</p>', after,
                         flags=re.S).group(1)
-    assert f"holds in <b>17 of {before['n_specifications']} specifications</b> (3%;" in section
-    assert "claim 4 holds in 17 of" in after
+    assert f"holds in <b>5 of {before['n_distinct']} distinct analyses</b>" in section
+    assert f"claim 4 holds in 5 of {before['n_distinct']} distinct analyses" in after
 
 
 def free_text_section(project) -> str:

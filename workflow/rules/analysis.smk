@@ -146,9 +146,7 @@ rule missingness:
     log:
         "logs/missingness.log",
     params:
-        settings=analysis_settings(
-            "dont_know_as", "intensity_population", *CRISIS_KEYS
-        ),
+        settings=analysis_settings("dont_know_as", "intensity_population", *CRISIS_KEYS),
         synthetic=SURVEY["synthetic"],
     script:
         "../scripts/analysis_missingness.py"

@@ -84,7 +84,10 @@ for group, figure_ids in FIGURE_GROUPS.items():
                     "data": list(FIGURE_MANIFEST[i]["data"]),
                     "options": {
                         **{
-                            name: config[key.split(".")[0]][key.split(".")[1]]
+                            # the multiverse in force: the main analysis' values included
+                            name: {**config, "multiverse": MULTIVERSE}[key.split(".")[0]][
+                                key.split(".")[1]
+                            ]
                             for name, key in FIGURE_MANIFEST[i]["params"].items()
                         },
                         **FIGURE_MANIFEST[i].get("fixed", {}),
