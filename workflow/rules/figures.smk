@@ -85,9 +85,9 @@ for group, figure_ids in FIGURE_GROUPS.items():
                     "options": {
                         **{
                             # the multiverse in force: the main analysis' values included
-                            name: {**config, "multiverse": MULTIVERSE}[key.split(".")[0]][
-                                key.split(".")[1]
-                            ]
+                            name: {**config, "multiverse": MULTIVERSE}[
+                                key.split(".")[0]
+                            ][key.split(".")[1]]
                             for name, key in FIGURE_MANIFEST[i]["params"].items()
                         },
                         **FIGURE_MANIFEST[i].get("fixed", {}),
