@@ -526,11 +526,22 @@ def _text_labels_header(sample: str, whole: bool, delimiter: str, quote: bool, p
     return found == "present", f"header {found} detected from row 1 ({reason})"
 
 
+_BLANK_BYTES = codecs.BOM_UTF8 + b" \r\n\t\x00\xff\xfe"
+
+
+def _blank(raw: bytes) -> bool:
+    """No byte but white space, NULs and byte-order marks (an empty export); the
+    first 64 KiB decide for any real file without copying a large one."""
+    if raw[:1 << 16].strip(_BLANK_BYTES):
+        return False
+    return not raw.strip(_BLANK_BYTES)
+
+
 def _read_text(path: str, options: ReadOptions, role: str) -> tuple[pd.DataFrame, Detected]:
     """A delimited text export, detected then read by ``io.read_text_table``."""
     with open(path, "rb") as handle:
         raw = handle.read()
-    if not raw.strip(codecs.BOM_UTF8 + b" \r\n\t\x00\xff\xfe"):
+    if _blank(raw):
         raise input_error(path, f"the {role} file is empty", "export the survey again")
     dialect = _text_dialect(raw, path, options, role)
     del raw

@@ -236,7 +236,7 @@ def read_text_table(path: str | Path, *, delimiter: str = ",", encoding: str = "
     try:
         first = next((r for r in csv.reader(StringIO(text, newline=""), delimiter=delimiter,
                                             quoting=_quoting(quote)) if r), [])
-        if not first or not text.strip():
+        if not first:  # (a first record means the text is not blank)
             raise input_error(path, f"the {what} file is empty", hint)
         header_row = first if header else list(names)
         _check_text(text, path, delimiter, header_row, what, hint, **shape)
@@ -256,6 +256,12 @@ def read_text_table(path: str | Path, *, delimiter: str = ",", encoding: str = "
         return "skip"
 
     data = text.encode("utf-8")
+    del text
+    # Decoded and checked: a plain table now takes the parallel path as UTF-8
+    # (the same cells; anything unusual gives way to the exact parse below).
+    fast = _read_plain_utf8(data, delimiter, "utf-8") if header and quote else None
+    if fast is not None:
+        return fast
     try:
         table = pa_csv.read_csv(
             BytesIO(data),

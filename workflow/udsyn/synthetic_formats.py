@@ -78,6 +78,9 @@ COLLISION_STEM = 5  # a colliding name keeps this many characters before "_<n>" 
 SAV_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SAV_CREATED_AT = slice(92, 109)  # the .sav header's creation date (9 bytes) and time (8 bytes)
 BLOCK = 20_000  # text rows encoded at a time
+# From this many rows a workbook is written with zip64 (its sheet XML may pass zip's
+# 4 GiB limit); smaller ones keep plain zip, so their bytes stay as they were.
+ZIP64_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -489,6 +492,8 @@ def write_workbook(path: Path, sheets: dict[str, list[list]], created: dt.dateti
         workbook = xlsxwriter.Workbook(str(temporary), {"strings_to_formulas": False, "strings_to_urls": False,
                                                         "strings_to_numbers": False})
         workbook.set_properties({"created": created})
+        if sum(len(rows) for rows in sheets.values()) > ZIP64_ROWS:
+            workbook.use_zip64()  # a large export's sheet passes zip's 4 GiB limit
         timestamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         for name, rows in sheets.items():
             sheet = workbook.add_worksheet(name)
