@@ -2,7 +2,7 @@
 # `make test-slurm [SLURM_TARGET=...]`: the workflow on a real SLURM scheduler.
 #
 # Installs Debian's slurm-wlm and munge where missing, starts a private
-# single-node cluster on this machine (../shared/design/slurm-local.md) whose
+# single-node cluster on this machine (docs/slurm-local.md) whose
 # state, logs and pid files live in .tmp/slurm/, then hands over to
 # `python -m udsyn.slurm_check run`: the target built locally and through
 # profiles/slurm in two fresh copies, the jobs checked against the scheduler's

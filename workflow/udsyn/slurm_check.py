@@ -1,7 +1,7 @@
 """`make test-slurm`: run a target through a real SLURM scheduler and compare it with a local run.
 
 ``workflow/slurm/test_slurm.sh`` starts a private single-node SLURM (munge,
-slurmctld, slurmd; the recipe in ../shared/design/slurm-local.md) and stops it
+slurmctld, slurmd; the recipe in docs/slurm-local.md) and stops it
 again on any exit; this module does the rest. ``conf`` writes that scheduler's
 slurm.conf; ``run`` copies the project's sources twice (as ``make verify`` does,
 sharing this project's .venv), builds the target in one copy locally
@@ -60,7 +60,7 @@ def node_memory_mb(meminfo: str, share: float = 0.8) -> int:
 def slurm_conf(host: str, cpus: int, memory_mb: int, state_dir: str | Path) -> str:
     """slurm.conf of a one-node cluster on ``host`` whose files all live under ``state_dir``.
 
-    As in ../shared/design/slurm-local.md: root runs everything, no cgroups, no
+    As in docs/slurm-local.md: root runs everything, no cgroups, no
     accounting (so Snakemake asks squeue for job states), one partition."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", host):
         raise ValueError(f"not a short host name: {host!r}")
