@@ -13,10 +13,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-# First bytes of the one-file formats (the file, not its extension, decides).
-_ZIP = b"PK\x03\x04"
-_SAV = (b"$FL2", b"$FL3")
-_XML = (b"<?xml", b"\xef\xbb\xbf<?xml")
+# First bytes of the one-file formats (the file, not its extension, decides);
+# udsyn.export_formats tells the formats apart by the same marks.
+ZIP_MAGIC = b"PK\x03\x04"
+SAV_MAGIC = (b"$FL2", b"$FL3")
+XML_START = b"<?xml"
+SPREADSHEET_NS = "urn:schemas-microsoft-com:office:spreadsheet"
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def looks_like_xml(head: bytes) -> bool:
+    """The file starts (after a UTF-8 byte-order mark and white space) as XML."""
+    return (head[3:] if head.startswith(UTF8_BOM) else head).lstrip().startswith(XML_START)
+
 
 AUTO = "auto"
 
@@ -29,11 +38,11 @@ def one_file_format(path: str | Path) -> str | None:
             start = handle.read(4096)
     except OSError:
         return None
-    if start.startswith(_ZIP):
+    if start.startswith(ZIP_MAGIC):
         return "xlsx"
-    if start.startswith(_SAV):
+    if start.startswith(SAV_MAGIC):
         return "sav"
-    if start.startswith(_XML) and b"urn:schemas-microsoft-com:office:spreadsheet" in start:
+    if looks_like_xml(start) and SPREADSHEET_NS.encode() in start:
         return "excel-xml"
     return None
 

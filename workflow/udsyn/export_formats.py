@@ -31,6 +31,7 @@ import pandas as pd
 
 from udsyn import io
 from udsyn.errors import InputError, Problem, input_error
+from udsyn.export_files import SAV_MAGIC, SPREADSHEET_NS, ZIP_MAGIC, looks_like_xml
 
 FORMATS = ("delimited text", "xlsx", "excel-xml", "sav")
 LABEL_COLUMNS = ["field_name", "field_value", "field_text"]
@@ -53,7 +54,6 @@ CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 WHOLE_NUMBER = re.compile(r"-?\d+")
 # A cell a CSV export writes bare: a number, with a decimal point or comma.
 PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
-SPREADSHEET_NS = "urn:schemas-microsoft-com:office:spreadsheet"
 DATASET_PART = re.compile(r"Dataset\((\d+)\)")
 RESPONDENT_IDS = ("respondentid", "responde")
 IGNORED_SHEETS = ("Structure", "Variables")
@@ -125,17 +125,16 @@ def export_format(path: str | Path) -> str:
     write (an old .xls, a pdf, a zip) is refused saying what to export instead."""
     path = str(path)
     head = _head(path)
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith(ZIP_MAGIC):
         return _zip_format(path)
-    if head.startswith((b"$FL2", b"$FL3")):
+    if head.startswith(SAV_MAGIC):
         return "sav"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise input_error(path, "is an old Excel 97-2003 workbook (.xls) or another OLE2 file, "
                           "which udsyn does not read", "save it as .xlsx or " + _EXPORT_AGAIN)
     if head.startswith(b"%PDF"):
         raise input_error(path, "is a PDF document, not a data export", _EXPORT_AGAIN)
-    text_head = head[3:] if head.startswith(codecs.BOM_UTF8) else head
-    if text_head.lstrip().startswith(b"<?xml"):
+    if looks_like_xml(head):
         if SPREADSHEET_NS.encode() in head:
             return "excel-xml"
         raise input_error(path, "is an XML file but not an Excel-XML (SpreadsheetML) workbook",
