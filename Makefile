@@ -17,7 +17,7 @@ SNAKEMAKE = $(BIN)/snakemake --workflow-profile $(PROFILE) $(if $(CORES),--cores
 VERIFY = PYTHONPATH=workflow $(BIN)/python -m udsyn.verify
 # What `make test-slurm` builds through SLURM and compares with a local build
 # (Snakemake targets: rule names or files, space-separated, and options): the
-# multiverse, its clean variants, batches and gather (README, "The multiverse"),
+# multiverse, its clean variants, batches and gather (docs/statistics.md, "The multiverse"),
 # in batches of 50 (config/test-slurm.yaml) so that they fan out.
 SLURM_TARGET ?= multiverse --configfile config/test-slurm.yaml
 # `make synthetic`: the export's format (README of data/raw/survey/, "Other
@@ -92,7 +92,7 @@ rulegraph: $(STAMP)
 	@mv docs/rulegraph.md.tmp docs/rulegraph.md
 	@echo "udsyn: wrote docs/rulegraph.md"
 
-## Rewrite the README's generated lists (figures and tables, software) from the build.
+## Rewrite the generated lists of docs/pipeline.md (figures and tables, software) from the build.
 readme: all
 	@PYTHONPATH=workflow $(BIN)/python -m udsyn.readme
 

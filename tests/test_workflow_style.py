@@ -1,6 +1,6 @@
 """The Snakemake files follow the standards: snakefmt-formatted, and
 `snakemake --lint` finds nothing but the conda/container request (udsyn uses a
-pinned pip lock instead; see README, "The environment")."""
+pinned pip lock instead; see docs/pipeline.md, "The environment")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-# udsyn's calibration (README, "Calibration"): `make calibrate`, never built by
+# udsyn's calibration (docs/statistics.md, "Calibration"): `make calibrate`, never built by
 # `make`. The synthetic export regenerated at config/calibration.yaml's seeds,
 # under each generator variant, run through the pipeline's functions in-process,
 # one job per batch of seeds (one SLURM job each under profiles/slurm), then one

@@ -18,7 +18,7 @@ if grid.problems(config["multiverse"], config):
         + "\n  ".join(grid.problems(config["multiverse"], config))
     )
 # The multiverse in force: the configured choices plus, where missing, the main
-# analysis' own value of each (README, "The multiverse").
+# analysis' own value of each (docs/statistics.md, "The multiverse").
 MULTIVERSE = {
     **config["multiverse"],
     "choices": grid.with_main(config["multiverse"]["choices"], config),

@@ -1,4 +1,4 @@
-# The multiverse (README, "The multiverse"): every claim re-estimated under every
+# The multiverse (docs/statistics.md, "The multiverse"): every claim re-estimated under every
 # combination of the alternatives in config multiverse.choices. Clean data once
 # per duplicate rule; the claim specifications in batches of
 # multiverse.batch_size, one job each (one SLURM job each under profiles/slurm);

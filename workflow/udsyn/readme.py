@@ -58,7 +58,8 @@ def replace_block(text: str, name: str, block: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--readme", default="README.md")
+    # the generated lists live in docs/pipeline.md (the README links to it)
+    parser.add_argument("--readme", default="docs/pipeline.md")
     parser.add_argument("--provenance", default="results/manifest.json")
     parser.add_argument("--check", action="store_true", help="fail if the README is out of date")
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@ Weights belong to the responding municipalities and sum to the number of registe
 municipalities: a weight is the number of register municipalities a respondent
 stands for.
 
-The fallback rule (README, "The report"; recorded in weighting_summary.csv):
+The fallback rule (docs/pipeline.md, rule `headline`; recorded in weighting_summary.csv):
 
 1. Categories. A category of a weighting covariate with no respondent (and, for
    ``ipw``, one where every municipality responded: the logit has no finite
