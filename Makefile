@@ -49,10 +49,12 @@ locked-build:
 	  exit 1; }
 	@echo "udsyn: report at $(CURDIR)/report/report.html (every number from results/; columns in results/data_dictionary.csv)"
 
-## Calibration (not built by `make`): regenerate the synthetic export at config/calibration.yaml's seeds, run each in-process, score intervals and tests against the generator's truth: results/calibration/.
+## Calibration (not built by `make`): regenerate the synthetic export at config/calibration.yaml's seeds, run each in-process, score intervals and tests against the generator's truth: results/calibration/, then rebuild the report with its calibration appendix.
 calibrate: $(STAMP)
 	@$(SNAKEMAKE) --snakefile workflow/calibration.smk $(SNAKEMAKE_ARGS)
 	@echo "udsyn: calibration at $(CURDIR)/results/calibration/summary.csv and report.md"
+	@$(MAKE) --no-print-directory all SNAKEMAKE_ARGS=
+	@echo "udsyn: the report's appendix 'Calibration' shows it: $(CURDIR)/report/report.html#calibration"
 
 ## Run the tests (installs the environment if needed).
 test: $(STAMP)

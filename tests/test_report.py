@@ -147,3 +147,89 @@ def test_driver_questions_paragraph_reads_the_drivers_table(built):
     config = io.read_yaml(built / "config/config.yaml")["derive"]
     assert " or ".join(config["state_no_longer_helps_agree_labels"]) in paragraph
     assert "associations" in paragraph and "not effects" in paragraph
+
+
+def calibration_summary(coverage_shift: float = 0.95, holds_rate: float = 0.375):
+    """A hand-made calibration summary (the columns udsyn.calibration.summarise
+    writes): two variants, every claim's multiverse estimand and test, one
+    interval whose coverage (``coverage_shift``) may fall short."""
+    import pandas as pd
+
+    from udsyn.calibration import SUMMARY_COLUMNS
+    truths = {"truth": {"headline": 0.72, "shift": 0.39, "reform": 0.55, "crisis": 0.17,
+                        "capital": 3.0},
+              "no_effect": {"headline": 0.64, "shift": 0.39, "reform": 0.0, "crisis": 0.0,
+                            "capital": 1.0}}
+    rows = []
+    for variant, claims in truths.items():
+        for claim, truth in claims.items():
+            cover = coverage_shift if claim == "shift" and variant == "truth" else 0.95
+            rows.append({"variant": variant, "kind": "coverage", "name": f"multiverse_{claim}",
+                         "truth": truth, "n_seeds": 200, "n_estimated": 200, "value": cover,
+                         "mcse": (cover * (1 - cover) / 200) ** 0.5, "mean_estimate": truth,
+                         "bias": 0.001, "bias_mcse": 0.002, "rmse": 0.05, "mean_width": 0.2,
+                         "definition": "hand-made"})
+            rate = holds_rate if claim == "reform" and variant == "truth" else 0.5
+            rows.append({"variant": variant, "kind": "rejection",
+                         "name": f"multiverse_{claim}_holds", "truth": truth, "n_seeds": 200,
+                         "n_estimated": 200, "value": rate, "mcse": 0.035,
+                         "definition": "hand-made"})
+        rows.append({"variant": variant, "kind": "build_failure", "name": "build_failed",
+                     "n_seeds": 200, "n_estimated": 200, "value": 0.0, "mcse": 0.0,
+                     "definition": "hand-made"})
+    return pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
+
+
+HOLDS = {"headline": {"test": "above", "value": 0.5}, "shift": {"test": "above", "value": 0},
+         "reform": {"test": "above", "value": 0}, "crisis": {"test": "above", "value": 0},
+         "capital": {"test": "above", "value": 1}}
+
+
+def test_calibration_view_flags_shortfalls_and_reads_power_or_false_positives():
+    from udsyn.report import calibration_view
+    assert calibration_view(None, 0.95, HOLDS) is None
+    view = calibration_view(calibration_summary(coverage_shift=0.90), 0.95, HOLDS)
+    assert view["variants"] == ["truth", "no_effect"]  # as configured first
+    assert view["outside"] == ["multiverse_shift"]  # 0.90 < 0.95 - 2 sqrt(.95 .05 / 200)
+    assert view["biased"] == []
+    reform = {rate["variant"]: rate for rate in view["claims"]["reform"]}
+    assert reform["truth"]["reads"] == "power" and reform["truth"]["rate"] == 0.375
+    assert reform["no_effect"]["reads"] == "false-positive rate"  # truth 0 is not above 0
+    headline = {rate["variant"]: rate for rate in view["claims"]["headline"]}
+    assert headline["no_effect"]["reads"] == "power"  # 0.64 is still above one half
+    # within two MCSE of the nominal level: not flagged
+    assert calibration_view(calibration_summary(coverage_shift=0.935), 0.95,
+                            HOLDS)["outside"] == []
+    with pytest.raises(ValueError, match="no variant 'truth'"):
+        summary = calibration_summary()
+        calibration_view(summary[summary["variant"] == "no_effect"], 0.95, HOLDS)
+
+
+def calibration_section(project) -> str:
+    html = (project / "report/report.html").read_text(encoding="utf-8")
+    return re.search(r'<h3 id="calibration">(.*?)<h3 ', html, flags=re.S).group(1)
+
+
+def test_the_calibration_appendix_and_the_verdicts_power_come_from_make_calibrate(built,
+                                                                                  tmp_path):
+    """Without make calibrate's summary the appendix says it was not run; once the
+    summary exists, a plain rebuild adds it: coverage per interval, a shortfall
+    flagged with its note, and each verdict's power."""
+    assert "Not run for this build" in calibration_section(built)
+    assert "The power of each test is not stated" in summary_of(built)
+    copy = tmp_path / "copy"
+    shutil.copytree(built, copy, symlinks=True)
+    (copy / "results/calibration").mkdir(parents=True, exist_ok=True)
+    io.write_table(calibration_summary(coverage_shift=0.90, holds_rate=0.375),
+                   copy / "results/calibration/summary.csv")
+    result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html")
+    assert result.returncode == 0, result.stdout + result.stderr
+    section = calibration_section(copy)
+    assert "<code>multiverse_shift</code> (outside)" in section
+    assert "0.900 ± 0.021" in section
+    assert re.search(r"claim 3, <b>[a-z ]+</b> \([^)]*its test passes in 38% of 200 synthetic "
+                     r"data sets generated as configured \(power\) and in 50% of 200 synthetic "
+                     r"data sets from generator variant no_effect \(false-positive rate\)\)",
+                     summary_of(copy))
+    assert "coverage falls outside 95% ± 2 Monte-Carlo standard errors: multiverse_shift" in (
+        summary_of(copy))

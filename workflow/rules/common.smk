@@ -27,6 +27,14 @@ MULTIVERSE = {
 
 # The pinned environment: a dependency upgrade reruns everything.
 LOCK = "requirements.lock"
+# Written by `make calibrate` (workflow/calibration.smk), never by `make`: the
+# report's calibration appendix reads it when it exists.
+CALIBRATION_SUMMARY = "results/calibration/summary.csv"
+
+
+def optional_calibration_summary(wildcards):
+    return [CALIBRATION_SUMMARY] if Path(CALIBRATION_SUMMARY).exists() else []
+
 
 
 def package(*modules):

@@ -88,6 +88,8 @@ rule report:
         ),
         manifest=FIGURE_MANIFEST_FILE,
         questionnaire=SURVEY["questionnaire"],
+        # make calibrate's summary, when it has been run (never built by make).
+        calibration=optional_calibration_summary,
         code=package("report", "manifest"),
         lock=LOCK,
     output:

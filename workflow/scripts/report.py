@@ -10,6 +10,7 @@ from udsyn import io  # noqa: E402
 from udsyn.manifest import entries, load_labels, load_manifest  # noqa: E402
 from udsyn.questionnaire import build_questionnaire  # noqa: E402
 from udsyn.report import (  # noqa: E402
+    calibration_view,
     estimand_texts,
     estimand_values,
     free_texts,
@@ -40,6 +41,9 @@ def main(smk, log):
                        if show_free_texts(config["survey"]["synthetic"],
                                           config["survey"]["free_text_appendix"]) else None),
         "index": item_index(smk.params.tables, figures, smk.params.made_by),
+        "calibration": calibration_view(
+            io.read_table(smk.input.calibration[0]) if len(smk.input.calibration) else None,
+            config["analysis"]["confidence_level"], config["multiverse"]["holds"]),
         "estimands": estimand_texts(io.read_yaml(smk.input.estimands),
                                     estimand_values(config, len(questionnaire.initiatives))),
     }

@@ -176,3 +176,85 @@ def item_index(tables: dict[str, str], figures: list[dict], made_by: dict) -> li
         items.append({"item": f"Table: {name}", "rule": maker["rule"],
                       "script": maker["script"], "files": [path]})
     return items
+
+
+# ------------------------------------------------------------------ calibration appendix
+
+def _claim_true(truth: float, rule: dict) -> bool:
+    """Whether the generator makes a claim true, by the claim's test in
+    ``multiverse.holds`` (above / below a value, or within value +/- margin)."""
+    if rule["test"] == "above":
+        return truth > rule["value"]
+    if rule["test"] == "below":
+        return truth < rule["value"]
+    return abs(truth - rule["value"]) < rule["margin"]
+
+
+def calibration_view(summary: pd.DataFrame | None, level: float, holds: dict,
+                     truth_variant: str = "truth") -> dict | None:
+    """What the report says about the calibration (``make calibrate``'s
+    results/calibration/summary.csv), or None when it was not run.
+
+    Intervals: each estimand's coverage of the generator's truth under
+    ``truth_variant``, flagged ``outside`` when it lies more than two Monte-Carlo
+    standard errors of the nominal level, sqrt(level (1 - level) / k), from
+    ``level``; its bias flagged when more than two of its own MCSE from 0.
+    Claims: the rate at which each claim's test (``multiverse_<claim>_holds``)
+    passes per variant, read as power where the variant's truth makes the claim
+    true and as a false-positive rate where it does not."""
+    if summary is None:
+        return None
+    rows = records(summary)
+    variants = list(dict.fromkeys(row["variant"] for row in rows))
+    if truth_variant not in variants:
+        raise ValueError(f"the calibration summary has no variant {truth_variant!r} "
+                         f"(it has {variants}); rerun make calibrate")
+    # The generator as configured first, then its variants in the summary's order.
+    variants = [truth_variant] + [v for v in variants if v != truth_variant]
+    truths = {(r["variant"], r["name"]): r["truth"] for r in rows if r["kind"] == "coverage"}
+    intervals = []
+    for row in (r for r in rows if r["kind"] == "coverage" and r["variant"] == truth_variant):
+        k = int(row["n_estimated"])
+        band = 2 * math.sqrt(level * (1 - level) / k) if k else math.nan
+        others = [{"variant": r["variant"], "coverage": r["value"], "mcse": r["mcse"]}
+                  for r in rows if r["kind"] == "coverage" and r["name"] == row["name"]
+                  and r["variant"] != truth_variant]
+        bias_mcse = row["bias_mcse"]
+        intervals.append({
+            **row, "k": k, "band_low": level - band,
+            "band_high": min(1.0, level + band),
+            "outside": bool(k) and abs(row["value"] - level) > band,
+            "biased": bias_mcse is not None and abs(row["bias"]) > 2 * bias_mcse,
+            "other_variants": others})
+    claims = {}
+    for claim, rule in holds.items():
+        rates = []
+        for variant in variants:
+            found = [r for r in rows if r["variant"] == variant
+                     and r["name"] == f"multiverse_{claim}_holds"]
+            truth = truths.get((variant, f"multiverse_{claim}"))
+            if not found or truth is None:
+                continue
+            rates.append({"variant": variant, "rate": found[0]["value"],
+                          "mcse": found[0]["mcse"], "k": int(found[0]["n_estimated"]),
+                          "reads": "power" if _claim_true(truth, rule)
+                          else "false-positive rate"})
+        claims[claim] = rates
+    tests = []
+    for name in dict.fromkeys(r["name"] for r in rows
+                              if r["kind"] in ("power", "size", "rejection")):
+        tests.append({"name": name, "variants": [
+            {"variant": r["variant"], "kind": r["kind"], "rate": r["value"], "mcse": r["mcse"],
+             "k": int(r["n_estimated"])}
+            for r in rows if r["name"] == name and r["kind"] in ("power", "size", "rejection")]})
+    builds = [r for r in rows if r["kind"] == "build_failure"]
+    return {
+        "level": level, "variants": variants, "truth_variant": truth_variant,
+        "n_seeds": int(next(r["n_seeds"] for r in intervals)) if intervals else 0,
+        "intervals": intervals, "claims": claims, "tests": tests,
+        "builds": [{"variant": r["variant"], "share": r["value"],
+                    "failed": int(round(r["value"] * r["n_estimated"])),
+                    "k": int(r["n_estimated"])} for r in builds],
+        "outside": [r["name"] for r in intervals if r["outside"]],
+        "biased": [r["name"] for r in intervals if r["biased"]],
+    }
