@@ -14,7 +14,7 @@ CORES ?=
 SNAKEMAKE_ARGS ?=
 BUILD_LOCK := .snakemake/udsyn-make.lock
 SNAKEMAKE = $(BIN)/snakemake --workflow-profile $(PROFILE) $(if $(CORES),--cores $(CORES))
-VERIFY = PYTHONPATH=workflow $(BIN)/python -m udsyn.verify
+VERIFY = $(BIN)/python -m tools.verify
 # What `make test-slurm` builds through SLURM and compares with a local build
 # (Snakemake targets: rule names or files, space-separated, and options): the
 # multiverse, its clean variants, batches and gather (docs/statistics.md, "The multiverse"),
@@ -74,10 +74,10 @@ update-checksums: $(STAMP)
 
 ## Time no-op, full, single-edit and 1M-row builds, the multiverse, reading 1M-row INTL and .xlsx exports (5+ runs), and the calibration per seed: benchmarks/*.md, *.csv.
 bench: $(STAMP)
-	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench.py
-	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench_multiverse.py
-	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench_formats.py
-	@PYTHONPATH=workflow $(BIN)/python benchmarks/bench_calibration.py
+	@$(BIN)/python benchmarks/bench.py
+	@$(BIN)/python benchmarks/bench_multiverse.py
+	@$(BIN)/python benchmarks/bench_formats.py
+	@$(BIN)/python benchmarks/bench_calibration.py
 
 ## Snakemake's own HTML report (run times, rule graph) beside ours: report/snakemake-report.html.
 snakemake-report: all
@@ -96,11 +96,11 @@ rulegraph: $(STAMP)
 
 ## Rewrite the generated lists of docs/pipeline.md (figures and tables, software) from the build.
 readme: all
-	@PYTHONPATH=workflow $(BIN)/python -m udsyn.readme
+	@$(BIN)/python -m tools.readme
 
 ## Regenerate the synthetic export in OUT (data/raw/survey) as FORMAT (csv; e.g. FORMAT=intl+short OUT=/tmp/intl).
 synthetic: $(STAMP)
-	PYTHONPATH=workflow $(BIN)/python -m udsyn.synthetic --config config/synthetic.yaml \
+	$(BIN)/python -m udsyn.synthetic.generator --config config/synthetic.yaml \
 	  --questionnaire config/questionnaire.yaml \
 	  --register data/raw/register/municipalities.csv --out $(OUT) --format $(FORMAT)
 
@@ -115,10 +115,11 @@ help:
 
 # The environment: a project-local venv with exactly the locked versions,
 # checked against their hashes. Rebuilt only when the lock file changes.
-$(STAMP): requirements.lock
+$(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "udsyn needs $(PYTHON) on PATH (or make PYTHON=/path/to/python3.11)"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "udsyn needs Python 3.11; $(PYTHON) is $$($(PYTHON) --version)"; exit 1; }
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --no-index -e .
 	@touch $@

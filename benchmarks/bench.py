@@ -71,7 +71,7 @@ SCALE_TARGET_RATIO = 4.0            # validate + clean + derive within 4x of a p
 SCALE_TARGET_GIB = 4.0              # ... under 4 GiB peak memory
 SCALE_RULES = ("validate", "clean", "derive")
 SCALE_TARGET = "results/derived/municipalities.csv"
-GENERATED_DELIMITER = ";"  # the synthetic export's csv format (udsyn.synthetic_formats)
+GENERATED_DELIMITER = ";"  # the synthetic export's csv format (udsyn.synthetic.formats)
 
 BARE_SNAKEFILE = 'rule all:\n    output: "done.txt"\n    shell: "touch {output}"\n'
 
@@ -449,7 +449,7 @@ def measure_scale(project: Path, work: Path, size: int, runs: int, generate_runs
     folder = work / f"export-{size}"
     folder.mkdir()
     env = {**clean_env(), "PYTHONPATH": str(project / "workflow")}
-    generator = [python, "-m", "udsyn.synthetic", "--config", "config/synthetic.yaml",
+    generator = [python, "-m", "udsyn.synthetic.generator", "--config", "config/synthetic.yaml",
                  "--questionnaire", "config/questionnaire.yaml",
                  "--register", "data/raw/register/municipalities.csv",
                  "--out", str(folder), "--respondents", str(size)]
@@ -544,15 +544,15 @@ def run_in_process(project: Path, override: Path, out: Path) -> dict[str, float]
     os.chdir(project)
     started = time.perf_counter()
     sys.path.insert(0, str(project / "workflow"))
-    from udsyn import io as udsyn_io
-    from udsyn.export_files import labels_file
-    from udsyn.export_formats import read_dataset
-    from udsyn.export import read_options
-    import udsyn.cleaning  # noqa: F401  (what the scripts import, timed apart)
-    import udsyn.derivation  # noqa: F401
-    import udsyn.validation  # noqa: F401
+    from udsyn.core import files as udsyn_files
+    from udsyn.ingest.export_files import labels_file
+    from udsyn.ingest.export_formats import read_dataset
+    from udsyn.ingest.export import read_options
+    import udsyn.clean.cleaning  # noqa: F401  (what the scripts import, timed apart)
+    import udsyn.derive.derivation  # noqa: F401
+    import udsyn.ingest.validation  # noqa: F401
     stages = {"imports": time.perf_counter() - started}
-    config = merged_config(udsyn_io.read_yaml("config/config.yaml"), udsyn_io.read_yaml(override))
+    config = merged_config(udsyn_files.read_yaml("config/config.yaml"), udsyn_files.read_yaml(override))
     survey, register = config["survey"], config["register"]
     labels = labels_file(survey["dataset"], survey["labels"])
     clean_out = {name: str(out / "clean" / f"{name}.csv")
@@ -596,7 +596,7 @@ def run_in_process(project: Path, override: Path, out: Path) -> dict[str, float]
 
 def measure(runs: int, work: Path, scale_runs: int = SCALE_RUNS) -> Results:
     sys.path.insert(0, str(ROOT / "workflow"))
-    from udsyn.verify import copy_sources, source_files
+    from tools.verify import copy_sources, source_files
 
     project = work / "udsyn"
     copy_sources(ROOT, source_files(ROOT), project)
@@ -736,7 +736,7 @@ def scale_breakdown(scales: list[Scale]) -> str:
               "clean": "in one process: the clean script",
               "derive": "in one process: the derive script",
               "read_export": "in one process: reading the export alone "
-                             "(udsyn.export_formats.read_dataset; validate and clean each do it)"}
+                             "(udsyn.ingest.export_formats.read_dataset; validate and clean each do it)"}
     for stage in stages:
         body.append([labels.get(stage, stage)]
                     + [format_seconds(statistics.median(s.stages[stage]))
@@ -777,7 +777,7 @@ def scale_section(scales: list[Scale], runs: int, scale_runs: int) -> list[str]:
     text = [
         "## At scale: 100,000 and 1,000,000 respondents (issue 6, part 2)\n",
         "The generator writes an export of N data rows with `--respondents N` "
-        "(`python -m udsyn.synthetic ... --respondents N`): the shipped export's rows, then "
+        "(`python -m udsyn.synthetic.generator ... --respondents N`): the shipped export's rows, then "
         "repeat submissions (complete, or partial at the configured rate) from municipalities "
         "drawn at random, each with its own answers. The survey is of 98 municipalities, so at "
         "this size almost every row is a repeat: the clean step keeps one row per responding "

@@ -1,6 +1,6 @@
 """udsyn's calibration benchmark (`make bench` runs it after the others).
 
-Times ``udsyn.calibration.run_seed`` per seed, in one process as a
+Times ``udsyn.synthetic.calibration.run_seed`` per seed, in one process as a
 ``calibration_batch`` job runs it (generate the export, write and read it,
 clean, derive, every scored analysis and the multiverse's main-specification
 estimators with their bootstrap), for each generator variant of
@@ -32,15 +32,16 @@ STARTUP = """
 import sys, time
 started = time.perf_counter()
 sys.path.insert(0, "workflow")
-from udsyn import calibration, io
-from udsyn.questionnaire import build_questionnaire
-from udsyn.validation import validate_register
-config = io.read_yaml("config/config.yaml")
-calibration.Context(config, io.read_yaml("config/synthetic.yaml"),
-    io.read_yaml("config/calibration.yaml")["calibration"],
-    build_questionnaire(io.read_yaml("config/questionnaire.yaml")),
-    validate_register(io.read_text_table("data/raw/register/municipalities.csv"), "register"),
-    io.read_text_table("config/municipality_aliases.csv"))
+from udsyn.synthetic import calibration
+from udsyn.core import files
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.ingest.validation import validate_register
+config = files.read_yaml("config/config.yaml")
+calibration.Context(config, files.read_yaml("config/synthetic.yaml"),
+    files.read_yaml("config/calibration.yaml")["calibration"],
+    build_questionnaire(files.read_yaml("config/questionnaire.yaml")),
+    validate_register(files.read_text_table("data/raw/register/municipalities.csv"), "register"),
+    files.read_text_table("config/municipality_aliases.csv"))
 print(time.perf_counter() - started)
 """
 
@@ -65,19 +66,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=SEEDS)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT / "workflow"))
-    from udsyn import calibration, io
-    from udsyn.questionnaire import build_questionnaire
-    from udsyn.validation import validate_register
+    from udsyn.synthetic import calibration
+    from udsyn.core import files
+    from udsyn.ingest.questionnaire import build_questionnaire
+    from udsyn.ingest.validation import validate_register
 
-    config = io.read_yaml(ROOT / "config" / "config.yaml")
-    settings = io.read_yaml(ROOT / "config" / "calibration.yaml")["calibration"]
+    config = files.read_yaml(ROOT / "config" / "config.yaml")
+    settings = files.read_yaml(ROOT / "config" / "calibration.yaml")["calibration"]
     register_path = ROOT / "data" / "raw" / "register" / "municipalities.csv"
     context = calibration.Context(
-        config, io.read_yaml(ROOT / "config" / "synthetic.yaml"), settings,
-        build_questionnaire(io.read_yaml(ROOT / "config" / "questionnaire.yaml")),
-        validate_register(io.read_text_table(register_path), str(register_path)),
-        io.read_text_table(ROOT / "config" / "municipality_aliases.csv"),
-        io.read_text_table(ROOT / config["register"]["predecessors"], what="predecessor table"))
+        config, files.read_yaml(ROOT / "config" / "synthetic.yaml"), settings,
+        build_questionnaire(files.read_yaml(ROOT / "config" / "questionnaire.yaml")),
+        validate_register(files.read_text_table(register_path), str(register_path)),
+        files.read_text_table(ROOT / "config" / "municipality_aliases.csv"),
+        files.read_text_table(ROOT / config["register"]["predecessors"], what="predecessor table"))
     times: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="udsyn-bench-calibration-") as folder:
         calibration.run_seed(context, "truth", FIRST_SEED - 1, Path(folder))  # warm-up
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = ["# Calibration benchmark", "",
              "Written by `make bench` (`benchmarks/bench_calibration.py`); do not edit by hand.",
              "", f"Per seed, in one process as a `calibration_batch` job runs it "
-             f"(`udsyn.calibration.run_seed`: generate, write and read the export, clean, "
+             f"(`udsyn.synthetic.calibration.run_seed`: generate, write and read the export, clean, "
              f"derive, every scored analysis, the multiverse's main-specification estimators "
              f"with {settings['bootstrap_replicates']} bootstrap replicates each), "
              f"seeds {FIRST_SEED}–{FIRST_SEED + args.seeds - 1} after one warm-up seed:", "",

@@ -8,7 +8,7 @@ fresh Python process:
 - the floor: the fastest plain read of that file with the library udsyn reads
   it with (pyarrow's CSV reader transcoding UTF-16 itself; python-calamine's
   sheet to Python values), with nothing checked and nothing converted;
-- udsyn's read (``udsyn.export_formats.read_dataset``): detection, decoding,
+- udsyn's read (``udsyn.ingest.export_formats.read_dataset``): detection, decoding,
   every cell as the text a CSV export holds, every check.
 
 Only the read is timed (imports and start-up apart); the peak memory is that of
@@ -62,7 +62,7 @@ FLOORS = {
              "print(time.perf_counter() - started, len(rows) - 1)\n"),
 }
 UDSYN_READ = ("import sys, time\n"
-              "from udsyn.export_formats import ReadOptions, read_dataset\n"
+              "from udsyn.ingest.export_formats import ReadOptions, read_dataset\n"
               "started = time.perf_counter()\n"
               "table, _ = read_dataset(sys.argv[1], ReadOptions())\n"
               "print(time.perf_counter() - started, len(table))\n")
@@ -151,7 +151,7 @@ def measure(respondents: int, runs: int, work: Path) -> list[FormatRead]:
     reads = []
     for fmt in ("intl", "xlsx"):
         folder = work / fmt
-        generator = [python, "-m", "udsyn.synthetic", "--config", "config/synthetic.yaml",
+        generator = [python, "-m", "udsyn.synthetic.generator", "--config", "config/synthetic.yaml",
                      "--questionnaire", "config/questionnaire.yaml",
                      "--register", "data/raw/register/municipalities.csv", "--out", str(folder),
                      "--respondents", str(respondents), "--format", fmt]

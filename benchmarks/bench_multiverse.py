@@ -105,9 +105,10 @@ def row(measurement: str, times: list[float], *, batch_size: int | str = "",
 def grid_size(project: Path, batch_size: int | None = None) -> tuple[int, int, int]:
     """(specifications, claim specifications, batches) of the project's config."""
     sys.path.insert(0, str(project / "workflow"))
-    from udsyn import grid, io as udsyn_io
+    from udsyn.multiverse import grid
+    from udsyn.core import files as udsyn_files
 
-    config = udsyn_io.read_yaml(project / "config" / "config.yaml")
+    config = udsyn_files.read_yaml(project / "config" / "config.yaml")
     multiverse = {**config["multiverse"],
                   "choices": grid.with_main(config["multiverse"]["choices"], config)}
     if batch_size is not None:
@@ -133,7 +134,7 @@ def batch_jobs(project: Path) -> list[tuple[float, float]]:
 
 def measure(runs: int, work: Path, grid_runs: int = GRID_RUNS) -> dict:
     sys.path.insert(0, str(ROOT / "workflow"))
-    from udsyn.verify import copy_sources, source_files
+    from tools.verify import copy_sources, source_files
 
     project = work / "udsyn"
     copy_sources(ROOT, source_files(ROOT), project)

@@ -12,38 +12,38 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from udsyn import io
-from udsyn.cleaning import CleaningSettings
-from udsyn.derivation import DeriveSettings
-from udsyn.export import load_export
-from udsyn.export_files import labels_file
-from udsyn.questionnaire import Questionnaire, build_questionnaire
-from udsyn.validation import validate_register
+from udsyn.core import files
+from udsyn.clean.cleaning import CleaningSettings
+from udsyn.derive.derivation import DeriveSettings
+from udsyn.ingest.export import load_export
+from udsyn.ingest.export_files import labels_file
+from udsyn.ingest.questionnaire import Questionnaire, build_questionnaire
+from udsyn.ingest.validation import validate_register
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CONFIG = io.read_yaml(ROOT / "config" / "config.yaml")
+CONFIG = files.read_yaml(ROOT / "config" / "config.yaml")
 
 
 @pytest.fixture(scope="session")
 def config() -> dict:
-    return io.read_yaml(ROOT / "config" / "config.yaml")
+    return files.read_yaml(ROOT / "config" / "config.yaml")
 
 
 @pytest.fixture(scope="session")
 def questionnaire() -> Questionnaire:
-    return build_questionnaire(io.read_yaml(ROOT / "config" / "questionnaire.yaml"))
+    return build_questionnaire(files.read_yaml(ROOT / "config" / "questionnaire.yaml"))
 
 
 @pytest.fixture(scope="session")
 def register() -> pd.DataFrame:
     path = ROOT / "data" / "raw" / "register" / "municipalities.csv"
-    return validate_register(io.read_text_table(path), str(path))
+    return validate_register(files.read_text_table(path), str(path))
 
 
 @pytest.fixture(scope="session")
 def aliases() -> pd.DataFrame:
-    return io.read_text_table(ROOT / "config" / "municipality_aliases.csv")
+    return files.read_text_table(ROOT / "config" / "municipality_aliases.csv")
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +57,7 @@ def derive_settings(config) -> DeriveSettings:
 
 
 def load_shipped_export(config: dict, questionnaire: Questionnaire):
-    """The shipped export read as the rules read it (udsyn.export.load_export)."""
+    """The shipped export read as the rules read it (udsyn.ingest.export.load_export)."""
     survey = config["survey"]
     dataset = str(ROOT / survey["dataset"])
     return load_export(survey, questionnaire, dataset, labels_file(dataset, survey["labels"]))
@@ -124,7 +124,7 @@ def make(project: Path, *args: str, env: dict | None = None) -> subprocess.Compl
 
 def result_files(project: Path) -> dict[str, str]:
     """sha256 of every file under results/."""
-    return {str(path.relative_to(project)): io.sha256_of(path)
+    return {str(path.relative_to(project)): files.sha256_of(path)
             for path in sorted((project / "results").rglob("*")) if path.is_file()}
 
 

@@ -13,11 +13,14 @@ import pytest
 from scipy import stats as scipy_stats
 
 from conftest import ROOT
-from udsyn import analysis, io, stats, synthetic
-from udsyn.analysis import AnalysisSettings
-from udsyn.cleaning import clean_export
-from udsyn.derivation import derive_municipalities
-from udsyn.errors import InputError
+from udsyn.analysis import claims
+from udsyn.core import files
+from udsyn.analysis import stats
+from udsyn.synthetic import generator
+from udsyn.analysis.claims import AnalysisSettings
+from udsyn.clean.cleaning import clean_export
+from udsyn.derive.derivation import derive_municipalities
+from udsyn.core.errors import InputError
 
 ORIGIN = "synthetic"
 CONTRACT_COLUMNS = {
@@ -93,7 +96,7 @@ def headline_frame() -> pd.DataFrame:
 
 
 def test_headline_rows_unweighted_and_post_stratified_by_hand(settings, config):
-    table = analysis.headline(headline_frame(), settings, ORIGIN)
+    table = claims.headline(headline_frame(), settings, ORIGIN)
     assert list(table.columns) == CONTRACT_COLUMNS["headline"]
     assert list(zip(table["definition_key"], table["weighting"])) == [
         ("purpose", "unweighted"), ("purpose", "weighted"),
@@ -123,7 +126,7 @@ def test_poststratification_weights(settings):
         {"region": "Hovedstaden", "size_class": SMALL},
         {"region": "Hovedstaden", "size_class": "100,000 and over", "responded": 0},
     ])
-    weights = analysis.poststratification_weights(frame, settings, ORIGIN)
+    weights = claims.poststratification_weights(frame, settings, ORIGIN)
     # region alphabetical, then configured size order (not alphabetical: "2" < "u")
     assert list(weights["cell"]) == ["Hovedstaden | under 20,000",
                                      f"Hovedstaden | {MEDIUM} + 100,000 and over",
@@ -145,7 +148,7 @@ def test_weights_order_is_region_then_size(settings):
         {"region": "Syddanmark", "size_class": SMALL},
         {"region": "Midtjylland", "size_class": MEDIUM},
     ]).assign(business_focus_purpose=1, business_focus_likert=1)
-    weights = analysis.poststratification_weights(frame, settings, ORIGIN)
+    weights = claims.poststratification_weights(frame, settings, ORIGIN)
     assert list(weights["cell"]) == [f"Midtjylland | {MEDIUM}", f"Syddanmark | {SMALL}",
                                      f"Syddanmark | {MEDIUM}"]
 
@@ -159,7 +162,7 @@ INITIATIVES = initiatives([
 
 
 def test_initiative_periods_every_period_and_type(settings, purposes):
-    table = analysis.initiative_periods(INITIATIVES, purposes, settings, ORIGIN)
+    table = claims.initiative_periods(INITIATIVES, purposes, settings, ORIGIN)
     assert list(table.columns) == CONTRACT_COLUMNS["initiative_periods"]
     assert len(table) == 3 * len(purposes)
     assert list(table["period"].unique()) == ["before 2007", "2007-2008", "2009 on"]
@@ -177,18 +180,18 @@ def test_initiative_periods_every_period_and_type(settings, purposes):
 
 def test_initiative_periods_honour_the_cutoff(settings, purposes):
     moved = dataclasses.replace(settings, crisis_cutoff_year=2008)
-    table = analysis.initiative_periods(INITIATIVES, purposes, moved, ORIGIN)
+    table = claims.initiative_periods(INITIATIVES, purposes, moved, ORIGIN)
     assert list(table["period"].unique()) == ["before 2007", "2007", "2008 on"]
     by = table.set_index(["period", "initiative_type"])
     assert by.loc[("2008 on", "business"), "count"] == 2
     with pytest.raises(InputError, match="crisis_cutoff_year"):
-        analysis.initiative_periods(INITIATIVES, purposes,
+        claims.initiative_periods(INITIATIVES, purposes,
                                     dataclasses.replace(settings, crisis_cutoff_year=2007), ORIGIN)
 
 
 def test_initiative_periods_refuse_an_unknown_type(settings, purposes):
     with pytest.raises(InputError, match="codebook"):
-        analysis.initiative_periods(initiatives([(101, "space", 2010)]), purposes, settings, ORIGIN)
+        claims.initiative_periods(initiatives([(101, "space", 2010)]), purposes, settings, ORIGIN)
 
 
 # ------------------------------------------------------------------ 3. reform
@@ -210,7 +213,7 @@ def reform_frame() -> pd.DataFrame:
 
 def test_reform_models_terms_and_samples(settings):
     frame = reform_frame()
-    table = analysis.reform(frame, settings, ORIGIN)
+    table = claims.reform(frame, settings, ORIGIN)
     assert list(table.columns) == CONTRACT_COLUMNS["reform"]
     assert list(table["model"]) == [m for m in ("logit_business_focus", "ols_n_purposes",
                                                 "ols_fte_per_10k") for _ in range(3)]
@@ -245,7 +248,7 @@ def crisis_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_crisis_by_hand(settings):
     frame, dated = crisis_inputs()
-    table = analysis.crisis(frame, dated, settings, 2009, ORIGIN)
+    table = claims.crisis(frame, dated, settings, 2009, ORIGIN)
     assert list(table.columns) == CONTRACT_COLUMNS["crisis"]
     assert list(zip(table["quantity"], table["group"])) == [
         ("share_post_crisis", "peripheral"), ("share_post_crisis", "other"),
@@ -273,7 +276,7 @@ def test_crisis_by_hand(settings):
 
 def test_crisis_honours_the_cutoff(settings):
     frame, dated = crisis_inputs()
-    table = analysis.crisis(frame, dated, settings, 2006, ORIGIN).set_index(["quantity", "group"])
+    table = claims.crisis(frame, dated, settings, 2006, ORIGIN).set_index(["quantity", "group"])
     assert table.loc[("share_post_crisis", "other"), "estimate"] == pytest.approx(3 / 6)
     assert table.loc[("share_post_crisis", "peripheral"), "estimate"] == pytest.approx(2 / 5)
     assert (table["cutoff_year"] == 2006).all()
@@ -282,7 +285,7 @@ def test_crisis_honours_the_cutoff(settings):
 
 def test_crisis_without_variation_leaves_the_intervals_empty(settings):
     frame, dated = crisis_inputs()
-    table = analysis.crisis(frame, dated, settings, 2013, ORIGIN)  # no peripheral start >= 2013
+    table = claims.crisis(frame, dated, settings, 2013, ORIGIN)  # no peripheral start >= 2013
     assert table.loc[0, "estimate"] == 0
     assert table[["ci_low", "ci_high"]].isna().all().all()
     assert table.loc[4, "estimate"] != table.loc[4, "estimate"]  # rate ratio: no estimate
@@ -304,7 +307,7 @@ def capital_frame(settings) -> pd.DataFrame:
 
 
 def test_capital_line_and_the_capital_against_it(settings):
-    table = analysis.capital(capital_frame(settings), settings, ORIGIN)
+    table = claims.capital(capital_frame(settings), settings, ORIGIN)
     assert list(table.columns) == CONTRACT_COLUMNS["capital"]
     assert list(table["quantity"]) == ["elasticity", "intercept", "capital_ratio", "capital_fte",
                                        "capital_rank"]
@@ -322,7 +325,7 @@ def test_capital_line_and_the_capital_against_it(settings):
 def test_capital_without_an_answer(settings):
     frame = capital_frame(settings)
     frame.loc[frame["capital"] == 1, "responded"] = 0
-    q = analysis.capital(frame, settings, ORIGIN).set_index("quantity")
+    q = claims.capital(frame, settings, ORIGIN).set_index("quantity")
     assert q.loc[["capital_ratio", "capital_fte", "capital_rank"], "estimate"].isna().all()
 
 
@@ -333,7 +336,7 @@ def test_representativeness_rows_and_shares(settings):
         {"region": "Sjælland", "size_class": SMALL}, {"region": "Sjælland", "responded": 0},
         {"region": "Hovedstaden"}, {"region": "Hovedstaden"},
     ])
-    table = analysis.representativeness(frame, settings, ORIGIN)
+    table = claims.representativeness(frame, settings, ORIGIN)
     assert list(table.columns) == CONTRACT_COLUMNS["representativeness"]
     assert list(table["dimension"]) == (["region"] * 2 + ["size_class"] * len(settings.size_labels)
                                         + ["merged"] * 2 + ["peripheral"] * 2 + ["capital"] * 2
@@ -358,7 +361,7 @@ def test_robustness_rows(settings):
     frame, dated = crisis_inputs()
     frame = frame.assign(business_focus_purpose=[1, 0, 1, 1, 0], business_focus_likert=1)
     frame["size_class"] = SMALL
-    table = analysis.robustness(frame, dated, settings, ORIGIN)
+    table = claims.robustness(frame, dated, settings, ORIGIN)
     assert list(table.columns) == CONTRACT_COLUMNS["robustness"]
     cutoffs = settings.crisis_cutoffs()
     assert list(zip(table["check"], table["variant"])) == (
@@ -366,7 +369,7 @@ def test_robustness_rows(settings):
         + [("crisis cut-off", str(year)) for year in cutoffs])
     assert table.loc[0, "estimate"] == pytest.approx(3 / 5)
     for position, year in enumerate(cutoffs, start=2):
-        crisis = analysis.crisis(frame, dated, settings, year, ORIGIN)
+        crisis = claims.crisis(frame, dated, settings, year, ORIGIN)
         assert table.loc[position, "estimate"] == crisis.loc[2, "estimate"]
         assert table.loc[position, "ci_low"] == crisis.loc[2, "ci_low"]
 
@@ -386,34 +389,34 @@ def synthetic_results(tmp_path_factory, config, questionnaire, register, aliases
     folder = tmp_path_factory.mktemp("synthetic")
     derived = derive_municipalities(register, clean.respondents, clean.initiatives, questionnaire,
                                     derive_settings, ORIGIN)
-    io.write_table(derived, folder / "municipalities.csv")
-    io.write_table(clean.initiatives, folder / "initiatives.csv")
-    frame = io.read_table(folder / "municipalities.csv")
-    dated = io.read_table(folder / "initiatives.csv")
-    headline = analysis.headline(frame, settings, ORIGIN)
-    weights, _, _ = analysis.weights_tables(frame, settings, ORIGIN)
+    files.write_table(derived, folder / "municipalities.csv")
+    files.write_table(clean.initiatives, folder / "initiatives.csv")
+    frame = files.read_table(folder / "municipalities.csv")
+    dated = files.read_table(folder / "initiatives.csv")
+    headline = claims.headline(frame, settings, ORIGIN)
+    weights, _, _ = claims.weights_tables(frame, settings, ORIGIN)
     return {
         "municipalities": frame, "initiatives": dated, "headline": headline,
         "weights": weights,
-        "initiative_periods": analysis.initiative_periods(dated, purposes, settings, ORIGIN),
-        "reform": analysis.reform(frame, settings, ORIGIN),
-        "crisis": analysis.crisis(frame, dated, settings, settings.crisis_cutoff_year, ORIGIN),
-        "capital": analysis.capital(frame, settings, ORIGIN),
-        "representativeness": analysis.representativeness(frame, settings, ORIGIN),
-        "robustness": analysis.robustness(frame, dated, settings, ORIGIN),
+        "initiative_periods": claims.initiative_periods(dated, purposes, settings, ORIGIN),
+        "reform": claims.reform(frame, settings, ORIGIN),
+        "crisis": claims.crisis(frame, dated, settings, settings.crisis_cutoff_year, ORIGIN),
+        "capital": claims.capital(frame, settings, ORIGIN),
+        "representativeness": claims.representativeness(frame, settings, ORIGIN),
+        "robustness": claims.robustness(frame, dated, settings, ORIGIN),
     }
 
 
 @pytest.fixture(scope="module")
 def truth() -> dict:
-    return io.read_yaml(ROOT / "config" / "synthetic.yaml")
+    return files.read_yaml(ROOT / "config" / "synthetic.yaml")
 
 
 @pytest.fixture(scope="module")
 def covariates(truth) -> pd.DataFrame:
     """The generator's covariates (z, merged, peripheral, ...) by municipality code."""
-    rows = io.read_text_table(ROOT / "data/raw/register/municipalities.csv").to_dict("records")
-    values = synthetic.municipality_covariates(rows, truth)
+    rows = files.read_text_table(ROOT / "data/raw/register/municipalities.csv").to_dict("records")
+    values = generator.municipality_covariates(rows, truth)
     return pd.DataFrame(values, index=[int(r["code"]) for r in rows])
 
 
@@ -428,14 +431,14 @@ def test_synthetic_tables_keep_the_contract(synthetic_results, tmp_path):
                     & (finite["estimate"] <= finite["ci_high"])).all(), name
             assert table["definition"].str.len().gt(20).all(), name
         first, second = tmp_path / f"{name}-1.csv", tmp_path / f"{name}-2.csv"
-        io.write_table(table, first)
-        io.write_table(table.copy(), second)
+        files.write_table(table, first)
+        files.write_table(table.copy(), second)
         assert first.read_bytes() == second.read_bytes()
 
 
 def test_synthetic_tables_are_the_same_on_every_run(synthetic_results, settings):
     frame, dated = synthetic_results["municipalities"], synthetic_results["initiatives"]
-    again = analysis.robustness(frame, dated, settings, ORIGIN)
+    again = claims.robustness(frame, dated, settings, ORIGIN)
     pd.testing.assert_frame_equal(again, synthetic_results["robustness"])
 
 
@@ -448,9 +451,9 @@ def test_recovery_headline_share(synthetic_results, covariates, truth, config, d
     a business purpose, from the generator's own response, Q1 and Q2 models."""
     cov = covariates.to_dict("series")
     cov = {k: v.to_numpy() for k, v in cov.items()}
-    responds = synthetic.logistic(synthetic.linear_predictor(truth["response"]["propensity"], cov))
-    takes_part = synthetic.logistic(synthetic.linear_predictor(truth["takes_part"]["ja"], cov))
-    business = synthetic.logistic(synthetic.linear_predictor(
+    responds = generator.logistic(generator.linear_predictor(truth["response"]["propensity"], cov))
+    takes_part = generator.logistic(generator.linear_predictor(truth["takes_part"]["ja"], cov))
+    business = generator.logistic(generator.linear_predictor(
         truth["purposes"]["business_any"], cov))
     known = 1 - truth["takes_part"]["dont_know_rate"]
     # the generator's calibration target counts Q1 "Ved ikke" as not taking part ...
@@ -505,8 +508,8 @@ def test_capital_elasticity_is_unbiased_under_the_generator(truth, covariates, s
     of everything, so they only shrink the sample and are left out here.)"""
     rng = np.random.default_rng(truth["seed"])
     cov = {k: v.to_numpy() for k, v in covariates.to_dict("series").items()}
-    responds = synthetic.logistic(synthetic.linear_predictor(truth["response"]["propensity"], cov))
-    takes_part = synthetic.logistic(synthetic.linear_predictor(truth["takes_part"]["ja"], cov))
+    responds = generator.logistic(generator.linear_predictor(truth["response"]["propensity"], cov))
+    takes_part = generator.logistic(generator.linear_predictor(truth["takes_part"]["ja"], cov))
     dont_know = truth["takes_part"]["dont_know_rate"]
     frame = municipalities([{"code": code, "population_2007": 1} for code in covariates.index])
     frame["log_population_2007"] = cov["log_population"]
@@ -516,8 +519,8 @@ def test_capital_elasticity_is_unbiased_under_the_generator(truth, covariates, s
         n = len(frame)
         frame["responded"] = (rng.random(n) < responds).astype(int)
         asked = (rng.random(n) < takes_part) & (rng.random(n) >= dont_know)
-        frame["international_fte"] = np.where(asked, synthetic.draw_fte(rng, cov, truth), np.nan)
-        table = analysis.capital(frame, settings, ORIGIN).set_index("quantity")
+        frame["international_fte"] = np.where(asked, generator.draw_fte(rng, cov, truth), np.nan)
+        table = claims.capital(frame, settings, ORIGIN).set_index("quantity")
         estimates.append(table.loc["elasticity", "estimate"])
     estimates = np.array(estimates)
     error = estimates.std(ddof=1) / math.sqrt(len(estimates))

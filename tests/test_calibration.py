@@ -1,4 +1,4 @@
-"""Calibration (udsyn.calibration, `make calibrate`): the plan of seeds and
+"""Calibration (udsyn.synthetic.calibration, `make calibrate`): the plan of seeds and
 batches, the generator variants and their truths, the gather's arithmetic on a
 hand-made table, a failing build recorded rather than raised, and, on 20 fixed
 seeds regenerated in-process, the coverage of the headline (unweighted and
@@ -16,10 +16,11 @@ from jsonschema import ValidationError, validate
 from scipy import stats as scipy_stats
 
 from conftest import ROOT, VENV, run
-from udsyn import calibration, io
-from udsyn.errors import input_error
+from udsyn.synthetic import calibration
+from udsyn.core import files
+from udsyn.core.errors import input_error
 
-CALIBRATION = io.read_yaml(ROOT / "config" / "calibration.yaml")
+CALIBRATION = files.read_yaml(ROOT / "config" / "calibration.yaml")
 SEEDS = range(1001, 1021)  # fixed, outside the shipped calibration's seeds 1..200
 
 
@@ -30,16 +31,16 @@ def settings() -> dict:
 
 @pytest.fixture(scope="module")
 def context(config, settings, questionnaire, register, aliases):
-    predecessors = io.read_text_table(ROOT / config["register"]["predecessors"],
+    predecessors = files.read_text_table(ROOT / config["register"]["predecessors"],
                                       what="predecessor table")
-    return calibration.Context(config, io.read_yaml(ROOT / "config" / "synthetic.yaml"),
+    return calibration.Context(config, files.read_yaml(ROOT / "config" / "synthetic.yaml"),
                                settings, questionnaire, register, aliases, predecessors)
 
 
 # ------------------------------------------------------------------ config and plan
 
 def test_the_calibration_config_follows_its_schema(settings):
-    schema = io.read_yaml(ROOT / "config" / "schema" / "calibration.schema.yaml")
+    schema = files.read_yaml(ROOT / "config" / "schema" / "calibration.schema.yaml")
     validate(CALIBRATION, schema)
     assert settings["count"] >= 200
     for bad in ({**settings, "count": 0}, {**settings, "unknown": 1},

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from conftest import labels_for, make_export
-from udsyn.cleaning import WITHHELD, CleanResult, check_row_accounting, clean_export
-from udsyn.errors import InputError
+from udsyn.clean.cleaning import WITHHELD, CleanResult, check_row_accounting, clean_export
+from udsyn.core.errors import InputError
 
 
 def clean(questionnaire, register, aliases, settings, rows, **overrides) -> CleanResult:

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from conftest import labels_for, make_export
-from udsyn.cleaning import clean_export
-from udsyn.derivation import derive_municipalities, size_class, yes_no
-from udsyn.errors import InputError
+from udsyn.clean.cleaning import clean_export
+from udsyn.derive.derivation import derive_municipalities, size_class, yes_no
+from udsyn.core.errors import InputError
 
 
 @pytest.mark.parametrize("labels, dont_know_as, expected", [

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT
-from udsyn import io
-from udsyn.dictionary import RESPONDENTS, build_dictionary, codebook_entries
+from udsyn.core import files
+from udsyn.report.dictionary import RESPONDENTS, build_dictionary, codebook_entries
 
-SPEC = io.read_yaml(ROOT / "workflow" / "data_dictionary.yaml")
+SPEC = files.read_yaml(ROOT / "workflow" / "data_dictionary.yaml")
 
 
 def test_definitions_name_the_configured_values(questionnaire, config):

@@ -16,14 +16,17 @@ import pytest
 from scipy import stats as scipy_stats
 
 from conftest import ROOT, labels_for, make_export
-from udsyn import io, stats, synthetic, synthetic_formats
-from udsyn.cleaning import clean_export
-from udsyn.derivation import AGREEMENT_COLUMNS, derive_municipalities
-from udsyn.drivers import (COLUMNS, DRIVERS, DriverSettings, driver_questions, drivers,
+from udsyn.core import files
+from udsyn.analysis import stats
+from udsyn.synthetic import generator
+from udsyn.synthetic import formats
+from udsyn.clean.cleaning import clean_export
+from udsyn.derive.derivation import AGREEMENT_COLUMNS, derive_municipalities
+from udsyn.analysis.drivers import (COLUMNS, DRIVERS, DriverSettings, driver_questions, drivers,
                            newcombe_difference)
-from udsyn.errors import InputError
-from udsyn.export import load_export
-from udsyn.export_files import labels_file
+from udsyn.core.errors import InputError
+from udsyn.ingest.export import load_export
+from udsyn.ingest.export_files import labels_file
 
 ORIGIN = "synthetic"
 DRIVER_KEYS = ("confidence_level", "dont_know_as", "peripheral_groups", "reform_year",
@@ -186,14 +189,14 @@ def true_differences(cfg: dict, questionnaire, register_rows: list[dict],
     points, averaged over the register municipalities of each group weighted
     by their response probability (the estimand conditions on responding;
     "Ved ikke" and stopping part-way are independent of the answer)."""
-    cov = synthetic.municipality_covariates(register_rows, cfg)
-    respond = synthetic.logistic(synthetic.linear_predictor(cfg["response"]["propensity"], cov))
+    cov = generator.municipality_covariates(register_rows, cfg)
+    respond = generator.logistic(generator.linear_predictor(cfg["response"]["propensity"], cov))
     cuts = [math.inf, *cfg["likert_cutpoints"], -math.inf]  # code c: latent in (cuts[c], cuts[c-1]]
     value_sets = {f.name: questionnaire.value_sets[f.value_set] for f in questionnaire.fields if f.value_set}
     normal = NormalDist()
     truth = {}
     for item, question, option, comparison, _ in DRIVERS:
-        eta = synthetic.linear_predictor(cfg["likert"][question]["eta"], cov)
+        eta = generator.linear_predictor(cfg["likert"][question]["eta"], cov)
         code_of = {label: code for code, label in value_sets[question].items()}
         p = sum(np.array([normal.cdf(cuts[c - 1] - e) - normal.cdf(cuts[c] - e) for e in eta])
                 for c in (code_of[label] for label in derive_config[option]))
@@ -208,17 +211,17 @@ def regenerated(tmp_path_factory, config, questionnaire, register, aliases, clea
                 derive_settings, settings, questions):
     """The drivers table of the export regenerated at each seed, cleaned and
     derived in-process as the rules do."""
-    cfg = io.read_yaml(ROOT / "config" / "synthetic.yaml")
-    register_rows = io.read_text_table(ROOT / "data/raw/register/municipalities.csv").to_dict(
+    cfg = files.read_yaml(ROOT / "config" / "synthetic.yaml")
+    register_rows = files.read_text_table(ROOT / "data/raw/register/municipalities.csv").to_dict(
         "records")
     survey = config["survey"]
     tables = {}
     for seed in SEEDS:
         seeded = {**cfg, "seed": seed}
-        header, rows, _, labels, _ = synthetic.generate_export(
+        header, rows, _, labels, _ = generator.generate_export(
             seeded, questionnaire, register_rows, aliases["alias"].tolist())
         folder = tmp_path_factory.mktemp(f"seed{seed}")
-        synthetic_formats.write_export(folder, "csv", header, rows, labels, questionnaire, seeded)
+        formats.write_export(folder, "csv", header, rows, labels, questionnaire, seeded)
         dataset = str(folder / "dataset.csv")
         export = load_export(survey, questionnaire, dataset, labels_file(dataset, survey["labels"]))
         clean = clean_export(export.dataset, export.labels, register, aliases, questionnaire,

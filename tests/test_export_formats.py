@@ -1,4 +1,4 @@
-"""udsyn.export_formats: every format SurveyXact writes reads to the same table,
+"""udsyn.ingest.export_formats: every format SurveyXact writes reads to the same table,
 what was detected is reported, and every file that could be misread is refused
 with an InputError naming file, sheet, row, column and value.
 
@@ -22,9 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from udsyn import export_formats as ef
-from udsyn.errors import InputError
-from udsyn.export_formats import ReadOptions, export_format, read_dataset, read_labels
+from udsyn.ingest import export_formats as ef
+from udsyn.core.errors import InputError
+from udsyn.ingest.export_formats import ReadOptions, export_format, read_dataset, read_labels
 
 AUTO = ReadOptions()
 HEADER = ["respondentid", "q1", "comment", "closetime"]
@@ -207,10 +207,10 @@ def test_labels_sheet_with_a_header_row(tmp_path):
 
 
 def test_headerless_read_text_table_numbers_rows_from_the_first_record(tmp_path):
-    from udsyn import io
+    from udsyn.core import files
     path = write(tmp_path / "l.csv", b"q1;1;Ja\nq1;2\n")
     with pytest.raises(InputError) as error:
-        io.read_text_table(path, delimiter=";", header=False, names=ef.LABEL_COLUMNS)
+        files.read_text_table(path, delimiter=";", header=False, names=ef.LABEL_COLUMNS)
     assert_clean_message(error.value, str(path), "row 2", "has 2 fields where the table has 3")
 
 

@@ -10,15 +10,15 @@ import pandas as pd
 import pytest
 
 from conftest import CONFIG, ROOT, labels_for, make_export
-from udsyn import io
-from udsyn.cleaning import clean_export, rule_catalogue, unanswered_zero_blocks
-from udsyn.errors import InputError
-from udsyn.export import in_memory
-from udsyn.export_labels import check_labels
-from udsyn.questionnaire import build_questionnaire
-from udsyn.variable_names import rename_export, resolve_columns
+from udsyn.core import files
+from udsyn.clean.cleaning import clean_export, rule_catalogue, unanswered_zero_blocks
+from udsyn.core.errors import InputError
+from udsyn.ingest.export import in_memory
+from udsyn.ingest.export_labels import check_labels
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.ingest.variable_names import rename_export, resolve_columns
 
-SPEC = io.read_yaml(ROOT / "config" / "questionnaire.yaml")
+SPEC = files.read_yaml(ROOT / "config" / "questionnaire.yaml")
 
 
 def message_of(call) -> str:
@@ -176,7 +176,7 @@ def test_an_extra_code_is_recorded_and_refused_only_where_a_response_uses_it(que
     assert report.loc[(report["field"] == "q1") & (report["code"] == "8"), "status"].tolist() \
         == ["not_in_questionnaire"]
     dataset = make_export(questionnaire, [{"kommune": "Aarhus", "q1": "8"}])
-    from udsyn.validation import validate_dataset
+    from udsyn.ingest.validation import validate_dataset
     message = message_of(lambda: validate_dataset(dataset, "dataset.csv", questionnaire,
                                                   CONFIG["survey"]["timestamp_format"]))
     assert "row 1, column 'q1'" in message and "not one of the questionnaire's codes" in message

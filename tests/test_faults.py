@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_project, make, result_files
-from udsyn import io
+from udsyn.core import files
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,7 @@ DATASET = "data/raw/survey/dataset.csv"
 
 
 def raw_checksums(project: Path) -> dict[str, str]:
-    return {str(path.relative_to(project)): io.sha256_of(path)
+    return {str(path.relative_to(project)): files.sha256_of(path)
             for path in sorted((project / "data" / "raw").rglob("*")) if path.is_file()}
 
 
@@ -148,11 +148,11 @@ def test_an_unwritable_output_folder_is_an_output_error_not_a_bug(tmp_path):
     (an OutputError the rule harness prints without a traceback)."""
     import pandas as pd
 
-    from udsyn.errors import OutputError
+    from udsyn.core.errors import OutputError
     blocker = tmp_path / "results"
     blocker.write_text("a file where a folder should be")
     with pytest.raises(OutputError) as caught:
-        io.write_table(pd.DataFrame({"a": [1]}), blocker / "validated" / "checks.csv")
+        files.write_table(pd.DataFrame({"a": [1]}), blocker / "validated" / "checks.csv")
     message = str(caught.value)
     assert message.startswith("udsyn: output error")
     assert "checks.csv: cannot be written" in message and "What to do:" in message

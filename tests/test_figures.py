@@ -21,9 +21,12 @@ import pandas as pd
 import pytest
 
 from conftest import CONFIG, ROOT, planned_jobs
-from udsyn import figures, grid, io, manifest
+from udsyn.report import figures
+from udsyn.multiverse import grid
+from udsyn.core import files
+from udsyn.report import figure_manifest
 
-MANIFEST = manifest.load_manifest()
+MANIFEST = figure_manifest.load_manifest()
 IDS = list(MANIFEST)
 SYN = "synthetic"
 
@@ -160,8 +163,8 @@ def representativeness_table() -> pd.DataFrame:
 
 
 def claim_specifications_table() -> pd.DataFrame:
-    """Every distinct specification of every claim (udsyn.grid.claim_specifications),
-    shaped as udsyn.multiverse.gather writes them: every choice a column, empty
+    """Every distinct specification of every claim (udsyn.multiverse.grid.claim_specifications),
+    shaped as udsyn.multiverse.estimators.gather writes them: every choice a column, empty
     where the claim does not use it (so the cut-off year column has empty cells)."""
     choices = CONFIG["multiverse"]["choices"]
     verdicts = ((0.6, "yes"), (0.2, "no"), (0.9, ""))
@@ -203,7 +206,7 @@ def tables_for(figure_id: str) -> dict[str, pd.DataFrame]:
 
 def options_for(figure_id: str) -> dict:
     spec = MANIFEST[figure_id]
-    options = {name: manifest.config_value(CONFIG, key) for name, key in spec["params"].items()}
+    options = {name: figure_manifest.config_value(CONFIG, key) for name, key in spec["params"].items()}
     options.update(spec.get("fixed", {}))
     return options
 
@@ -244,19 +247,19 @@ def test_drawing_function_takes_exactly_the_data_and_params(figure_id):
                  if name != "labels"]  # the manifest's labels, passed by figures.draw
     assert sorted(arguments) == sorted([*spec["data"], *spec["params"], *spec.get("fixed", {})])
     for key in spec["params"].values():
-        manifest.config_value(CONFIG, key)  # a real config key
+        figure_manifest.config_value(CONFIG, key)  # a real config key
 
 
 @pytest.mark.parametrize("figure_id", IDS)
 def test_every_caption_placeholder_is_filled_from_the_data(figure_id):
     spec = MANIFEST[figure_id]
-    names = manifest.placeholders(spec["caption"])
+    names = figure_manifest.placeholders(spec["caption"])
     assert set(names) == set(spec["values"]), "a placeholder without a source, or a source unused"
     for name, source in spec["values"].items():
         assert ("data" in source) != ("config" in source), name
         if "data" in source:
             assert source["data"] in spec["data"], name
-    text = manifest.caption(spec, tables_for(figure_id), CONFIG)
+    text = figure_manifest.caption(spec, tables_for(figure_id), CONFIG)
     assert "{" not in text and "}" not in text and "n/a" not in text
     assert "Data: synthetic." in text
 
@@ -267,35 +270,35 @@ def test_caption_states_n_and_the_definition(figure_id):
     columns = {source.get("column") for source in spec["values"].values()}
     assert "definition" in columns and columns & {"n", "n_responded", "main_n"}
     tables = tables_for(figure_id)
-    text = manifest.caption(spec, tables, CONFIG)
+    text = figure_manifest.caption(spec, tables, CONFIG)
     assert re.search(r"\bn = \d+", text)
     for name, source in spec["values"].items():
         if source.get("column") == "definition":
-            assert manifest.caption_value(source, tables, CONFIG) in text
+            assert figure_manifest.caption_value(source, tables, CONFIG) in text
 
 
 def test_caption_values_are_formatted_and_checked():
     tables = {"headline": headline_table()}
     value = {"data": "headline", "column": "estimate", "format": ".0%",
              "where": {"definition_key": "purpose", "weighting": "unweighted"}}
-    assert manifest.caption_value(value, tables, CONFIG) == "69%"
-    assert manifest.caption_value({"config": "derive.crisis_cutoff_year"}, tables, CONFIG) == "2009"
+    assert figure_manifest.caption_value(value, tables, CONFIG) == "69%"
+    assert figure_manifest.caption_value({"config": "derive.crisis_cutoff_year"}, tables, CONFIG) == "2009"
     several = {"data": "headline", "column": "estimate"}
     with pytest.raises(Exception, match="one value"):
-        manifest.caption_value(several, tables, CONFIG)
+        figure_manifest.caption_value(several, tables, CONFIG)
     joined = {"data": "headline", "column": "definition_key", "join": " / "}
-    assert manifest.caption_value(joined, tables, CONFIG) == "purpose / likert"
+    assert figure_manifest.caption_value(joined, tables, CONFIG) == "purpose / likert"
     periods = initiative_periods_table().astype({"period_order": float})  # as if read with gaps
     by_number = {"data": "periods", "column": "period", "where": {"period_order": 2}}
-    assert manifest.caption_value(by_number, {"periods": periods}, CONFIG) == "2007-2008"
+    assert figure_manifest.caption_value(by_number, {"periods": periods}, CONFIG) == "2007-2008"
     missing = {"data": "periods", "column": "period", "where": {"period_order": 4}}
     with pytest.raises(Exception, match="found 0"):
-        manifest.caption_value(missing, {"periods": periods}, CONFIG)
+        figure_manifest.caption_value(missing, {"periods": periods}, CONFIG)
 
 
 def test_caption_fills_from_the_robustness_cutoffs():
     spec = MANIFEST["crisis"]
-    text = manifest.caption(spec, tables_for("crisis"), CONFIG)
+    text = figure_manifest.caption(spec, tables_for("crisis"), CONFIG)
     assert "2008, 2009, 2010" in text and "started in or after 2009" in text
 
 
@@ -306,10 +309,10 @@ def test_the_workflow_has_a_rule_for_every_figure_and_builds_them_all():
     assert result.returncode == 0, result.stdout + result.stderr
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.M))
     for figure_id in IDS:
-        rule = manifest.rule_name(figure_id, MANIFEST[figure_id])
+        rule = figure_manifest.rule_name(figure_id, MANIFEST[figure_id])
         assert jobs.get(rule) == "1", (figure_id, result.stdout)
     # the five specification curves are one job (their data read once)
-    assert {manifest.rule_name(i, MANIFEST[i]) for i in IDS if i.startswith("multiverse_")} == {
+    assert {figure_manifest.rule_name(i, MANIFEST[i]) for i in IDS if i.startswith("multiverse_")} == {
         "figure_multiverse"}
 
 
@@ -362,8 +365,8 @@ def read_back(figure_id: str, tmp_path: Path) -> dict[str, pd.DataFrame]:
     text = figures.text_columns([options_for(figure_id)])
     tables = {}
     for name, table in tables_for(figure_id).items():
-        io.write_table(table, tmp_path / f"{name}.csv")
-        tables[name] = io.read_table(tmp_path / f"{name}.csv", text=text)
+        files.write_table(table, tmp_path / f"{name}.csv")
+        tables[name] = files.read_table(tmp_path / f"{name}.csv", text=text)
     return tables
 
 
@@ -394,8 +397,8 @@ def test_every_indicator_row_marks_every_specification(figure_id, tmp_path):
 def test_a_cutoff_year_read_as_a_number_is_refused_not_left_blank(tmp_path):
     """Read without the text columns, 2008 comes back as 2008.0: the curve stops
     instead of drawing empty indicator rows."""
-    io.write_table(claim_specifications_table(), tmp_path / "claims.csv")
-    as_numbers = io.read_table(tmp_path / "claims.csv")
+    files.write_table(claim_specifications_table(), tmp_path / "claims.csv")
+    as_numbers = files.read_table(tmp_path / "claims.csv")
     assert as_numbers["crisis_cutoff_year"].dtype.kind == "f"
     choices = CONFIG["multiverse"]["choices"]
     table = figures.curve_table(as_numbers, "crisis")
@@ -405,36 +408,36 @@ def test_a_cutoff_year_read_as_a_number_is_refused_not_left_blank(tmp_path):
 
 # --- labels: words, not config identifiers ----------------------------------------------
 
-LABELS = manifest.load_labels()
+LABELS = figure_manifest.load_labels()
 
 
 def test_every_choice_and_alternative_in_config_has_a_label():
     choices = grid.with_main(CONFIG["multiverse"]["choices"], CONFIG)
     for name, alternatives in choices.items():
-        assert "_" not in manifest.label(LABELS, "choices", name)
+        assert "_" not in figure_manifest.label(LABELS, "choices", name)
         for value in alternatives:
-            shown = manifest.label(LABELS, "values", value, choice=name)
+            shown = figure_manifest.label(LABELS, "values", value, choice=name)
             assert shown and "_" not in shown, (name, value)
-    assert manifest.label(LABELS, "values", "count_as_no", choice="dont_know_as") == \
+    assert figure_manifest.label(LABELS, "values", "count_as_no", choice="dont_know_as") == \
         "don't know counted as no"
-    assert manifest.label(LABELS, "values", "log_population_2007", choice="size_measure") == \
+    assert figure_manifest.label(LABELS, "values", "log_population_2007", choice="size_measure") == \
         "log population 2007"
-    assert manifest.label(LABELS, "values", "most_complete_then_latest",
+    assert figure_manifest.label(LABELS, "values", "most_complete_then_latest",
                           choice="duplicate_rule") == "most complete, then latest"
-    assert manifest.label(LABELS, "values", 2008, choice="crisis_cutoff_year") == "2008"
+    assert figure_manifest.label(LABELS, "values", 2008, choice="crisis_cutoff_year") == "2008"
 
 
 def test_the_analysis_identifiers_the_figures_show_have_labels():
     reform = reform_table()
     for term in set(reform["term"]) - {"const"}:
-        manifest.label(LABELS, "terms", term)
+        figure_manifest.label(LABELS, "terms", term)
     for outcome in set(reform["outcome"]):
-        manifest.label(LABELS, "outcomes", outcome)
+        figure_manifest.label(LABELS, "outcomes", outcome)
     for dimension in set(representativeness_table()["dimension"]) - {"all"}:
-        manifest.label(LABELS, "dimensions", dimension)
+        figure_manifest.label(LABELS, "dimensions", dimension)
     for group in set(crisis_table()["group"].where(crisis_table()["quantity"]
                                                   == "share_post_crisis").dropna()):
-        manifest.label(LABELS, "groups", group)
+        figure_manifest.label(LABELS, "groups", group)
 
 
 def test_a_new_alternative_without_a_label_stops_the_figure():
@@ -483,7 +486,7 @@ def test_the_curve_names_choices_and_alternatives_in_words():
     assert "treatment of don't know: don't know counted as no" in labels
     assert "duplicate submission kept: most complete, then latest" in labels
     assert "weighting: post-stratified to the register" in labels
-    text = manifest.caption(MANIFEST["multiverse_crisis"], tables_for("multiverse_crisis"),
+    text = figure_manifest.caption(MANIFEST["multiverse_crisis"], tables_for("multiverse_crisis"),
                             CONFIG)
     assert ("(duplicate submission kept, crisis cut-off year, peripheral groups, weighting)"
             in text), text
@@ -560,17 +563,18 @@ def test_style_uses_the_bundled_font_and_a_fixed_svg_salt():
 RENDER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    sys.path.insert(0, {workflow!r})
-    from udsyn import figures, io, manifest
-    figure_specs = manifest.load_manifest()
-    config = io.read_yaml({config!r})
+    from udsyn.report import figures
+    from udsyn.core import files
+    from udsyn.report import figure_manifest
+    figure_specs = figure_manifest.load_manifest()
+    config = files.read_yaml({config!r})
     out = Path(sys.argv[1])
     for figure_id, spec in figure_specs.items():
-        options = {{name: manifest.config_value(config, key)
+        options = {{name: figure_manifest.config_value(config, key)
                     for name, key in spec["params"].items()}}
         options.update(spec.get("fixed", {{}}))
         text = figures.text_columns([options])
-        tables = {{name: io.read_table(Path({data!r}) / (name + ".csv"), text=text)
+        tables = {{name: files.read_table(Path({data!r}) / (name + ".csv"), text=text)
                   for name in spec["data"]}}
         figure = figures.draw(spec["function"], tables, options)
         figures.save(figure, out / (figure_id + ".png"), out / (figure_id + ".svg"))
@@ -596,7 +600,7 @@ def rendered_twice(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("figures")
     (tmp_path / "data").mkdir()
     for name, build in TABLES.items():
-        io.write_table(build(), tmp_path / "data" / f"{name}.csv")
+        files.write_table(build(), tmp_path / "data" / f"{name}.csv")
     return tmp_path, render_all(tmp_path, "1"), render_all(tmp_path, "4242")
 
 
@@ -642,14 +646,14 @@ def test_make_builds_every_figure_of_the_manifest(built):
         png = (built / spec["outputs"]["png"]).read_bytes()
         svg = (built / spec["outputs"]["svg"]).read_bytes()
         assert png.startswith(b"\x89PNG") and b"<svg" in svg, figure_id
-        log = (built / f"logs/{manifest.rule_name(figure_id, spec)}.log").read_text(
+        log = (built / f"logs/{figure_manifest.rule_name(figure_id, spec)}.log").read_text(
             encoding="utf-8")
         assert f"{figure_id}: drew {spec['function']}" in log
-        config = io.read_yaml(built / "config/config.yaml")
-        assert "Data: synthetic." in manifest.caption(spec, manifest.read_data(spec, built), config)
+        config = files.read_yaml(built / "config/config.yaml")
+        assert "Data: synthetic." in figure_manifest.caption(spec, figure_manifest.read_data(spec, built), config)
 
 
-FIGURE_RULES = {manifest.rule_name(figure_id, MANIFEST[figure_id]) for figure_id in IDS}
+FIGURE_RULES = {figure_manifest.rule_name(figure_id, MANIFEST[figure_id]) for figure_id in IDS}
 
 
 def _append(path: Path) -> None:
@@ -667,7 +671,7 @@ def _edit_caption(project: Path) -> None:
 @pytest.mark.e2e
 @pytest.mark.parametrize("change, expected", [
     # the report embeds the figures; provenance and the manifest list their checksums
-    (lambda p: _append(p / "workflow/udsyn/figures.py"),
+    (lambda p: _append(p / "workflow/udsyn/report/figures.py"),
      FIGURE_RULES | {"report", "provenance", "manifest"}),
     (lambda p: _append(p / "workflow/matplotlibrc"),
      FIGURE_RULES | {"report", "provenance", "manifest"}),

@@ -1,5 +1,5 @@
 """Same answers, same results: the shipped synthetic export, written in every
-format and naming SurveyXact uses (``udsyn.synthetic_formats``, as
+format and naming SurveyXact uses (``udsyn.synthetic.formats``, as
 ``make synthetic FORMAT=...`` writes it), gives byte-identical clean and derived
 tables, with only ``survey.dataset`` (and ``survey.labels`` where named
 otherwise) changed; and the five cases that used to build silently wrong
@@ -21,17 +21,19 @@ import pytest
 import yaml
 
 from conftest import CONFIG, ROOT, copy_project, make, result_files
-from udsyn import io, synthetic, synthetic_formats
-from udsyn.cleaning import CleaningSettings, clean_export
-from udsyn.derivation import DeriveSettings, derive_municipalities
-from udsyn.errors import InputError
-from udsyn.export import load_export
-from udsyn.export_files import labels_file
-from udsyn.questionnaire import build_questionnaire
-from udsyn.validation import validate_inputs, validate_register
+from udsyn.core import files
+from udsyn.synthetic import generator
+from udsyn.synthetic import formats
+from udsyn.clean.cleaning import CleaningSettings, clean_export
+from udsyn.derive.derivation import DeriveSettings, derive_municipalities
+from udsyn.core.errors import InputError
+from udsyn.ingest.export import load_export
+from udsyn.ingest.export_files import labels_file
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.ingest.validation import validate_inputs, validate_register
 
-SYNTHETIC = io.read_yaml(ROOT / "config" / "synthetic.yaml")
-QUESTIONNAIRE_SPEC = io.read_yaml(ROOT / "config" / "questionnaire.yaml")
+SYNTHETIC = files.read_yaml(ROOT / "config" / "synthetic.yaml")
+QUESTIONNAIRE_SPEC = files.read_yaml(ROOT / "config" / "questionnaire.yaml")
 REGISTER = ROOT / "data" / "raw" / "register" / "municipalities.csv"
 TABLES = ("respondents", "initiatives", "exclusions", "changes")
 
@@ -45,9 +47,9 @@ SAME_RESULTS = ["csv-bom", "eu", "intl", "excel", "xlsx", "xlsx-split", "sav", "
 def canonical():
     """The synthetic export as the generator makes it (the shipped files' content)."""
     questionnaire = build_questionnaire(QUESTIONNAIRE_SPEC)
-    register = io.read_text_table(REGISTER).to_dict("records")
-    aliases = io.read_text_table(ROOT / "config" / "municipality_aliases.csv")["alias"].tolist()
-    header, rows, _, labels, _ = synthetic.generate_export(SYNTHETIC, questionnaire, register,
+    register = files.read_text_table(REGISTER).to_dict("records")
+    aliases = files.read_text_table(ROOT / "config" / "municipality_aliases.csv")["alias"].tolist()
+    header, rows, _, labels, _ = generator.generate_export(SYNTHETIC, questionnaire, register,
                                                            aliases)
     return header, [list(row) for row in rows], labels
 
@@ -55,7 +57,7 @@ def canonical():
 def written(canonical, format_value: str, folder: Path) -> Path:
     """The export in ``format_value`` under ``folder``; the dataset file."""
     header, rows, labels = canonical
-    files = synthetic_formats.write_export(folder, format_value, header, rows, labels,
+    files = formats.write_export(folder, format_value, header, rows, labels,
                                            build_questionnaire(QUESTIONNAIRE_SPEC), SYNTHETIC)
     return next(path for path in files if path.name != "labels.csv")
 
@@ -67,21 +69,21 @@ def results(dataset: Path, questionnaire_spec: dict | None = None) -> dict[str, 
     survey = CONFIG["survey"]
     export = load_export(survey, questionnaire, str(dataset),
                          labels_file(str(dataset), survey["labels"]))
-    validate_inputs(export, io.read_text_table(REGISTER), "register", questionnaire,
+    validate_inputs(export, files.read_text_table(REGISTER), "register", questionnaire,
                     survey["timestamp_format"])
-    register = validate_register(io.read_text_table(REGISTER), "register")
+    register = validate_register(files.read_text_table(REGISTER), "register")
     clean = clean_export(
         export.dataset, export.labels, register,
-        io.read_text_table(ROOT / "config" / "municipality_aliases.csv"), questionnaire,
+        files.read_text_table(ROOT / "config" / "municipality_aliases.csv"), questionnaire,
         CleaningSettings.from_config(CONFIG["cleaning"], survey), dataset_file="dataset",
         register_file="register", aliases_file="aliases", data_origin="synthetic",
-        predecessors=io.read_text_table(ROOT / "data" / "raw" / "register" / "predecessors.csv"),
+        predecessors=files.read_text_table(ROOT / "data" / "raw" / "register" / "predecessors.csv"),
         predecessors_file="predecessors")
     tables = {name: getattr(clean, name) for name in TABLES}
     tables["municipalities"] = derive_municipalities(
         register, clean.respondents, clean.initiatives, questionnaire,
         DeriveSettings.from_config(CONFIG["derive"]), "synthetic")
-    return {name: table.to_csv(index=False, lineterminator="\n", float_format=io.FLOAT_FORMAT)
+    return {name: table.to_csv(index=False, lineterminator="\n", float_format=files.FLOAT_FORMAT)
             .encode() for name, table in tables.items()}
 
 

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from udsyn import grid
+from udsyn.multiverse import grid
 
 CHOICES = {
     "duplicate_rule": ["most_complete_then_latest", "latest"],

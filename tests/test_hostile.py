@@ -23,16 +23,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CONFIG, ROOT, labels_for, make_export
-from udsyn import io
-from udsyn.cleaning import CleaningSettings, CleanResult, clean_export, rule_catalogue
-from udsyn.errors import InputError
-from udsyn.export import in_memory, name_and_check, read_options
-from udsyn.export_formats import DELIMITER_NAMES, read_dataset, read_labels
-from udsyn.names import normalise_name
-from udsyn.parse import parse_number, parse_year
-from udsyn.questionnaire import build_questionnaire
-from udsyn.scrub import scrub_personal_data
-from udsyn.validation import validate_inputs, validate_register
+from udsyn.core import files
+from udsyn.clean.cleaning import CleaningSettings, CleanResult, clean_export, rule_catalogue
+from udsyn.core.errors import InputError
+from udsyn.ingest.export import in_memory, name_and_check, read_options
+from udsyn.ingest.export_formats import DELIMITER_NAMES, read_dataset, read_labels
+from udsyn.clean.names import normalise_name
+from udsyn.clean.parse import parse_number, parse_year
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.clean.scrub import scrub_personal_data
+from udsyn.ingest.validation import validate_inputs, validate_register
 
 CORPUS = ROOT / "tests" / "data" / "hostile"
 CASES = sorted(path.parent.name for path in CORPUS.glob("*/expected.yaml"))
@@ -62,7 +62,7 @@ def run_pipeline(dataset: Path, labels: Path, config: dict, *, register_raw: pd.
                  predecessors: pd.DataFrame, aliases: pd.DataFrame) -> CleanResult:
     """What the validate and clean rules do, in-process."""
     survey = config["survey"]
-    questionnaire = build_questionnaire(io.read_yaml(ROOT / survey["questionnaire"]))
+    questionnaire = build_questionnaire(files.read_yaml(ROOT / survey["questionnaire"]))
     # messages name the files as the rules do (their paths as configured)
     dataset_file, labels_file = (str(path.relative_to(ROOT)) for path in (dataset, labels))
     register_file = str(REGISTER.relative_to(ROOT))
@@ -87,9 +87,9 @@ def run_pipeline(dataset: Path, labels: Path, config: dict, *, register_raw: pd.
 
 @pytest.fixture(scope="module")
 def inputs() -> dict:
-    return {"register_raw": io.read_text_table(REGISTER),
-            "predecessors": io.read_text_table(PREDECESSORS),
-            "aliases": io.read_text_table(ALIASES)}
+    return {"register_raw": files.read_text_table(REGISTER),
+            "predecessors": files.read_text_table(PREDECESSORS),
+            "aliases": files.read_text_table(ALIASES)}
 
 
 def expected_of(case: str) -> dict:
@@ -107,7 +107,7 @@ def case_files(case: str) -> dict[str, Path]:
 def written_rows(table: pd.DataFrame, folder: Path, name: str) -> list[dict]:
     """The table as the CSV writer writes it, read back as plain text cells."""
     path = folder / f"{name}.csv"
-    io.write_table(table, path)
+    files.write_table(table, path)
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -122,8 +122,8 @@ def test_corpus_is_large_enough_and_every_case_complete():
         expected = expected_of(case)
         assert expected["outcome"] in ("ok", "error"), case
         assert expected.get("description"), case
-        files = case_files(case)
-        assert files["dataset"].exists() and files["labels"].exists(), case
+        case_paths = case_files(case)
+        assert case_paths["dataset"].exists() and case_paths["labels"].exists(), case
         if expected["outcome"] == "error":
             assert expected["message"] and expected["stage"] in ("read", "validate", "clean"), case
 
@@ -133,10 +133,10 @@ def test_case(case, inputs, tmp_path):
     expected = expected_of(case)
     folder = CORPUS / case
     config = merged(CONFIG, expected.get("config", {}))
-    files = case_files(case)
-    before = {path: io.sha256_of(path) for path in set(files.values())}
+    case_paths = case_files(case)
+    before = {path: files.sha256_of(path) for path in set(case_paths.values())}
     try:
-        result = run_pipeline(files["dataset"], files["labels"], config, **inputs)
+        result = run_pipeline(case_paths["dataset"], case_paths["labels"], config, **inputs)
     except Stage as stopped:
         message = str(stopped.error)
         assert expected["outcome"] == "error", f"{case}: unexpected error\n{message}"
@@ -146,7 +146,7 @@ def test_case(case, inputs, tmp_path):
         assert "What to do:" in message and "Traceback" not in message
         return
     finally:  # the corpus is input: never changed by reading it
-        assert before == {path: io.sha256_of(path) for path in before}
+        assert before == {path: files.sha256_of(path) for path in before}
     assert expected["outcome"] == "ok", f"{case}: expected an error, got a result"
     check_result(case, expected, result, tmp_path)
 
@@ -224,11 +224,11 @@ def _dialect(path: Path, survey: dict) -> tuple[str, str] | None:
 def _both_paths(path: Path, delimiter: str, encoding: str, monkeypatch):
     """(fast path's table or None, the exact path's table or its InputError)."""
     raw = path.read_bytes()
-    fast = io._read_plain_utf8(raw, delimiter, encoding)
+    fast = files._read_plain_utf8(raw, delimiter, encoding)
     with monkeypatch.context() as patch:
-        patch.setattr(io, "_read_plain_utf8", lambda *args: None)
+        patch.setattr(files, "_read_plain_utf8", lambda *args: None)
         try:
-            exact = io.read_text_table(path, delimiter=delimiter, encoding=encoding)
+            exact = files.read_text_table(path, delimiter=delimiter, encoding=encoding)
         except InputError as error:
             exact = error
     return fast, exact
@@ -236,7 +236,7 @@ def _both_paths(path: Path, delimiter: str, encoding: str, monkeypatch):
 
 @pytest.mark.parametrize("case", CASES)
 def test_fast_reading_path_gives_the_exact_paths_table_or_gives_way(case, monkeypatch):
-    """``io.read_text_table`` parses a plain UTF-8 file in parallel (for large exports);
+    """``files.read_text_table`` parses a plain UTF-8 file in parallel (for large exports);
     on every corpus file that path must read the very table the exact path reads, or
     leave the file to it (None), so that every error message stays the exact path's."""
     survey = merged(CONFIG, expected_of(case).get("config", {}))["survey"]
@@ -260,7 +260,7 @@ def test_fast_reading_path_on_odd_shapes(name, tmp_path, monkeypatch):
         pd.testing.assert_frame_equal(fast, exact)
     # and read_text_table itself (either path) agrees with the exact path
     try:
-        ours = io.read_text_table(path, delimiter=";")
+        ours = files.read_text_table(path, delimiter=";")
     except InputError as error:
         assert isinstance(exact, InputError) and str(error) == str(exact)
     else:
@@ -311,13 +311,13 @@ def test_reordered_and_extra_columns_give_the_baselines_tables(inputs):
     (None, None, ()),
 ])
 def test_csv_safety(value, written, rules):
-    assert io.csv_safety(value) == (written, rules)
+    assert files.csv_safety(value) == (written, rules)
 
 
 def test_writer_leaves_numeric_columns_alone(tmp_path):
     frame = pd.DataFrame({"estimate": [-0.5, 1.25], "n": [-3, 4],
                           "label": pd.array(["-x", "ok"], dtype="string")})
-    io.write_table(frame, tmp_path / "t.csv")
+    files.write_table(frame, tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text() == ("estimate,n,label\n-0.500000,-3,'-x\n"
                                                 "1.250000,4,ok\n")
 
@@ -330,23 +330,23 @@ cell_text = st.text(alphabet=st.sampled_from(list("ab ,\"\n\r=+-'@\tæø0.;")), 
                       min_size=1, max_size=8))
 def test_fast_writing_path_writes_what_pandas_writes(texts):
     """Large tables of text and integers are rendered by pyarrow
-    (``io._plain_csv_text``): byte for byte what pandas writes."""
+    (``files._plain_csv_text``): byte for byte what pandas writes."""
     frame = pd.DataFrame({"a": pd.array([t[0] for t in texts], dtype="str"),
                           "b": pd.array([t[1] or None for t in texts], dtype="str"),
                           "n": pd.array([t[2] for t in texts], dtype="Int64"),
                           "m": range(len(texts))})
-    assert io._plain_csv_text(frame) == frame.to_csv(None, index=False, lineterminator="\n")
+    assert files._plain_csv_text(frame) == frame.to_csv(None, index=False, lineterminator="\n")
 
 
 def test_fast_writing_path_takes_plain_tables_and_leaves_the_rest(tmp_path, monkeypatch):
     plain = pd.DataFrame({"id": [1, 2], "reason": pd.array(["x y", ""], dtype="str")})
-    assert io._plain_csv_text(plain) == "id,reason\n1,x y\n2,\n"
-    assert io._plain_csv_text(plain.assign(reason=pd.array(['a,"b"', "c\nd"], dtype="str"))) == \
+    assert files._plain_csv_text(plain) == "id,reason\n1,x y\n2,\n"
+    assert files._plain_csv_text(plain.assign(reason=pd.array(['a,"b"', "c\nd"], dtype="str"))) == \
         'id,reason\n1,"a,""b"""\n2,"c\nd"\n'
-    assert io._plain_csv_text(plain.assign(f=[0.5, 1.0])) is None  # floats: pandas' format
-    assert io._plain_csv_text(plain[["id"]]) is None  # one column: pandas quotes an empty cell
-    monkeypatch.setattr(io, "_FAST_WRITE_ROWS", 1)
-    io.write_table(plain.assign(reason=pd.array(["=1+1", "ok"], dtype="str")), tmp_path / "t.csv")
+    assert files._plain_csv_text(plain.assign(f=[0.5, 1.0])) is None  # floats: pandas' format
+    assert files._plain_csv_text(plain[["id"]]) is None  # one column: pandas quotes an empty cell
+    monkeypatch.setattr(files, "_FAST_WRITE_ROWS", 1)
+    files.write_table(plain.assign(reason=pd.array(["=1+1", "ok"], dtype="str")), tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text() == "id,reason\n1,'=1+1\n2,ok\n"
 
 
@@ -369,9 +369,9 @@ def test_corpus_is_what_the_script_writes(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- properties
 
-QUESTIONNAIRE = build_questionnaire(io.read_yaml(ROOT / "config" / "questionnaire.yaml"))
+QUESTIONNAIRE = build_questionnaire(files.read_yaml(ROOT / "config" / "questionnaire.yaml"))
 SETTINGS = CleaningSettings.from_config(CONFIG["cleaning"], CONFIG["survey"])
-REGISTER_NAMES = io.read_text_table(REGISTER)["name"].tolist()
+REGISTER_NAMES = files.read_text_table(REGISTER)["name"].tolist()
 # Small and derandomised: the same examples on every run, a few seconds each.
 FAST = settings(max_examples=20, deadline=3000, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -454,7 +454,7 @@ def test_mutated_files_clean_or_fail_with_an_input_error(edits, in_labels, input
     dataset.write_bytes(BASELINE if in_labels else mutate(BASELINE, edits))
     labels.write_bytes(mutate(BASELINE_LABELS, edits) if in_labels else BASELINE_LABELS)
     try:
-        tables = [io.read_text_table(path, delimiter=";", encoding="utf-8")
+        tables = [files.read_text_table(path, delimiter=";", encoding="utf-8")
                   for path in (dataset, labels)]
     except InputError:
         return
@@ -476,8 +476,8 @@ def test_parsers_and_scrubber_never_raise(text):
     assert text is None or isinstance(scrubbed, str)
     if text is not None:
         normalise_name(text)
-        safe = io.safe_cell(text)
-        assert not io.formula_like(safe) and not re.search("\r(?!\n)", safe)
+        safe = files.safe_cell(text)
+        assert not files.formula_like(safe) and not re.search("\r(?!\n)", safe)
 
 
 @settings(max_examples=60, deadline=2000, derandomize=True,
@@ -491,10 +491,10 @@ def test_written_tables_have_one_record_per_row_and_safe_cells(texts, numbers, t
     frame = pd.DataFrame({"text": pd.array(texts, dtype="string"),
                           "number": numbers[:len(texts)]})
     path = tmp_path / "table.csv"
-    io.write_table(frame, path)
+    files.write_table(frame, path)
     with path.open(encoding="utf-8", newline="") as handle:
         records = list(csv.reader(handle))
     assert len(records) == len(texts) + 1
-    assert [r[0] for r in records[1:]] == ["" if t is None else io.safe_cell(t) for t in texts]
-    written_numbers = io.read_table(path)["number"].round(6).tolist()
+    assert [r[0] for r in records[1:]] == ["" if t is None else files.safe_cell(t) for t in texts]
+    written_numbers = files.read_table(path)["number"].round(6).tolist()
     assert written_numbers == pd.Series(numbers[:len(texts)]).round(6).tolist()

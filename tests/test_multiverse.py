@@ -12,11 +12,14 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from udsyn import grid, io, multiverse, stats
-from udsyn.analysis import (AnalysisSettings, capital, crisis, headline, initiative_periods,
+from udsyn.multiverse import grid
+from udsyn.core import files
+from udsyn.multiverse import estimators
+from udsyn.analysis import stats
+from udsyn.analysis.claims import (AnalysisSettings, capital, crisis, headline, initiative_periods,
                             poststratification_cells, reform)
-from udsyn.cleaning import CleaningSettings, clean_export
-from udsyn.derivation import DeriveSettings, derive_municipalities
+from udsyn.clean.cleaning import CleaningSettings, clean_export
+from udsyn.derive.derivation import DeriveSettings, derive_municipalities
 
 from conftest import ROOT
 
@@ -28,7 +31,7 @@ def clean(config, questionnaire, register, aliases, shipped_export):
     inputs = dict(
         dataset=shipped_export.dataset, labels=shipped_export.labels,
         register=register, aliases=aliases, questionnaire=questionnaire,
-        predecessors=io.read_text_table(ROOT / config["register"]["predecessors"]),
+        predecessors=files.read_text_table(ROOT / config["register"]["predecessors"]),
         dataset_file="dataset", register_file="register", aliases_file="aliases",
         predecessors_file="predecessors", data_origin="synthetic")
     variants = {}
@@ -42,7 +45,7 @@ def clean(config, questionnaire, register, aliases, shipped_export):
 
 @pytest.fixture(scope="session")
 def settings(config):
-    return multiverse.EstimationSettings.from_config(config["derive"], config["analysis"], 200)
+    return estimators.EstimationSettings.from_config(config["derive"], config["analysis"], 200)
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +55,7 @@ def main(config):
 
 def data_for(choices, register, clean, questionnaire, config):
     variant = clean[choices["duplicate_rule"]]
-    return {"municipalities": multiverse.derive_variant(register, variant, questionnaire,
+    return {"municipalities": estimators.derive_variant(register, variant, questionnaire,
                                                         config["derive"], choices, "synthetic"),
             "initiatives": variant["initiatives"]}
 
@@ -60,18 +63,18 @@ def data_for(choices, register, clean, questionnaire, config):
 # ------------------------------------------------------------------ the vectorised maths
 
 def test_resample_counts_start_with_the_point_estimate_and_draw_n_each():
-    counts = multiverse.resample_counts(np.random.default_rng(1), 9, 50)
+    counts = estimators.resample_counts(np.random.default_rng(1), 9, 50)
     assert counts.shape == (51, 9)
     assert (counts[0] == 1).all()
     assert (counts.sum(axis=1) == 9).all()
-    again = multiverse.resample_counts(np.random.default_rng(1), 9, 50)
+    again = estimators.resample_counts(np.random.default_rng(1), 9, 50)
     assert np.array_equal(counts, again)
 
 
 def test_weighted_ratio_matches_the_loop_and_is_missing_without_denominator():
     weights = np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 3.0]])
     numerator, denominator = np.array([1.0, 0.0, 2.0]), np.array([2.0, 1.0, 0.0])
-    ratio = multiverse.weighted_ratio(weights, numerator, denominator)
+    ratio = estimators.weighted_ratio(weights, numerator, denominator)
     assert ratio[0] == pytest.approx((1 * 1 + 0) / (1 * 2 + 2 * 1))
     assert math.isnan(ratio[1])
 
@@ -81,7 +84,7 @@ def test_batched_logit_matches_statsmodels_with_frequency_weights():
     x = rng.normal(size=60)
     y = (rng.random(60) < 1 / (1 + np.exp(-(0.3 + 0.8 * x)))).astype(float)
     weights = np.vstack([np.ones(60), rng.integers(0, 3, size=(3, 60))]).astype(float)
-    slopes = multiverse.batched_logit_slope(weights, x, y)
+    slopes = estimators.batched_logit_slope(weights, x, y)
     for row, slope in zip(weights, slopes):
         fit = sm.GLM(y, sm.add_constant(x), family=sm.families.Binomial(),
                      freq_weights=row).fit()
@@ -91,14 +94,14 @@ def test_batched_logit_matches_statsmodels_with_frequency_weights():
 def test_batched_logit_gives_no_slope_under_separation():
     x = np.array([-2.0, -1.0, 1.0, 2.0])
     y = np.array([0.0, 0.0, 1.0, 1.0])  # perfectly separated: no finite maximum
-    assert math.isnan(multiverse.batched_logit_slope(np.ones((1, 4)), x, y)[0])
+    assert math.isnan(estimators.batched_logit_slope(np.ones((1, 4)), x, y)[0])
 
 
 def test_batched_ols_matches_weighted_least_squares():
     rng = np.random.default_rng(9)
     x, y = rng.normal(size=40), rng.normal(size=40)
     weights = rng.integers(0, 4, size=(4, 40)).astype(float)
-    lines = multiverse.batched_ols(weights, x, y)
+    lines = estimators.batched_ols(weights, x, y)
     for row, line in zip(weights, lines):
         fit = sm.WLS(y, sm.add_constant(x), weights=row).fit()
         assert line == pytest.approx(fit.params, rel=1e-9)
@@ -115,7 +118,7 @@ def test_batched_ols_matches_weighted_least_squares():
     ({"test": "above", "value": 0}, math.nan, 0.5, None),
 ])
 def test_a_claim_holds_by_its_interval(rule, low, high, verdict):
-    assert multiverse.holds(low, high, rule) is verdict
+    assert estimators.holds(low, high, rule) is verdict
 
 
 WIDE = (-1e9, 1e9)
@@ -125,17 +128,17 @@ WIDE = (-1e9, 1e9)
 def test_a_very_wide_interval_fails_every_claims_test(claim, config):
     """Imprecision never makes a claim hold: an interval containing everything
     fails the shipped test of every claim, and every kind of test."""
-    assert multiverse.holds(*WIDE, config["multiverse"]["holds"][claim]) is False
+    assert estimators.holds(*WIDE, config["multiverse"]["holds"][claim]) is False
     for rule in ({"test": "above", "value": -1e6}, {"test": "below", "value": 1e6},
                  {"test": "equivalence", "value": 0.7, "margin": 1e6}):
-        assert multiverse.holds(*WIDE, rule) is False, rule
+        assert estimators.holds(*WIDE, rule) is False, rule
 
 
 def test_a_contains_test_is_refused(config):
     with pytest.raises(ValueError, match="unknown test"):
-        multiverse.holds(0.1, 0.9, {"test": "contains", "value": 0.5})
+        estimators.holds(0.1, 0.9, {"test": "contains", "value": 0.5})
     jsonschema = pytest.importorskip("jsonschema")
-    schema = io.read_yaml(ROOT / "config" / "schema" / "config.schema.yaml")
+    schema = files.read_yaml(ROOT / "config" / "schema" / "config.schema.yaml")
     jsonschema.validate(config, schema)
     for bad in ({"test": "contains", "value": 0.7}, {"interval": "contains", "value": 0.7},
                 {"test": "equivalence", "value": 0.7},  # no margin
@@ -158,12 +161,12 @@ def test_row_zero_of_the_replicate_weights_is_the_main_analysis_weighting(
     data = data_for(main, register, clean, questionnaire, config)
     municipalities = data["municipalities"]
     known = municipalities["business_focus"].where(municipalities["responded"] == 1).notna()
-    counts = multiverse.resample_counts(np.random.default_rng(3), int(known.sum()), 50)
-    weights = multiverse.replicate_weights(municipalities, known, counts, "post-stratified",
+    counts = estimators.resample_counts(np.random.default_rng(3), int(known.sum()), 50)
+    weights = estimators.replicate_weights(municipalities, known, counts, "post-stratified",
                                            settings)
     assert weights[0] == pytest.approx(
-        multiverse.poststratification_weights(municipalities, known, settings), rel=1e-12)
-    unweighted = multiverse.replicate_weights(municipalities, known, counts, "unweighted",
+        estimators.poststratification_weights(municipalities, known, settings), rel=1e-12)
+    unweighted = estimators.replicate_weights(municipalities, known, counts, "unweighted",
                                               settings)
     assert np.array_equal(unweighted, counts)
 
@@ -180,22 +183,22 @@ def test_the_bootstrap_recomputes_the_cells_weights_in_every_replicate(
     rng = np.random.default_rng(8)
     subsets = [rng.random(n) < 0.8 for _ in range(5)]
     counts = np.vstack([np.ones(n), *subsets]).astype(float)
-    weights = multiverse.replicate_weights(municipalities, known, counts, "post-stratified",
+    weights = estimators.replicate_weights(municipalities, known, counts, "post-stratified",
                                            settings)
-    fixed = multiverse.poststratification_weights(municipalities, known, settings)
+    fixed = estimators.poststratification_weights(municipalities, known, settings)
     positions = np.flatnonzero(known.to_numpy())
     for row, subset in enumerate(subsets, start=1):
         observed = pd.Series(False, index=municipalities.index)
         observed.iloc[positions[subset]] = True
-        expected = multiverse.poststratification_weights(municipalities, observed, settings)
+        expected = estimators.poststratification_weights(municipalities, observed, settings)
         assert weights[row][subset] == pytest.approx(expected, rel=1e-12)
         assert (weights[row][~subset] == 0).all()
         # every register municipality is represented once: the weights sum to N
         assert weights[row].sum() == pytest.approx(len(municipalities))
         assert not np.allclose(weights[row][subset], fixed[subset])
     # and with repeats: in every replicate the weights still sum to the register size
-    boot = multiverse.resample_counts(rng, n, 200)
-    weighted = multiverse.replicate_weights(municipalities, known, boot, "post-stratified",
+    boot = estimators.resample_counts(rng, n, 200)
+    weighted = estimators.replicate_weights(municipalities, known, boot, "post-stratified",
                                             settings)
     ok = np.isfinite(weighted).all(axis=1)
     assert ok.mean() > 0.9
@@ -208,7 +211,7 @@ def test_batched_logit_with_the_merger_term_matches_statsmodels():
     y = (rng.random(80) < 1 / (1 + np.exp(-(0.2 + 0.7 * x - 0.5 * merged)))).astype(float)
     design = np.column_stack([np.ones(80), x, merged])
     weights = np.vstack([np.ones(80), rng.integers(0, 3, size=(3, 80))]).astype(float)
-    for row, beta in zip(weights, multiverse.batched_logit(weights, design, y)):
+    for row, beta in zip(weights, estimators.batched_logit(weights, design, y)):
         fit = sm.GLM(y, design, family=sm.families.Binomial(), freq_weights=row).fit()
         assert beta == pytest.approx(fit.params, rel=1e-7)
 
@@ -224,7 +227,7 @@ def main_analysis(config, questionnaire, register, aliases, shipped_export):
         settings=CleaningSettings.from_config(config["cleaning"], survey),
         dataset=shipped_export.dataset, labels=shipped_export.labels, register=register,
         aliases=aliases, questionnaire=questionnaire,
-        predecessors=io.read_text_table(ROOT / config["register"]["predecessors"]),
+        predecessors=files.read_text_table(ROOT / config["register"]["predecessors"]),
         dataset_file="dataset", register_file="register", aliases_file="aliases",
         predecessors_file="predecessors", data_origin="synthetic")
     municipalities = derive_municipalities(
@@ -277,7 +280,7 @@ def test_the_main_specification_equals_the_main_analysis(claim, config, register
                                                          questionnaire, settings, main,
                                                          main_analysis):
     data = data_for(main, register, clean, questionnaire, config)
-    estimate = multiverse.estimate_claim(claim, data, main, 1, settings)["estimate"]
+    estimate = estimators.estimate_claim(claim, data, main, 1, settings)["estimate"]
     expected = main_estimate(claim, main_analysis, questionnaire)
     assert math.isfinite(expected)
     assert estimate == pytest.approx(expected, rel=1e-7, abs=1e-12)
@@ -291,9 +294,9 @@ def test_the_reform_estimate_keeps_the_merger_term(config, register, clean, ques
     known = municipalities["business_focus"].where(municipalities["responded"] == 1).notna()
     size = municipalities.loc[known, "log_population_2007"].to_numpy(float)
     z = (size - size.mean()) / size.std(ddof=1)
-    without = multiverse.batched_logit_slope(
+    without = estimators.batched_logit_slope(
         np.ones((1, len(z))), z, municipalities.loc[known, "business_focus"].to_numpy(float))[0]
-    with_term = multiverse.estimate_claim("reform", data, main, 1, settings)["estimate"]
+    with_term = estimators.estimate_claim("reform", data, main, 1, settings)["estimate"]
     assert abs(with_term - without) > 1e-3
 
 
@@ -301,10 +304,10 @@ def test_the_capital_interval_is_a_prediction_interval(config, register, clean, 
                                                        main, main_analysis):
     """As wide as the main analysis' prediction interval (line and residual), far
     wider than a confidence interval for the line alone."""
-    settings = multiverse.EstimationSettings.from_config(config["derive"], config["analysis"],
+    settings = estimators.EstimationSettings.from_config(config["derive"], config["analysis"],
                                                          1000)
     data = data_for(main, register, clean, questionnaire, config)
-    result = multiverse.estimate_claim("capital", data, main, 4, settings)
+    result = estimators.estimate_claim("capital", data, main, 4, settings)
     width = math.log(result["ci_high"] / result["ci_low"])
     table = capital(main_analysis["municipalities"], main_analysis["settings"], "synthetic")
     ratio = table[table["quantity"] == "capital_ratio"].iloc[0]
@@ -331,12 +334,12 @@ def test_the_post_stratified_headline_equals_the_cell_estimator(config, register
     data = data_for(choices, register, clean, questionnaire, config)
     analysis = AnalysisSettings.from_config(config["analysis"], config["derive"])
     # the multiverse's post-stratified alternative is the cell estimator of
-    # udsyn.stats over the main analysis' cells (the main analysis itself rakes)
+    # udsyn.analysis.stats over the main analysis' cells (the main analysis itself rakes)
     municipalities = data["municipalities"]
     values = municipalities["business_focus"].where(municipalities["responded"] == 1)
     cells = poststratification_cells(municipalities, values.notna(), analysis)
     expected = stats.poststratified_proportion(values, cells["cell"]).estimate
-    result = multiverse.estimate_claim("headline", data, choices, 1, settings)
+    result = estimators.estimate_claim("headline", data, choices, 1, settings)
     assert result["estimate"] == pytest.approx(expected, abs=1e-12)
     assert result["ci_low"] < result["estimate"] < result["ci_high"]
 
@@ -345,14 +348,14 @@ def test_the_post_stratified_headline_equals_the_cell_estimator(config, register
 def test_choices_a_claim_does_not_use_leave_it_unchanged(claim, config, register, clean,
                                                          questionnaire, settings, main):
     choices = config["multiverse"]["choices"]
-    reference = multiverse.estimate_claim(
+    reference = estimators.estimate_claim(
         claim, data_for(main, register, clean, questionnaire, config), main, 11, settings)
     unused = [name for name in choices if name not in grid.CLAIM_CHOICES[claim]]
     assert unused, "every claim leaves some choice alone in the shipped config"
     for name in unused:
         for value in choices[name]:
             other = {**main, name: value}
-            result = multiverse.estimate_claim(
+            result = estimators.estimate_claim(
                 claim, data_for(other, register, clean, questionnaire, config), other, 11,
                 settings)
             assert result == reference, (name, value)
@@ -364,13 +367,13 @@ def test_choices_a_claim_uses_can_change_it(claim, config, register, clean, ques
     """Guards CLAIM_CHOICES from the other side: no listed choice is dead."""
     multi = config["multiverse"]
     alternatives = grid.claim_alternatives(claim, multi["choices"], multi["restrict"])
-    reference = multiverse.estimate_claim(
+    reference = estimators.estimate_claim(
         claim, data_for(main, register, clean, questionnaire, config), main, 11, settings)
     for name in grid.CLAIM_CHOICES[claim]:
         estimates = set()
         for value in alternatives[name]:
             other = {**main, name: value}
-            estimates.add(round(multiverse.estimate_claim(
+            estimates.add(round(estimators.estimate_claim(
                 claim, data_for(other, register, clean, questionnaire, config), other, 11,
                 settings)["estimate"], 12))
         assert len(estimates) > 1 or name == "duplicate_rule", (name, reference)
@@ -381,9 +384,9 @@ def test_choices_a_claim_uses_can_change_it(claim, config, register, clean, ques
 def test_a_subset_reruns_identically(config, register, clean, questionnaire, settings, main):
     work = grid.claim_specifications(config["multiverse"]["choices"], 5)
     picked = [work[3], work[40], work[-1]]
-    whole = multiverse.run_batch(picked, main, register, clean, questionnaire, config["derive"],
+    whole = estimators.run_batch(picked, main, register, clean, questionnaire, config["derive"],
                                  settings, "synthetic")
-    alone = multiverse.run_batch(picked[1:2], main, register, clean, questionnaire,
+    alone = estimators.run_batch(picked[1:2], main, register, clean, questionnaire,
                                  config["derive"], settings, "synthetic")
     pd.testing.assert_frame_equal(whole.iloc[[1]].reset_index(drop=True), alone,
                                   check_dtype=False)
@@ -404,10 +407,10 @@ def test_gather_counts_holds_over_the_full_grid(config, register, clean, questio
     small = small_config(config)
     main = grid.main_specification(small["multiverse"]["choices"], small)
     plan = grid.plan(small["multiverse"])
-    batches = [multiverse.run_batch(work, main, register, clean, questionnaire,
+    batches = [estimators.run_batch(work, main, register, clean, questionnaire,
                                     small["derive"], settings, "synthetic")
                for work in plan.values()]
-    tables = multiverse.gather(batches, small["multiverse"], main, "synthetic")
+    tables = estimators.gather(batches, small["multiverse"], main, "synthetic")
     specs, results, summary = (tables[k] for k in ("specifications", "specification_results",
                                                    "summary"))
     n_specs = math.prod(len(v) for v in small["multiverse"]["choices"].values())
@@ -428,25 +431,25 @@ def test_gather_refuses_a_missing_batch(config, register, clean, questionnaire, 
     small = small_config(config)
     main = grid.main_specification(small["multiverse"]["choices"], small)
     plan = grid.plan(small["multiverse"])
-    batches = [multiverse.run_batch(work, main, register, clean, questionnaire,
+    batches = [estimators.run_batch(work, main, register, clean, questionnaire,
                                     small["derive"], settings, "synthetic")
                for work in list(plan.values())[1:]]
     with pytest.raises(ValueError, match="rerun the multiverse batches"):
-        multiverse.gather(batches, small["multiverse"], main, "synthetic")
+        estimators.gather(batches, small["multiverse"], main, "synthetic")
 
 
 def test_a_stricter_test_makes_fewer_specifications_hold(config, register, clean,
                                                          questionnaire, settings):
     small = small_config(config)
     main = grid.main_specification(small["multiverse"]["choices"], small)
-    batches = [multiverse.run_batch(work, main, register, clean, questionnaire,
+    batches = [estimators.run_batch(work, main, register, clean, questionnaire,
                                     small["derive"], settings, "synthetic")
                for work in grid.plan(small["multiverse"]).values()]
-    loose = multiverse.gather(batches, small["multiverse"], main, "synthetic")["summary"]
+    loose = estimators.gather(batches, small["multiverse"], main, "synthetic")["summary"]
     loose = loose.set_index("claim")
     strict = copy.deepcopy(small)
     strict["multiverse"]["holds"]["capital"] = {"test": "above", "value": 1000}
-    tight = multiverse.gather(batches, strict["multiverse"], main, "synthetic")["summary"]
+    tight = estimators.gather(batches, strict["multiverse"], main, "synthetic")["summary"]
     tight = tight.set_index("claim")
     assert loose.loc["capital", "n_holds"] > 0 and tight.loc["capital", "n_holds"] == 0
     assert tight.loc["capital", "holds_when"] == "interval above 1000"
@@ -460,10 +463,10 @@ def test_a_restricted_claim_is_estimated_and_counted_only_where_it_applies(
     small["multiverse"]["restrict"] = {"capital": {"size_measure": {
         "alternatives": ["log_population_2007"], "reason": "only the log scale is size"}}}
     main = grid.main_specification(small["multiverse"]["choices"], small)
-    batches = [multiverse.run_batch(work, main, register, clean, questionnaire,
+    batches = [estimators.run_batch(work, main, register, clean, questionnaire,
                                     small["derive"], settings, "synthetic")
                for work in grid.plan(small["multiverse"]).values()]
-    tables = multiverse.gather(batches, small["multiverse"], main, "synthetic")
+    tables = estimators.gather(batches, small["multiverse"], main, "synthetic")
     claims, results = tables["claim_specifications"], tables["specification_results"]
     summary = tables["summary"].set_index("claim")
     capital_rows = claims[claims["claim"] == "capital"]
@@ -514,10 +517,10 @@ def test_choice_values_survive_the_batch_files_as_written(config, register, clea
     paths = []
     for name, work in grid.plan(small["multiverse"]).items():
         paths.append(tmp_path / f"batch_{name}.csv")
-        io.write_table(multiverse.run_batch(work, main, register, clean, questionnaire,
+        files.write_table(estimators.run_batch(work, main, register, clean, questionnaire,
                                             small["derive"], settings, "synthetic"), paths[-1])
     choices = list(small["multiverse"]["choices"])
-    tables = multiverse.gather([io.read_table(p, text=choices) for p in paths],
+    tables = estimators.gather([files.read_table(p, text=choices) for p in paths],
                                small["multiverse"], main, "synthetic")
     claims = tables["claim_specifications"]
     years = claims.loc[claims["claim"] == "crisis", "crisis_cutoff_year"]
@@ -525,5 +528,5 @@ def test_choice_values_survive_the_batch_files_as_written(config, register, clea
                                   small["multiverse"]["choices"]["crisis_cutoff_year"]]
     assert claims.loc[claims["claim"] == "headline", "crisis_cutoff_year"].isna().all()
     with pytest.raises(ValueError, match="crisis_cutoff_year holds"):
-        multiverse.gather([io.read_table(p) for p in paths], small["multiverse"], main,
+        estimators.gather([files.read_table(p) for p in paths], small["multiverse"], main,
                           "synthetic")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from udsyn.errors import InputError
-from udsyn.names import MunicipalityMatcher, NameMatch, normalise_name
+from udsyn.core.errors import InputError
+from udsyn.clean.names import MunicipalityMatcher, NameMatch, normalise_name
 
 ROOT = Path(__file__).parents[1]
 REGISTER_FILE = "data/raw/register/municipalities.csv"

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from udsyn.parse import NUMBER_RULES, YEAR_RULES, Parsed, parse_number, parse_unique, parse_year
+from udsyn.clean.parse import NUMBER_RULES, YEAR_RULES, Parsed, parse_number, parse_unique, parse_year
 
 YEAR_ARGS = dict(fielded_year=2014, year_min=1900, range_pick="first", before_offset=1,
                  decade_offset=5)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from udsyn.provenance import count_records, locked_packages, provenance_table, software_versions
+from udsyn.report.provenance import count_records, locked_packages, provenance_table, software_versions
 
 
 def test_records_not_lines(tmp_path):

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from conftest import ROOT
-from udsyn import io
+from udsyn.core import files
 
 RAW = ROOT / "data" / "raw"
 README = (RAW / "README.md").read_text(encoding="utf-8")
@@ -23,7 +23,7 @@ def test_every_raw_file_is_listed():
 
 @pytest.mark.parametrize("name", sorted(LISTED))
 def test_checksum_matches_readme(name):
-    assert io.sha256_of(RAW / name) == LISTED[name], f"{name} changed: update data/raw/README.md"
+    assert files.sha256_of(RAW / name) == LISTED[name], f"{name} changed: update data/raw/README.md"
 
 
 def test_register_facts(register):
@@ -38,7 +38,7 @@ def test_register_is_an_unchanged_copy_of_the_reference():
     reference = ROOT.parent / "shared" / "reference" / "municipalities.csv"
     if not reference.exists():
         pytest.skip("the shared reference is not beside this checkout")
-    assert io.sha256_of(reference) == io.sha256_of(RAW / "register" / "municipalities.csv")
+    assert files.sha256_of(reference) == files.sha256_of(RAW / "register" / "municipalities.csv")
 
 
 def predecessors_in_sources() -> list[tuple[str, str, str, str, str]]:
@@ -57,7 +57,7 @@ def predecessors_in_sources() -> list[tuple[str, str, str, str, str]]:
 
 
 def test_predecessors_are_the_sources_list(register):
-    table = io.read_text_table(RAW / "register" / "predecessors.csv")
+    table = files.read_text_table(RAW / "register" / "predecessors.csv")
     assert list(table.columns) == ["old_code", "old_name", "new_code", "new_name", "share"]
     assert [tuple(row) for row in table.itertuples(index=False)] == predecessors_in_sources()
     names = dict(zip(register["code"].astype(str), register["name"]))

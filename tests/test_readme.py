@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-from udsyn.readme import figures_and_tables, markers, replace_block, software_table
+from tools.readme import figures_and_tables, markers, replace_block, software_table
 
 
 def test_replace_block_only_touches_its_block():
@@ -25,7 +25,7 @@ def test_tables_name_rule_program_and_files():
     outputs = {"results/figures/headline.png": {"rule": "figure_headline",
                                                 "script": "workflow/scripts/figure.py"},
                "results/analysis/headline.csv": {"rule": "headline", "inputs": [
-                   "results/derived/municipalities.csv", "workflow/udsyn/stats.py"],
+                   "results/derived/municipalities.csv", "workflow/udsyn/analysis/stats.py"],
                    "script": "workflow/scripts/analysis_headline.py"}}
     table = figures_and_tables(figures, outputs)
     assert "| Figure: Share | `figure_headline` | `workflow/scripts/figure.py`" in table
@@ -37,8 +37,8 @@ def test_tables_name_rule_program_and_files():
 
 @pytest.mark.e2e
 def test_readme_lists_are_current(built):
-    result = subprocess.run([sys.executable, "-m", "udsyn.readme", "--check",
+    result = subprocess.run([sys.executable, "-m", "tools.readme", "--check",
                              "--provenance", str(built / "results/manifest.json")],
                             cwd=ROOT, capture_output=True, text=True,
-                            env={"PYTHONPATH": str(ROOT / "workflow"), "PATH": ""})
+                            env={"PATH": ""})
     assert result.returncode == 0, result.stderr + " (run `make readme`)"

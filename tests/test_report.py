@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from conftest import VENV, run
-from udsyn import io
+from udsyn.core import files
 
 pytestmark = pytest.mark.e2e
 
@@ -20,10 +20,10 @@ def perturbed(built, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(built, copy, symlinks=True)
     path = copy / "results/analysis/headline.csv"
-    headline = io.read_table(path)
+    headline = files.read_table(path)
     row = (headline["definition_key"] == "purpose") & (headline["weighting"] == "unweighted")
     headline.loc[row, ["estimate", "ci_low", "ci_high", "n"]] = [0.123, 0.05, 0.2, 41]
-    io.write_table(headline, path)
+    files.write_table(headline, path)
     result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html")
     assert result.returncode == 0, result.stdout + result.stderr
     return copy
@@ -36,7 +36,7 @@ def summary_of(project) -> str:
 
 def test_a_changed_result_changes_the_report(built, perturbed):
     before, after = summary_of(built), summary_of(perturbed)
-    original = io.read_table(built / "results/analysis/headline.csv").iloc[0]
+    original = files.read_table(built / "results/analysis/headline.csv").iloc[0]
     assert f"{100 * original['estimate']:.0f}% of the {original['n']} responding" in before
     assert "12% of the 41 responding municipalities" in after
     assert "95% CI 5% to 20%" in after
@@ -53,7 +53,7 @@ def test_every_figure_and_table_is_traced(built):
     for png in sorted((built / "results/figures").glob("*.png")):
         assert f"results/figures/{png.name}" in index
         assert f'id="figure-{png.stem}"' in html
-    provenance = io.read_table(built / "results/provenance.csv")
+    provenance = files.read_table(built / "results/provenance.csv")
     assert {"input (committed)", "clean", "headline", "figure_headline"} <= set(provenance["rule"])
     assert provenance["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
 
@@ -65,7 +65,7 @@ def test_report_is_self_contained(built):
 
 
 def test_software_versions_match_the_lock(built):
-    versions = io.read_table(built / "results/software_versions.csv").set_index("package")
+    versions = files.read_table(built / "results/software_versions.csv").set_index("package")
     lock = (built / "requirements.lock").read_text(encoding="utf-8")
     for package, version in re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", lock, flags=re.M):
         assert versions.loc[package, "version"] == version, package
@@ -75,7 +75,7 @@ def test_the_multiverse_sentences_are_read_from_its_summary(built, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(built, copy, symlinks=True)
     path = copy / "results/multiverse/summary.csv"
-    summary = io.read_table(path)
+    summary = files.read_table(path)
     before = summary.set_index("claim").loc["crisis"]
     html = (built / "report/report.html").read_text(encoding="utf-8")
     sentence = (f"holds in <b>{before['n_distinct_holds']} of {before['n_distinct']} "
@@ -83,7 +83,7 @@ def test_the_multiverse_sentences_are_read_from_its_summary(built, tmp_path):
     assert sentence in html
     summary.loc[summary["claim"] == "crisis", ["n_distinct_holds", "share_distinct_holds"]] = [
         5, 5 / before["n_distinct"]]
-    io.write_table(summary, path)
+    files.write_table(summary, path)
     result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html")
     assert result.returncode == 0, result.stdout + result.stderr
     after = (copy / "report/report.html").read_text(encoding="utf-8")
@@ -124,7 +124,7 @@ def test_a_real_exports_free_text_stays_out_of_the_report_unless_turned_on(built
     (True, "when_synthetic", True), (False, "when_synthetic", False), (False, "always", True),
     (True, "never", False), (False, "never", False)])
 def test_free_text_appendix_rule(synthetic, setting, shown):
-    from udsyn.report import show_free_texts
+    from udsyn.report.html import show_free_texts
     assert show_free_texts(synthetic, setting) is shown
 
 
@@ -133,7 +133,7 @@ def test_driver_questions_paragraph_reads_the_drivers_table(built):
     and differences as formatted, with the labels from config, in association words."""
     paragraph = re.search(r'<p class="claim" id="drivers">(.*?)</p>', summary_of(built),
                           flags=re.S).group(1)
-    table = io.read_table(built / "results/analysis/drivers.csv")
+    table = files.read_table(built / "results/analysis/drivers.csv")
     for row in table.to_dict("records"):
         if row["quantity"] == "difference":
             low, high = (f"{100 * row[c]:+.0f} pp" for c in ("ci_low", "ci_high"))
@@ -144,18 +144,18 @@ def test_driver_questions_paragraph_reads_the_drivers_table(built):
             assert f"{row['group']} municipalities {100 * row['estimate']:.0f}% (n = {row['n']})" \
                 in paragraph or f"{row['group']} {100 * row['estimate']:.0f}% (n = {row['n']})" \
                 in paragraph
-    config = io.read_yaml(built / "config/config.yaml")["derive"]
+    config = files.read_yaml(built / "config/config.yaml")["derive"]
     assert " or ".join(config["state_no_longer_helps_agree_labels"]) in paragraph
     assert "associations" in paragraph and "not effects" in paragraph
 
 
 def calibration_summary(coverage_shift: float = 0.95, holds_rate: float = 0.375):
-    """A hand-made calibration summary (the columns udsyn.calibration.summarise
+    """A hand-made calibration summary (the columns udsyn.synthetic.calibration.summarise
     writes): two variants, every claim's multiverse estimand and test, one
     interval whose coverage (``coverage_shift``) may fall short."""
     import pandas as pd
 
-    from udsyn.calibration import SUMMARY_COLUMNS
+    from udsyn.synthetic.calibration import SUMMARY_COLUMNS
     truths = {"truth": {"headline": 0.72, "shift": 0.39, "reform": 0.55, "crisis": 0.17,
                         "capital": 3.0},
               "no_effect": {"headline": 0.64, "shift": 0.39, "reform": 0.0, "crisis": 0.0,
@@ -186,7 +186,7 @@ HOLDS = {"headline": {"test": "above", "value": 0.5}, "shift": {"test": "above",
 
 
 def test_calibration_view_flags_shortfalls_and_reads_power_or_false_positives():
-    from udsyn.report import calibration_view
+    from udsyn.report.html import calibration_view
     assert calibration_view(None, 0.95, HOLDS) is None
     view = calibration_view(calibration_summary(coverage_shift=0.90), 0.95, HOLDS)
     assert view["variants"] == ["truth", "no_effect"]  # as configured first
@@ -220,7 +220,7 @@ def test_the_calibration_appendix_and_the_verdicts_power_come_from_make_calibrat
     copy = tmp_path / "copy"
     shutil.copytree(built, copy, symlinks=True)
     (copy / "results/calibration").mkdir(parents=True, exist_ok=True)
-    io.write_table(calibration_summary(coverage_shift=0.90, holds_rate=0.375),
+    files.write_table(calibration_summary(coverage_shift=0.90, holds_rate=0.375),
                    copy / "results/calibration/summary.csv")
     result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html")
     assert result.returncode == 0, result.stdout + result.stderr

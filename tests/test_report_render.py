@@ -9,7 +9,7 @@ import jinja2
 import pytest
 
 from conftest import ROOT
-from udsyn.report import environment, interval, num, pct, pick, points, pvalue
+from udsyn.report.html import environment, interval, num, pct, pick, points, pvalue
 
 
 @pytest.mark.parametrize("value, digits, expected", [
@@ -63,10 +63,10 @@ def test_missing_result_stops_rendering(tmp_path):
 
 def test_estimands_are_filled_from_config_and_every_claim_is_complete():
     from conftest import CONFIG, ROOT
-    from udsyn import io
-    from udsyn.report import estimand_texts, estimand_values
+    from udsyn.core import files
+    from udsyn.report.html import estimand_texts, estimand_values
 
-    spec = io.read_yaml(ROOT / "report" / "estimands.yaml")
+    spec = files.read_yaml(ROOT / "report" / "estimands.yaml")
     texts = estimand_texts(spec, estimand_values(CONFIG, 5))
     assert list(texts["claims"]) == ["headline", "shift", "reform", "crisis", "capital"]
     for claim in texts["claims"].values():
@@ -82,7 +82,7 @@ def test_estimands_are_filled_from_config_and_every_claim_is_complete():
 
 
 def test_an_unknown_name_in_the_estimands_is_an_error():
-    from udsyn.report import estimand_texts
+    from udsyn.report.html import estimand_texts
     with pytest.raises(ValueError, match="cutof_year"):
         estimand_texts({"claims": {"x": {"estimand": "from {cutof_year}"}}}, {"cutoff": "1"})
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from udsyn.scrub import SCRUB_RULES, scrub_personal_data
+from udsyn.clean.scrub import SCRUB_RULES, scrub_personal_data
 
 NAMES = ["Mette Hansen"]
 

@@ -1,4 +1,4 @@
-"""`make test-slurm`'s helpers (udsyn.slurm_check), without SLURM.
+"""`make test-slurm`'s helpers (tools.slurm_check), without SLURM.
 
 The slurm.conf it writes, the log parsing that proves the jobs went through
 the scheduler (Snakemake's submission lines and rule blocks, slurmctld's log),
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from udsyn import slurm_check as sc
+from tools import slurm_check as sc
 
 # ---- slurm.conf ----
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from udsyn import stats
-from udsyn.errors import InputError
+from udsyn.analysis import stats
+from udsyn.core.errors import InputError
 
 LEVEL = 0.95
 Z = scipy_stats.norm.ppf(1 - (1 - LEVEL) / 2)

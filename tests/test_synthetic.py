@@ -4,7 +4,7 @@ format, and messy at the rates config/synthetic.yaml documents.
 Most checks read the committed files with the csv module and re-derive what
 they need from the register and the config (not from the generator's own
 helpers), so a generator bug cannot hide behind itself. Municipality names are
-keyed with the pipeline's matching rule (``udsyn.names.normalise_name``): the
+keyed with the pipeline's matching rule (``udsyn.clean.names.normalise_name``): the
 export must be matchable by the pipeline that reads it.
 """
 
@@ -25,9 +25,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from udsyn import synthetic
-from udsyn.names import normalise_name
-from udsyn.questionnaire import build_questionnaire
+from udsyn.synthetic import generator
+from udsyn.clean.names import normalise_name
+from udsyn.ingest.questionnaire import build_questionnaire
 
 ROOT = Path(__file__).parents[1]
 CONFIG = ROOT / "config" / "synthetic.yaml"
@@ -120,15 +120,15 @@ def z(register) -> np.ndarray:
 # ------------------------------------------------------------------ reproducibility
 
 def test_regenerating_reproduces_the_committed_files_byte_for_byte(tmp_path):
-    synthetic.main(CLI_ARGS + ["--out", str(tmp_path)])
+    generator.main(CLI_ARGS + ["--out", str(tmp_path)])
     for name in FILES:
         assert (tmp_path / name).read_bytes() == (SURVEY / name).read_bytes(), name
 
 
 @pytest.mark.parametrize("hash_seed", ["0", "4242"])
 def test_output_does_not_depend_on_the_hash_seed(tmp_path, hash_seed):
-    env = dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=str(ROOT / "workflow"))
-    subprocess.run([sys.executable, "-m", "udsyn.synthetic", *CLI_ARGS, "--out", str(tmp_path)],
+    env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+    subprocess.run([sys.executable, "-m", "udsyn.synthetic.generator", *CLI_ARGS, "--out", str(tmp_path)],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     for name in FILES:
         assert (tmp_path / name).read_bytes() == (SURVEY / name).read_bytes(), name
@@ -140,8 +140,8 @@ def test_another_seed_gives_another_export(cfg):
     aliases = [row["alias"] for row in read_table_comma(ALIASES)]
     other = copy.deepcopy(cfg)
     other["seed"] += 1
-    _, rows_a, *_ = synthetic.generate_export(cfg, questionnaire, register, aliases)
-    _, rows_b, *_ = synthetic.generate_export(other, questionnaire, register, aliases)
+    _, rows_a, *_ = generator.generate_export(cfg, questionnaire, register, aliases)
+    _, rows_b, *_ = generator.generate_export(other, questionnaire, register, aliases)
     assert list(rows_a) != list(rows_b)
 
 
@@ -403,7 +403,7 @@ def test_every_documented_messiness_form_occurs(cfg, listed, code_of):
     """The seed was chosen so that the cleaning step meets every form (see the config)."""
     questionnaire = build_questionnaire(yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8")))
     aliases = [row["alias"] for row in read_table_comma(ALIASES)]
-    summary = synthetic.generate_export(cfg, questionnaire, read_table_comma(REGISTER), aliases)[-1]
+    summary = generator.generate_export(cfg, questionnaire, read_table_comma(REGISTER), aliases)[-1]
     name_forms = summary["municipality_name_forms"]
     for form in cfg["municipality_names"]["forms"]:
         assert any(used.split("+")[-1] == form for used in name_forms), form
@@ -438,7 +438,7 @@ SIZED = 2_000
 def sized_export(tmp_path_factory) -> Path:
     """An export of SIZED data rows written by the command line (--respondents)."""
     out = tmp_path_factory.mktemp("sized")
-    synthetic.main(CLI_ARGS + ["--out", str(out), "--respondents", str(SIZED)])
+    generator.main(CLI_ARGS + ["--out", str(out), "--respondents", str(SIZED)])
     return out
 
 
@@ -466,7 +466,7 @@ def test_sized_export_is_repeat_submissions_of_the_98_municipalities(sized_expor
 
 
 def test_sized_export_is_reproducible_and_the_default_unchanged(sized_export, tmp_path):
-    synthetic.main(CLI_ARGS + ["--out", str(tmp_path), "--respondents", str(SIZED)])
+    generator.main(CLI_ARGS + ["--out", str(tmp_path), "--respondents", str(SIZED)])
     assert (tmp_path / "dataset.csv").read_bytes() == (sized_export / "dataset.csv").read_bytes()
 
 
@@ -474,12 +474,12 @@ def test_respondents_below_the_default_export_is_refused(cfg):
     questionnaire = build_questionnaire(yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8")))
     register = read_table_comma(REGISTER)
     aliases = [row["alias"] for row in read_table_comma(ALIASES)]
-    smallest = synthetic.base_row_count(cfg, register)
+    smallest = generator.base_row_count(cfg, register)
     assert smallest == len(read_table(SURVEY / "dataset.csv"))
     with pytest.raises(ValueError, match=f"at least {smallest}"):
-        synthetic.generate_export(cfg, questionnaire, register, aliases, respondents=smallest - 1)
-    _, same, *_ = synthetic.generate_export(cfg, questionnaire, register, aliases, respondents=smallest)
-    _, default, *_ = synthetic.generate_export(cfg, questionnaire, register, aliases)
+        generator.generate_export(cfg, questionnaire, register, aliases, respondents=smallest - 1)
+    _, same, *_ = generator.generate_export(cfg, questionnaire, register, aliases, respondents=smallest)
+    _, default, *_ = generator.generate_export(cfg, questionnaire, register, aliases)
     assert list(same) == list(default)
 
 
@@ -487,22 +487,22 @@ def test_pipeline_accepts_the_sized_export(sized_export, config, questionnaire, 
                                            cleaning_settings, derive_settings):
     """Validate, clean and derive, in-process as the rules call them: one row kept per
     responding municipality, every other row excluded with its reason."""
-    from udsyn import io
-    from udsyn.cleaning import clean_export
-    from udsyn.derivation import derive_municipalities
-    from udsyn.export import load_export
-    from udsyn.validation import validate_inputs
+    from udsyn.core import files
+    from udsyn.clean.cleaning import clean_export
+    from udsyn.derive.derivation import derive_municipalities
+    from udsyn.ingest.export import load_export
+    from udsyn.ingest.validation import validate_inputs
 
     survey = config["survey"]
     export = load_export(survey, questionnaire, str(sized_export / "dataset.csv"),
                          str(sized_export / "labels.csv"))
-    checks = validate_inputs(export, io.read_text_table(REGISTER), "register", questionnaire,
+    checks = validate_inputs(export, files.read_text_table(REGISTER), "register", questionnaire,
                              survey["timestamp_format"])
     assert checks.set_index("role").loc["dataset", "rows"] == SIZED
     result = clean_export(export.dataset, export.labels, register, aliases, questionnaire,
                           cleaning_settings, dataset_file="dataset", register_file="register",
                           aliases_file="aliases", data_origin="synthetic",
-                          predecessors=io.read_text_table(ROOT / "data/raw/register/predecessors.csv"),
+                          predecessors=files.read_text_table(ROOT / "data/raw/register/predecessors.csv"),
                           predecessors_file="predecessors")
     assert len(result.respondents) + len(result.exclusions) == SIZED
     assert result.respondents["municipality_code"].is_unique and len(result.respondents) <= 98

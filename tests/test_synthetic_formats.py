@@ -2,7 +2,7 @@
 
 Each file is read back with a plain reader (the csv module, python-calamine,
 pyreadstat), never with the writer's own helpers, and its cells, rendered as
-text, are compared with the canonical export that ``udsyn.synthetic``
+text, are compared with the canonical export that ``udsyn.synthetic.generator``
 generates: a format-matrix reader test can then expect identical results from
 every format. The bytes of each dialect (BOM, encoding, delimiter, line ends,
 quoting) are checked against docs/surveyxact-export.md.
@@ -27,9 +27,10 @@ import pytest
 import yaml
 from python_calamine import CalamineWorkbook
 
-from udsyn import synthetic, synthetic_formats
-from udsyn.questionnaire import build_questionnaire
-from udsyn.synthetic_formats import parse_format, short_names
+from udsyn.synthetic import generator
+from udsyn.synthetic import formats
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.synthetic.formats import parse_format, short_names
 
 ROOT = Path(__file__).parents[1]
 CONFIG = ROOT / "config" / "synthetic.yaml"
@@ -72,7 +73,7 @@ def questionnaire():
 def canonical(cfg, questionnaire):
     """(header, rows, labels) of the default export."""
     aliases = [row["alias"] for row in read_csv_table(ALIASES)]
-    header, rows, _, labels, _ = synthetic.generate_export(cfg, questionnaire, read_csv_table(REGISTER), aliases)
+    header, rows, _, labels, _ = generator.generate_export(cfg, questionnaire, read_csv_table(REGISTER), aliases)
     return header, [list(row) for row in rows], [list(row) for row in labels]
 
 
@@ -84,7 +85,7 @@ def write(canonical, cfg, questionnaire, tmp_path_factory):
     def write_format(value: str, fresh: bool = False) -> Path:
         if value not in written or fresh:
             out = tmp_path_factory.mktemp(re.sub(r"\W", "_", value))
-            synthetic_formats.write_export(out, value, *canonical, questionnaire, cfg)
+            formats.write_export(out, value, *canonical, questionnaire, cfg)
             if fresh:
                 return out
             written[value] = out
@@ -139,7 +140,7 @@ def expected_cells(canonical, difftime: str) -> list[list[str]]:
 # ------------------------------------------------------------------ format values
 
 def test_format_values_parse_into_a_base_and_modifiers():
-    assert parse_format("csv") == synthetic_formats.ExportFormat("csv", ())
+    assert parse_format("csv") == formats.ExportFormat("csv", ())
     assert parse_format("intl+short+api+zeros").modifiers == ("short", "api", "zeros")
     assert parse_format("sav").has("short") and parse_format("sav+english").has("short")
 
@@ -148,18 +149,18 @@ def test_format_values_parse_into_a_base_and_modifiers():
 def test_a_format_that_makes_no_sense_is_an_error_listing_the_valid_values(value):
     with pytest.raises(ValueError) as error:
         parse_format(value)
-    for valid in (*synthetic_formats.BASE_FORMATS, *synthetic_formats.MODIFIERS):
+    for valid in (*formats.BASE_FORMATS, *formats.MODIFIERS):
         assert valid in str(error.value)
 
 
 def test_cli_refuses_a_bad_format_before_generating(tmp_path, capsys):
     with pytest.raises(SystemExit):
-        synthetic.main(CLI_ARGS + ["--out", str(tmp_path), "--format", "sav+eu"])
+        generator.main(CLI_ARGS + ["--out", str(tmp_path), "--format", "sav+eu"])
     assert "sav+eu" in capsys.readouterr().err and not any(tmp_path.iterdir())
 
 
 def test_cli_writes_the_chosen_format(tmp_path):
-    synthetic.main(CLI_ARGS + ["--out", str(tmp_path), "--format", "intl+short"])
+    generator.main(CLI_ARGS + ["--out", str(tmp_path), "--format", "intl+short"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset.csv", "labels.csv"]
     assert (tmp_path / "dataset.csv").read_bytes().startswith(b"\xff\xfe" + "responde\t".encode("utf-16-le"))
 
@@ -221,7 +222,7 @@ def test_eu_refuses_a_character_it_cannot_encode(canonical, cfg, questionnaire, 
     rows = [list(r) for r in rows]
     rows[4][header.index("q13")] = "Samarbejde med Łódź"
     with pytest.raises(ValueError) as error:
-        synthetic_formats.write_export(tmp_path, "eu", header, rows, labels, questionnaire, cfg)
+        formats.write_export(tmp_path, "eu", header, rows, labels, questionnaire, cfg)
     message = str(error.value)
     for part in ("dataset.csv", "row 5", rows[4][0], "'q13'", "'Ł'", "iso-8859-15"):
         assert part in message, (part, message)
@@ -391,7 +392,7 @@ def test_english_labels(write, canonical, cfg):
 def test_english_without_a_translation_is_an_error(canonical, cfg, questionnaire, tmp_path):
     partial = dict(cfg, english_labels={k: v for k, v in cfg["english_labels"].items() if k != "I kø"})
     with pytest.raises(ValueError, match="english_labels.*I kø"):
-        synthetic_formats.write_export(tmp_path, "csv+english", *canonical, questionnaire, partial)
+        formats.write_export(tmp_path, "csv+english", *canonical, questionnaire, partial)
 
 
 def test_spaces_add_a_trailing_space_to_every_label(write, canonical):
@@ -424,7 +425,7 @@ def test_two_writes_give_the_same_bytes(write, value):
 @pytest.mark.parametrize("hash_seed", ["0", "4242"])
 def test_other_formats_do_not_depend_on_the_hash_seed(write, tmp_path, hash_seed):
     value = "xlsx-split+api+short+zeros+english"
-    env = dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=str(ROOT / "workflow"))
-    subprocess.run([sys.executable, "-m", "udsyn.synthetic", *CLI_ARGS, "--out", str(tmp_path), "--format", value],
+    env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+    subprocess.run([sys.executable, "-m", "udsyn.synthetic.generator", *CLI_ARGS, "--out", str(tmp_path), "--format", value],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     assert (tmp_path / "export.xlsx").read_bytes() == (write(value) / "export.xlsx").read_bytes()

@@ -7,16 +7,16 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, labels_for, make_export
-from udsyn import io
-from udsyn.errors import InputError
-from udsyn.validation import validate_dataset, validate_labels, validate_register
+from udsyn.core import files
+from udsyn.core.errors import InputError
+from udsyn.ingest.validation import validate_dataset, validate_labels, validate_register
 
 REGISTER = ROOT / "data" / "raw" / "register" / "municipalities.csv"
 FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def raw_register() -> pd.DataFrame:
-    return io.read_text_table(REGISTER)
+    return files.read_text_table(REGISTER)
 
 
 def message_of(call) -> str:
@@ -103,10 +103,10 @@ def test_dataset_missing_column_and_duplicate_id(questionnaire):
 def test_unreadable_files(tmp_path, content, expected):
     path = tmp_path / "dataset.csv"
     path.write_bytes(content)
-    message = message_of(lambda: io.read_text_table(path, delimiter=";"))
+    message = message_of(lambda: files.read_text_table(path, delimiter=";"))
     assert str(path) in message and expected in message
 
 
 def test_missing_file(tmp_path):
-    message = message_of(lambda: io.read_text_table(tmp_path / "nowhere.csv", what="survey dataset"))
+    message = message_of(lambda: files.read_text_table(tmp_path / "nowhere.csv", what="survey dataset"))
     assert "does not exist" in message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from udsyn.verdicts import verdict, verdict_table
+from udsyn.analysis.verdicts import verdict, verdict_table
 
 
 @pytest.mark.parametrize("main_holds, share, expected", [

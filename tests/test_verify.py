@@ -1,4 +1,4 @@
-"""Reproducibility checks (udsyn.verify) and the provenance manifest.
+"""Reproducibility checks (tools.verify) and the provenance manifest.
 
 Unit tests of the checksum, comparison and CSV-difference functions; a copy of
 the project whose capital table gets a random value written in, which the
@@ -21,8 +21,9 @@ import pytest
 import yaml
 
 from conftest import ROOT, VENV, copy_project, make, run
-from udsyn import io, verify
-from udsyn.provenance import build_manifest, manifest_json
+from udsyn.core import files
+from tools import verify
+from udsyn.report.provenance import build_manifest, manifest_json
 
 
 def sha(data: bytes) -> str:
@@ -39,9 +40,9 @@ def write(path: Path, data: str | bytes) -> Path:
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "udsyn.verify", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "tools.verify", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "workflow")})
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})  # tools/ from any folder
 
 
 # ---- checksums of a tree ----
@@ -255,7 +256,7 @@ def test_manifest_records_and_deterministic_json(tmp_path, monkeypatch):
     write(tmp_path / "results/out.csv", "a\n1\n")
     write(tmp_path / "results/f.png", b"\x89PNG")
     made = {"rule": "clean", "script": "workflow/scripts/clean.py",
-            "inputs": ["data/raw/in.csv", "workflow/udsyn/io.py", "data/raw/in.csv"]}
+            "inputs": ["data/raw/in.csv", "workflow/udsyn/core/files.py", "data/raw/in.csv"]}
     manifest = build_manifest(["data/raw/in.csv"],
                               {"results/out.csv": made, "results/f.png": {**made, "rule": "f"}},
                               "pandas==3.0.0 \\\n    --hash=sha256:abc\n")
@@ -263,7 +264,7 @@ def test_manifest_records_and_deterministic_json(tmp_path, monkeypatch):
     out = manifest["outputs"]["results/out.csv"]
     assert out == {"sha256": sha(b"a\n1\n"), "bytes": 4, "rows": 1, "rule": "clean",
                    "script": "workflow/scripts/clean.py",
-                   "inputs": ["data/raw/in.csv", "workflow/udsyn/io.py"]}
+                   "inputs": ["data/raw/in.csv", "workflow/udsyn/core/files.py"]}
     assert manifest["outputs"]["results/f.png"]["rows"] is None
     assert manifest["software"]["python"] == platform.python_version()
     assert list(manifest["software"]["packages"]) == ["pandas"]
@@ -290,7 +291,7 @@ def test_manifest_is_complete(built):
             if path.startswith(("data/", "config/"))}
     assert raw | read | {"config/config.yaml"} == set(manifest["inputs"])
     for path, record in {**manifest["inputs"], **manifest["outputs"]}.items():
-        assert record["sha256"] == io.sha256_of(built / path), path
+        assert record["sha256"] == files.sha256_of(built / path), path
         assert record["bytes"] == (built / path).stat().st_size, path
         assert (record["rows"] is None) == (not path.endswith(".csv")), path
     for path, made in manifest["outputs"].items():
@@ -325,7 +326,7 @@ def sabotaged(built, tmp_path) -> tuple[Path, Path]:
     shutil.copytree(built, first, symlinks=True)
     script = first / "workflow/scripts/analysis_table.py"  # also reform's, representativeness'
     text = script.read_text(encoding="utf-8")
-    marker = "    io.write_table(table, smk.output.table)"
+    marker = "    files.write_table(table, smk.output.table)"
     assert marker in text
     script.write_text(text.replace(marker, "    import random\n\n"
                                    "    if smk.rule == 'capital':\n"

@@ -1,4 +1,4 @@
-"""Non-response weights (udsyn.weighting): raking and IPW against an independent
+"""Non-response weights (udsyn.analysis.weighting): raking and IPW against an independent
 post-stratification, Kish's effective n, the fallback rule (a failure never stops
 the build), the weighted share's variance, the non-response tests, the item
 missingness tables, and the coverage of the weighted headline interval on data
@@ -15,11 +15,14 @@ import pytest
 from jsonschema import ValidationError, validate
 
 from conftest import ROOT
-from udsyn import analysis, io, synthetic, weighting
-from udsyn.analysis import AnalysisSettings
-from udsyn.cleaning import clean_export
-from udsyn.derivation import derive_municipalities
-from udsyn.export import in_memory
+from udsyn.analysis import claims
+from udsyn.core import files
+from udsyn.synthetic import generator
+from udsyn.analysis import weighting
+from udsyn.analysis.claims import AnalysisSettings
+from udsyn.clean.cleaning import clean_export
+from udsyn.derive.derivation import derive_municipalities
+from udsyn.ingest.export import in_memory
 
 ORIGIN = "synthetic"
 SIZES = ("under 20,000", "20,000-39,999", "40,000-59,999", "60,000-99,999", "100,000 and over")
@@ -109,11 +112,11 @@ def test_a_failing_method_ends_unweighted_and_is_recorded(monkeypatch, config):
     assert [s.split(" failed")[0] for s in result.fallback[:2]] == [
         "raking on region, merged", "raking on region"]
     assert np.allclose(result.weights, len(data) / data["responded"].sum())
-    _, _, summary = analysis.weights_tables(data, settings, ORIGIN)
+    _, _, summary = claims.weights_tables(data, settings, ORIGIN)
     row = summary.iloc[0]
     assert row["method_used"] == "unweighted" and "forced failure" in row["fallback"]
     assert row["effective_n"] == pytest.approx(row["n_respondents"])
-    table = analysis.headline(data, settings, ORIGIN)
+    table = claims.headline(data, settings, ORIGIN)
     weighted = table[table["weighting"] == "weighted"].iloc[0]
     unweighted = table[table["weighting"] == "unweighted"].iloc[0]
     assert weighted["estimate"] == pytest.approx(unweighted["estimate"])
@@ -138,13 +141,13 @@ def test_weighted_share_linearisation_variance_by_hand():
 def test_response_tests_are_fisher_and_reproducible(config):
     data = frame(6)
     settings = settings_with(config)
-    table = analysis.nonresponse_tests(data, settings, ORIGIN)
+    table = claims.nonresponse_tests(data, settings, ORIGIN)
     assert list(table["covariate"]) == list(weighting.REGISTER_COVARIATES)
     from scipy import stats as scipy_stats
     merged = pd.crosstab(data["merged"], data["responded"]).to_numpy()[:, ::-1]
     assert table.set_index("covariate").loc["merged", "p_value"] == pytest.approx(
         scipy_stats.fisher_exact(merged).pvalue)
-    again = analysis.nonresponse_tests(data, settings, ORIGIN)
+    again = claims.nonresponse_tests(data, settings, ORIGIN)
     pd.testing.assert_frame_equal(table, again)  # the Monte Carlo p-values are seeded
 
 
@@ -158,12 +161,12 @@ def test_item_missingness_and_sensitivity_bounds(config):
     dated = pd.DataFrame({"municipality_code": rng.choice(data["code"], 80),
                           "initiative_type": "business",
                           "start_year": rng.choice([2000, 2005, 2009, 2011, np.nan], 80)})
-    items = analysis.item_missingness(data, dated, settings, ORIGIN).set_index("variable")
+    items = claims.item_missingness(data, dated, settings, ORIGIN).set_index("variable")
     respondents = data[data["responded"] == 1]
     assert items.loc["international_fte", "n_units"] == len(respondents)
     assert items.loc["international_fte", "n_missing"] == respondents["fte_per_10k"].isna().sum()
     assert items.loc["start_year", "n_missing"] == dated["start_year"].isna().sum()
-    table = analysis.missingness_sensitivity(data, dated, settings, ORIGIN)
+    table = claims.missingness_sensitivity(data, dated, settings, ORIGIN)
     fte = table[table["quantity"] == "fte_intensity"].set_index("scenario")["estimate"]
     assert fte["lower bound"] <= fte["known answers"] <= fte["upper bound"]
     crisis = table[table["quantity"] == "crisis_difference"].set_index("scenario")["estimate"]
@@ -171,7 +174,7 @@ def test_item_missingness_and_sensitivity_bounds(config):
 
 
 def test_the_schema_checks_the_weighting_section(config):
-    schema = io.read_yaml(ROOT / "config" / "schema" / "config.schema.yaml")
+    schema = files.read_yaml(ROOT / "config" / "schema" / "config.schema.yaml")
     validate(config, schema)
     for bad in ({"method": "magic", "covariates": ["region"]},
                 {"method": "raking", "covariates": ["shoe_size"]},
@@ -192,11 +195,11 @@ def simulated_headline(seed, config, questionnaire, register, aliases, cleaning_
     """The weighted headline on the export the generator draws with ``seed``, and
     the generator's population share (the mean over the register municipalities
     of P(take part) P(business purpose): the superpopulation estimand)."""
-    truth = copy.deepcopy(io.read_yaml(ROOT / "config" / "synthetic.yaml"))
+    truth = copy.deepcopy(files.read_yaml(ROOT / "config" / "synthetic.yaml"))
     truth["seed"] = seed
     rows = register.astype(str).to_dict("records")
     alias_list = aliases["alias"].tolist()
-    header, data_rows, labels_header, labels, _ = synthetic.generate_export(
+    header, data_rows, labels_header, labels, _ = generator.generate_export(
         truth, questionnaire, rows, alias_list)
     dataset = pd.DataFrame([list(r) for r in data_rows], columns=header)
     export = in_memory(dataset, pd.DataFrame(labels, columns=labels_header), questionnaire)
@@ -205,10 +208,10 @@ def simulated_headline(seed, config, questionnaire, register, aliases, cleaning_
                          aliases_file="aliases", data_origin=ORIGIN)
     derived = derive_municipalities(register, clean.respondents, clean.initiatives,
                                     questionnaire, derive_settings, ORIGIN)
-    table = analysis.headline(derived, settings, ORIGIN)
-    cov = synthetic.municipality_covariates(rows, truth)
-    takes_part = synthetic.logistic(synthetic.linear_predictor(truth["takes_part"]["ja"], cov))
-    business = synthetic.logistic(synthetic.linear_predictor(
+    table = claims.headline(derived, settings, ORIGIN)
+    cov = generator.municipality_covariates(rows, truth)
+    takes_part = generator.logistic(generator.linear_predictor(truth["takes_part"]["ja"], cov))
+    business = generator.logistic(generator.linear_predictor(
         truth["purposes"]["business_any"], cov))
     return table, float((takes_part * business).mean())
 

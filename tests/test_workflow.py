@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, copy_project, make, planned_jobs, result_files, run
-from udsyn import io
+from udsyn.core import files
 
 pytestmark = pytest.mark.e2e
 
@@ -29,22 +29,22 @@ def test_make_builds_every_output(built):
                  "results/clean/changes.csv", "results/derived/municipalities.csv",
                  "results/data_dictionary.csv"):
         assert (built / path).stat().st_size > 0, path
-    municipalities = io.read_table(built / "results/derived/municipalities.csv")
+    municipalities = files.read_table(built / "results/derived/municipalities.csv")
     assert len(municipalities) == 98 and municipalities["code"].is_unique
-    respondents = io.read_table(built / "results/clean/respondents.csv")
+    respondents = files.read_table(built / "results/clean/respondents.csv")
     assert municipalities["responded"].sum() == len(respondents)
 
 
 def test_every_raw_row_is_kept_or_excluded_exactly_once(built):
-    raw = io.read_text_table(built / DATASET, delimiter=";")
-    kept = io.read_table(built / "results/clean/respondents.csv")["respondentid"]
-    excluded = io.read_table(built / "results/clean/exclusions.csv")["respondentid"]
+    raw = files.read_text_table(built / DATASET, delimiter=";")
+    kept = files.read_table(built / "results/clean/respondents.csv")["respondentid"]
+    excluded = files.read_table(built / "results/clean/exclusions.csv")["respondentid"]
     assert not set(kept) & set(excluded)
     assert sorted(kept.tolist() + excluded.tolist()) == sorted(raw["respondentid"].astype(int))
 
 
 def test_no_personal_data_in_results(built):
-    raw = io.read_text_table(built / DATASET, delimiter=";")
+    raw = files.read_text_table(built / DATASET, delimiter=";")
     names = {name for name in raw["navn"] if name}
     emails = {email for email in raw["email"] if email}
     assert names and emails
@@ -62,13 +62,13 @@ def test_every_table_says_it_is_synthetic(built):
     for path in sorted((built / "results").glob("*/*.csv")):
         # rules.csv documents the rules; it holds no survey data
         if path.parent.name in ("clean", "derived") and path.name != "rules.csv":
-            table = io.read_table(path)
+            table = files.read_table(path)
             assert table.columns[0] == "data_origin", path
             assert set(table["data_origin"]) <= {"synthetic"}, path
 
 
 def test_data_dictionary_covers_every_column(built):
-    dictionary = io.read_table(built / "results/data_dictionary.csv")
+    dictionary = files.read_table(built / "results/data_dictionary.csv")
     for path in sorted((built / "results").glob("*/*.csv")):
         columns = list(pd.read_csv(path, nrows=0).columns)
         documented = dictionary.loc[dictionary["file"] == str(path.relative_to(built)), "column"]
@@ -94,11 +94,11 @@ def test_rebuild_elsewhere_is_byte_identical(built, tmp_path):
 
 def test_bad_input_stops_with_a_clear_error_and_no_outputs(tmp_path):
     project = copy_project(tmp_path / "bad")
-    dataset = io.read_text_table(project / DATASET, delimiter=";")
+    dataset = files.read_text_table(project / DATASET, delimiter=";")
     responding = dataset.index[(dataset["gruppe"] == "Kommune") & (dataset["q1"] != "")]
     dataset.loc[responding[0], "kommune"] = "Atlantis"
     dataset.to_csv(project / DATASET, sep=";", index=False, lineterminator="\n")
-    raw_before = {path: io.sha256_of(path) for path in (project / "data/raw").rglob("*.csv")}
+    raw_before = {path: files.sha256_of(path) for path in (project / "data/raw").rglob("*.csv")}
     result = make(project)
     output = result.stdout + result.stderr
     assert result.returncode != 0
@@ -108,7 +108,7 @@ def test_bad_input_stops_with_a_clear_error_and_no_outputs(tmp_path):
     assert "What to do:" in output and "Traceback" not in output
     assert not (project / "results/clean/respondents.csv").exists()
     assert not list((project / "results").rglob("*.tmp"))
-    assert raw_before == {path: io.sha256_of(path) for path in (project / "data/raw").rglob("*.csv")}
+    assert raw_before == {path: files.sha256_of(path) for path in (project / "data/raw").rglob("*.csv")}
 
 
 def test_a_config_file_of_ones_own_overrides_the_defaults(built, tmp_path):
@@ -116,10 +116,10 @@ def test_a_config_file_of_ones_own_overrides_the_defaults(built, tmp_path):
     (project / "my-survey.yaml").write_text("derive:\n  crisis_cutoff_year: 2011\n")
     result = make(project, "SNAKEMAKE_ARGS=--configfile my-survey.yaml")
     assert result.returncode == 0, result.stdout + result.stderr
-    dictionary = io.read_table(project / "results/data_dictionary.csv").set_index("column")
+    dictionary = files.read_table(project / "results/data_dictionary.csv").set_index("column")
     assert "2011" in dictionary.loc["n_post_crisis_initiatives", "definition"]
-    default = io.read_table(built / "results/derived/municipalities.csv")
-    changed = io.read_table(project / "results/derived/municipalities.csv")
+    default = files.read_table(built / "results/derived/municipalities.csv")
+    changed = files.read_table(project / "results/derived/municipalities.csv")
     assert (changed["n_post_crisis_initiatives"].fillna(0)
             <= default["n_post_crisis_initiatives"].fillna(0)).all()
 
@@ -134,12 +134,12 @@ def test_a_mistyped_config_key_is_rejected(tmp_path):
 
 
 def test_every_rule_and_reason_used_is_documented(built):
-    documented = set(io.read_table(built / "results/clean/rules.csv")["rule"])
-    changes = io.read_table(built / "results/clean/changes.csv")
+    documented = set(files.read_table(built / "results/clean/rules.csv")["rule"])
+    changes = files.read_table(built / "results/clean/changes.csv")
     used = set(changes["rule"].str.split("+").explode())
-    used |= set(io.read_table(built / "results/clean/exclusions.csv")["reason"])
+    used |= set(files.read_table(built / "results/clean/exclusions.csv")["reason"])
     for table in ("respondents", "initiatives"):
-        frame = io.read_table(built / f"results/clean/{table}.csv")
+        frame = files.read_table(built / f"results/clean/{table}.csv")
         for column in frame.columns[frame.columns.str.endswith("_rule")]:
             used |= set(frame[column].dropna())
     assert used and used <= documented, used - documented
@@ -180,10 +180,10 @@ ALL_RULES = {"validate", "clean", "derive", "data_dictionary", "headline", "init
 
 
 @pytest.mark.parametrize("change, must, must_not", [
-    (lambda p: append(p / "workflow/udsyn/derivation.py"), {"derive", "headline", "report"},
+    (lambda p: append(p / "workflow/udsyn/derive/derivation.py"), {"derive", "headline", "report"},
      {"validate", "clean", "initiative_periods", "figure_initiative_periods"}),
-    (lambda p: append(p / "workflow/udsyn/parse.py"), {"clean", "derive"}, {"validate"}),
-    (lambda p: append(p / "workflow/udsyn/stats.py"), {"headline", "crisis", "report"},
+    (lambda p: append(p / "workflow/udsyn/clean/parse.py"), {"clean", "derive"}, {"validate"}),
+    (lambda p: append(p / "workflow/udsyn/analysis/stats.py"), {"headline", "crisis", "report"},
      {"validate", "clean", "derive"}),
     (lambda p: append(p / "report/template.html.j2"), {"report"}, ALL_RULES - {"report"}),
     (lambda p: append(p / "requirements.lock"), ALL_RULES, set()),
@@ -230,11 +230,11 @@ def test_snakemakes_own_report_is_made_beside_ours(built, tmp_path):
 def test_an_alternative_added_in_config_grows_the_multiverse(built_copy):
     """As a new user would: one more crisis cut-off in config, `make`, and the
     multiverse and its report grow, with no code touched."""
-    before = io.read_table(built_copy / "results/multiverse/summary.csv")
+    before = files.read_table(built_copy / "results/multiverse/summary.csv")
     add_cutoff_alternative(built_copy, 2011)
     result = make(built_copy)
     assert result.returncode == 0, result.stdout + result.stderr
-    after = io.read_table(built_copy / "results/multiverse/summary.csv")
+    after = files.read_table(built_copy / "results/multiverse/summary.csv")
     assert (after["n_specifications"] == before["n_specifications"] * 4 // 3).all()
     grew = dict(zip(after["claim"], after["n_distinct"] - before["n_distinct"]))
     assert grew == {"headline": 0, "shift": 6, "reform": 0, "crisis": 12, "capital": 0}

@@ -3,7 +3,6 @@
 # under each generator variant, run through the pipeline's functions in-process,
 # one job per batch of seeds (one SLURM job each under profiles/slurm), then one
 # gather: results/calibration/summary.csv and report.md.
-import sys
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
@@ -25,8 +24,7 @@ validate(
     {"calibration": config["calibration"]}, "../config/schema/calibration.schema.yaml"
 )
 
-sys.path.insert(0, str(Path(workflow.basedir)))
-from udsyn import calibration as calibration_module  # noqa: E402
+from udsyn.synthetic import calibration as calibration_module
 
 CALIBRATION = config["calibration"]
 CALIBRATION_PLAN = calibration_module.plan(CALIBRATION)
@@ -36,7 +34,7 @@ LOCK = "requirements.lock"
 
 def package(*modules):
     """The package modules the calibration runs (Snakemake does not track imports)."""
-    return sorted({str(path) for path in Path("workflow/udsyn").glob("*.py")})
+    return sorted(str(path) for path in Path("workflow/udsyn").rglob("*.py"))
 
 
 rule calibration:

@@ -1,6 +1,8 @@
 # The analyses of the research design (1-6 and the robustness checks): one rule
-# per table under results/analysis/, each a pure function of udsyn.analysis.
-ANALYSIS_CODE = package("cells", "stats", "weighting", "analysis")
+# per table under results/analysis/, each a pure function of udsyn.analysis.claims.
+ANALYSIS_CODE = package(
+    "analysis.cells", "analysis.stats", "analysis.weighting", "analysis.claims"
+)
 
 
 rule headline:
@@ -171,7 +173,7 @@ rule robustness:
         "../scripts/analysis_robustness.py"
 
 
-# The survey's driver questions Q9-Q11 (udsyn.drivers, its own settings class).
+# The survey's driver questions Q9-Q11 (udsyn.analysis.drivers, its own settings class).
 DRIVER_KEYS = (
     "confidence_level",
     "dont_know_as",
@@ -187,7 +189,7 @@ rule drivers:
     input:
         municipalities=rules.derive.output.municipalities,
         questionnaire=SURVEY["questionnaire"],
-        code=package("cells", "stats", "drivers"),
+        code=package("analysis.cells", "analysis.stats", "analysis.drivers"),
         lock=LOCK,
     output:
         table="results/analysis/drivers.csv",

@@ -7,7 +7,9 @@ rule clean:
         predecessors=PREDECESSORS,
         aliases=ALIASES,
         questionnaire=SURVEY["questionnaire"],
-        code=package(*EXPORT_CODE, "names", "parse", "scrub", "cleaning"),
+        code=package(
+            *EXPORT_CODE, "clean.names", "clean.parse", "clean.scrub", "clean.cleaning"
+        ),
         lock=LOCK,
     output:
         respondents="results/clean/respondents.csv",

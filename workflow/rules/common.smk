@@ -1,6 +1,5 @@
 # Shared wiring: config validation, and the code inputs that make a rule
 # rerun when the logic it uses changes.
-import sys
 from pathlib import Path
 
 from snakemake.io import strip_wildcard_constraints
@@ -8,9 +7,9 @@ from snakemake.utils import validate
 
 validate(config, "../../config/schema/config.schema.yaml")
 
-# The multiverse's grid (udsyn.grid: standard library only, cheap to import).
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
-from udsyn import export_files, grid  # noqa: E402
+# The multiverse's grid (udsyn.multiverse.grid: standard library only, cheap to import).
+from udsyn.ingest import export_files
+from udsyn.multiverse import grid
 
 if grid.problems(config["multiverse"], config):
     raise ValueError(
@@ -32,15 +31,17 @@ LOCK = "requirements.lock"
 CALIBRATION_SUMMARY = "results/calibration/summary.csv"
 
 
-def optional_calibration_summary(wildcards):
-    return [CALIBRATION_SUMMARY] if Path(CALIBRATION_SUMMARY).exists() else []
-
-
-
 def package(*modules):
-    """The package modules a rule uses, as inputs (Snakemake does not track imports)."""
-    base = ("__init__", "errors", "io", "runner", "questionnaire", "settings")
-    return [f"workflow/udsyn/{name}.py" for name in base + modules]
+    """The package modules ("stage.module") a rule uses, as its inputs. Snakemake does
+    not track imports, so a changed module reruns the rules that name it."""
+    base = (
+        "core.errors",
+        "core.files",
+        "core.runner",
+        "core.settings",
+        "ingest.questionnaire",
+    )
+    return [f"workflow/udsyn/{name.replace('.', '/')}.py" for name in base + modules]
 
 
 SURVEY = config["survey"]
@@ -49,12 +50,12 @@ SURVEY = config["survey"]
 SURVEY_LABELS = export_files.labels_file(SURVEY["dataset"], SURVEY["labels"])
 # The modules that read the export (every rule that reads it uses them all).
 EXPORT_CODE = (
-    "export",
-    "export_files",
-    "export_formats",
-    "export_labels",
-    "variable_names",
-    "validation",
+    "ingest.export",
+    "ingest.export_files",
+    "ingest.export_formats",
+    "ingest.export_labels",
+    "ingest.variable_names",
+    "ingest.validation",
 )
 REGISTER = config["register"]["municipalities"]
 PREDECESSORS = config["register"]["predecessors"]
@@ -95,7 +96,7 @@ def rule_inputs(made):
 
 def analysis_settings(*keys):
     """The analysis and derive config values a rule uses, and only those; editing
-    any other value does not rerun it (udsyn.analysis.AnalysisSettings.from_values
+    any other value does not rerun it (udsyn.analysis.claims.AnalysisSettings.from_values
     refuses to read a setting that was not passed)."""
     values = {**config["derive"], **config["analysis"]}
     return {key: values[key] for key in sorted(set(keys))}

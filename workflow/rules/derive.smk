@@ -4,7 +4,7 @@ rule derive:
         initiatives=rules.clean.output.initiatives,
         register=REGISTER,
         questionnaire=SURVEY["questionnaire"],
-        code=package("validation", "derivation"),
+        code=package("ingest.validation", "derive.derivation"),
         lock=LOCK,
     output:
         municipalities="results/derived/municipalities.csv",
@@ -32,7 +32,7 @@ rule data_dictionary:
         ],
         dictionary="workflow/data_dictionary.yaml",
         questionnaire=SURVEY["questionnaire"],
-        code=package("dictionary"),
+        code=package("report.dictionary"),
         lock=LOCK,
     output:
         dictionary="results/data_dictionary.csv",

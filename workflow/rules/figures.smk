@@ -56,7 +56,7 @@ for group, figure_ids in FIGURE_GROUPS.items():
                 for i in figure_ids
                 for name, path in FIGURE_MANIFEST[i]["data"].items()
             },
-            code=package("figures", "manifest", "grid"),
+            code=package("report.figures", "report.figure_manifest", "multiverse.grid"),
             style="workflow/matplotlibrc",
             lock=LOCK,
         output:

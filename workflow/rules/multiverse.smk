@@ -3,7 +3,7 @@
 # per duplicate rule; the claim specifications in batches of
 # multiverse.batch_size, one job each (one SLURM job each under profiles/slurm);
 # then one gather. The plan (which claim specifications each batch computes)
-# comes from udsyn.grid, which needs only the standard library.
+# comes from udsyn.multiverse.grid, which needs only the standard library.
 MULTIVERSE_PLAN = grid.plan(MULTIVERSE)
 MAIN_SPECIFICATION = grid.main_specification(MULTIVERSE["choices"], config)
 WILDCARD_VALUES["batch"] = list(MULTIVERSE_PLAN)
@@ -19,7 +19,9 @@ rule multiverse_clean:
         predecessors=PREDECESSORS,
         aliases=ALIASES,
         questionnaire=SURVEY["questionnaire"],
-        code=package(*EXPORT_CODE, "names", "parse", "scrub", "cleaning"),
+        code=package(
+            *EXPORT_CODE, "clean.names", "clean.parse", "clean.scrub", "clean.cleaning"
+        ),
         lock=LOCK,
     output:
         respondents=expand(
@@ -44,7 +46,13 @@ rule multiverse_batch:
         initiatives=rules.multiverse_clean.output.initiatives,
         register=REGISTER,
         questionnaire=SURVEY["questionnaire"],
-        code=package("validation", "derivation", "cells", "grid", "multiverse"),
+        code=package(
+            "ingest.validation",
+            "derive.derivation",
+            "analysis.cells",
+            "multiverse.grid",
+            "multiverse.estimators",
+        ),
         lock=LOCK,
     output:
         batch="results/multiverse/batches/batch_{batch}.csv",
@@ -72,7 +80,12 @@ rule multiverse_batch:
 rule multiverse:
     input:
         batches=expand(rules.multiverse_batch.output.batch, batch=MULTIVERSE_PLAN),
-        code=package("derivation", "cells", "grid", "multiverse"),
+        code=package(
+            "derive.derivation",
+            "analysis.cells",
+            "multiverse.grid",
+            "multiverse.estimators",
+        ),
         lock=LOCK,
     output:
         claim_specifications="results/multiverse/claim_specifications.csv",
@@ -99,7 +112,7 @@ MULTIVERSE_TABLES = list(rules.multiverse.output)
 rule verdicts:
     input:
         summary=rules.multiverse.output.summary,
-        code=package("verdicts"),
+        code=package("analysis.verdicts"),
         lock=LOCK,
     output:
         table="results/analysis/verdicts.csv",

@@ -35,7 +35,7 @@ REPORT_TABLES = {
 rule provenance:
     input:
         files=RAW_INPUTS + RESULTS,
-        code=package("provenance"),
+        code=package("report.provenance"),
         lock=LOCK,
     output:
         provenance="results/provenance.csv",
@@ -62,7 +62,7 @@ rule manifest:
     input:
         raw=RAW_INPUTS,
         outputs=sorted(MANIFEST_OUTPUTS),
-        code=package("provenance"),
+        code=package("report.provenance"),
         lock=LOCK,
     output:
         manifest="results/manifest.json",
@@ -89,8 +89,10 @@ rule report:
         manifest=FIGURE_MANIFEST_FILE,
         questionnaire=SURVEY["questionnaire"],
         # make calibrate's summary, when it has been run (never built by make).
-        calibration=optional_calibration_summary,
-        code=package("report", "manifest"),
+        calibration=lambda wildcards: (
+            [CALIBRATION_SUMMARY] if Path(CALIBRATION_SUMMARY).exists() else []
+        ),
+        code=package("report.html", "report.figure_manifest"),
         lock=LOCK,
     output:
         report=report(

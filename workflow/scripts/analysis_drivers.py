@@ -1,24 +1,22 @@
 """Rule drivers: the survey's driver questions (Q9-Q11), agreement shares and
-their differences by merger status and peripherality (udsyn.drivers)."""
+their differences by merger status and peripherality (udsyn.analysis.drivers)."""
 
 import sys
 from pathlib import Path
 
-# The udsyn package lives beside this script's folder, in workflow/.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from udsyn import io  # noqa: E402
-from udsyn.drivers import DriverSettings, driver_questions, drivers  # noqa: E402
-from udsyn.questionnaire import build_questionnaire  # noqa: E402
-from udsyn.runner import data_origin, run  # noqa: E402
+from udsyn.core import files
+from udsyn.analysis.drivers import DriverSettings, driver_questions, drivers
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.core.runner import data_origin, run
 
 
 def main(smk, log):
     settings = DriverSettings.from_values(smk.params.settings)
-    questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
-    table = drivers(io.read_table(smk.input.municipalities), driver_questions(questionnaire),
+    questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))
+    table = drivers(files.read_table(smk.input.municipalities), driver_questions(questionnaire),
                     settings, data_origin(smk.params.synthetic))
-    io.write_table(table, smk.output.table)
+    files.write_table(table, smk.output.table)
     log.info("drivers: %d rows", len(table))
 
 

@@ -5,26 +5,25 @@ import sys
 import time
 from pathlib import Path
 
-# The udsyn package lives beside this script's folder, in workflow/.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from udsyn import calibration, io  # noqa: E402
-from udsyn.questionnaire import build_questionnaire  # noqa: E402
-from udsyn.runner import run  # noqa: E402
-from udsyn.validation import validate_register  # noqa: E402
+from udsyn.synthetic import calibration
+from udsyn.core import files
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.core.runner import run
+from udsyn.ingest.validation import validate_register
 
 
 def main(smk, log):
     started = time.perf_counter()
     context = calibration.Context(
-        smk.params.config, io.read_yaml(smk.input.synthetic), smk.params.calibration,
-        build_questionnaire(io.read_yaml(smk.input.questionnaire)),
-        validate_register(io.read_text_table(smk.input.register), smk.input.register),
-        io.read_text_table(smk.input.aliases, what="alias table"),
-        io.read_text_table(smk.input.predecessors, what="predecessor table"))
+        smk.params.config, files.read_yaml(smk.input.synthetic), smk.params.calibration,
+        build_questionnaire(files.read_yaml(smk.input.questionnaire)),
+        validate_register(files.read_text_table(smk.input.register), smk.input.register),
+        files.read_text_table(smk.input.aliases, what="alias table"),
+        files.read_text_table(smk.input.predecessors, what="predecessor table"))
     work = smk.params.work
     table = calibration.run_batch(context, work["variant"], work["seeds"])
-    io.write_table(table, smk.output.batch)
+    files.write_table(table, smk.output.batch)
     builds = table[table["kind"] == "build"]
     log.info("%s: variant %s, %d seeds, %d failed builds, %.3f s per seed in the loop, "
              "%.3f s in the job", smk.output.batch, work["variant"], len(builds),

@@ -4,23 +4,22 @@
 import sys
 from pathlib import Path
 
-# The udsyn package lives beside this script's folder, in workflow/.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from udsyn import calibration, io  # noqa: E402
-from udsyn.questionnaire import build_questionnaire  # noqa: E402
-from udsyn.runner import run  # noqa: E402
+from udsyn.synthetic import calibration
+from udsyn.core import files
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.core.runner import run
 
 
 def main(smk, log):
-    results = pd.concat([io.read_table(path) for path in smk.input.batches], ignore_index=True)
+    results = pd.concat([files.read_table(path) for path in smk.input.batches], ignore_index=True)
     results = results.sort_values(["variant", "seed", "kind", "name"], kind="stable")
     settings = smk.params.calibration
-    questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
-    register_rows = io.read_text_table(smk.input.register).to_dict("records")
-    synthetic_cfg = io.read_yaml(smk.input.synthetic)
+    questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))
+    register_rows = files.read_text_table(smk.input.register).to_dict("records")
+    synthetic_cfg = files.read_yaml(smk.input.synthetic)
     definitions = {
         variant: {name: text for name, (_, text) in calibration.truths(
             calibration.variant_config(synthetic_cfg, overrides or {}), register_rows,
@@ -29,9 +28,9 @@ def main(smk, log):
     every_test = calibration.tests(smk.params.config)
     test_estimands = {name: every_test[name][0] for name in settings["tests"]}
     summary = calibration.summarise(results, definitions, test_estimands)
-    io.write_table(results, smk.output.results)
-    io.write_table(summary, smk.output.summary)
-    io.write_text(calibration.report_markdown(summary, settings), smk.output.report)
+    files.write_table(results, smk.output.results)
+    files.write_table(summary, smk.output.summary)
+    files.write_text(calibration.report_markdown(summary, settings), smk.output.report)
     log.info("%d per-seed rows, %d summary rows", len(results), len(summary))
 
 

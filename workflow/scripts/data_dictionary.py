@@ -4,13 +4,11 @@ import csv
 import sys
 from pathlib import Path
 
-# The udsyn package lives beside this script's folder, in workflow/.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from udsyn import io  # noqa: E402
-from udsyn.dictionary import build_dictionary  # noqa: E402
-from udsyn.questionnaire import build_questionnaire  # noqa: E402
-from udsyn.runner import run  # noqa: E402
+from udsyn.core import files
+from udsyn.report.dictionary import build_dictionary
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.core.runner import run
 
 
 def header(path):
@@ -20,11 +18,11 @@ def header(path):
 
 def main(smk, log):
     config = smk.params.config
-    questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
+    questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))
     headers = {path: header(path) for path in smk.input.tables}
-    dictionary = build_dictionary(io.read_yaml(smk.input.dictionary), questionnaire, config,
+    dictionary = build_dictionary(files.read_yaml(smk.input.dictionary), questionnaire, config,
                                   headers)
-    io.write_table(dictionary, smk.output.dictionary)
+    files.write_table(dictionary, smk.output.dictionary)
     log.info("documented %d columns in %d files", len(dictionary), len(headers))
 
 

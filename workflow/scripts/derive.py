@@ -3,27 +3,25 @@
 import sys
 from pathlib import Path
 
-# The udsyn package lives beside this script's folder, in workflow/.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from udsyn import io  # noqa: E402
-from udsyn.derivation import DeriveSettings, derive_municipalities  # noqa: E402
-from udsyn.questionnaire import build_questionnaire  # noqa: E402
-from udsyn.runner import data_origin, run  # noqa: E402
-from udsyn.validation import validate_register  # noqa: E402
+from udsyn.core import files
+from udsyn.derive.derivation import DeriveSettings, derive_municipalities
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.core.runner import data_origin, run
+from udsyn.ingest.validation import validate_register
 
 
 def main(smk, log):
     settings = DeriveSettings.from_config(smk.params.derive)
-    questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
+    questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))
     settings.check(questionnaire)
     municipalities = derive_municipalities(
-        register=validate_register(io.read_text_table(smk.input.register), smk.input.register),
-        respondents=io.read_table(smk.input.respondents),
-        initiatives=io.read_table(smk.input.initiatives),
+        register=validate_register(files.read_text_table(smk.input.register), smk.input.register),
+        respondents=files.read_table(smk.input.respondents),
+        initiatives=files.read_table(smk.input.initiatives),
         questionnaire=questionnaire, settings=settings,
         data_origin=data_origin(smk.params.synthetic))
-    io.write_table(municipalities, smk.output.municipalities)
+    files.write_table(municipalities, smk.output.municipalities)
     log.info("municipalities: %d rows, %d responded", len(municipalities),
              municipalities["responded"].sum())
 

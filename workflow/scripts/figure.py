@@ -1,7 +1,7 @@
 """Rules figure_<id>: the tables a figure plots -> results/figures/<id>.png and .svg.
 
 One script for every figure: the rule (generated from workflow/figures.yaml)
-names, per figure it draws, the drawing function of udsyn.figures, the data it
+names, per figure it draws, the drawing function of udsyn.report.figures, the data it
 reads and the config values it needs. A rule draws several figures where the
 manifest gives them a common `rule` (each data file is read once).
 """
@@ -9,18 +9,17 @@ manifest gives them a common `rule` (each data file is read once).
 import sys
 from pathlib import Path
 
-# The udsyn package lives beside this script's folder, in workflow/.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from udsyn import figures, io  # noqa: E402
-from udsyn.runner import run  # noqa: E402
+from udsyn.report import figures
+from udsyn.core import files
+from udsyn.core.runner import run
 
 
 def main(smk, log):
     names = dict.fromkeys(name for figure in smk.params.figures for name in figure["data"])
     # the multiverse's choice columns as written ("2008", not 2008.0)
     text = figures.text_columns([figure["options"] for figure in smk.params.figures])
-    tables = {name: io.read_table(smk.input[name], text=text) for name in names}  # each once
+    tables = {name: files.read_table(smk.input[name], text=text) for name in names}  # each once
     for figure in smk.params.figures:
         drawn = figures.draw(figure["function"], {name: tables[name] for name in figure["data"]},
                              figure["options"], smk.params.labels)

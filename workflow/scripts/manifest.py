@@ -5,18 +5,16 @@ Python and every locked package."""
 import sys
 from pathlib import Path
 
-# The udsyn package lives beside this script's folder, in workflow/.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from udsyn import io  # noqa: E402
-from udsyn.provenance import build_manifest, manifest_json  # noqa: E402
-from udsyn.runner import run  # noqa: E402
+from udsyn.core import files
+from udsyn.report.provenance import build_manifest, manifest_json
+from udsyn.core.runner import run
 
 
 def main(smk, log):
     manifest = build_manifest(list(smk.params.raw), dict(smk.params.outputs),
                               Path(smk.input.lock).read_text(encoding="utf-8"))
-    io.write_text(manifest_json(manifest), smk.output.manifest)
+    files.write_text(manifest_json(manifest), smk.output.manifest)
     log.info("recorded %d inputs and %d outputs", len(manifest["inputs"]),
              len(manifest["outputs"]))
 

@@ -5,35 +5,33 @@ rule clean, which differ only in which duplicate is kept)."""
 import sys
 from pathlib import Path
 
-# The udsyn package lives beside this script's folder, in workflow/.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from udsyn import io  # noqa: E402
-from udsyn.cleaning import CleaningSettings, clean_export  # noqa: E402
-from udsyn.export import load_export  # noqa: E402
-from udsyn.questionnaire import build_questionnaire  # noqa: E402
-from udsyn.runner import data_origin, run  # noqa: E402
-from udsyn.validation import validate_register  # noqa: E402
+from udsyn.core import files
+from udsyn.clean.cleaning import CleaningSettings, clean_export
+from udsyn.ingest.export import load_export
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.core.runner import data_origin, run
+from udsyn.ingest.validation import validate_register
 
 
 def main(smk, log):
     survey, cleaning = smk.params.survey, smk.params.cleaning
-    questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
+    questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))
     export = load_export(survey, questionnaire, smk.input.dataset, smk.input.labels)
     inputs = dict(
         dataset=export.dataset,
         labels=export.labels,
-        register=validate_register(io.read_text_table(smk.input.register), smk.input.register),
-        aliases=io.read_text_table(smk.input.aliases, what="alias table"),
-        predecessors=io.read_text_table(smk.input.predecessors, what="predecessor table"),
+        register=validate_register(files.read_text_table(smk.input.register), smk.input.register),
+        aliases=files.read_text_table(smk.input.aliases, what="alias table"),
+        predecessors=files.read_text_table(smk.input.predecessors, what="predecessor table"),
         questionnaire=questionnaire, dataset_file=smk.input.dataset,
         register_file=smk.input.register, aliases_file=smk.input.aliases,
         predecessors_file=smk.input.predecessors, data_origin=data_origin(survey["synthetic"]))
     for i, rule in enumerate(smk.params.duplicate_rules):
         settings = CleaningSettings.from_config({**cleaning, "duplicate_rule": rule}, survey)
         result = clean_export(settings=settings, **inputs)
-        io.write_table(result.respondents, smk.output.respondents[i])
-        io.write_table(result.initiatives, smk.output.initiatives[i])
+        files.write_table(result.respondents, smk.output.respondents[i])
+        files.write_table(result.initiatives, smk.output.initiatives[i])
         log.info("duplicate rule %s: %d respondents, %d initiatives", rule,
                  len(result.respondents), len(result.initiatives))
 

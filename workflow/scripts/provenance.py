@@ -3,20 +3,18 @@
 import sys
 from pathlib import Path
 
-# The udsyn package lives beside this script's folder, in workflow/.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from udsyn import io  # noqa: E402
-from udsyn.provenance import provenance_table, software_versions  # noqa: E402
-from udsyn.runner import run  # noqa: E402
+from udsyn.core import files
+from udsyn.report.provenance import provenance_table, software_versions
+from udsyn.core.runner import run
 
 
 def main(smk, log):
     producers = {path: "input (committed)" for path in smk.params.raw}
     producers.update(smk.params.producers)
     table = provenance_table(list(smk.input.files), producers)
-    io.write_table(table, smk.output.provenance)
-    io.write_table(software_versions(Path(smk.input.lock).read_text()), smk.output.software)
+    files.write_table(table, smk.output.provenance)
+    files.write_table(software_versions(Path(smk.input.lock).read_text()), smk.output.software)
     log.info("recorded %d files", len(table))
 
 

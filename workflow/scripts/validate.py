@@ -6,19 +6,17 @@ and how every label compared."""
 import sys
 from pathlib import Path
 
-# The udsyn package lives beside this script's folder, in workflow/.
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from udsyn import io  # noqa: E402
-from udsyn.export import load_export  # noqa: E402
-from udsyn.questionnaire import build_questionnaire  # noqa: E402
-from udsyn.runner import data_origin, run  # noqa: E402
-from udsyn.validation import validate_inputs  # noqa: E402
+from udsyn.core import files
+from udsyn.ingest.export import load_export
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.core.runner import data_origin, run
+from udsyn.ingest.validation import validate_inputs
 
 
 def main(smk, log):
     survey = smk.params.survey
-    questionnaire = build_questionnaire(io.read_yaml(smk.input.questionnaire))
+    questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))
     export = load_export(survey, questionnaire, smk.input.dataset, smk.input.labels)
     for detected in export.reading:
         log.info("%s %s read as %s: %s", detected.role, detected.file, detected.format,
@@ -31,16 +29,16 @@ def main(smk, log):
         if check.status in ("trimmed", "mapped", "trimmed_and_mapped"):
             log.info("label %s=%s %r -> %r (%s)", check.field, check.code, check.export_label,
                      check.expected_label, check.status)
-    register = io.read_text_table(smk.input.register, what="municipality register")
+    register = files.read_text_table(smk.input.register, what="municipality register")
     checks = validate_inputs(export, register, smk.input.register, questionnaire,
                              survey["timestamp_format"])
-    checks["sha256"] = [io.sha256_of(path) for path in checks["file"]]
+    checks["sha256"] = [files.sha256_of(path) for path in checks["file"]]
     origin = data_origin(survey["synthetic"])
     for table in (checks, export.columns, export.label_checks):
         table.insert(0, "data_origin", origin)
-    io.write_table(checks, smk.output.checks)
-    io.write_table(export.columns, smk.output.columns)
-    io.write_table(export.label_checks, smk.output.label_checks)
+    files.write_table(checks, smk.output.checks)
+    files.write_table(export.columns, smk.output.columns)
+    files.write_table(export.label_checks, smk.output.label_checks)
     log.info("validated %s", ", ".join(dict.fromkeys(checks["file"])))
 
 

@@ -4,7 +4,7 @@
 # Installs Debian's slurm-wlm and munge where missing, starts a private
 # single-node cluster on this machine (docs/slurm-local.md) whose
 # state, logs and pid files live in .tmp/slurm/, then hands over to
-# `python -m udsyn.slurm_check run`: the target built locally and through
+# `python -m tools.slurm_check run`: the target built locally and through
 # profiles/slurm in two fresh copies, the jobs checked against the scheduler's
 # log, every output compared byte for byte.
 #
@@ -27,7 +27,7 @@ PY=$PROJECT/.venv/bin/python
 CONF=/etc/slurm/slurm.conf
 SAVED=$DIR.saved-slurm.conf  # beside $DIR, which is wiped on every run
 unset SLURM_CONF
-export PYTHONPATH=$PROJECT/workflow
+# (the udsyn package is installed in the venv: no PYTHONPATH needed)
 STARTED=()     # daemons this script started, in start order
 STEPDS_BEFORE= # slurmstepd processes there before ours (none, normally): left alone
 CHILD=         # the running check (python), stopped by the trap
@@ -169,14 +169,14 @@ rm -rf "$DIR"
 mkdir -p "$DIR/ctld" "$DIR/spool"
 host=$(hostname -s)
 cpus=$(nproc)
-memory=$("$PY" -c 'from udsyn.slurm_check import node_memory_mb; print(node_memory_mb(open("/proc/meminfo").read()))')
+memory=$("$PY" -c 'from tools.slurm_check import node_memory_mb; print(node_memory_mb(open("/proc/meminfo").read()))')
 if [ -f "$CONF" ] && ! grep -q '^# Written by `make test-slurm`' "$CONF"; then
   mv "$CONF" "$SAVED"
   say "moved the machine's own $CONF aside to $SAVED (put back at the end)"
 fi
 mkdir -p "$(dirname "$CONF")"
 WROTE_CONF=1
-"$PY" -m udsyn.slurm_check conf --host "$host" --cpus "$cpus" --memory-mb "$memory" --dir "$DIR" > "$CONF"
+"$PY" -m tools.slurm_check conf --host "$host" --cpus "$cpus" --memory-mb "$memory" --dir "$DIR" > "$CONF"
 say "cluster: node $host, $cpus CPUs, $memory MB, partition debug; config and logs in $DIR"
 
 # 5. The daemons (each writes its pid file; the trap stops them by it).
@@ -198,7 +198,7 @@ done
 say "scheduler up: node $host idle after $((SECONDS - BEGAN)) s"
 
 # 6. The two builds and the checks (in the background, so that a signal reaches the trap at once).
-"$PY" -m udsyn.slurm_check run --project "$PROJECT" --target "$TARGET" \
+"$PY" -m tools.slurm_check run --project "$PROJECT" --target "$TARGET" \
   --controller-log "$DIR/slurmctld.log" --timeout "$TIMEOUT" $KEEP &
 CHILD=$!
 wait "$CHILD"

@@ -1,10 +1,11 @@
-"""udsyn: the logic of the udsyn research compendium, as pure functions.
+"""udsyn: the logic of the udsyn research compendium, as pure functions, by stage.
 
-Rule scripts under workflow/scripts/ read files, call these functions and
-write files; nothing here writes to the file system except ``udsyn.io``,
-``udsyn.synthetic.main()``, the synthetic generator's command line, which
-reads its inputs and writes its export (``dataset.csv``, ``labels.csv``)
-through ``udsyn.io``, and ``udsyn.verify``'s command line (``make verify``),
-which copies the project into temporary folders, builds it there and, when
-asked, rewrites ``checksums/expected.sha256``.
+Rule scripts under workflow/scripts/ read files, call these functions and write
+files: ``core`` (shared plumbing), ``ingest``, ``clean``, ``derive``,
+``analysis``, ``multiverse``, ``report`` and ``synthetic`` (the generator and
+the calibration). Nothing here writes to the file system except
+``udsyn.core.files`` and the synthetic generator's command line
+(``python -m udsyn.synthetic.generator``, ``make synthetic``). The tools that
+check, document or benchmark the pipeline live beside it, in tools/ and
+benchmarks/.
 """

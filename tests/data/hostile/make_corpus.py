@@ -18,7 +18,7 @@ made wrong or odd, and ``expected.yaml``: what the pipeline must do with it.
 ``files`` (optional) names the case's input files when they are not
 ``dataset.csv``/``labels.csv``: ``{dataset: export.xlsx, labels: export.xlsx}``
 (a workbook or .sav holds both tables). Those cases are written with the
-synthetic generator's format writers (``udsyn.synthetic_formats``), as
+synthetic generator's format writers (``udsyn.synthetic.formats``), as
 SurveyXact writes .xlsx, .sav and INTL exports, with one thing made wrong.
 ``tests/test_hostile.py`` runs every case. Regenerate (deterministic, from the
 repository root) and commit the output:
@@ -40,14 +40,14 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
-sys.path.insert(0, str(ROOT / "workflow"))
 
-from udsyn import io, synthetic_formats as formats  # noqa: E402
-from udsyn.questionnaire import build_questionnaire  # noqa: E402
-from udsyn.synthetic import export_columns, labels_rows  # noqa: E402
+from udsyn.core import files
+from udsyn.synthetic import formats
+from udsyn.ingest.questionnaire import build_questionnaire  # noqa: E402
+from udsyn.synthetic.generator import export_columns, labels_rows  # noqa: E402
 
-QUESTIONNAIRE = build_questionnaire(io.read_yaml(ROOT / "config" / "questionnaire.yaml"))
-SYNTHETIC = io.read_yaml(ROOT / "config" / "synthetic.yaml")
+QUESTIONNAIRE = build_questionnaire(files.read_yaml(ROOT / "config" / "questionnaire.yaml"))
+SYNTHETIC = files.read_yaml(ROOT / "config" / "synthetic.yaml")
 HEADER = export_columns(SYNTHETIC, QUESTIONNAIRE)
 LABELS_HEADER = ["field_name", "field_value", "field_text"]
 LABELS = labels_rows(SYNTHETIC, QUESTIONNAIRE)
@@ -156,7 +156,7 @@ def export_of(c: Case) -> formats.Export:
 
 
 def written_in(c: Case, format_value: str, edit=None) -> dict[str, bytes]:
-    """The case's export written in ``format_value`` (udsyn.synthetic_formats),
+    """The case's export written in ``format_value`` (udsyn.synthetic.formats),
     each file's bytes passed through ``edit(name, bytes)`` when given."""
     export = export_of(c)
     with tempfile.TemporaryDirectory() as folder:

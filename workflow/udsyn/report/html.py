@@ -1,0 +1,260 @@
+"""The report: results files in, one self-contained HTML file out.
+
+Every number the report shows is read from a results file here and formatted
+by a filter; the template holds words, never results. Jinja2 autoescaping is
+on and undefined names are errors, so free text from respondents is always
+shown as text and a missing result stops the build instead of leaving a gap.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from udsyn.report import figure_manifest
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def pct(value, digits: int = 0) -> str:
+    """0.6875 -> '69%'."""
+    return "–" if _missing(value) else f"{100 * float(value):.{digits}f}%"
+
+
+def points(value, digits: int = 0) -> str:
+    """A difference of shares in percentage points, signed: 0.21 -> '+21 pp'."""
+    return "–" if _missing(value) else f"{100 * float(value):+.{digits}f} pp"
+
+
+def num(value, digits: int = 2) -> str:
+    """A number with thousands separators and fixed decimals: 1234.5 -> '1,234.50'."""
+    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
+
+
+def pvalue(value, digits: int = 3, prefix: bool = True) -> str:
+    """A p-value as a reader should see it: 0.0036 -> 'p = 0.004', 0.00002 ->
+    'p < 0.001' (never 'p = 0.000'); ``prefix=False`` for a table column headed
+    p: '0.004', '< 0.001'."""
+    if _missing(value):
+        return "–"
+    value, floor = float(value), 10.0 ** -digits
+    if not 0 <= value <= 1:
+        raise ValueError(f"a p-value must lie between 0 and 1, not {value}")
+    text = f"< {floor:.{digits}f}" if value < floor else f"{value:.{digits}f}"
+    if not prefix:
+        return text
+    return f"p {text}" if value < floor else f"p = {text}"
+
+
+def pick(rows: list[dict], **criteria) -> dict:
+    """The one row matching every criterion; an error if none or several match.
+
+    The template names the result it shows (e.g. weighting="unweighted"); a
+    results table that lost or doubled that row must stop the build.
+    """
+    found = [row for row in rows if all(row.get(k) == v for k, v in criteria.items())]
+    if len(found) != 1:
+        raise ValueError(f"expected one row with {criteria}, found {len(found)}")
+    return found[0]
+
+
+def interval(row, kind: str = "pct", digits: int = 0) -> str:
+    """'(95% CI 58%–78%)'-style text from a row's ci_low and ci_high."""
+    low, high = row["ci_low"], row["ci_high"]
+    if _missing(low) or _missing(high):
+        return ""
+    show = {"pct": lambda v: pct(v, digits), "points": lambda v: points(v, digits),
+            "num": lambda v: num(v, digits)}[kind]
+    return f"{show(low)} to {show(high)}"
+
+
+def image_data_uri(path: str | Path) -> str:
+    """A PNG as a data: URI, so the report needs no other file and no network."""
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f"data:image/png;base64,{data}"
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with pandas' missing values as None (Jinja-friendly)."""
+    return [{key: (None if _missing(value) else value) for key, value in row.items()}
+            for row in frame.astype(object).to_dict("records")]
+
+
+def environment(template_dir: str | Path, labels: dict | None = None) -> jinja2.Environment:
+    """The report's Jinja2 environment; ``labels``: the figure manifest's (default:
+    workflow/figures.yaml), for the ``label`` filter."""
+    labels = figure_manifest.load_labels() if labels is None else labels
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        autoescape=True,  # every value is escaped: respondents' text cannot become markup
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+        trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(pct=pct, points=points, num=num, interval=interval, pvalue=pvalue,
+                       label=lambda value, kind, choice=None: figure_manifest.label(labels, kind, value,
+                                                                             choice))
+    env.globals.update(pick=pick)
+    return env
+
+
+def render(template_dir: str | Path, template_name: str, context: dict,
+           labels: dict | None = None) -> str:
+    return environment(template_dir, labels).get_template(template_name).render(**context)
+
+
+def estimand_values(config: dict, max_initiatives: int) -> dict[str, str]:
+    """The values ``report/estimands.yaml`` may name in braces, from the config
+    and the codebook in force (so the words follow a changed setting)."""
+    derive, survey, analysis = config["derive"], config["survey"], config["analysis"]
+    cutoff = int(derive["crisis_cutoff_year"])
+    return {
+        "headline_definition": str(derive["headline_definition"]),
+        "weighting_variables": ", ".join(name.replace("_", " ")
+                                         for name in analysis["weighting"]["covariates"]),
+        "reform_year": str(derive["reform_year"]),
+        "crisis_cutoff_year": str(cutoff),
+        "last_precrisis_year": str(cutoff - 1),
+        "peripheral_groups": ", ".join(derive["peripheral_groups"]),
+        "fielded_year": str(survey["fielded_year"]),
+        "max_initiatives": str(max_initiatives),
+    }
+
+
+def estimand_texts(spec: dict, values: dict[str, str]) -> dict:
+    """``spec`` (report/estimands.yaml) with every {name} filled in from ``values``;
+    a name not in ``values`` is an error (a typo would otherwise show as text)."""
+    def fill(item):
+        if isinstance(item, str):
+            return item.format_map(values)
+        if isinstance(item, list):
+            return [fill(part) for part in item]
+        if isinstance(item, dict):
+            return {key: fill(part) for key, part in item.items()}
+        return item
+    try:
+        return fill(spec)
+    except KeyError as missing:
+        raise ValueError(f"report/estimands.yaml names {missing}, which is not one of "
+                         f"{sorted(values)}") from None
+
+
+def show_free_texts(synthetic: bool, setting: str) -> bool:
+    """Whether the report shows the respondents' free-text answers.
+
+    A real export's free text is the respondents' own words about their
+    municipality: even scrubbed of personal data it may identify them, so it
+    stays out of the report unless config says ``always``
+    (``survey.free_text_appendix``; the synthetic export's texts are invented).
+    """
+    return setting == "always" or (setting == "when_synthetic" and synthetic)
+
+
+def free_texts(respondents: pd.DataFrame, questionnaire) -> list[dict]:
+    """Every free-text answer (already scrubbed), by question in codebook order."""
+    rows = []
+    for field in questionnaire.fields:
+        if field.kind == "text":
+            answers = respondents.sort_values("respondentid")[field.name].dropna()
+            rows += [{"question": field.english, "text": str(text)} for text in answers]
+    return rows
+
+
+def item_index(tables: dict[str, str], figures: list[dict], made_by: dict) -> list[dict]:
+    """Every table and figure of the report with the rule, script and files that made it."""
+    items = []
+    for figure in figures:
+        items.append({"item": f"Figure: {figure['title']}", "rule": figure["rule"],
+                      "script": f"{figure['script']} ({figure['function']})",
+                      "files": [figure["png"], figure["svg"], *figure["data"]]})
+    for name, path in tables.items():
+        maker = made_by.get(path, {"rule": "", "script": ""})
+        items.append({"item": f"Table: {name}", "rule": maker["rule"],
+                      "script": maker["script"], "files": [path]})
+    return items
+
+
+# ------------------------------------------------------------------ calibration appendix
+
+def _claim_true(truth: float, rule: dict) -> bool:
+    """Whether the generator makes a claim true, by the claim's test in
+    ``multiverse.holds`` (above / below a value, or within value +/- margin)."""
+    if rule["test"] == "above":
+        return truth > rule["value"]
+    if rule["test"] == "below":
+        return truth < rule["value"]
+    return abs(truth - rule["value"]) < rule["margin"]
+
+
+def calibration_view(summary: pd.DataFrame | None, level: float, holds: dict,
+                     truth_variant: str = "truth") -> dict | None:
+    """What the report says about the calibration (``make calibrate``'s
+    results/calibration/summary.csv), or None when it was not run.
+
+    Intervals: each estimand's coverage of the generator's truth under
+    ``truth_variant``, flagged ``outside`` when it lies more than two Monte-Carlo
+    standard errors of the nominal level, sqrt(level (1 - level) / k), from
+    ``level``; its bias flagged when more than two of its own MCSE from 0.
+    Claims: the rate at which each claim's test (``multiverse_<claim>_holds``)
+    passes per variant, read as power where the variant's truth makes the claim
+    true and as a false-positive rate where it does not."""
+    if summary is None:
+        return None
+    rows = records(summary)
+    variants = list(dict.fromkeys(row["variant"] for row in rows))
+    if truth_variant not in variants:
+        raise ValueError(f"the calibration summary has no variant {truth_variant!r} "
+                         f"(it has {variants}); rerun make calibrate")
+    # The generator as configured first, then its variants in the summary's order.
+    variants = [truth_variant] + [v for v in variants if v != truth_variant]
+    truths = {(r["variant"], r["name"]): r["truth"] for r in rows if r["kind"] == "coverage"}
+    intervals = []
+    for row in (r for r in rows if r["kind"] == "coverage" and r["variant"] == truth_variant):
+        k = int(row["n_estimated"])
+        band = 2 * math.sqrt(level * (1 - level) / k) if k else math.nan
+        others = [{"variant": r["variant"], "coverage": r["value"], "mcse": r["mcse"]}
+                  for r in rows if r["kind"] == "coverage" and r["name"] == row["name"]
+                  and r["variant"] != truth_variant]
+        bias_mcse = row["bias_mcse"]
+        intervals.append({
+            **row, "k": k, "band_low": level - band,
+            "band_high": min(1.0, level + band),
+            "outside": bool(k) and abs(row["value"] - level) > band,
+            "biased": bias_mcse is not None and abs(row["bias"]) > 2 * bias_mcse,
+            "other_variants": others})
+    claims = {}
+    for claim, rule in holds.items():
+        rates = []
+        for variant in variants:
+            found = [r for r in rows if r["variant"] == variant
+                     and r["name"] == f"multiverse_{claim}_holds"]
+            truth = truths.get((variant, f"multiverse_{claim}"))
+            if not found or truth is None:
+                continue
+            rates.append({"variant": variant, "rate": found[0]["value"],
+                          "mcse": found[0]["mcse"], "k": int(found[0]["n_estimated"]),
+                          "reads": "power" if _claim_true(truth, rule)
+                          else "false-positive rate"})
+        claims[claim] = rates
+    tests = []
+    for name in dict.fromkeys(r["name"] for r in rows
+                              if r["kind"] in ("power", "size", "rejection")):
+        tests.append({"name": name, "variants": [
+            {"variant": r["variant"], "kind": r["kind"], "rate": r["value"], "mcse": r["mcse"],
+             "k": int(r["n_estimated"])}
+            for r in rows if r["name"] == name and r["kind"] in ("power", "size", "rejection")]})
+    builds = [r for r in rows if r["kind"] == "build_failure"]
+    return {
+        "level": level, "variants": variants, "truth_variant": truth_variant,
+        "n_seeds": int(next(r["n_seeds"] for r in intervals)) if intervals else 0,
+        "intervals": intervals, "claims": claims, "tests": tests,
+        "builds": [{"variant": r["variant"], "share": r["value"],
+                    "failed": int(round(r["value"] * r["n_estimated"])),
+                    "k": int(r["n_estimated"])} for r in builds],
+        "outside": [r["name"] for r in intervals if r["outside"]],
+        "biased": [r["name"] for r in intervals if r["biased"]],
+    }
