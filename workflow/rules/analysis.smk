@@ -1,5 +1,6 @@
 # The analyses of the research design (1-6 and the robustness checks): one rule
-# per table under results/analysis/, each a pure function of udsyn.analysis.claims.
+# per table under results/analysis/, each with its own thin script
+# (workflow/scripts/analysis_<rule>.py) calling a pure function of udsyn.analysis.
 ANALYSIS_CODE = package(
     "analysis.cells", "analysis.stats", "analysis.weighting", "analysis.claims"
 )
@@ -60,10 +61,9 @@ rule reform:
             "reform_year",
             "robust_covariance",
         ),
-        function="reform",
         synthetic=SURVEY["synthetic"],
     script:
-        "../scripts/analysis_table.py"
+        "../scripts/analysis_reform.py"
 
 
 rule crisis:
@@ -96,10 +96,9 @@ rule capital:
         settings=analysis_settings(
             "capital_code", "confidence_level", "robust_covariance"
         ),
-        function="capital",
         synthetic=SURVEY["synthetic"],
     script:
-        "../scripts/analysis_table.py"
+        "../scripts/analysis_capital.py"
 
 
 rule representativeness:
@@ -113,10 +112,9 @@ rule representativeness:
         "logs/representativeness.log",
     params:
         settings=analysis_settings("confidence_level", "size_labels"),
-        function="representativeness",
         synthetic=SURVEY["synthetic"],
     script:
-        "../scripts/analysis_table.py"
+        "../scripts/analysis_representativeness.py"
 
 
 rule nonresponse_tests:
@@ -130,10 +128,9 @@ rule nonresponse_tests:
         "logs/nonresponse_tests.log",
     params:
         settings=analysis_settings("size_labels", "weighting"),
-        function="nonresponse_tests",
         synthetic=SURVEY["synthetic"],
     script:
-        "../scripts/analysis_table.py"
+        "../scripts/analysis_nonresponse_tests.py"
 
 
 rule missingness:
