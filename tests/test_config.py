@@ -11,7 +11,7 @@ from snakemake.utils import validate
 
 from conftest import ROOT
 
-SCHEMA = str(ROOT / "config" / "schema" / "config.schema.yaml")
+SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
 
 
 def test_shipped_config_is_valid(config):
