@@ -40,7 +40,7 @@ def context(config, settings, questionnaire, register, aliases):
 # ------------------------------------------------------------------ config and plan
 
 def test_the_calibration_config_follows_its_schema(settings):
-    schema = files.read_yaml(ROOT / "config" / "schema" / "calibration.schema.yaml")
+    schema = files.read_yaml(ROOT / "workflow" / "schemas" / "calibration.schema.yaml")
     validate(CALIBRATION, schema)
     assert settings["count"] >= 200
     for bad in ({**settings, "count": 0}, {**settings, "unknown": 1},

@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
 
-from conftest import CONFIG, ROOT, planned_jobs
+from conftest import CONFIG, ROOT, VENV, copy_project, planned_jobs, run
 from udsyn.report import figures
 from udsyn.multiverse import grid
 from udsyn.core import files
@@ -300,6 +302,85 @@ def test_caption_fills_from_the_robustness_cutoffs():
     spec = MANIFEST["crisis"]
     text = figure_manifest.caption(spec, tables_for("crisis"), CONFIG)
     assert "2008, 2009, 2010" in text and "started in or after 2009" in text
+
+
+# --- the manifest's schema (workflow/schemas/figures.schema.yaml) ------------------------
+
+FIGURES_SCHEMA = str(ROOT / "workflow" / "schemas" / "figures.schema.yaml")
+DELETE = object()
+
+
+def test_the_manifest_follows_its_schema():
+    validate(files.read_yaml(ROOT / "workflow" / "figures.yaml"), FIGURES_SCHEMA)
+
+
+@pytest.mark.parametrize("path, value", [
+    # a wrong type
+    (("figures", "headline", "title"), 3),
+    (("figures", "headline", "outputs", "png"), ["results/figures/headline.png"]),
+    (("figures", "reform", "params"), []),
+    (("labels", "terms", "merged"), None),
+    # a value the workflow cannot use
+    (("figures", "headline", "section"), "appendix"),     # no report section places it
+    (("figures", "headline", "params", "headline_definition"), "headline_definition"),
+    (("figures", "headline", "values", "share_purpose", "label"), "values"),
+    # an unknown key
+    (("figures", "headline", "tittle"), "International business focus"),
+    (("figures", "headline", "values", "level", "fromat"), ".0%"),
+    (("labels", "colours"), {}),
+    # a missing required key
+    (("figures", "headline", "caption"), DELETE),
+    (("figures", "headline", "outputs", "svg"), DELETE),
+    (("figures", "headline", "values", "n_purpose", "column"), DELETE),
+    (("labels", "groups"), DELETE),
+])
+def test_a_broken_manifest_is_rejected_naming_the_key(path, value):
+    broken = files.read_yaml(ROOT / "workflow" / "figures.yaml")
+    target = broken
+    for key in path[:-1]:
+        target = target[key]
+    if value is DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    with pytest.raises(WorkflowError) as caught:
+        validate(broken, FIGURES_SCHEMA)
+    assert f"'{path[-1]}'" in str(caught.value)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("old, new, message", [
+    ('    title: "International business focus among responding municipalities"\n',
+     "    title: [International business focus]\n", "On instance['figures']['headline']['title']"),
+    ("    section: results\n", "    section: results\n    tittle: x\n", "'tittle' was unexpected"),
+    ("    script: workflow/scripts/figure.py\n", "", "'script' is a required property"),
+], ids=["wrong type", "unknown key", "missing key"])
+def test_a_broken_manifest_stops_the_workflow_naming_the_key(tmp_path, old, new, message):
+    project = copy_project(tmp_path / "udsyn")
+    path = project / "workflow/figures.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    result = run(project, str(VENV / "bin" / "snakemake"), "-n")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "workflow/figures.yaml does not follow workflow/schemas/figures.schema.yaml" in output
+    assert message in output and "Traceback" not in output
+
+
+@pytest.mark.e2e
+def test_figures_of_one_rule_with_two_scripts_stop_the_workflow(tmp_path):
+    # a check across entries, which the schema cannot express, made where the
+    # workflow reads the manifest
+    project = copy_project(tmp_path / "udsyn")
+    path = project / "workflow/figures.yaml"
+    text = path.read_text(encoding="utf-8")
+    entry = text.index("  multiverse_shift:")
+    path.write_text(text[:entry] + text[entry:].replace(
+        "script: workflow/scripts/figure.py", "script: workflow/scripts/figure_other.py", 1),
+        encoding="utf-8")
+    result = run(project, str(VENV / "bin" / "snakemake"), "-n")
+    assert result.returncode != 0
+    assert ("workflow/figures.yaml: the figures of rule figure_multiverse need one script"
+            in result.stdout + result.stderr)
 
 
 def test_the_workflow_has_a_rule_for_every_figure_and_builds_them_all():

@@ -138,7 +138,7 @@ def test_a_contains_test_is_refused(config):
     with pytest.raises(ValueError, match="unknown test"):
         estimators.holds(0.1, 0.9, {"test": "contains", "value": 0.5})
     jsonschema = pytest.importorskip("jsonschema")
-    schema = files.read_yaml(ROOT / "config" / "schema" / "config.schema.yaml")
+    schema = files.read_yaml(ROOT / "workflow" / "schemas" / "config.schema.yaml")
     jsonschema.validate(config, schema)
     for bad in ({"test": "contains", "value": 0.7}, {"interval": "contains", "value": 0.7},
                 {"test": "equivalence", "value": 0.7},  # no margin

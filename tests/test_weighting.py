@@ -174,7 +174,7 @@ def test_item_missingness_and_sensitivity_bounds(config):
 
 
 def test_the_schema_checks_the_weighting_section(config):
-    schema = files.read_yaml(ROOT / "config" / "schema" / "config.schema.yaml")
+    schema = files.read_yaml(ROOT / "workflow" / "schemas" / "config.schema.yaml")
     validate(config, schema)
     for bad in ({"method": "magic", "covariates": ["region"]},
                 {"method": "raking", "covariates": ["shoe_size"]},

@@ -15,14 +15,12 @@ configfile: "config/calibration.yaml"
 
 
 # The main config by its own schema (which knows no calibration section), the
-# calibration section by config/schema/calibration.schema.yaml.
+# calibration section by workflow/schemas/calibration.schema.yaml.
 validate(
     {k: v for k, v in config.items() if k != "calibration"},
-    "../config/schema/config.schema.yaml",
+    "schemas/config.schema.yaml",
 )
-validate(
-    {"calibration": config["calibration"]}, "../config/schema/calibration.schema.yaml"
-)
+validate({"calibration": config["calibration"]}, "schemas/calibration.schema.yaml")
 
 from udsyn.synthetic import calibration as calibration_module
 

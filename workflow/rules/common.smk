@@ -5,7 +5,7 @@ from pathlib import Path
 from snakemake.io import strip_wildcard_constraints
 from snakemake.utils import validate
 
-validate(config, "../../config/schema/config.schema.yaml")
+validate(config, "../schemas/config.schema.yaml")
 
 # The multiverse's grid (udsyn.multiverse.grid: standard library only, cheap to import).
 from udsyn.ingest import export_files

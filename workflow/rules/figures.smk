@@ -2,21 +2,28 @@
 # figure_<id> -> results/figures/<id>.png and .svg. The manifest names each
 # figure's data, drawing function and config values; its caption is for the report.
 import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
 
 FIGURE_MANIFEST_FILE = "workflow/figures.yaml"
 with open(FIGURE_MANIFEST_FILE, encoding="utf-8") as handle:
     FIGURE_MANIFEST_ALL = yaml.safe_load(handle)
+# Its structure by workflow/schemas/figures.schema.yaml, as the config by its own:
+# a figure cannot exist without its caption and its source, and an unknown, missing
+# or mistyped key stops the build naming it. (snakemake.utils.validate calls every
+# file it checks a config file: the message names this one.)
+try:
+    validate(FIGURE_MANIFEST_ALL, "../schemas/figures.schema.yaml")
+except WorkflowError as error:
+    raise WorkflowError(
+        f"{FIGURE_MANIFEST_FILE} does not follow workflow/schemas/figures.schema.yaml"
+        " (correct the figure manifest):",
+        error.__context__ or error,
+    ) from None
 FIGURE_MANIFEST = FIGURE_MANIFEST_ALL["figures"]
 # The reader's words for config identifiers: a parameter of every figure rule, so
 # editing a label redraws the figures (and editing a caption does not).
 FIGURE_LABELS = FIGURE_MANIFEST_ALL["labels"]
-
-# A figure cannot exist without its caption and its source.
-FIGURE_KEYS = "title section script function data params outputs caption values".split()
-for figure_id, spec in FIGURE_MANIFEST.items():
-    missing = [key for key in FIGURE_KEYS if key not in spec]
-    if missing:
-        raise ValueError(f"workflow/figures.yaml: figure {figure_id} lacks {missing}")
 
 # Every figure file, for `rule all` (and the report).
 FIGURES = [
