@@ -29,3 +29,43 @@ def test_lint_finds_only_the_conda_request():
     assert findings, "the linter printed nothing: did it run?"
     other = [f for f in findings if "conda environment or container" not in f]
     assert not other, other
+
+
+def _list_in(text: str, name: str) -> list[str]:
+    block = re.search(rf"^{name} = \[\n(.*?)^\]", text, flags=re.S | re.M).group(1)
+    return re.findall(r'^    "(results/[^"]+)",$', block, flags=re.M)
+
+
+def _outputs(rule_file: str) -> list[str]:
+    """The plain (wildcard-free) output paths the rules of one file declare."""
+    text = (ROOT / "workflow/rules" / rule_file).read_text(encoding="utf-8")
+    found = []
+    for block in re.findall(r"^    output:\n(.*?)^    log:", text, flags=re.S | re.M):
+        found += [p for p in re.findall(r'"(results/[^"]+)"', block) if "{" not in p]
+    return found
+
+
+def test_the_target_lists_in_common_smk_are_exactly_the_rules_outputs():
+    """common.smk computes every target list before any rule is defined, typing the
+    paths once more; they must stay the paths the rules write."""
+    common = (ROOT / "workflow/rules/common.smk").read_text(encoding="utf-8")
+    assert sorted(_list_in(common, "ANALYSIS_TABLES")) == sorted(_outputs("analysis.smk"))
+    assert sorted(_list_in(common, "CLEAN_TABLES")) == sorted(_outputs("clean.smk"))
+    multiverse = [p for p in _outputs("multiverse.smk")]
+    assert sorted(_list_in(common, "MULTIVERSE_TABLES")) == sorted(multiverse)
+    assert _list_in(common, "ANALYSIS_TABLES")  # the lists were found at all
+
+
+def test_no_rule_file_defines_what_another_needs_first():
+    """No include-order dependence: the target lists, the multiverse plan and the
+    figure manifest are computed in common.smk; the rule files only use them."""
+    shared = ("ANALYSIS_TABLES", "MULTIVERSE_TABLES", "CLEAN_TABLES", "MULTIVERSE_PLAN",
+              "WILDCARD_VALUES", "FIGURE_MANIFEST", "FIGURES", "FIGURE_GROUPS",
+              "DUPLICATE_RULES", "MAIN_SPECIFICATION")
+    for path in (ROOT / "workflow/rules").glob("*.smk"):
+        if path.name == "common.smk":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for name in shared:
+            assert not re.search(rf"^{name}(\[[^\]]*\])? *=|^{name}\.(append|extend)", text,
+                                 flags=re.M), f"{path.name} defines {name}"

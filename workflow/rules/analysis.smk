@@ -197,18 +197,3 @@ rule drivers:
         synthetic=SURVEY["synthetic"],
     script:
         "../scripts/analysis_drivers.py"
-
-
-# Every analysis table, for `rule all` and the data dictionary.
-ANALYSIS_TABLES = [
-    *rules.headline.output,
-    rules.initiative_periods.output.table,
-    rules.reform.output.table,
-    rules.crisis.output.table,
-    rules.capital.output.table,
-    rules.representativeness.output.table,
-    rules.nonresponse_tests.output.table,
-    *rules.missingness.output,
-    rules.robustness.output.table,
-    rules.drivers.output.table,
-]

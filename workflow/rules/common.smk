@@ -62,9 +62,119 @@ PREDECESSORS = config["register"]["predecessors"]
 ALIASES = config["cleaning"]["aliases"]
 
 
-# Every value of each wildcard, filled in by the file whose rules use it (the
-# multiverse's batches), so the provenance rules can list every file.
-WILDCARD_VALUES = {}
+# ---------------------------------------------------------------- plans and targets
+# Everything below is computed here, before any rule is defined, so that no rule
+# file depends on the order of the includes.
+
+# The multiverse's plan (docs/statistics.md, "The multiverse"): which claim
+# specifications each batch job computes (udsyn.multiverse.grid, standard library only).
+MULTIVERSE_PLAN = grid.plan(MULTIVERSE)
+MAIN_SPECIFICATION = grid.main_specification(MULTIVERSE["choices"], config)
+DUPLICATE_RULES = [str(rule) for rule in MULTIVERSE["choices"]["duplicate_rule"]]
+# Every value of each wildcard, so the provenance rules can list every file.
+WILDCARD_VALUES = {"batch": list(MULTIVERSE_PLAN)}
+import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+FIGURE_MANIFEST_FILE = "workflow/figures.yaml"
+with open(FIGURE_MANIFEST_FILE, encoding="utf-8") as handle:
+    FIGURE_MANIFEST_ALL = yaml.safe_load(handle)
+# Its structure by workflow/schemas/figures.schema.yaml, as the config by its own:
+# a figure cannot exist without its caption and its source, and an unknown, missing
+# or mistyped key stops the build naming it. (snakemake.utils.validate calls every
+# file it checks a config file: the message names this one.)
+try:
+    validate(FIGURE_MANIFEST_ALL, "../schemas/figures.schema.yaml")
+except WorkflowError as error:
+    raise WorkflowError(
+        f"{FIGURE_MANIFEST_FILE} does not follow workflow/schemas/figures.schema.yaml"
+        " (correct the figure manifest):",
+        error.__context__ or error,
+    ) from None
+FIGURE_MANIFEST = FIGURE_MANIFEST_ALL["figures"]
+# The reader's words for config identifiers: a parameter of every figure rule, so
+# editing a label redraws the figures (and editing a caption does not).
+FIGURE_LABELS = FIGURE_MANIFEST_ALL["labels"]
+
+# Every figure file, for `rule all` (and the report).
+FIGURES = [
+    path for spec in FIGURE_MANIFEST.values() for path in spec["outputs"].values()
+]
+
+# Figures are drawn one rule each, except where entries name a common `rule`
+# (the specification curves: one job reads their data once and draws them all,
+# saving a process start per figure).
+FIGURE_GROUPS = {}
+for figure_id, spec in FIGURE_MANIFEST.items():
+    FIGURE_GROUPS.setdefault(spec.get("rule", f"figure_{figure_id}"), []).append(
+        figure_id
+    )
+for group, figure_ids in FIGURE_GROUPS.items():
+    scripts = {FIGURE_MANIFEST[i]["script"] for i in figure_ids}
+    data = {}
+    for i in figure_ids:
+        for name, path in FIGURE_MANIFEST[i]["data"].items():
+            if data.setdefault(name, path) != path:
+                raise ValueError(
+                    f"workflow/figures.yaml: rule {group} reads two files as {name}"
+                )
+    if len(scripts) != 1:
+        raise ValueError(
+            f"workflow/figures.yaml: the figures of rule {group} need one script"
+        )
+
+# Every analysis table (workflow/rules/analysis.smk), for `rule all` and the data
+# dictionary; tests/test_workflow.py checks that it is exactly the rules' outputs.
+ANALYSIS_TABLES = [
+    "results/analysis/headline.csv",
+    "results/analysis/weights.csv",
+    "results/analysis/weighting_balance.csv",
+    "results/analysis/weighting_summary.csv",
+    "results/analysis/initiative_periods.csv",
+    "results/analysis/reform.csv",
+    "results/analysis/crisis.csv",
+    "results/analysis/capital.csv",
+    "results/analysis/representativeness.csv",
+    "results/analysis/nonresponse_tests.csv",
+    "results/analysis/item_missingness.csv",
+    "results/analysis/missingness_sensitivity.csv",
+    "results/analysis/robustness.csv",
+    "results/analysis/drivers.csv",
+]
+# The multiverse's gathered tables and the verdicts (workflow/rules/multiverse.smk).
+MULTIVERSE_TABLES = [
+    "results/multiverse/claim_specifications.csv",
+    "results/multiverse/specifications.csv",
+    "results/multiverse/specification_results.csv",
+    "results/multiverse/summary.csv",
+    "results/analysis/verdicts.csv",
+]
+# The clean stage's tables (workflow/rules/clean.smk).
+CLEAN_TABLES = [
+    "results/clean/respondents.csv",
+    "results/clean/initiatives.csv",
+    "results/clean/exclusions.csv",
+    "results/clean/changes.csv",
+    "results/clean/rules.csv",
+    "results/clean/summary.csv",
+]
+# Every table the data dictionary describes.
+DICTIONARY_TABLES = [
+    "results/validated/checks.csv",
+    "results/validated/columns.csv",
+    "results/validated/label_checks.csv",
+    *CLEAN_TABLES,
+    "results/derived/municipalities.csv",
+    *ANALYSIS_TABLES,
+    *[
+        f"results/multiverse/clean/{table}_{duplicate_rule}.csv"
+        for table in ("respondents", "initiatives")
+        for duplicate_rule in DUPLICATE_RULES
+    ],
+    *expand("results/multiverse/batches/batch_{batch}.csv", batch=MULTIVERSE_PLAN),
+    *MULTIVERSE_TABLES,
+]
 
 
 def made_by():

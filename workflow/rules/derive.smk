@@ -19,17 +19,7 @@ rule derive:
 
 rule data_dictionary:
     input:
-        # A function, evaluated once every rule is defined: the analysis
-        # rules come after this file (analysis.smk).
-        tables=lambda wildcards: [
-            *rules.validate.output,
-            *rules.clean.output,
-            rules.derive.output.municipalities,
-            *ANALYSIS_TABLES,
-            *rules.multiverse_clean.output,
-            *expand(rules.multiverse_batch.output.batch, batch=MULTIVERSE_PLAN),
-            *MULTIVERSE_TABLES,
-        ],
+        tables=DICTIONARY_TABLES,
         dictionary="workflow/data_dictionary.yaml",
         questionnaire=SURVEY["questionnaire"],
         code=package("report.dictionary"),

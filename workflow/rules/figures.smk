@@ -1,56 +1,9 @@
 # The figures: one rule per entry of the figure manifest (workflow/figures.yaml),
 # figure_<id> -> results/figures/<id>.png and .svg. The manifest names each
 # figure's data, drawing function and config values; its caption is for the report.
-import yaml
-from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
+# (The manifest is loaded and checked, and FIGURES and FIGURE_GROUPS computed,
+# in common.smk.)
 
-FIGURE_MANIFEST_FILE = "workflow/figures.yaml"
-with open(FIGURE_MANIFEST_FILE, encoding="utf-8") as handle:
-    FIGURE_MANIFEST_ALL = yaml.safe_load(handle)
-# Its structure by workflow/schemas/figures.schema.yaml, as the config by its own:
-# a figure cannot exist without its caption and its source, and an unknown, missing
-# or mistyped key stops the build naming it. (snakemake.utils.validate calls every
-# file it checks a config file: the message names this one.)
-try:
-    validate(FIGURE_MANIFEST_ALL, "../schemas/figures.schema.yaml")
-except WorkflowError as error:
-    raise WorkflowError(
-        f"{FIGURE_MANIFEST_FILE} does not follow workflow/schemas/figures.schema.yaml"
-        " (correct the figure manifest):",
-        error.__context__ or error,
-    ) from None
-FIGURE_MANIFEST = FIGURE_MANIFEST_ALL["figures"]
-# The reader's words for config identifiers: a parameter of every figure rule, so
-# editing a label redraws the figures (and editing a caption does not).
-FIGURE_LABELS = FIGURE_MANIFEST_ALL["labels"]
-
-# Every figure file, for `rule all` (and the report).
-FIGURES = [
-    path for spec in FIGURE_MANIFEST.values() for path in spec["outputs"].values()
-]
-
-# Figures are drawn one rule each, except where entries name a common `rule`
-# (the specification curves: one job reads their data once and draws them all,
-# saving a process start per figure).
-FIGURE_GROUPS = {}
-for figure_id, spec in FIGURE_MANIFEST.items():
-    FIGURE_GROUPS.setdefault(spec.get("rule", f"figure_{figure_id}"), []).append(
-        figure_id
-    )
-for group, figure_ids in FIGURE_GROUPS.items():
-    scripts = {FIGURE_MANIFEST[i]["script"] for i in figure_ids}
-    data = {}
-    for i in figure_ids:
-        for name, path in FIGURE_MANIFEST[i]["data"].items():
-            if data.setdefault(name, path) != path:
-                raise ValueError(
-                    f"workflow/figures.yaml: rule {group} reads two files as {name}"
-                )
-    if len(scripts) != 1:
-        raise ValueError(
-            f"workflow/figures.yaml: the figures of rule {group} need one script"
-        )
 
 for group, figure_ids in FIGURE_GROUPS.items():
 

@@ -2,12 +2,8 @@
 # combination of the alternatives in config multiverse.choices. Clean data once
 # per duplicate rule; the claim specifications in batches of
 # multiverse.batch_size, one job each (one SLURM job each under profiles/slurm);
-# then one gather. The plan (which claim specifications each batch computes)
-# comes from udsyn.multiverse.grid, which needs only the standard library.
-MULTIVERSE_PLAN = grid.plan(MULTIVERSE)
-MAIN_SPECIFICATION = grid.main_specification(MULTIVERSE["choices"], config)
-WILDCARD_VALUES["batch"] = list(MULTIVERSE_PLAN)
-DUPLICATE_RULES = [str(rule) for rule in MULTIVERSE["choices"]["duplicate_rule"]]
+# then one gather. The plan (which claim specifications each batch computes,
+# MULTIVERSE_PLAN) is computed in common.smk.
 
 
 rule multiverse_clean:
@@ -106,9 +102,6 @@ rule multiverse:
         "../scripts/multiverse.py"
 
 
-MULTIVERSE_TABLES = list(rules.multiverse.output)
-
-
 rule verdicts:
     input:
         summary=rules.multiverse.output.summary,
@@ -123,6 +116,3 @@ rule verdicts:
         synthetic=SURVEY["synthetic"],
     script:
         "../scripts/verdicts.py"
-
-
-MULTIVERSE_TABLES.append(rules.verdicts.output.table)
