@@ -145,7 +145,7 @@ def test_csv_and_markdown_carry_the_same_rows():
     assert table[3] == "| no-op | 1.50 s | 1.40 s – 1.60 s | 5 | 1.00 s | 1.50x | 0 |"
 
 
-# ---- issue 6, part 2: scale ----
+# ---- scale ----
 
 def test_parse_peak_kib_reads_the_wrappers_line():
     text = f"some output\n{bench.PEAK_MARK} 123456\nmore\n"

@@ -32,7 +32,7 @@ MANIFEST = figure_manifest.load_manifest()
 IDS = list(MANIFEST)
 SYN = "synthetic"
 
-# --- small tables in the shape of the analysis contract (issue 3) -------------------------
+# --- small tables in the shape of the analysis contract -------------------------
 
 PURPOSES = [("twin_towns", "twin towns"), ("eu_funding", "EU structural funds"),
             ("business", "business promotion"), ("labour", "attracting labour"),

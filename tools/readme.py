@@ -1,12 +1,15 @@
-"""The README's list of figures and tables, generated from the figure manifest
-and results/manifest.json (which rule and script made each file), never typed.
+"""The generated lists of the README and docs/pipeline.md, never typed: the figures
+and tables (from the figure manifest and results/manifest.json: which rule and script
+made each file), the software, and the calibration's coverage table (from
+results/calibration/summary.csv, when `make calibrate` has been run).
 
-    PYTHONPATH=workflow python -m tools.readme [--check]   (or: make readme)
+    python -m tools.readme [--check]   (or: make readme)
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from pathlib import Path
@@ -36,6 +39,36 @@ def figures_and_tables(figures: dict, outputs: dict) -> str:
     return "\n".join(lines)
 
 
+def outputs_list(figures: dict, outputs: dict) -> str:
+    """The README's short list: every figure (results/figures/) and analysis table
+    (results/analysis/) by its file name."""
+    lines = ["| figure (`results/figures/`) or table (`results/analysis/`) | file |",
+             "|---|---|"]
+    for figure in figures.values():
+        lines.append(f"| {figure['title']} | `{Path(figure['outputs']['png']).name}` |")
+    for path in sorted(outputs):
+        if path.startswith("results/analysis/"):
+            lines.append(f"| table: {Path(path).stem.replace('_', ' ')} | `{Path(path).name}` |")
+    return "\n".join(lines)
+
+
+def calibration_table(summary: list[dict], variant: str = "truth") -> str:
+    """The README's calibration table: each interval's coverage of the generator's
+    truth under ``variant`` with its Monte-Carlo standard error, and the power of
+    the test on the same estimand where there is one."""
+    power = {row["name"].rsplit("_excludes_", 1)[0].removesuffix("_holds"): row
+             for row in summary if row["variant"] == variant
+             and row["kind"] in ("power", "rejection")}
+    lines = ["| interval | truth | coverage ± MCSE | test passes (power) |", "|---|---|---|---|"]
+    for row in summary:
+        if row["variant"] == variant and row["kind"] == "coverage":
+            test = power.get(row["name"])
+            lines.append(f"| `{row['name']}` | {float(row['truth']):.3f} | "
+                         f"{float(row['value']):.3f} ± {float(row['mcse']):.3f} | "
+                         + (f"{float(test['value']):.2f}" if test else "") + " |")
+    return "\n".join(lines)
+
+
 def software_table(software: dict, direct: list[str]) -> str:
     """Python and the directly required packages with their locked versions."""
     lines = ["| software | version |", "|---|---|", f"| Python | {software['python']} |"]
@@ -60,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     # the generated lists live in docs/pipeline.md (the README links to it)
     parser.add_argument("--readme", default="docs/pipeline.md")
+    parser.add_argument("--front", default="README.md", help="the README with the short list")
     parser.add_argument("--provenance", default="results/manifest.json")
+    parser.add_argument("--calibration", default="results/calibration/summary.csv")
     parser.add_argument("--check", action="store_true", help="fail if the README is out of date")
     args = parser.parse_args(argv)
     provenance = json.loads(Path(args.provenance).read_text(encoding="utf-8"))
@@ -70,13 +105,25 @@ def main(argv: list[str] | None = None) -> int:
     updated = replace_block(current, "figures and tables",
                             figures_and_tables(load_manifest(), provenance["outputs"]))
     updated = replace_block(updated, "software", software_table(provenance["software"], direct))
+    front = Path(args.front)
+    front_current = front.read_text(encoding="utf-8")
+    front_updated = replace_block(front_current, "outputs",
+                                  outputs_list(load_manifest(), provenance["outputs"]))
+    if Path(args.calibration).exists():  # only after `make calibrate`; else kept as it is
+        with open(args.calibration, encoding="utf-8", newline="") as handle:
+            summary = list(csv.DictReader(handle))
+        front_updated = replace_block(front_updated, "calibration", calibration_table(summary))
+    stale = [str(path) for path, old, new in ((readme, current, updated),
+                                              (front, front_current, front_updated))
+             if old != new]
     if args.check:
-        if updated != current:
-            print(f"{readme} is out of date: run `make readme`", file=sys.stderr)
+        if stale:
+            print(f"{', '.join(stale)} out of date: run `make readme`", file=sys.stderr)
             return 1
         return 0
     readme.write_text(updated, encoding="utf-8")
-    print(f"udsyn: updated the figures and tables list in {readme}")
+    front.write_text(front_updated, encoding="utf-8")
+    print(f"udsyn: updated the generated lists in {readme} and {front}")
     return 0
 
 
