@@ -26,7 +26,7 @@ FORMAT ?= csv
 OUT ?= data/raw/survey
 
 .DEFAULT_GOAL := all
-.PHONY: all calibrate locked-build test verify test-slurm update-checksums bench rulegraph readme snakemake-report help synthetic clean-results
+.PHONY: lint format all calibrate locked-build test verify test-slurm update-checksums bench rulegraph readme snakemake-report help synthetic clean-results
 
 ## Build every result and the report from the raw data (installs the environment if needed).
 all: $(STAMP)
@@ -55,6 +55,19 @@ calibrate: $(STAMP)
 	@echo "udsyn: calibration at $(CURDIR)/results/calibration/summary.csv and report.md"
 	@$(MAKE) --no-print-directory all SNAKEMAKE_ARGS=
 	@echo "udsyn: the report's appendix 'Calibration' shows it: $(CURDIR)/report/report.html#calibration"
+
+## Check style: ruff (lint and format), snakefmt and Snakemake's linter; changes nothing.
+lint: $(STAMP)
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+	@$(BIN)/snakefmt --check Snakefile workflow/
+	@$(BIN)/python -m tools.snakemake_lint
+
+## Format the code in place: ruff (imports, then layout) and snakefmt.
+format: $(STAMP)
+	@$(BIN)/ruff check --select I --fix .
+	@$(BIN)/ruff format .
+	@$(BIN)/snakefmt Snakefile workflow/
 
 ## Run the tests (installs the environment if needed).
 test: $(STAMP)

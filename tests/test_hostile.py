@@ -246,7 +246,7 @@ def test_fast_reading_path_gives_the_exact_paths_table_or_gives_way(case, monkey
             continue  # not a text file the reader understands: its error is the case's
         fast, exact = _both_paths(path, *dialect, monkeypatch)
         if fast is not None:
-            assert isinstance(exact, pd.DataFrame), (case, name, exact)
+            assert isinstance(exact, pd.DataFrame), (case, path.name, exact)
             pd.testing.assert_frame_equal(fast, exact)
 
 
