@@ -639,6 +639,23 @@ def test_style_uses_the_bundled_font_and_a_fixed_svg_salt():
     assert Path(font).is_relative_to(Path(matplotlib.get_data_path())), font
 
 
+
+def test_a_stale_font_cache_cannot_change_the_font(monkeypatch):
+    """matplotlib's font cache may list other fonts, or lack its own (a cache built
+    elsewhere): the style still draws with the fonts matplotlib ships."""
+    import matplotlib
+    from matplotlib import font_manager
+    manager = font_manager.fontManager
+    shipped = Path(matplotlib.get_data_path())
+    stale = [font for font in manager.ttflist if not Path(font.fname).is_relative_to(shipped)]
+    stale.append(font_manager.FontEntry(fname="/elsewhere/DejaVuSans.ttf", name="DejaVu Sans"))
+    monkeypatch.setattr(manager, "ttflist", stale)
+    manager._findfont_cached.cache_clear()
+    with figures.style():
+        font = font_manager.findfont(font_manager.FontProperties())
+    assert Path(font).is_relative_to(shipped), font
+    manager._findfont_cached.cache_clear()
+
 # --- determinism -------------------------------------------------------------------------
 
 RENDER = textwrap.dedent("""

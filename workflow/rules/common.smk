@@ -29,6 +29,8 @@ LOCK = "requirements.lock"
 # Written by `make calibrate` (workflow/calibration.smk), never by `make`: the
 # report's calibration appendix reads it when it exists.
 CALIBRATION_SUMMARY = "results/calibration/summary.csv"
+# The build's record of every input and output (rule manifest).
+MANIFEST = "results/manifest.json"
 
 
 def package(*modules):
@@ -177,11 +179,18 @@ DICTIONARY_TABLES = [
 ]
 
 
-def made_by():
-    """Each output file of the workflow -> the rule and script that made it.
+# ---------------------------------------------------------------- the provenance index
+# Which rule made each file and which raw files the rules read needs every rule.
+# These functions are called only from input and params functions, which Snakemake
+# evaluates once the whole workflow is parsed: no file depends on include order.
+# The rules that index the others (report.smk) are left out of the scan of raw
+# inputs, so that indexing never calls itself.
+INDEX_RULES = ("provenance", "manifest", "report")
+CODE = ("workflow/", "report/", LOCK)
 
-    Call it after every rule is defined (report.smk is included last).
-    """
+
+def made_by():
+    """Each output file of the workflow -> the rule and script that made it."""
     index = {}
     for made in workflow.rules:
         script = f"workflow/scripts/{Path(made.script).name}" if made.script else ""
@@ -191,6 +200,62 @@ def made_by():
             ):
                 index[path] = {"rule": made.name, "script": script}
     return index
+
+
+def raw_inputs():
+    """Every file a rule reads that no rule makes and that is not code (the package,
+    scripts, templates, the lock), wherever the config puts it; the config files
+    themselves; and make calibrate's summary when the report reads it."""
+    made = made_by()
+    read = {
+        path
+        for rule_made in workflow.rules
+        if rule_made.name not in INDEX_RULES
+        for path in rule_inputs(rule_made)
+    }
+    if Path(CALIBRATION_SUMMARY).exists():
+        read.add(CALIBRATION_SUMMARY)
+    return sorted(
+        {path for path in read if path not in made and not path.startswith(CODE)}
+        | {str(path) for path in workflow.configfiles}
+    )
+
+
+def results_files():
+    """Every results file the provenance table describes (not its own two files)."""
+    return sorted(
+        path
+        for path in made_by()
+        if path.startswith("results/")
+        and path
+        not in ("results/provenance.csv", "results/software_versions.csv", MANIFEST)
+    )
+
+
+def manifest_outputs():
+    """Every output under results/ (the manifest aside) -> rule, script and inputs."""
+    by_name = {made.name: made for made in workflow.rules}
+    return {
+        path: {**made, "inputs": rule_inputs(by_name[made["rule"]])}
+        for path, made in made_by().items()
+        if path.startswith("results/") and path != MANIFEST
+    }
+
+
+def report_tables():
+    """The tables the report reads, by the name the template uses."""
+    return {
+        **{
+            Path(p).stem: p
+            for p in results_files()
+            if p.startswith("results/analysis/")
+        },
+        "cleaning_summary": "results/clean/summary.csv",
+        "multiverse_summary": "results/multiverse/summary.csv",
+        "data_dictionary": "results/data_dictionary.csv",
+        "provenance": "results/provenance.csv",
+        "software_versions": "results/software_versions.csv",
+    }
 
 
 def rule_inputs(made):

@@ -1,40 +1,9 @@
-# The report and its provenance. Included last: it indexes every rule above.
-
-
-MADE_BY = made_by()
-# The raw inputs: every file a rule reads that no rule makes and that is not code
-# (the package, scripts, templates, the lock), wherever the config puts it; and the
-# config files themselves.
-CODE = ("workflow/", "report/", LOCK)
-RAW_INPUTS = sorted(
-    {
-        path
-        for made in workflow.rules
-        for path in rule_inputs(made)
-        if path not in MADE_BY and not path.startswith(CODE)
-    }
-    | {str(path) for path in workflow.configfiles}
-)
-RESULTS = sorted(
-    path
-    for path in MADE_BY
-    if path.startswith("results/")
-    and path not in ("results/provenance.csv", "results/software_versions.csv")
-)
-# The tables the report reads, by the name the template uses.
-REPORT_TABLES = {
-    **{Path(p).stem: p for p in RESULTS if p.startswith("results/analysis/")},
-    "cleaning_summary": str(rules.clean.output.summary),
-    "multiverse_summary": str(rules.multiverse.output.summary),
-    "data_dictionary": str(rules.data_dictionary.output.dictionary),
-    "provenance": "results/provenance.csv",
-    "software_versions": "results/software_versions.csv",
-}
+# The report and its provenance (the index functions: common.smk).
 
 
 rule provenance:
     input:
-        files=RAW_INPUTS + RESULTS,
+        files=lambda wildcards: raw_inputs() + results_files(),
         code=package("report.provenance"),
         lock=LOCK,
     output:
@@ -43,34 +12,27 @@ rule provenance:
     log:
         "logs/provenance.log",
     params:
-        producers={path: made["rule"] for path, made in MADE_BY.items()},
-        raw=RAW_INPUTS,
+        producers=lambda wildcards: {
+            path: made["rule"] for path, made in made_by().items()
+        },
+        raw=lambda wildcards: raw_inputs(),
     script:
         "../scripts/provenance.py"
 
 
-# Every output under results/ (manifest.json aside) -> rule, script and inputs.
-RULES_BY_NAME = {made.name: made for made in workflow.rules}
-MANIFEST_OUTPUTS = {
-    path: {**made, "inputs": rule_inputs(RULES_BY_NAME[made["rule"]])}
-    for path, made in made_by().items()
-    if path.startswith("results/")
-}
-
-
 rule manifest:
     input:
-        raw=RAW_INPUTS,
-        outputs=sorted(MANIFEST_OUTPUTS),
+        raw=lambda wildcards: raw_inputs(),
+        outputs=lambda wildcards: sorted(manifest_outputs()),
         code=package("report.provenance"),
         lock=LOCK,
     output:
-        manifest="results/manifest.json",
+        manifest=MANIFEST,
     log:
         "logs/manifest.log",
     params:
-        raw=RAW_INPUTS,
-        outputs=MANIFEST_OUTPUTS,
+        raw=lambda wildcards: raw_inputs(),
+        outputs=lambda wildcards: manifest_outputs(),
     script:
         "../scripts/manifest.py"
 
@@ -80,7 +42,7 @@ rule report:
         template="report/template.html.j2",
         figure_template="report/figure.html.j2",
         estimands="report/estimands.yaml",
-        tables=list(REPORT_TABLES.values()),
+        tables=lambda wildcards: list(report_tables().values()),
         respondents=rules.clean.output.respondents,
         figures=[f["outputs"]["png"] for f in FIGURE_MANIFEST.values()],
         figure_data=sorted(
@@ -101,8 +63,8 @@ rule report:
     log:
         "logs/report.log",
     params:
-        tables=REPORT_TABLES,
-        made_by=MADE_BY,
+        tables=lambda wildcards: report_tables(),
+        made_by=lambda wildcards: made_by(),
         config={
             **{key: config[key] for key in ("survey", "derive", "analysis")},
             "multiverse": MULTIVERSE,

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+from matplotlib import font_manager
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -62,9 +63,31 @@ WIDTH = 7.5  # inches: 1200 px at the rc file's 160 dpi
 # --- style and files ---------------------------------------------------------------------
 
 
+def bundled_fonts_only() -> None:
+    """Let matplotlib's font lookup see only the fonts it ships (pinned by the lock),
+    listed in a fixed order.
+
+    Its font cache (``~/.cache/matplotlib``, or ``$MPLCONFIGDIR``) lists the
+    system's fonts too, and what it lists depends on when and where it was built:
+    a stale cache that lacked matplotlib's own DejaVu Sans let the system's copy
+    (another version, other glyph numbers) win the lookup and changed the SVG files'
+    bytes. The list is replaced once per process.
+    """
+    manager = font_manager.fontManager
+    shipped = sorted((Path(matplotlib.get_data_path()) / "fonts" / "ttf").glob("*.ttf"))
+    if [Path(font.fname) for font in manager.ttflist] == shipped:
+        return
+    manager.ttflist = []
+    manager.afmlist = []
+    for path in shipped:
+        manager.addfont(str(path))  # also forgets every lookup made before
+
+
 @contextmanager
 def style() -> Iterator[None]:
-    """The project style (workflow/matplotlibrc), restored afterwards."""
+    """The project style (workflow/matplotlibrc) with matplotlib's own fonts only,
+    restored afterwards (the font list stays restricted in this process)."""
+    bundled_fonts_only()
     with matplotlib.rc_context(fname=str(RCFILE)):
         yield
 
