@@ -102,7 +102,7 @@ def test_every_relative_link_resolves_inside_the_project(document):
 
 
 def test_no_reference_to_work_items():
-    """A reader of the project has no issue list: no "issue 6", "issue 7, part 2"."""
+    """A reader of the project has no issue list: no work-item numbers in its files."""
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
                              check=True).stdout.split()
     found = []
