@@ -37,3 +37,17 @@ def test_the_tables_give_medians_and_the_ratio_to_the_floor(tmp_path):
     assert "then read 3 times each" in markdown and "| CPU | Example |" in markdown
     assert "| intl | 1,000 | 3 MiB | pyarrow | 2.00 s | 5.00 s | 2.5× | 300 MiB | 2.00 s |" \
         in markdown
+
+
+def test_quick_run_reads_both_formats_and_writes_its_tables(tmp_path):
+    """`bench_formats.py --quick`: 1,000 rows per format, one run (seconds; not a timing)."""
+    import os
+    import subprocess
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_formats.py"),
+                           "--quick", "--out", str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "workflow")})
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = (tmp_path / "formats.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[:2] for line in lines[1:]] == [["intl", "1000"], ["xlsx", "1000"]]
+    assert [line.split(",")[7] for line in lines[1:]] == ["1", "1"]  # runs
+    assert "then read 1 times each" in (tmp_path / "formats.md").read_text(encoding="utf-8")
