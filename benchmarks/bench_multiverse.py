@@ -33,8 +33,8 @@ from pathlib import Path
 
 from bench_tables import write_multiverse
 from bench_timing import (
-    RUNS, Measurement, command_line, copy_project, last_jobs, machine, parse, snakemake, timed,
-    workspace,
+    RUNS, Measurement, command_line, copy_project, last_jobs, machine, parse, parse_job_stats,
+    snakemake, timed, workspace,
 )
 
 GRID_RUNS = 3  # per batch size x cores: 6 settings, each a full set of batches
@@ -93,6 +93,16 @@ def row(measurement: str, times: list[float], *, batch_size: int | str, cores: i
 
 # ---- measuring ----
 
+def timed_multiverse(project: Path, rules: set[str], *options: str) -> float:
+    """Seconds of a build of the multiverse's summary alone (the target first:
+    --forcerun and --configfile take every word after them); exits if
+    Snakemake ran other rules than ``rules``."""
+    seconds, output = timed(snakemake(project, TARGET, *options), project)
+    if set(parse_job_stats(output)) != rules:
+        sys.exit(f"bench: expected the jobs {sorted(rules)}, Snakemake ran:\n{output[-3000:]}")
+    return seconds
+
+
 def grid_size(project: Path, batch_size: int | None = None) -> tuple[int, int, int]:
     """(specifications, claim specifications, batches) of the project's config."""
     from udsyn.core import files
@@ -131,8 +141,8 @@ def measure(runs: int, work: Path, grid_runs: int = GRID_RUNS,
 
     whole, jobs = [], []
     for run in range(runs):
-        seconds, _ = timed(snakemake(project, "--cores", "2", "--forcerun", "multiverse_clean",
-                                     TARGET), project)
+        seconds = timed_multiverse(project, {"multiverse_clean", "multiverse_batch", "multiverse"},
+                                   "--cores", "2", "--forcerun", "multiverse_clean")
         whole.append(seconds)
         jobs += batch_jobs(project)
         print(f"  multiverse {run + 1}/{runs}: {seconds:.1f} s", flush=True)
@@ -150,9 +160,9 @@ def measure(runs: int, work: Path, grid_runs: int = GRID_RUNS,
         (project / "bench-overlay.yaml").write_text(overlay(batch_size))
         batches = grid_size(project, batch_size)[2]
         for n in cores:
-            times = [timed(snakemake(project, "--configfile", "config/config.yaml",
-                                     "bench-overlay.yaml", "--cores", str(n), "--forcerun",
-                                     "multiverse_batch", TARGET), project)[0]
+            times = [timed_multiverse(project, {"multiverse_batch", "multiverse"},
+                                      "--configfile", "config/config.yaml", "bench-overlay.yaml",
+                                      "--cores", str(n), "--forcerun", "multiverse_batch")
                      for _ in range(grid_runs)]
             found.rows.append(row("batches and gather", times, batch_size=batch_size, cores=n,
                                   jobs=batches + 1,
