@@ -314,10 +314,11 @@ def run_in_process(project: Path, override: Path, out: Path) -> dict[str, float]
     more read of the export alone."""
     import runpy
 
+    from snakemake.utils import update_config  # not what the scripts import: not timed
+
     os.chdir(project)
     started = time.perf_counter()
     sys.path.insert(0, str(project / "workflow"))
-    from snakemake.utils import update_config
     from udsyn.core import files
     from udsyn.ingest.export import read_options
     from udsyn.ingest.export_files import labels_file
