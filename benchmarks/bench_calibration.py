@@ -28,16 +28,19 @@ SEEDS = 10
 FIRST_SEED = 5001  # outside the calibration's own seeds
 STARTUP_RUNS = 3
 # A fresh Python importing udsyn and building the context, as a batch job does.
-STARTUP = ("import sys, time\n"
-           "started = time.perf_counter()\n"
-           "sys.path.insert(0, 'benchmarks')\n"
-           "import bench_calibration\n"
-           "bench_calibration.load_context()\n"
-           "print(time.perf_counter() - started)\n")
+STARTUP = (
+    "import sys, time\n"
+    "started = time.perf_counter()\n"
+    "sys.path.insert(0, 'benchmarks')\n"
+    "import bench_calibration\n"
+    "bench_calibration.load_context()\n"
+    "print(time.perf_counter() - started)\n"
+)
 
 
-def per_seed_table(times: dict[str, list[float]], count: int, batch_size: int,
-                   startup: float) -> tuple[list[list[str]], float]:
+def per_seed_table(
+    times: dict[str, list[float]], count: int, batch_size: int, startup: float
+) -> tuple[list[list[str]], float]:
     """Rows (variant, seeds, median, range) and the projected wall time of the
     configured calibration on one core: seeds x median per seed plus one
     start-up per batch job."""
@@ -60,13 +63,14 @@ def load_context(root: Path = ROOT):
     config = files.read_yaml(root / "config" / "config.yaml")
     register = root / "data" / "raw" / "register" / "municipalities.csv"
     return calibration.Context(
-        config, files.read_yaml(root / "config" / "synthetic.yaml"),
+        config,
+        files.read_yaml(root / "config" / "synthetic.yaml"),
         files.read_yaml(root / "config" / "calibration.yaml")["calibration"],
         build_questionnaire(files.read_yaml(root / "config" / "questionnaire.yaml")),
         validate_register(files.read_text_table(register), str(register)),
         files.read_text_table(root / "config" / "municipality_aliases.csv"),
-        files.read_text_table(root / config["register"]["predecessors"],
-                              what="predecessor table"))
+        files.read_text_table(root / config["register"]["predecessors"], what="predecessor table"),
+    )
 
 
 def measure(context, seeds: range, work: Path) -> dict[str, list[float]]:
@@ -96,13 +100,21 @@ def main(argv: list[str] | None = None) -> int:
     context = load_context()
     with workspace("calibration", args.keep) as work:
         times = measure(context, seeds, work)
-    startup = summarize([float(timed([sys.executable, "-c", STARTUP], ROOT)[1].split()[-1])
-                         for _ in range(args.startup_runs)]).median
+    startup = summarize(
+        [
+            float(timed([sys.executable, "-c", STARTUP], ROOT)[1].split()[-1])
+            for _ in range(args.startup_runs)
+        ]
+    ).median
     settings = context.calibration
     rows, total = per_seed_table(times, settings["count"], settings["batch_size"], startup)
-    write_calibration(args.out, rows, total, startup, args.startup_runs, settings, seeds, machine())
-    print(f"udsyn bench: wrote calibration.md in {args.out} (median per seed: "
-          f"{', '.join(f'{v} {r[2]}' for v, r in zip(times, rows))})")
+    write_calibration(
+        args.out, rows, total, startup, args.startup_runs, settings, seeds, machine()
+    )
+    print(
+        f"udsyn bench: wrote calibration.md in {args.out} (median per seed: "
+        f"{', '.join(f'{v} {r[2]}' for v, r in zip(times, rows))})"
+    )
     return 0
 
 

@@ -28,8 +28,16 @@ from pathlib import Path
 
 from bench_tables import format_memory, write_formats
 from bench_timing import (
-    PYARROW_READ, ROOT, command_line, generator, machine, parse, peak_timed, timed_read,
-    udsyn_env, workspace,
+    PYARROW_READ,
+    ROOT,
+    command_line,
+    generator,
+    machine,
+    parse,
+    peak_timed,
+    timed_read,
+    udsyn_env,
+    workspace,
 )
 
 RESPONDENTS = 1_000_000
@@ -37,27 +45,35 @@ RUNS = 3
 
 # Per format: the file the generator writes, the floor (a read script and its
 # arguments after the file; see bench_timing.PYARROW_READ) and what the floor is.
-XLSX_READ = ("import sys, time\nfrom python_calamine import CalamineWorkbook\n"
-             "started = time.perf_counter()\n"
-             "rows = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_name('Dataset')"
-             ".to_python()\n"
-             "print(time.perf_counter() - started, len(rows) - 1)\n")
+XLSX_READ = (
+    "import sys, time\nfrom python_calamine import CalamineWorkbook\n"
+    "started = time.perf_counter()\n"
+    "rows = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_name('Dataset')"
+    ".to_python()\n"
+    "print(time.perf_counter() - started, len(rows) - 1)\n"
+)
 FORMATS = {
-    "intl": ("dataset.csv", PYARROW_READ, ["utf-16", "\t"],
-             "pyarrow.csv.read_csv (encoding utf-16, tab)"),
+    "intl": (
+        "dataset.csv",
+        PYARROW_READ,
+        ["utf-16", "\t"],
+        "pyarrow.csv.read_csv (encoding utf-16, tab)",
+    ),
     "xlsx": ("export.xlsx", XLSX_READ, [], "python-calamine: the Dataset sheet to Python values"),
 }
-UDSYN_READ = ("import sys, time\n"
-              "from udsyn.ingest.export_formats import ReadOptions, read_dataset\n"
-              "started = time.perf_counter()\n"
-              "table, _ = read_dataset(sys.argv[1], ReadOptions())\n"
-              "print(time.perf_counter() - started, len(table))\n")
+UDSYN_READ = (
+    "import sys, time\n"
+    "from udsyn.ingest.export_formats import ReadOptions, read_dataset\n"
+    "started = time.perf_counter()\n"
+    "table, _ = read_dataset(sys.argv[1], ReadOptions())\n"
+    "print(time.perf_counter() - started, len(table))\n"
+)
 
 
 @dataclass
 class FormatRead:
     format: str
-    library: str        # what the floor is
+    library: str  # what the floor is
     rows: int
     file_bytes: int
     generate_s: float
@@ -74,17 +90,23 @@ def measure(respondents: int, runs: int, work: Path) -> list[FormatRead]:
         generate_s, _, _ = peak_timed(generator(ROOT, work / fmt, respondents, fmt), ROOT, env)
         path = str(work / fmt / name)
         read = FormatRead(fmt, library, respondents, Path(path).stat().st_size, generate_s)
-        print(f"  {fmt}: wrote {read.file_bytes / 2**20:.0f} MiB in {generate_s:.0f} s", flush=True)
+        print(
+            f"  {fmt}: wrote {read.file_bytes / 2**20:.0f} MiB in {generate_s:.0f} s", flush=True
+        )
         for run in range(runs):
-            seconds, peak = timed_read(floor_script, [path, *floor_args], respondents,
-                                       f"{fmt} floor", env=env)
+            seconds, peak = timed_read(
+                floor_script, [path, *floor_args], respondents, f"{fmt} floor", env=env
+            )
             read.floor_s.append(seconds)
             read.floor_peak_mib.append(peak)
             seconds, peak = timed_read(UDSYN_READ, [path], respondents, f"{fmt} udsyn", env=env)
             read.udsyn_s.append(seconds)
             read.udsyn_peak_mib.append(peak)
-            print(f"  {fmt} run {run + 1}/{runs}: floor {read.floor_s[-1]:.2f} s, "
-                  f"udsyn {seconds:.2f} s, peak {format_memory(peak)}", flush=True)
+            print(
+                f"  {fmt} run {run + 1}/{runs}: floor {read.floor_s[-1]:.2f} s, "
+                f"udsyn {seconds:.2f} s, peak {format_memory(peak)}",
+                flush=True,
+            )
         reads.append(read)
     return reads
 
@@ -97,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     with workspace("formats", args.keep) as work:
         reads = measure(args.respondents, args.runs, work)
     write_formats(reads, machine(), args.out, args.runs)
-    print(f"udsyn bench: wrote formats.md and formats.csv in {args.out} "
-          f"({time.perf_counter() - started:.0f} s)")
+    print(
+        f"udsyn bench: wrote formats.md and formats.csv in {args.out} "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
     return 0
 
 

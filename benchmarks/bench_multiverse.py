@@ -33,8 +33,16 @@ from pathlib import Path
 
 from bench_tables import write_multiverse
 from bench_timing import (
-    RUNS, Measurement, command_line, copy_project, last_jobs, machine, parse, parse_job_stats,
-    snakemake, timed, workspace,
+    Measurement,
+    command_line,
+    copy_project,
+    last_jobs,
+    machine,
+    parse,
+    parse_job_stats,
+    snakemake,
+    timed,
+    workspace,
 )
 
 GRID_RUNS = 3  # per batch size x cores: 6 settings, each a full set of batches
@@ -60,6 +68,7 @@ class Multiverse:
 
 # ---- pure helpers ----
 
+
 def logged_compute_seconds(text: str) -> float | None:
     """The work inside a batch job, from its log line "... computed in 1.234 s"."""
     match = re.search(r"computed in ([0-9.]+) s", text)
@@ -71,8 +80,9 @@ def overlay(batch_size: int) -> str:
     return f"multiverse:\n  batch_size: {batch_size}\n"
 
 
-def break_even_work(overhead_s: float, queue_s: float, cores_local: int,
-                    cores_cluster: int) -> float | None:
+def break_even_work(
+    overhead_s: float, queue_s: float, cores_local: int, cores_cluster: int
+) -> float | None:
     """Total compute (seconds of one core) above which a cluster of
     ``cores_cluster`` cores beats ``cores_local`` local cores, when every job
     pays ``overhead_s`` (start-up) and, on the cluster, also ``queue_s`` (one
@@ -84,14 +94,26 @@ def break_even_work(overhead_s: float, queue_s: float, cores_local: int,
     return (queue_s + overhead_s) / gain
 
 
-def row(measurement: str, times: list[float], *, batch_size: int | str, cores: int, jobs: int,
-        per_second: float) -> Measurement:
-    return Measurement("multiverse", measurement, times, jobs=jobs,
-                       details={"batch_size": batch_size, "cores": cores,
-                                "per_second": per_second})
+def row(
+    measurement: str,
+    times: list[float],
+    *,
+    batch_size: int | str,
+    cores: int,
+    jobs: int,
+    per_second: float,
+) -> Measurement:
+    return Measurement(
+        "multiverse",
+        measurement,
+        times,
+        jobs=jobs,
+        details={"batch_size": batch_size, "cores": cores, "per_second": per_second},
+    )
 
 
 # ---- measuring ----
+
 
 def timed_multiverse(project: Path, rules: set[str], *options: str) -> float:
     """Seconds of a build of the multiverse's summary alone (the target first:
@@ -109,13 +131,17 @@ def grid_size(project: Path, batch_size: int | None = None) -> tuple[int, int, i
     from udsyn.multiverse import grid
 
     config = files.read_yaml(project / "config" / "config.yaml")
-    multiverse = {**config["multiverse"],
-                  "choices": grid.with_main(config["multiverse"]["choices"], config)}
+    multiverse = {
+        **config["multiverse"],
+        "choices": grid.with_main(config["multiverse"]["choices"], config),
+    }
     if batch_size is not None:
         multiverse["batch_size"] = batch_size
-    return (len(grid.specifications(multiverse["choices"])),
-            len(grid.claim_specifications(multiverse["choices"], multiverse["seed"])),
-            len(grid.plan(multiverse)))
+    return (
+        len(grid.specifications(multiverse["choices"])),
+        len(grid.claim_specifications(multiverse["choices"], multiverse["seed"])),
+        len(grid.plan(multiverse)),
+    )
 
 
 def batch_jobs(project: Path) -> list[tuple[float, float]]:
@@ -132,51 +158,91 @@ def batch_jobs(project: Path) -> list[tuple[float, float]]:
     return pairs
 
 
-def measure(runs: int, work: Path, grid_runs: int = GRID_RUNS,
-            batch_sizes: tuple[int, ...] = BATCH_SIZES, cores: tuple[int, ...] = CORES
-            ) -> Multiverse:
+def measure(
+    runs: int,
+    work: Path,
+    grid_runs: int = GRID_RUNS,
+    batch_sizes: tuple[int, ...] = BATCH_SIZES,
+    cores: tuple[int, ...] = CORES,
+) -> Multiverse:
     project = copy_project(work)
     timed(snakemake(project), project)  # everything else
     found = Multiverse(*grid_size(project), machine=machine())
 
     whole, jobs = [], []
     for run in range(runs):
-        seconds = timed_multiverse(project, {"multiverse_clean", "multiverse_batch", "multiverse"},
-                                   "--cores", "2", "--forcerun", "multiverse_clean")
+        seconds = timed_multiverse(
+            project,
+            {"multiverse_clean", "multiverse_batch", "multiverse"},
+            "--cores",
+            "2",
+            "--forcerun",
+            "multiverse_clean",
+        )
         whole.append(seconds)
         jobs += batch_jobs(project)
         print(f"  multiverse {run + 1}/{runs}: {seconds:.1f} s", flush=True)
-    found.rows.append(row("whole multiverse (clean variants, batches, gather)", whole,
-                          batch_size="default", cores=2, jobs=found.batches + 2,
-                          per_second=found.specs / statistics.median(whole)))
+    found.rows.append(
+        row(
+            "whole multiverse (clean variants, batches, gather)",
+            whole,
+            batch_size="default",
+            cores=2,
+            jobs=found.batches + 2,
+            per_second=found.specs / statistics.median(whole),
+        )
+    )
     found.job_wall = [wall for wall, _ in jobs]
     found.job_work = [inside for _, inside in jobs]
     found.job_overhead = [wall - inside for wall, inside in jobs]
     overhead = statistics.median(found.job_overhead)
-    found.break_even = [(queue, n, break_even_work(overhead, queue, 2, n))
-                        for queue in QUEUE_WAITS for n in CLUSTER_CORES]
+    found.break_even = [
+        (queue, n, break_even_work(overhead, queue, 2, n))
+        for queue in QUEUE_WAITS
+        for n in CLUSTER_CORES
+    ]
 
     for batch_size in batch_sizes:
         (project / "bench-overlay.yaml").write_text(overlay(batch_size))
         batches = grid_size(project, batch_size)[2]
         for n in cores:
-            times = [timed_multiverse(project, {"multiverse_batch", "multiverse"},
-                                      "--configfile", "config/config.yaml", "bench-overlay.yaml",
-                                      "--cores", str(n), "--forcerun", "multiverse_batch")
-                     for _ in range(grid_runs)]
-            found.rows.append(row("batches and gather", times, batch_size=batch_size, cores=n,
-                                  jobs=batches + 1,
-                                  per_second=found.claims / statistics.median(times)))
-            print(f"  batch size {batch_size}, {n} core(s): "
-                  f"{statistics.median(times):.1f} s", flush=True)
+            times = [
+                timed_multiverse(
+                    project,
+                    {"multiverse_batch", "multiverse"},
+                    "--configfile",
+                    "config/config.yaml",
+                    "bench-overlay.yaml",
+                    "--cores",
+                    str(n),
+                    "--forcerun",
+                    "multiverse_batch",
+                )
+                for _ in range(grid_runs)
+            ]
+            found.rows.append(
+                row(
+                    "batches and gather",
+                    times,
+                    batch_size=batch_size,
+                    cores=n,
+                    jobs=batches + 1,
+                    per_second=found.claims / statistics.median(times),
+                )
+            )
+            print(
+                f"  batch size {batch_size}, {n} core(s): {statistics.median(times):.1f} s",
+                flush=True,
+            )
     (project / "bench-overlay.yaml").unlink()
     return found
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = command_line(__doc__)
-    parser.add_argument("--grid-runs", type=int, default=GRID_RUNS,
-                        help="runs per batch size and core count")
+    parser.add_argument(
+        "--grid-runs", type=int, default=GRID_RUNS, help="runs per batch size and core count"
+    )
     parser.set_defaults(batch_sizes=BATCH_SIZES, cores=CORES)
     args = parse(parser, argv, grid_runs=1, batch_sizes=BATCH_SIZES[-1:], cores=(2,))
     started = time.perf_counter()

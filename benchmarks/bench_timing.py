@@ -34,6 +34,7 @@ RUNS = 5  # timed runs of every measurement, unless a benchmark says otherwise
 
 # ---- statistics of timed runs ----
 
+
 @dataclass(frozen=True)
 class Summary:
     median: float
@@ -57,6 +58,7 @@ def ratio(value: float, floor: float | None) -> float | None:
 @dataclass
 class Measurement:
     """One timed series and what it is compared with: a row of a results table."""
+
     kind: str
     measurement: str
     times: list[float]
@@ -65,7 +67,7 @@ class Measurement:
     target: str = ""
     target_met: bool | None = None
     peaks_mib: list[float] = field(default_factory=list)  # peak memory per run, if measured
-    details: dict = field(default_factory=dict)           # a benchmark's own columns
+    details: dict = field(default_factory=dict)  # a benchmark's own columns
 
     @property
     def summary(self) -> Summary:
@@ -73,6 +75,7 @@ class Measurement:
 
 
 # ---- running a command: its time, its output, its peak memory ----
+
 
 def clean_env(**extra: str) -> dict[str, str]:
     """This environment without make's variables (a nested make would see them)."""
@@ -83,23 +86,26 @@ def clean_env(**extra: str) -> dict[str, str]:
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
     """Seconds and output (stdout, then stderr) of ``command``; exits if it fails."""
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
-                          env=env or clean_env())
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env or clean_env())
     seconds = time.perf_counter() - started
     if done.returncode != 0:
-        sys.exit(f"bench: `{' '.join(command)}` failed in {cwd} (exit {done.returncode}):\n"
-                 f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        sys.exit(
+            f"bench: `{' '.join(command)}` failed in {cwd} (exit {done.returncode}):\n"
+            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
     return seconds, done.stdout + done.stderr
 
 
 # Runs a command and reports the peak resident memory of its largest process
 # (getrusage's RUSAGE_CHILDREN: the largest of every descendant waited for).
 PEAK_MARK = "udsyn-bench-peak-kib"
-PEAK_WRAPPER = ("import resource, subprocess, sys\n"
-                "code = subprocess.run(sys.argv[1:]).returncode\n"
-                f"print('{PEAK_MARK}', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
-                "file=sys.stderr)\n"
-                "sys.exit(code)\n")
+PEAK_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    f"print('{PEAK_MARK}', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+    "file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
 
 
 def parse_peak_kib(text: str) -> int | None:
@@ -108,8 +114,9 @@ def parse_peak_kib(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def peak_timed(command: list[str], cwd: Path, env: dict[str, str] | None = None
-               ) -> tuple[float, float, str]:
+def peak_timed(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float, str]:
     """Seconds, peak memory of the largest process (MiB) and output of ``command``."""
     seconds, output = timed([sys.executable, "-c", PEAK_WRAPPER, *command], cwd, env)
     kib = parse_peak_kib(output)
@@ -122,12 +129,14 @@ def peak_timed(command: list[str], cwd: Path, env: dict[str, str] | None = None
 # and prints the read's own seconds and the rows read. The floor of every
 # large-export benchmark: pyarrow's CSV reader (argv[2] the encoding, argv[3]
 # the delimiter; type inference on; quoted line breaks allowed, as exports have).
-PYARROW_READ = ("import sys, time\nimport pyarrow.csv as csv\n"
-                "started = time.perf_counter()\n"
-                "table = csv.read_csv(sys.argv[1],"
-                " read_options=csv.ReadOptions(encoding=sys.argv[2]),"
-                " parse_options=csv.ParseOptions(delimiter=sys.argv[3], newlines_in_values=True))\n"
-                "print(time.perf_counter() - started, table.num_rows)\n")
+PYARROW_READ = (
+    "import sys, time\nimport pyarrow.csv as csv\n"
+    "started = time.perf_counter()\n"
+    "table = csv.read_csv(sys.argv[1],"
+    " read_options=csv.ReadOptions(encoding=sys.argv[2]),"
+    " parse_options=csv.ParseOptions(delimiter=sys.argv[3], newlines_in_values=True))\n"
+    "print(time.perf_counter() - started, table.num_rows)\n"
+)
 
 
 def parse_read(output: str, expected_rows: int, what: str) -> float:
@@ -139,8 +148,14 @@ def parse_read(output: str, expected_rows: int, what: str) -> float:
     return float(seconds)
 
 
-def timed_read(script: str, args: list[str], rows: int, what: str, cwd: Path = ROOT,
-               env: dict[str, str] | None = None) -> tuple[float, float]:
+def timed_read(
+    script: str,
+    args: list[str],
+    rows: int,
+    what: str,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+) -> tuple[float, float]:
     """A read script (see PYARROW_READ) in a fresh Python: the read's seconds and
     the process' peak memory (MiB)."""
     _, peak, output = peak_timed([python(cwd), "-c", script, *args], cwd, env)
@@ -149,10 +164,11 @@ def timed_read(script: str, args: list[str], rows: int, what: str, cwd: Path = R
 
 # ---- the machine ----
 
+
 def parse_meminfo(text: str) -> float | None:
     """MemTotal from /proc/meminfo, in GiB."""
     match = re.search(r"^MemTotal:\s+(\d+)\s*kB", text, re.M)
-    return int(match.group(1)) / 1024 ** 2 if match else None
+    return int(match.group(1)) / 1024**2 if match else None
 
 
 def parse_cpu_model(text: str) -> str | None:
@@ -163,24 +179,30 @@ def parse_cpu_model(text: str) -> str | None:
 
 def machine() -> list[tuple[str, str]]:
     """What the timings were taken on: (what, value) pairs."""
+
     def read(path):
         try:
             return Path(path).read_text()
         except OSError:
             return ""
+
     memory = parse_meminfo(read("/proc/meminfo"))
-    snakemake = subprocess.run([str(ROOT / ".venv" / "bin" / "snakemake"), "--version"],
-                               capture_output=True, text=True).stdout.strip()
-    return [("date", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
-            ("cores (nproc)", str(os.cpu_count())),
-            ("memory", f"{memory:.1f} GiB" if memory else "unknown"),
-            ("CPU", parse_cpu_model(read("/proc/cpuinfo")) or platform.processor() or "unknown"),
-            ("OS", f"{platform.system()} {platform.release()}"),
-            ("Python", platform.python_version()),
-            ("Snakemake", snakemake)]
+    snakemake = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "snakemake"), "--version"], capture_output=True, text=True
+    ).stdout.strip()
+    return [
+        ("date", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("cores (nproc)", str(os.cpu_count())),
+        ("memory", f"{memory:.1f} GiB" if memory else "unknown"),
+        ("CPU", parse_cpu_model(read("/proc/cpuinfo")) or platform.processor() or "unknown"),
+        ("OS", f"{platform.system()} {platform.release()}"),
+        ("Python", platform.python_version()),
+        ("Snakemake", snakemake),
+    ]
 
 
 # ---- the project: a temporary copy, Snakemake in it, the generator ----
+
 
 def copy_project(work: Path) -> Path:
     """A copy of the project's sources in ``work`` (what `make verify` copies),
@@ -200,17 +222,33 @@ def snakemake(project: Path, *args: str) -> list[str]:
     """The build command: snakemake with the workflow profile, then ``args``
     (targets before options such as --forcerun and --configfile, which take
     every word after them)."""
-    return [str(project / ".venv" / "bin" / "snakemake"), "--workflow-profile", "profiles/default",
-            *args]
+    return [
+        str(project / ".venv" / "bin" / "snakemake"),
+        "--workflow-profile",
+        "profiles/default",
+        *args,
+    ]
 
 
 def generator(project: Path, out: Path, respondents: int, fmt: str | None = None) -> list[str]:
     """udsyn's synthetic generator writing an export of ``respondents`` rows (as
     `make synthetic` calls it)."""
-    return [python(project), "-m", "udsyn.synthetic.generator", "--config", "config/synthetic.yaml",
-            "--questionnaire", "config/questionnaire.yaml",
-            "--register", "data/raw/register/municipalities.csv", "--out", str(out),
-            "--respondents", str(respondents), *(["--format", fmt] if fmt else [])]
+    return [
+        python(project),
+        "-m",
+        "udsyn.synthetic.generator",
+        "--config",
+        "config/synthetic.yaml",
+        "--questionnaire",
+        "config/questionnaire.yaml",
+        "--register",
+        "data/raw/register/municipalities.csv",
+        "--out",
+        str(out),
+        "--respondents",
+        str(respondents),
+        *(["--format", fmt] if fmt else []),
+    ]
 
 
 def udsyn_env(project: Path) -> dict[str, str]:
@@ -229,7 +267,7 @@ def parse_job_stats(text: str) -> dict[str, int]:
     else:
         return {}
     counts = {}
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         parts = line.split()
         if not parts:
             break
@@ -268,13 +306,19 @@ def jobs_from_metadata(records: dict[str, dict]) -> list[Job]:
         if record.get("starttime") is None or record.get("endtime") is None:
             continue
         key = (record["rule"], record["endtime"])
-        job = grouped.setdefault(key, {"start": record["starttime"], "outputs": set(),
-                                       "inputs": set()})
+        job = grouped.setdefault(
+            key, {"start": record["starttime"], "outputs": set(), "inputs": set()}
+        )
         job["outputs"].add(output)
         job["inputs"].update(record.get("input") or [])
         job["start"] = min(job["start"], record["starttime"])
-    return sorted((Job(rule, g["start"], end, frozenset(g["outputs"]), frozenset(g["inputs"]))
-                   for (rule, end), g in grouped.items()), key=lambda j: (j.start, j.rule))
+    return sorted(
+        (
+            Job(rule, g["start"], end, frozenset(g["outputs"]), frozenset(g["inputs"]))
+            for (rule, end), g in grouped.items()
+        ),
+        key=lambda j: (j.start, j.rule),
+    )
 
 
 def last_jobs(project: Path) -> list[Job]:
@@ -290,22 +334,27 @@ def last_jobs(project: Path) -> list[Job]:
 
 # ---- a benchmark's command line and temporary folder ----
 
+
 def command_line(doc: str, runs: int | None = RUNS) -> argparse.ArgumentParser:
     """The options every benchmark takes (--runs unless ``runs`` is None); a
     benchmark adds its own."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     if runs is not None:
         parser.add_argument("--runs", type=int, default=runs, help=f"timed runs (default {runs})")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: one run of each measurement on tiny inputs, the "
-                             "tables written to a new temporary folder (not benchmarks/)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: one run of each measurement on tiny inputs, the "
+        "tables written to a new temporary folder (not benchmarks/)",
+    )
     parser.add_argument("--out", type=Path, help="folder for the tables (default: benchmarks/)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
     return parser
 
 
-def parse(parser: argparse.ArgumentParser, argv: list[str] | None, min_runs: int = 1,
-          **quick) -> argparse.Namespace:
+def parse(
+    parser: argparse.ArgumentParser, argv: list[str] | None, min_runs: int = 1, **quick
+) -> argparse.Namespace:
     """The arguments; with --quick, one run and the ``quick`` settings, written
     to a temporary folder unless --out says where."""
     args = parser.parse_args(argv)
@@ -315,7 +364,9 @@ def parse(parser: argparse.ArgumentParser, argv: list[str] | None, min_runs: int
     elif getattr(args, "runs", min_runs) < min_runs:
         parser.error(f"at least {min_runs} runs per measurement")
     if args.out is None:
-        args.out = Path(tempfile.mkdtemp(prefix="udsyn-bench-quick-")) if args.quick else BENCHMARKS
+        args.out = (
+            Path(tempfile.mkdtemp(prefix="udsyn-bench-quick-")) if args.quick else BENCHMARKS
+        )
     return args
 
 

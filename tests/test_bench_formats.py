@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -22,29 +21,52 @@ def test_a_measured_read_is_parsed_past_the_peak_memory_line_and_its_rows_checke
 
 
 def test_the_tables_give_medians_and_the_ratio_to_the_floor(tmp_path):
-    read = bench_formats.FormatRead("intl", "pyarrow", 1000, 3 * 2**20, 2.0, [1.0, 3.0, 2.0],
-                                    [4.0, 5.0, 6.0], [10, 10, 10], [100, 300, 200])
+    read = bench_formats.FormatRead(
+        "intl",
+        "pyarrow",
+        1000,
+        3 * 2**20,
+        2.0,
+        [1.0, 3.0, 2.0],
+        [4.0, 5.0, 6.0],
+        [10, 10, 10],
+        [100, 300, 200],
+    )
     row = bench_tables.formats_rows([read])[0]
     assert row[0] == "intl" and row[1] == "1,000" and row[2] == "3 MiB" and row[3] == "pyarrow"
     assert row[4] == "2.00 s" and row[5] == "5.00 s" and row[6] == "2.5×"
     assert row[7] == "300 MiB"
     bench_tables.write_formats([read], [("CPU", "Example")], tmp_path, runs=3)
     text = (tmp_path / "formats.csv").read_text(encoding="utf-8").splitlines()
-    assert text == ["format,rows,file_bytes,floor_median_s,udsyn_median_s,ratio,"
-                    "udsyn_peak_mib_max,runs,generate_s",
-                    "intl,1000,3145728,2.000,5.000,2.50,300,3,2.0"]
+    assert text == [
+        "format,rows,file_bytes,floor_median_s,udsyn_median_s,ratio,"
+        "udsyn_peak_mib_max,runs,generate_s",
+        "intl,1000,3145728,2.000,5.000,2.50,300,3,2.0",
+    ]
     markdown = (tmp_path / "formats.md").read_text(encoding="utf-8")
     assert "then read 3 times each" in markdown and "| CPU | Example |" in markdown
-    assert "| intl | 1,000 | 3 MiB | pyarrow | 2.00 s | 5.00 s | 2.5× | 300 MiB | 2.00 s |" \
+    assert (
+        "| intl | 1,000 | 3 MiB | pyarrow | 2.00 s | 5.00 s | 2.5× | 300 MiB | 2.00 s |"
         in markdown
+    )
 
 
 def test_quick_run_reads_both_formats_and_writes_its_tables(tmp_path):
     """`bench_formats.py --quick`: 1,000 rows per format, one run (seconds; not a timing)."""
     import subprocess
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_formats.py"),
-                           "--quick", "--out", str(tmp_path)], cwd=ROOT, capture_output=True,
-                          text=True)
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_formats.py"),
+            "--quick",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = (tmp_path / "formats.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[:2] for line in lines[1:]] == [["intl", "1000"], ["xlsx", "1000"]]
