@@ -34,6 +34,11 @@ def format_range(summary: Summary) -> str:
     return f"{format_seconds(summary.low)} – {format_seconds(summary.high)}"
 
 
+def median_range(summary: Summary) -> list[str]:
+    """A timed series' cells in a Markdown table: its median and its range."""
+    return [format_seconds(summary.median), format_range(summary)]
+
+
 def format_ratio(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}x"
 
@@ -49,8 +54,11 @@ def format_memory(mib: float | None) -> str:
     return f"{mib:.0f} MiB" if mib < 1024 else f"{mib / 1024:.2f} GiB"
 
 
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    """A GitHub Markdown table; `|` in cells is escaped."""
+def markdown_table(header: str | list[str], rows: list[list[str]]) -> str:
+    """A GitHub Markdown table (``header`` a list, or its cells joined by " | ");
+    `|` in cells is escaped."""
+    if isinstance(header, str):
+        header = header.split(" | ")
 
     def line(cells):
         return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
@@ -97,11 +105,20 @@ RESULTS_COLUMNS = tuple(
 )
 
 
+def peak_cells(peaks_mib: list[float]) -> dict:
+    if not peaks_mib:
+        return {"peak_mib_median": "", "peak_mib_max": ""}
+    return {
+        "peak_mib_median": f"{statistics.median(peaks_mib):.1f}",
+        "peak_mib_max": f"{max(peaks_mib):.1f}",
+    }
+
+
 def results_records(rows: list[Measurement]) -> list[dict]:
     """results.csv's records: times in seconds, memory in MiB."""
     records = []
     for row in rows:
-        r = ratio(row.summary.median, row.floor) if row.floor is not None else None
+        r = ratio(row.summary.median, row.floor)
         records.append(
             {
                 "kind": row.kind,
@@ -112,32 +129,26 @@ def results_records(rows: list[Measurement]) -> list[dict]:
                 "jobs": row.jobs,
                 "target": row.target,
                 "target_met": "" if row.target_met is None else str(row.target_met).lower(),
-                "peak_mib_median": f"{statistics.median(row.peaks_mib):.1f}"
-                if row.peaks_mib
-                else "",
-                "peak_mib_max": f"{max(row.peaks_mib):.1f}" if row.peaks_mib else "",
+                **peak_cells(row.peaks_mib),
             }
         )
     return records
 
 
 def results_table(rows: list[Measurement]) -> str:
-    body = []
-    for row in rows:
-        s = row.summary
-        body.append(
-            [
-                row.measurement,
-                format_seconds(s.median),
-                format_range(s),
-                str(s.runs),
-                format_seconds(row.floor),
-                format_ratio(ratio(s.median, row.floor) if row.floor is not None else None),
-                str(row.jobs),
-            ]
-        )
+    body = [
+        [
+            r.measurement,
+            *median_range(r.summary),
+            str(r.summary.runs),
+            format_seconds(r.floor),
+            format_ratio(ratio(r.summary.median, r.floor)),
+            str(r.jobs),
+        ]
+        for r in rows
+    ]
     return markdown_table(
-        ["measurement", "median", "range", "runs", "floor", "ratio to floor", "jobs"], body
+        "measurement | median | range | runs | floor | ratio to floor | jobs", body
     )
 
 
@@ -172,30 +183,21 @@ def scale_table(scales: list) -> str:
     body = []
     for scale in scales:
         for row in (scale.generate, scale.floor, scale.pipeline):
-            s = row.summary
-            shown_floor = row is scale.pipeline
+            floor = row.floor if row is scale.pipeline else None  # shown for the build only
             body.append(
                 [
                     row.measurement,
-                    format_seconds(s.median),
-                    format_range(s),
-                    str(s.runs),
-                    format_seconds(row.floor) if shown_floor else "",
-                    format_ratio(ratio(s.median, row.floor)) if shown_floor else "",
+                    *median_range(row.summary),
+                    str(row.summary.runs),
+                    format_seconds(floor),
+                    format_ratio(ratio(row.summary.median, floor)),
                     f"{format_memory(statistics.median(row.peaks_mib))}, "
                     f"{format_memory(max(row.peaks_mib))}",
                 ]
             )
     return markdown_table(
-        [
-            "measurement",
-            "median",
-            "range",
-            "runs",
-            "pyarrow read (floor)",
-            "ratio to floor",
-            "peak memory (median, max)",
-        ],
+        "measurement | median | range | runs | pyarrow read (floor) | "
+        "ratio to floor | peak memory (median, max)",
         body,
     )
 
@@ -316,7 +318,7 @@ def write_results(results, out: Path, runs: int, scale_runs: int, elapsed: float
         results_table(main),
         "## Targets\n",
         markdown_table(
-            ["target", "measured", "status"],
+            "target | measured | status",
             [
                 [
                     f"no-op within {targets.noop_ratio}x of a bare Snakemake no-op",
@@ -342,12 +344,11 @@ def write_results(results, out: Path, runs: int, scale_runs: int, elapsed: float
         f"of a {format_seconds(full.summary.median)} build; the rest is Snakemake's start-up, "
         "DAG building and scheduling between jobs. Per rule (every rule is one job):\n",
         markdown_table(
-            ["rule", "median", "range", "runs", "on the critical path"],
+            "rule | median | range | runs | on the critical path",
             [
                 [
                     r.measurement.split()[1],
-                    format_seconds(r.summary.median),
-                    format_range(r.summary),
+                    *median_range(r.summary),
                     str(r.summary.runs),
                     "yes" if r.measurement.split()[1] in path_rules else "",
                 ]
@@ -356,7 +357,7 @@ def write_results(results, out: Path, runs: int, scale_runs: int, elapsed: float
         ),
         "## What each single edit reruns\n",
         markdown_table(
-            ["edit", "rules rerun (dry run's Job stats)"],
+            "edit | rules rerun (dry run's Job stats)",
             [[name, ", ".join(rules)] for name, rules in results.edit_rules.items()],
         ),
         *scale_section(results.scale, runs, scale_runs, results.scale_command),
@@ -387,10 +388,10 @@ def multiverse_records(rows: list[Measurement]) -> list[dict]:
 
 def write_multiverse(found, out: Path, runs: int, grid_runs: int, elapsed: float) -> None:
     """multiverse.md and multiverse.csv from bench_multiverse.py's ``Multiverse``."""
-    overhead, inside, wall = (
-        summarize(found.job_overhead),
-        summarize(found.job_work),
+    wall, inside, overhead = (
         summarize(found.job_wall),
+        summarize(found.job_work),
+        summarize(found.job_overhead),
     )
     per_claim = sum(found.job_work) / (runs * found.claims)
     total_work = per_claim * found.claims
@@ -401,8 +402,7 @@ def write_multiverse(found, out: Path, runs: int, grid_runs: int, elapsed: float
             str(r.details["batch_size"]),
             str(r.details["cores"]),
             str(r.jobs),
-            format_seconds(r.summary.median),
-            format_range(r.summary),
+            *median_range(r.summary),
             f"{r.details['per_second']:.1f}",
         ]
         for r in found.rows
@@ -422,15 +422,8 @@ def write_multiverse(found, out: Path, runs: int, grid_runs: int, elapsed: float
         f"The whole multiverse: {runs} runs; each batch size and core count: {grid_runs} "
         f"runs; median and range. The whole benchmark took {format_seconds(elapsed)}.\n",
         markdown_table(
-            [
-                "measurement",
-                "batch size",
-                "cores",
-                "jobs",
-                "median",
-                "range",
-                "per second (specifications; distinct analyses for the batch rows)",
-            ],
+            "measurement | batch size | cores | jobs | median | range | per second "
+            "(specifications; distinct analyses for the batch rows)",
             body,
         ),
         "## Per-job overhead against the work in a job\n",
@@ -439,15 +432,11 @@ def write_multiverse(found, out: Path, runs: int, grid_runs: int, elapsed: float
         "the batch script (reading the clean variants, deriving, estimating), and the "
         "difference: starting Python and importing numpy, pandas and udsyn.\n",
         markdown_table(
-            ["per batch job", "median", "range"],
+            "per batch job | median | range",
             [
-                ["wall time", format_seconds(wall.median), format_range(wall)],
-                ["work inside the job", format_seconds(inside.median), format_range(inside)],
-                [
-                    "overhead (wall − work)",
-                    format_seconds(overhead.median),
-                    format_range(overhead),
-                ],
+                ["wall time", *median_range(wall)],
+                ["work inside the job", *median_range(inside)],
+                ["overhead (wall − work)", *median_range(overhead)],
             ],
         ),
         f"Work per distinct analysis: {per_claim * 1000:.1f} ms (bootstrap and models "
@@ -459,7 +448,7 @@ def write_multiverse(found, out: Path, runs: int, grid_runs: int, elapsed: float
         "C cores beats this machine once the multiverse holds more than this much work (one "
         "core's seconds; `benchmarks/bench_multiverse.py: break_even_work`), for a few queue "
         "waits:\n",
-        markdown_table(["queue wait per round", "cluster cores", "break-even work"], break_even),
+        markdown_table("queue wait per round | cluster cores | break-even work", break_even),
         f"The shipped multiverse is {format_seconds(total_work)} of work: below every row, so "
         "it runs fastest here. A cluster pays off for a grid tens of times larger (more "
         "alternatives, more bootstrap replicates) or slower models. Smaller batches spread work "
@@ -474,17 +463,10 @@ def write_multiverse(found, out: Path, runs: int, grid_runs: int, elapsed: float
 
 # ---- formats.md and formats.csv (bench_formats.py) ----
 
-FORMATS_HEADER = [
-    "format",
-    "rows",
-    "file",
-    "floor: fastest plain read with the same library",
-    "floor (median)",
-    "udsyn read_dataset (median)",
-    "udsyn / floor",
-    "udsyn peak memory",
-    "writing it (generator)",
-]
+FORMATS_HEADER = (
+    "format | rows | file | floor: fastest plain read with the same library | floor (median) | "
+    "udsyn read_dataset (median) | udsyn / floor | udsyn peak memory | writing it (generator)"
+)
 FORMATS_COLUMNS = tuple(
     "format rows file_bytes floor_median_s udsyn_median_s ratio udsyn_peak_mib_max runs "
     "generate_s".split()
@@ -574,7 +556,7 @@ def write_calibration(
             f"with {settings['bootstrap_replicates']} bootstrap replicates each), "
             f"seeds {seeds[0]}–{seeds[-1]} after one warm-up seed:",
             "",
-            markdown_table(["variant", "seeds", "median per seed", "range"], rows),
+            markdown_table("variant | seeds | median per seed | range", rows),
             "Start-up of a batch job (imports and context, a fresh Python, median of "
             f"{startup_runs}): {format_seconds(startup)}.",
             "",
