@@ -14,12 +14,10 @@ Measures, in a temporary copy of the project that reuses this project's .venv
 3. single edits, each followed by a dry run (its "Job stats" give the jobs that
    rerun) and a timed build: the report template, the figures' matplotlibrc, and
    one config value (``analysis.robustness_crisis_cutoffs``);
-4. scale: the synthetic generator writing exports of 100,000 and 1,000,000
-   respondents, a plain pyarrow read of each (the floor), and the real
-   validate, clean and derive rules on each (a ``--configfile`` pointing the
-   survey at the big export), with the peak memory of the largest process; and
-   the same three rule scripts run in one process without Snakemake
-   (``--in-process``), timed per stage, to show what process start-up costs.
+4. scale (bench_scale.py): the generator's exports of 100,000 and 1,000,000
+   respondents, a plain pyarrow read of each (the floor), the real validate,
+   clean and derive rules on each with their peak memory, and the same three
+   rule scripts in one process, timed per stage.
 
 Writes ``results.md`` and ``results.csv`` (bench_tables.write_results). Usage, from
 the repository root (``make bench`` does this)::
@@ -32,47 +30,31 @@ writes to a temporary folder (a few minutes: it still builds everything).
 
 from __future__ import annotations
 
-import argparse
-import csv
-import json
 import os
 import re
-import shutil
 import statistics
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
-from bench_tables import format_count, format_memory, write_results
+import bench_scale
+from bench_tables import format_count, write_results
 from bench_timing import (
-    PYARROW_READ,
     RUNS,
     Job,
     Measurement,
     command_line,
     copy_project,
-    generator,
     last_jobs,
     machine,
     parse,
     parse_job_stats,
-    peak_timed,
-    python,
     snakemake,
     timed,
-    timed_read,
-    udsyn_env,
     workspace,
 )
 
-SCALE_SIZES = (100_000, 1_000_000)  # respondents (data rows) of the generated exports
-QUICK_SIZES = (1_000, 2_000)
-SCALE_RUNS = 3  # runs at the largest size (--scale-runs); smaller get --runs
-SCALE_RULES = ("validate", "clean", "derive")
-SCALE_TARGET = "results/derived/municipalities.csv"
-GENERATED_DELIMITER = ";"  # the synthetic export's csv format (udsyn.synthetic.formats)
 BARE_SNAKEFILE = 'rule all:\n    output: "done.txt"\n    shell: "touch {output}"\n'
 
 
@@ -86,31 +68,14 @@ class Targets:
 
 
 @dataclass
-class Scale:
-    """What was measured at one export size."""
-
-    size: int
-    export_bytes: int = 0
-    generate: Measurement | None = None
-    floor: Measurement | None = None
-    pipeline: Measurement | None = None
-    rule_times: dict[str, list[float]] = field(default_factory=dict)
-    stages: dict[str, list[float]] = field(default_factory=dict)  # in-process
-    summary: dict[str, int] = field(default_factory=dict)  # clean/summary.csv counts
-
-
-@dataclass
 class Results:
     rows: list[Measurement] = field(default_factory=list)
     rule_times: dict[str, list[float]] = field(default_factory=dict)
     paths: list[tuple[list[str], float]] = field(default_factory=list)
     edit_rules: dict[str, list[str]] = field(default_factory=dict)
-    scale: list[Scale] = field(default_factory=list)
+    scale: list[bench_scale.Scale] = field(default_factory=list)
     targets: Targets = Targets()
-    scale_command: str = (
-        f"snakemake {SCALE_TARGET} --workflow-profile profiles/default "
-        "--configfile <export>.yaml --forcerun validate"
-    )
+    scale_command: str = bench_scale.COMMAND
     machine: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -160,11 +125,14 @@ def toggled_cutoffs(text: str, run: int) -> str:
     return new
 
 
-def scale_config(dataset: str, labels: str) -> str:
-    """A --configfile that points the survey at another export (Snakemake merges it)."""
-    return (
-        "# written by benchmarks/bench.py: the survey export at scale\n"
-        f"survey:\n  dataset: {json.dumps(dataset)}\n  labels: {json.dumps(labels)}\n"
+def judge_at_scale(scale: bench_scale.Scale, targets: Targets) -> None:
+    """The build at scale against its target: time within ``scale_ratio`` of the
+    pyarrow read, peak memory under ``scale_gib``."""
+    build, floor = scale.pipeline.summary.median, scale.floor.summary.median
+    scale.pipeline.target = f"<= {targets.scale_ratio:g}x floor and < {targets.scale_gib:g} GiB"
+    scale.pipeline.target_met = (
+        build / floor <= targets.scale_ratio
+        and max(scale.pipeline.peaks_mib) / 1024 <= targets.scale_gib
     )
 
 
@@ -292,222 +260,27 @@ def measure_builds(project: Path, work: Path, runs: int, results: Results) -> No
     ]
 
 
-# ---- 4. the export at scale ----
-
-
-def measure_scale(
-    project: Path, work: Path, size: int, runs: int, generate_runs: int, targets: Targets
-) -> Scale:
-    """Generate an export of ``size`` respondents (timed ``generate_runs`` times);
-    then, interleaved, ``runs`` times: the pyarrow read (floor), validate + clean +
-    derive through Snakemake, and the three rule scripts in one process."""
-    folder = work / f"export-{size}"
-    folder.mkdir()
-    env = udsyn_env(project)
-    scale = Scale(size, rule_times={rule: [] for rule in SCALE_RULES})
-    generated = [
-        peak_timed(generator(project, folder, size), project, env) for _ in range(generate_runs)
-    ]
-    dataset = folder / "dataset.csv"
-    scale.export_bytes = dataset.stat().st_size
-    print(
-        f"  {format_count(size)} rows: generated {scale.export_bytes / 2**20:.0f} MiB in "
-        f"{statistics.median(g[0] for g in generated):.1f} s",
-        flush=True,
-    )
-    override = folder / "config.yaml"
-    override.write_text(scale_config(str(dataset), str(folder / "labels.csv")), encoding="utf-8")
-    build = snakemake(
-        project, SCALE_TARGET, "--configfile", str(override), "--forcerun", "validate"
-    )
-    in_process = [
-        python(project),
-        str(Path(__file__).resolve()),
-        "--in-process",
-        str(project),
-        str(override),
-        str(folder / "in-process"),
-    ]
-    floor, floor_peaks, times, peaks = [], [], [], []
-    for run in range(runs):
-        seconds, peak = timed_read(
-            PYARROW_READ, [str(dataset), "utf8", GENERATED_DELIMITER], size, "pyarrow", project
-        )
-        floor.append(seconds)
-        floor_peaks.append(peak)
-        seconds, peak, output = peak_timed(build, project)
-        if sorted(parse_job_stats(output)) != sorted(SCALE_RULES):
-            sys.exit(f"bench: expected the jobs {SCALE_RULES}, Snakemake ran:\n{output[-3000:]}")
-        times.append(seconds)
-        peaks.append(peak)
-        for job in last_jobs(project):
-            if job.rule in SCALE_RULES:
-                scale.rule_times[job.rule].append(job.seconds)
-        _, output = timed(in_process, project, env)
-        for stage, stage_seconds in json.loads(output.strip().splitlines()[-1]).items():
-            scale.stages.setdefault(stage, []).append(stage_seconds)
-        print(
-            f"  {format_count(size)} rows, run {run + 1}/{runs}: pyarrow read {floor[-1]:.2f} s, "
-            f"validate + clean + derive {times[-1]:.1f} s, peak {format_memory(peaks[-1])}",
-            flush=True,
-        )
-    with open(project / "results" / "clean" / "summary.csv", encoding="utf-8") as handle:
-        scale.summary = {
-            f"{r['kind']}:{r['rule']}": int(r["count"]) for r in csv.DictReader(handle)
-        }
-    name = f"{format_count(size)} respondents"
-    scale.generate = Measurement(
-        "scale_generate",
-        f"generator: write {name} (--respondents)",
-        [g[0] for g in generated],
-        peaks_mib=[g[1] for g in generated],
-    )
-    scale.floor = Measurement(
-        "scale_floor",
-        f"pyarrow read of the {name} export (floor)",
-        floor,
-        floor=statistics.median(floor),
-        peaks_mib=floor_peaks,
-    )
-    target = size == targets.scale_rows
-    scale.pipeline = Measurement(
-        "scale_pipeline",
-        f"validate + clean + derive, {name} (Snakemake)",
-        times,
-        floor=statistics.median(floor),
-        jobs=str(len(SCALE_RULES)),
-        peaks_mib=peaks,
-        target=(
-            f"<= {targets.scale_ratio:g}x floor and < {targets.scale_gib:g} GiB" if target else ""
-        ),
-        target_met=(
-            statistics.median(times) / statistics.median(floor) <= targets.scale_ratio
-            and max(peaks) / 1024 <= targets.scale_gib
-        )
-        if target
-        else None,
-    )
-    shutil.rmtree(folder / "in-process", ignore_errors=True)
-    return scale
-
-
-class _Named(dict):
-    """Snakemake's named lists: items by name or attribute (``smk.input.dataset``)."""
-
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-def run_in_process(project: Path, override: Path, out: Path) -> dict[str, float]:
-    """The validate, clean and derive scripts in this one process, each called as
-    Snakemake calls it (a ``snakemake`` object with its inputs, outputs, params
-    and log), writing under ``out``; seconds per stage, the imports apart, and one
-    more read of the export alone."""
-    import runpy
-
-    from snakemake.utils import update_config  # not what the scripts import: not timed
-
-    os.chdir(project)
-    started = time.perf_counter()
-    sys.path.insert(0, str(project / "workflow"))
-    import udsyn.clean.cleaning  # noqa: F401  (what the scripts import, timed apart)
-    import udsyn.derive.derivation  # noqa: F401
-    import udsyn.ingest.validation  # noqa: F401
-    from udsyn.core import files
-    from udsyn.ingest.export import read_options
-    from udsyn.ingest.export_files import labels_file
-    from udsyn.ingest.export_formats import read_dataset
-
-    stages = {"imports": time.perf_counter() - started}
-    config = files.read_yaml("config/config.yaml")
-    update_config(config, files.read_yaml(override))  # as --configfile does
-    survey, register = config["survey"], config["register"]
-    labels = labels_file(survey["dataset"], survey["labels"])
-    clean_out = {
-        name: str(out / "clean" / f"{name}.csv")
-        for name in ("respondents", "initiatives", "exclusions", "changes", "rules", "summary")
-    }
-    jobs = {
-        "validate": dict(
-            input=dict(
-                dataset=survey["dataset"],
-                labels=labels,
-                register=register["municipalities"],
-                questionnaire=survey["questionnaire"],
-            ),
-            output={
-                name: str(out / "validated" / f"{name}.csv")
-                for name in ("checks", "columns", "label_checks")
-            },
-            params=dict(survey=survey),
-        ),
-        "clean": dict(
-            input=dict(
-                dataset=survey["dataset"],
-                labels=labels,
-                register=register["municipalities"],
-                predecessors=register["predecessors"],
-                aliases=config["cleaning"]["aliases"],
-                questionnaire=survey["questionnaire"],
-            ),
-            output=clean_out,
-            params=dict(survey=survey, cleaning=config["cleaning"]),
-        ),
-        "derive": dict(
-            input=dict(
-                respondents=clean_out["respondents"],
-                initiatives=clean_out["initiatives"],
-                register=register["municipalities"],
-                questionnaire=survey["questionnaire"],
-            ),
-            output=dict(municipalities=str(out / "derived" / "municipalities.csv")),
-            params=dict(derive=config["derive"], synthetic=survey["synthetic"]),
-        ),
-    }
-    (out / "logs").mkdir(parents=True, exist_ok=True)
-    for rule, job in jobs.items():
-        smk = SimpleNamespace(
-            rule=rule,
-            scriptdir=str(project / "workflow" / "scripts"),
-            input=_Named(job["input"]),
-            output=_Named(job["output"]),
-            params=_Named(job["params"]),
-            log=[str(out / "logs" / f"{rule}.log")],
-        )
-        started = time.perf_counter()
-        runpy.run_path(
-            str(project / "workflow" / "scripts" / f"{rule}.py"), init_globals={"snakemake": smk}
-        )
-        stages[rule] = time.perf_counter() - started
-    started = time.perf_counter()
-    read_dataset(survey["dataset"], read_options(survey))
-    stages["read_export"] = time.perf_counter() - started
-    return stages
-
-
 # ---- the whole benchmark ----
 
 
 def measure(
-    runs: int, work: Path, scale_runs: int = SCALE_RUNS, sizes: tuple[int, ...] = SCALE_SIZES
+    runs: int,
+    work: Path,
+    scale_runs: int = bench_scale.RUNS,
+    sizes: tuple[int, ...] = bench_scale.SIZES,
 ) -> Results:
     project = copy_project(work)
     results = Results(machine=machine())
+    targets = results.targets
     measure_builds(project, work, runs, results)
     # 4. scale (last: it leaves the copy's results/ built from a big export)
     for size in sizes:
         large = size == sizes[-1]  # fewer runs: each takes tens of seconds
-        scale = measure_scale(
-            project,
-            work,
-            size,
-            scale_runs if large else runs,
-            1 if large else runs,
-            results.targets,
+        scale = bench_scale.measure_scale(
+            project, work, size, scale_runs if large else runs, 1 if large else runs
         )
+        if size == targets.scale_rows:
+            judge_at_scale(scale, targets)
         results.scale.append(scale)
         results.rows += [scale.generate, scale.floor, scale.pipeline]
         results.rows += [
@@ -530,17 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scale-runs",
         type=int,
-        default=SCALE_RUNS,
-        help=f"runs at {format_count(SCALE_SIZES[-1])} respondents",
+        default=bench_scale.RUNS,
+        help=f"runs at {format_count(bench_scale.SIZES[-1])} respondents",
     )
-    parser.add_argument(
-        "--in-process", nargs=3, metavar=("PROJECT", "CONFIG", "OUT"), help=argparse.SUPPRESS
-    )  # used by the scale measurement itself
-    parser.set_defaults(sizes=SCALE_SIZES)
-    args = parse(parser, argv, min_runs=RUNS, scale_runs=1, sizes=QUICK_SIZES)
-    if args.in_process:
-        print(json.dumps(run_in_process(*(Path(p) for p in args.in_process))))
-        return 0
+    parser.set_defaults(sizes=bench_scale.SIZES)
+    args = parse(parser, argv, min_runs=RUNS, scale_runs=1, sizes=bench_scale.QUICK_SIZES)
     if args.scale_runs < 1:
         parser.error("at least 1 run at scale")
     started = time.perf_counter()

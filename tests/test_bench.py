@@ -1,4 +1,4 @@
-"""The pure helpers of the build benchmarks (benchmarks/bench.py) and of the
+"""The pure helpers of the build benchmarks (benchmarks/bench.py, bench_scale.py) and of the
 shared timing and table modules (bench_timing.py, bench_tables.py): statistics,
 parsing, the critical path, formatting, the tables written. No timing here:
 `make bench` measures, the tests never do."""
@@ -15,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench  # noqa: E402
+import bench_scale  # noqa: E402
 import bench_tables as tables  # noqa: E402
 import bench_timing as timing  # noqa: E402
 from bench_timing import Measurement  # noqa: E402
@@ -213,7 +214,7 @@ def test_format_memory(mib, text):
 def test_scale_config_is_a_survey_override(tmp_path):
     import yaml
 
-    text = bench.scale_config("/tmp/a b/dataset.csv", "/tmp/a b/labels.csv")
+    text = bench_scale.scale_config("/tmp/a b/dataset.csv", "/tmp/a b/labels.csv")
     assert yaml.safe_load(text) == {
         "survey": {"dataset": "/tmp/a b/dataset.csv", "labels": "/tmp/a b/labels.csv"}
     }
@@ -227,7 +228,7 @@ def test_against_target_says_by_how_much():
 
 
 def _scale(size, build, floor, peaks):
-    scale = bench.Scale(size, export_bytes=2**20)
+    scale = bench_scale.Scale(size, export_bytes=2**20)
     scale.generate = Measurement("scale_generate", "generator", [1.0], peaks_mib=[100.0])
     scale.floor = Measurement(
         "scale_floor", "read", [floor] * 3, floor=floor, peaks_mib=[10.0] * 3
@@ -365,3 +366,16 @@ def test_results_files_from_hand_made_measurements(tmp_path):
         "rule",
     ]
     assert csv_rows[2]["target_met"] == "false" and csv_rows[3]["target_met"] == ""
+
+
+def test_the_build_at_scale_is_judged_on_time_and_memory():
+    targets = bench.Targets()
+    fast = _scale(1_000_000, [10.0] * 3, 3.0, [1000.0] * 3)
+    bench.judge_at_scale(fast, targets)
+    assert fast.pipeline.target == "<= 4x floor and < 4 GiB" and fast.pipeline.target_met
+    too_big = _scale(1_000_000, [10.0] * 3, 3.0, [1000.0, 5000.0, 1000.0])
+    bench.judge_at_scale(too_big, targets)
+    assert too_big.pipeline.target_met is False
+    too_slow = _scale(1_000_000, [13.0] * 3, 3.0, [1000.0] * 3)
+    bench.judge_at_scale(too_slow, targets)
+    assert too_slow.pipeline.target_met is False
