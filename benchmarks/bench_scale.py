@@ -192,14 +192,15 @@ def run_in_process(project: Path, override: Path, out: Path) -> dict[str, float]
         name: str(out / "clean" / f"{name}.csv")
         for name in ("respondents", "initiatives", "exclusions", "changes", "rules", "summary")
     }
+    export = dict(  # what validate and clean both read
+        dataset=survey["dataset"],
+        labels=labels,
+        register=register["municipalities"],
+        questionnaire=survey["questionnaire"],
+    )
     jobs = {
         "validate": dict(
-            input=dict(
-                dataset=survey["dataset"],
-                labels=labels,
-                register=register["municipalities"],
-                questionnaire=survey["questionnaire"],
-            ),
+            input=export,
             output={
                 name: str(out / "validated" / f"{name}.csv")
                 for name in ("checks", "columns", "label_checks")
@@ -208,12 +209,9 @@ def run_in_process(project: Path, override: Path, out: Path) -> dict[str, float]
         ),
         "clean": dict(
             input=dict(
-                dataset=survey["dataset"],
-                labels=labels,
-                register=register["municipalities"],
+                export,
                 predecessors=register["predecessors"],
                 aliases=config["cleaning"]["aliases"],
-                questionnaire=survey["questionnaire"],
             ),
             output=clean_out,
             params=dict(survey=survey, cleaning=config["cleaning"]),

@@ -379,3 +379,33 @@ def test_the_build_at_scale_is_judged_on_time_and_memory():
     too_slow = _scale(1_000_000, [13.0] * 3, 3.0, [1000.0] * 3)
     bench.judge_at_scale(too_slow, targets)
     assert too_slow.pipeline.target_met is False
+
+
+def test_the_in_process_run_calls_the_three_rule_scripts_as_snakemake_does(tmp_path):
+    """bench_scale.py's own command line on the shipped export (seconds; not a timing)."""
+    import json
+    import subprocess
+
+    override = tmp_path / "export.yaml"
+    override.write_text(
+        bench_scale.scale_config("data/raw/survey/dataset.csv", "data/raw/survey/labels.csv"),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_scale.py"),
+            str(ROOT),
+            str(override),
+            str(tmp_path / "out"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    stages = json.loads(done.stdout.strip().splitlines()[-1])
+    assert list(stages) == ["imports", "validate", "clean", "derive", "read_export"]
+    assert (tmp_path / "out" / "validated" / "checks.csv").exists()
+    assert (tmp_path / "out" / "clean" / "summary.csv").exists()
+    assert (tmp_path / "out" / "derived" / "municipalities.csv").exists()
