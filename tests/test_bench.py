@@ -1,53 +1,61 @@
-"""The pure helpers of benchmarks/bench.py (statistics, parsing, the critical path,
-formatting). No timing here: `make bench` measures, the tests never do."""
+"""The pure helpers of the build benchmarks (benchmarks/bench.py, bench_scale.py) and of the
+shared timing and table modules (bench_timing.py, bench_tables.py): statistics,
+parsing, the critical path, formatting, the tables written. No timing here:
+`make bench` measures, the tests never do."""
 
 from __future__ import annotations
 
 import base64
 import csv
-import importlib.util
-import io
 import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
-bench = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("bench", bench)  # dataclasses look their module up
-_spec.loader.exec_module(bench)
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench  # noqa: E402
+import bench_scale  # noqa: E402
+import bench_tables as tables  # noqa: E402
+import bench_timing as timing  # noqa: E402
+from bench_timing import Measurement  # noqa: E402
 
 
 def test_summarize_gives_median_and_range():
-    s = bench.summarize([3.0, 1.0, 2.0, 10.0, 4.0])
+    s = timing.summarize([3.0, 1.0, 2.0, 10.0, 4.0])
     assert (s.median, s.low, s.high, s.runs) == (3.0, 1.0, 10.0, 5)
-    assert bench.summarize([1.0, 2.0]).median == 1.5
+    assert timing.summarize([1.0, 2.0]).median == 1.5
     with pytest.raises(ValueError):
-        bench.summarize([])
+        timing.summarize([])
 
 
 def test_ratio_needs_a_positive_floor():
-    assert bench.ratio(3.0, 2.0) == 1.5
-    assert bench.ratio(3.0, 0.0) is None
-    assert bench.ratio(3.0, None) is None
+    assert timing.ratio(3.0, 2.0) == 1.5
+    assert timing.ratio(3.0, 0.0) is None
+    assert timing.ratio(3.0, None) is None
 
 
-@pytest.mark.parametrize("seconds, text", [
-    (1.234, "1.23 s"), (12.34, "12.3 s"), (125, "2 min 05 s"), (None, ""),
-])
+@pytest.mark.parametrize(
+    "seconds, text",
+    [
+        (1.234, "1.23 s"),
+        (12.34, "12.3 s"),
+        (125, "2 min 05 s"),
+        (None, ""),
+    ],
+)
 def test_format_seconds(seconds, text):
-    assert bench.format_seconds(seconds) == text
+    assert tables.format_seconds(seconds) == text
 
 
 def test_format_ratio_and_range():
-    assert bench.format_ratio(1.234) == "1.23x"
-    assert bench.format_ratio(None) == ""
-    assert bench.format_range(bench.Summary(2, 1, 3, 5)) == "1.00 s – 3.00 s"
+    assert tables.format_ratio(1.234) == "1.23x"
+    assert tables.format_ratio(None) == ""
+    assert tables.format_range(timing.Summary(2, 1, 3, 5)) == "1.00 s – 3.00 s"
 
 
 def test_markdown_table_escapes_pipes():
-    table = bench.markdown_table(["a", "b"], [["x|y", "1"]])
+    table = tables.markdown_table(["a", "b"], [["x|y", "1"]])
     assert table.splitlines() == ["| a | b |", "|---|---|", "| x\\|y | 1 |"]
 
 
@@ -68,14 +76,14 @@ report       1
 
 
 def test_parse_job_stats_reads_the_first_table_without_total():
-    assert bench.parse_job_stats(DRY_RUN) == {"figure_capital": 1, "report": 1, "all": 1}
-    assert bench.parse_job_stats("Nothing to be done (all requested files ...)") == {}
+    assert timing.parse_job_stats(DRY_RUN) == {"figure_capital": 1, "report": 1, "all": 1}
+    assert timing.parse_job_stats("Nothing to be done (all requested files ...)") == {}
 
 
 def test_decode_metadata_name():
     name = base64.urlsafe_b64encode(b"results/clean/respondents.csv").decode()
-    assert bench.decode_metadata_name(name) == "results/clean/respondents.csv"
-    assert bench.decode_metadata_name(name.rstrip("=")) == "results/clean/respondents.csv"
+    assert timing.decode_metadata_name(name) == "results/clean/respondents.csv"
+    assert timing.decode_metadata_name(name.rstrip("=")) == "results/clean/respondents.csv"
 
 
 def record(rule, start, end, inputs=()):
@@ -83,12 +91,14 @@ def record(rule, start, end, inputs=()):
 
 
 def test_jobs_from_metadata_groups_outputs_of_one_job():
-    jobs = bench.jobs_from_metadata({
-        "a.csv": record("clean", 1.002, 2.0, ["raw.csv"]),
-        "b.csv": record("clean", 1.000, 2.0, ["raw.csv", "config.yaml"]),
-        "c.csv": record("derive", 2.1, 3.0, ["a.csv"]),
-        "d.csv": {"rule": "old", "starttime": None, "endtime": None},
-    })
+    jobs = timing.jobs_from_metadata(
+        {
+            "a.csv": record("clean", 1.002, 2.0, ["raw.csv"]),
+            "b.csv": record("clean", 1.000, 2.0, ["raw.csv", "config.yaml"]),
+            "c.csv": record("derive", 2.1, 3.0, ["a.csv"]),
+            "d.csv": {"rule": "old", "starttime": None, "endtime": None},
+        }
+    )
     assert [(j.rule, j.start, j.end) for j in jobs] == [("clean", 1.0, 2.0), ("derive", 2.1, 3.0)]
     assert jobs[0].outputs == {"a.csv", "b.csv"}
     assert jobs[0].inputs == {"raw.csv", "config.yaml"}
@@ -96,14 +106,16 @@ def test_jobs_from_metadata_groups_outputs_of_one_job():
 
 
 def test_critical_path_is_the_heaviest_dependent_chain():
-    jobs = bench.jobs_from_metadata({
-        "v": record("validate", 0, 1, ["raw"]),
-        "c": record("clean", 1, 2, ["v"]),
-        "fast": record("fast", 2, 2.5, ["c"]),
-        "slow": record("slow", 2, 5, ["c"]),
-        "fig": record("figure", 5, 6, ["slow"]),
-        "r": record("report", 6, 7, ["fast", "fig"]),
-    })
+    jobs = timing.jobs_from_metadata(
+        {
+            "v": record("validate", 0, 1, ["raw"]),
+            "c": record("clean", 1, 2, ["v"]),
+            "fast": record("fast", 2, 2.5, ["c"]),
+            "slow": record("slow", 2, 5, ["c"]),
+            "fig": record("figure", 5, 6, ["slow"]),
+            "r": record("report", 6, 7, ["fast", "fig"]),
+        }
+    )
     chain, length = bench.critical_path(jobs)
     assert [j.rule for j in chain] == ["validate", "clean", "slow", "figure", "report"]
     assert length == pytest.approx(7.0)
@@ -111,11 +123,11 @@ def test_critical_path_is_the_heaviest_dependent_chain():
 
 
 def test_parse_machine_files():
-    assert bench.parse_meminfo("MemTotal:       25165824 kB\nMemFree: 1 kB\n") == 24.0
-    assert bench.parse_meminfo("") is None
+    assert timing.parse_meminfo("MemTotal:       25165824 kB\nMemFree: 1 kB\n") == 24.0
+    assert timing.parse_meminfo("") is None
     cpuinfo = "processor\t: 0\nmodel name\t: Example CPU @ 2.0GHz\n\nmodel name\t: other\n"
-    assert bench.parse_cpu_model(cpuinfo) == "Example CPU @ 2.0GHz"
-    assert bench.parse_cpu_model("") is None
+    assert timing.parse_cpu_model(cpuinfo) == "Example CPU @ 2.0GHz"
+    assert timing.parse_cpu_model("") is None
 
 
 def test_toggled_cutoffs_changes_the_value_on_every_run():
@@ -131,74 +143,97 @@ def test_the_project_config_has_the_toggled_line():
     bench.toggled_cutoffs((ROOT / "config" / "config.yaml").read_text(), 0)
 
 
-def test_csv_and_markdown_carry_the_same_rows():
-    rows = [bench.Row("floor", "bare", [1.0, 1.2, 0.9, 1.1, 1.0], floor=1.0),
-            bench.Row("noop", "no-op", [1.5, 1.4, 1.6, 1.5, 1.5], floor=1.0, jobs="0",
-                      target="<= 1.5x floor", target_met=True),
-            bench.Row("rule", "rule report (full build)", [0.5] * 5)]
-    parsed = list(csv.DictReader(io.StringIO(bench.csv_text(rows))))
-    assert tuple(parsed[0]) == bench.CSV_COLUMNS
+def read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_csv_and_markdown_carry_the_same_rows(tmp_path):
+    rows = [
+        Measurement("floor", "bare", [1.0, 1.2, 0.9, 1.1, 1.0], floor=1.0),
+        Measurement(
+            "noop",
+            "no-op",
+            [1.5, 1.4, 1.6, 1.5, 1.5],
+            floor=1.0,
+            jobs="0",
+            target="<= 1.5x floor",
+            target_met=True,
+        ),
+        Measurement("rule", "rule report (full build)", [0.5] * 5),
+    ]
+    tables.write_csv(
+        tmp_path / "results.csv", tables.RESULTS_COLUMNS, tables.results_records(rows)
+    )
+    parsed = read_csv(tmp_path / "results.csv")
+    assert tuple(parsed[0]) == tables.RESULTS_COLUMNS
     assert parsed[1]["median_s"] == "1.500" and parsed[1]["ratio_to_floor"] == "1.500"
     assert parsed[1]["target_met"] == "true" and parsed[2]["floor_s"] == ""
-    table = bench.results_table(rows).splitlines()
+    assert (tmp_path / "results.csv").read_text().splitlines()[
+        1
+    ] == "floor,bare,1.000,0.900,1.200,5,1.000,1.000,,,,,"
+    table = tables.results_table(rows).splitlines()
     assert table[0] == "| measurement | median | range | runs | floor | ratio to floor | jobs |"
     assert table[3] == "| no-op | 1.50 s | 1.40 s – 1.60 s | 5 | 1.00 s | 1.50x | 0 |"
 
 
-# ---- scale ----
+# ---- the export at scale ----
+
 
 def test_parse_peak_kib_reads_the_wrappers_line():
-    text = f"some output\n{bench.PEAK_MARK} 123456\nmore\n"
-    assert bench.parse_peak_kib(text) == 123456
-    assert bench.parse_peak_kib("no such line") is None
+    text = f"some output\n{timing.PEAK_MARK} 123456\nmore\n"
+    assert timing.parse_peak_kib(text) == 123456
+    assert timing.parse_peak_kib("no such line") is None
 
 
 def test_peak_wrapper_reports_a_childs_memory_and_exit_code(tmp_path):
     """The wrapper itself (no timing): it passes the exit code on and prints the mark."""
     import subprocess
-    done = subprocess.run([sys.executable, "-c", bench.PEAK_WRAPPER, sys.executable, "-c",
-                           "import sys; x = bytearray(50 * 2**20); sys.exit(3)"],
-                          capture_output=True, text=True)
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            timing.PEAK_WRAPPER,
+            sys.executable,
+            "-c",
+            "import sys; x = bytearray(50 * 2**20); sys.exit(3)",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 3
-    assert bench.parse_peak_kib(done.stderr) >= 50 * 1024
+    assert timing.parse_peak_kib(done.stderr) >= 50 * 1024
 
 
 @pytest.mark.parametrize("mib, text", [(None, ""), (850.4, "850 MiB"), (2048, "2.00 GiB")])
 def test_format_memory(mib, text):
-    assert bench.format_memory(mib) == text
+    assert tables.format_memory(mib) == text
 
 
 def test_scale_config_is_a_survey_override(tmp_path):
     import yaml
-    text = bench.scale_config("/tmp/a b/dataset.csv", "/tmp/a b/labels.csv")
-    assert yaml.safe_load(text) == {"survey": {"dataset": "/tmp/a b/dataset.csv",
-                                               "labels": "/tmp/a b/labels.csv"}}
 
-
-def test_merged_config_merges_section_by_section():
-    base = {"survey": {"dataset": "a", "delimiter": ";"}, "cleaning": {"x": 1}}
-    merged = bench.merged_config(base, {"survey": {"dataset": "b"}})
-    assert merged == {"survey": {"dataset": "b", "delimiter": ";"}, "cleaning": {"x": 1}}
-    assert base["survey"]["dataset"] == "a"
+    text = bench_scale.scale_config("/tmp/a b/dataset.csv", "/tmp/a b/labels.csv")
+    assert yaml.safe_load(text) == {
+        "survey": {"dataset": "/tmp/a b/dataset.csv", "labels": "/tmp/a b/labels.csv"}
+    }
 
 
 def test_against_target_says_by_how_much():
-    assert bench.against_target(3.0, 4.0, "x") == (True, "met: 3.00x against 4x")
-    met, text = bench.against_target(8.0, 4.0, "x")
+    assert tables.against_target(3.0, 4.0, "x") == (True, "met: 3.00x against 4x")
+    met, text = tables.against_target(8.0, 4.0, "x")
     assert not met and text == "missed by 4.00x (2.00 times the target of 4x)"
-    assert bench.against_target(4.0, 4.0, " GiB")[0]
-
-
-def test_stage_shares_orders_by_time():
-    assert bench.stage_shares({"a": 1.0, "b": 3.0}) == "b 3.00 s (75%), a 1.00 s (25%)"
-    assert bench.stage_shares({}) == ""
+    assert tables.against_target(4.0, 4.0, " GiB")[0]
 
 
 def _scale(size, build, floor, peaks):
-    scale = bench.Scale(size, export_bytes=2**20)
-    scale.generate = bench.Row("scale_generate", "generator", [1.0], peaks_mib=[100.0])
-    scale.floor = bench.Row("scale_floor", "read", [floor] * 3, floor=floor, peaks_mib=[10.0] * 3)
-    scale.pipeline = bench.Row("scale_pipeline", "build", build, floor=floor, peaks_mib=peaks)
+    scale = bench_scale.Scale(size, export_bytes=2**20)
+    scale.generate = Measurement("scale_generate", "generator", [1.0], peaks_mib=[100.0])
+    scale.floor = Measurement(
+        "scale_floor", "read", [floor] * 3, floor=floor, peaks_mib=[10.0] * 3
+    )
+    scale.pipeline = Measurement("scale_pipeline", "build", build, floor=floor, peaks_mib=peaks)
     scale.rule_times = {"validate": [2.0] * 3, "clean": [3.0] * 3, "derive": [1.0] * 3}
     scale.stages = {"imports": [0.5] * 3, "validate": [1.0] * 3}
     scale.summary = {"rows:kept": 98, "exclusion:duplicate_superseded": size - 100}
@@ -206,31 +241,171 @@ def _scale(size, build, floor, peaks):
 
 
 def test_scale_target_row_reports_both_parts():
-    missed = bench.scale_target(_scale(1_000_000, [20.0, 21.0, 22.0], 3.0, [1500.0, 5000.0, 1600.0]))
+    targets = bench.Targets()
+    missed = tables.scale_target(
+        _scale(1_000_000, [20.0, 21.0, 22.0], 3.0, [1500.0, 5000.0, 1600.0]), targets
+    )
     assert missed[1] == "7.00x (21.0 s vs 3.00 s); peak 4.88 GiB"
     assert "time **not met** (missed by 3.00x" in missed[2]
     assert "memory **not met** (missed by 0.88 GiB" in missed[2]
-    met = bench.scale_target(_scale(1_000_000, [10.0] * 3, 3.0, [1000.0] * 3))
+    met = tables.scale_target(_scale(1_000_000, [10.0] * 3, 3.0, [1000.0] * 3), targets)
     assert "time **met**" in met[2] and "memory **met**" in met[2]
 
 
 def test_scale_section_tables_and_snakemakes_share():
-    scales = [_scale(100_000, [8.0] * 5, 0.5, [500.0] * 5),
-              _scale(1_000_000, [20.0] * 3, 3.0, [2000.0] * 3)]
-    assert bench.snakemake_share(scales[1]) == 14.0  # 20 s minus 2 + 3 + 1
-    text = "\n".join(bench.scale_section(scales, 5, 3))
+    scales = [
+        _scale(100_000, [8.0] * 5, 0.5, [500.0] * 5),
+        _scale(1_000_000, [20.0] * 3, 3.0, [2000.0] * 3),
+    ]
+    assert tables.snakemake_share(scales[1]) == 14.0  # 20 s minus 2 + 3 + 1
+    text = "\n".join(tables.scale_section(scales, 5, 3, "snakemake x"))
+    assert text.startswith("## At scale: 100,000 and 1,000,000 respondents\n")
     assert "98 here" in text and "999,900 `duplicate_superseded`" in text
-    table = bench.scale_table(scales).splitlines()
+    assert (
+        "Runs: 5 at 100,000 rows, 3 at 1,000,000" in text and "The build is `snakemake x`" in text
+    )
+    table = tables.scale_table(scales).splitlines()
     assert table[0].startswith("| measurement | median | range | runs | pyarrow read (floor) |")
     assert len(table) == 2 + 3 * len(scales)
     assert table[3] == "| read | 0.50 s | 0.50 s – 0.50 s | 3 |  |  | 10 MiB, 10 MiB |"
-    assert table[7] == "| build | 20.0 s | 20.0 s – 20.0 s | 3 | 3.00 s | 6.67x | 1.95 GiB, 1.95 GiB |"
-    breakdown = bench.scale_breakdown(scales)
-    assert "| rule clean (its own process: start-up, imports, work) | 3.00 s | 3.00 s |" in breakdown
+    assert (
+        table[7]
+        == "| build | 20.0 s | 20.0 s – 20.0 s | 3 | 3.00 s | 6.67x | 1.95 GiB, 1.95 GiB |"
+    )
+    breakdown = tables.scale_breakdown(scales)
+    assert (
+        "| rule clean (its own process: start-up, imports, work) | 3.00 s | 3.00 s |" in breakdown
+    )
 
 
 def test_scale_rows_reach_the_csv():
     scale = _scale(1_000_000, [20.0] * 3, 3.0, [2000.0, 2100.0, 1900.0])
-    parsed = list(csv.DictReader(io.StringIO(bench.csv_text([scale.pipeline]))))
+    parsed = tables.results_records([scale.pipeline])
     assert parsed[0]["peak_mib_median"] == "2000.0" and parsed[0]["peak_mib_max"] == "2100.0"
     assert parsed[0]["ratio_to_floor"] == "6.667"
+
+
+def test_results_files_from_hand_made_measurements(tmp_path):
+    """results.md and results.csv as `make bench` writes them, from a hand-made Results."""
+    floor = 1.0
+    results = bench.Results(
+        machine=[("cores (nproc)", "2")],
+        rows=[
+            Measurement(
+                "floor", "bare Snakemake no-op (one-rule Snakefile)", [1.0] * 5, floor=floor
+            ),
+            Measurement(
+                "noop",
+                "no-op: snakemake --workflow-profile profiles/default",
+                [1.2] * 5,
+                floor=floor,
+                jobs="0",
+                target="<= 1.5x floor",
+                target_met=True,
+            ),
+            Measurement(
+                "noop",
+                "no-op: make (environment check, flock, Snakemake)",
+                [1.6] * 5,
+                floor=floor,
+                jobs="0",
+                target="<= 1.5x floor",
+                target_met=False,
+            ),
+            Measurement(
+                "full",
+                "full build from clean results/",
+                [19.0] * 5,
+                floor=floor,
+                jobs="25",
+                target="<= 20 s on 2 cores",
+                target_met=None,
+            ),
+            Measurement(
+                "critical_path", "critical path of the full build", [11.0] * 5, floor=floor
+            ),
+            Measurement("rule", "rule clean (full build)", [1.0] * 5),
+            Measurement("rule", "rule report (full build)", [2.0] * 5),
+        ],
+    )
+    results.paths = [(["clean", "report"], 3.0)] * 4 + [(["report"], 2.0)]
+    results.edit_rules = {"edit: report template": ["all", "report"]}
+    tables.write_results(results, tmp_path, runs=5, scale_runs=3, elapsed=125.0)
+    text = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert text.startswith("# udsyn benchmarks\n")
+    assert "| cores (nproc) | 2 |" in text and "The whole benchmark took 2 min 05 s." in text
+    assert (
+        "| no-op: make (environment check, flock, Snakemake) | 1.60 s | 1.60 s – 1.60 s | 5 "
+        "| 1.00 s | 1.60x | 0 |" in text
+    )
+    assert (
+        "| no-op within 1.5x of a bare Snakemake no-op | snakemake 1.20x (1.20 s vs 1.00 s); "
+        "`make` 1.60x | **met** (snakemake); **not met** (make) |" in text
+    )
+    assert "| 19.0 s (range 19.0 s – 19.0 s) | not applicable (not 2 cores) |" in text
+    assert "in 4 of 5 builds it was:\n\nclean → report\n" in text
+    rules = [
+        line
+        for line in text.splitlines()
+        if line.startswith("| report |") or line.startswith("| clean |")
+    ]
+    assert rules == [
+        "| report | 2.00 s | 2.00 s – 2.00 s | 5 | yes |",
+        "| clean | 1.00 s | 1.00 s – 1.00 s | 5 | yes |",
+    ]  # slowest first
+    assert "| edit: report template | all, report |" in text
+    assert "issue" not in text.lower() and "## At scale" not in text  # no scale measured
+    csv_rows = read_csv(tmp_path / "results.csv")
+    assert [r["kind"] for r in csv_rows] == [
+        "floor",
+        "noop",
+        "noop",
+        "full",
+        "critical_path",
+        "rule",
+        "rule",
+    ]
+    assert csv_rows[2]["target_met"] == "false" and csv_rows[3]["target_met"] == ""
+
+
+def test_the_build_at_scale_is_judged_on_time_and_memory():
+    targets = bench.Targets()
+    fast = _scale(1_000_000, [10.0] * 3, 3.0, [1000.0] * 3)
+    bench.judge_at_scale(fast, targets)
+    assert fast.pipeline.target == "<= 4x floor and < 4 GiB" and fast.pipeline.target_met
+    too_big = _scale(1_000_000, [10.0] * 3, 3.0, [1000.0, 5000.0, 1000.0])
+    bench.judge_at_scale(too_big, targets)
+    assert too_big.pipeline.target_met is False
+    too_slow = _scale(1_000_000, [13.0] * 3, 3.0, [1000.0] * 3)
+    bench.judge_at_scale(too_slow, targets)
+    assert too_slow.pipeline.target_met is False
+
+
+def test_the_in_process_run_calls_the_three_rule_scripts_as_snakemake_does(tmp_path):
+    """bench_scale.py's own command line on the shipped export (seconds; not a timing)."""
+    import json
+    import subprocess
+
+    override = tmp_path / "export.yaml"
+    override.write_text(
+        bench_scale.scale_config("data/raw/survey/dataset.csv", "data/raw/survey/labels.csv"),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_scale.py"),
+            str(ROOT),
+            str(override),
+            str(tmp_path / "out"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    stages = json.loads(done.stdout.strip().splitlines()[-1])
+    assert list(stages) == ["imports", "validate", "clean", "derive", "read_export"]
+    assert (tmp_path / "out" / "validated" / "checks.csv").exists()
+    assert (tmp_path / "out" / "clean" / "summary.csv").exists()
+    assert (tmp_path / "out" / "derived" / "municipalities.csv").exists()

@@ -1,30 +1,74 @@
-"""The format-reading benchmark's pure helpers (nothing here is timed)."""
+"""The format-reading benchmark's pure helpers and tables (nothing here is timed)."""
 
 from __future__ import annotations
 
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_formats  # noqa: E402
+import bench_tables  # noqa: E402
+import bench_timing  # noqa: E402
 
 
 def test_a_measured_read_is_parsed_past_the_peak_memory_line_and_its_rows_checked():
-    output = "1.25 1000\nudsyn-bench-peak-kib 2048\n"
-    assert bench_formats.parse_read(output, 1000, "x") == 1.25
+    output = f"1.25 1000\n{bench_timing.PEAK_MARK} 2048\n"
+    assert bench_timing.parse_read(output, 1000, "x") == 1.25
     with pytest.raises(ValueError, match="read 999 rows, not 1000"):
-        bench_formats.parse_read("0.5 999\n", 1000, "x")
+        bench_timing.parse_read("0.5 999\n", 1000, "x")
 
 
-def test_the_tables_give_medians_and_the_ratio_to_the_floor():
-    read = bench_formats.FormatRead("intl", 1000, 3 * 2**20, 2.0, [1.0, 3.0, 2.0],
-                                    [4.0, 5.0, 6.0], [10, 10, 10], [100, 300, 200])
-    row = bench_formats.table_rows([read])[0]
-    assert row[0] == "intl" and row[1] == "1,000" and row[2] == "3 MiB"
+def test_the_tables_give_medians_and_the_ratio_to_the_floor(tmp_path):
+    read = bench_formats.FormatRead(
+        "intl",
+        "pyarrow",
+        1000,
+        3 * 2**20,
+        2.0,
+        [1.0, 3.0, 2.0],
+        [4.0, 5.0, 6.0],
+        [10, 10, 10],
+        [100, 300, 200],
+    )
+    row = bench_tables.formats_rows([read])[0]
+    assert row[0] == "intl" and row[1] == "1,000" and row[2] == "3 MiB" and row[3] == "pyarrow"
     assert row[4] == "2.00 s" and row[5] == "5.00 s" and row[6] == "2.5×"
     assert row[7] == "300 MiB"
-    text = bench_formats.csv_text([read]).splitlines()
-    assert text[1] == "intl,1000,3145728,2.000,5.000,2.50,300,3,2.0"
+    bench_tables.write_formats([read], [("CPU", "Example")], tmp_path, runs=3)
+    text = (tmp_path / "formats.csv").read_text(encoding="utf-8").splitlines()
+    assert text == [
+        "format,rows,file_bytes,floor_median_s,udsyn_median_s,ratio,"
+        "udsyn_peak_mib_max,runs,generate_s",
+        "intl,1000,3145728,2.000,5.000,2.50,300,3,2.0",
+    ]
+    markdown = (tmp_path / "formats.md").read_text(encoding="utf-8")
+    assert "then read 3 times each" in markdown and "| CPU | Example |" in markdown
+    assert (
+        "| intl | 1,000 | 3 MiB | pyarrow | 2.00 s | 5.00 s | 2.5× | 300 MiB | 2.00 s |"
+        in markdown
+    )
+
+
+def test_quick_run_reads_both_formats_and_writes_its_tables(tmp_path):
+    """`bench_formats.py --quick`: 1,000 rows per format, one run (seconds; not a timing)."""
+    import subprocess
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_formats.py"),
+            "--quick",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = (tmp_path / "formats.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[:2] for line in lines[1:]] == [["intl", "1000"], ["xlsx", "1000"]]
+    assert [line.split(",")[7] for line in lines[1:]] == ["1", "1"]  # runs
+    assert "then read 1 times each" in (tmp_path / "formats.md").read_text(encoding="utf-8")

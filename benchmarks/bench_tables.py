@@ -1,0 +1,570 @@
+"""How udsyn's benchmarks write their tables: numbers formatted for reading,
+Markdown tables, and each benchmark's files in ``out`` (benchmarks/ for
+`make bench`): results.md/.csv (bench.py), multiverse.md/.csv
+(bench_multiverse.py), formats.md/.csv (bench_formats.py) and calibration.md
+(bench_calibration.py). Files are written with udsyn's own writers
+(``udsyn.core.files.write_table``, ``write_text``: atomic, deterministic). Nothing here
+runs or times anything; tested in tests/test_bench*.py.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from pathlib import Path
+
+from bench_timing import Measurement, Summary, ratio, summarize
+
+# ---- numbers and tables ----
+
+
+def format_seconds(seconds: float | None) -> str:
+    """Seconds for a table: 2 decimals below 10 s, 1 decimal up to 100 s, else m:ss."""
+    if seconds is None:
+        return ""
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 100:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def format_range(summary: Summary) -> str:
+    return f"{format_seconds(summary.low)} – {format_seconds(summary.high)}"
+
+
+def median_range(summary: Summary) -> list[str]:
+    """A timed series' cells in a Markdown table: its median and its range."""
+    return [format_seconds(summary.median), format_range(summary)]
+
+
+def format_ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}x"
+
+
+def format_count(count: int) -> str:
+    return f"{count:,}"
+
+
+def format_memory(mib: float | None) -> str:
+    """MiB below 1 GiB, GiB (2 decimals) from there."""
+    if mib is None:
+        return ""
+    return f"{mib:.0f} MiB" if mib < 1024 else f"{mib / 1024:.2f} GiB"
+
+
+def markdown_table(header: str | list[str], rows: list[list[str]]) -> str:
+    """A GitHub Markdown table (``header`` a list, or its cells joined by " | ");
+    `|` in cells is escaped."""
+    if isinstance(header, str):
+        header = header.split(" | ")
+
+    def line(cells):
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+    out = [line(header), "|" + "|".join("---" for _ in header) + "|"]
+    out += [line(row) for row in rows]
+    return "\n".join(out) + "\n"
+
+
+def seconds_cells(times: list[float]) -> dict:
+    """The CSV cells of a timed series: median, min and max (3 decimals) and runs."""
+    s = summarize(times)
+    return {
+        "median_s": f"{s.median:.3f}",
+        "min_s": f"{s.low:.3f}",
+        "max_s": f"{s.high:.3f}",
+        "runs": s.runs,
+    }
+
+
+def write_csv(path: Path, columns: tuple[str, ...], records: list[dict]) -> None:
+    """One record a row, the columns in this order (missing cells empty)."""
+    import pandas as pd
+
+    from udsyn.core.files import write_table
+
+    write_table(
+        pd.DataFrame([{c: r.get(c, "") for c in columns} for r in records], columns=list(columns)),
+        path,
+    )
+
+
+def write_markdown(path: Path, parts: list[str]) -> None:
+    from udsyn.core.files import write_text
+
+    write_text("\n".join(parts), path)
+
+
+# ---- results.md and results.csv (bench.py: the builds and the export at scale) ----
+
+RESULTS_COLUMNS = tuple(
+    "kind measurement median_s min_s max_s runs floor_s ratio_to_floor jobs target target_met "
+    "peak_mib_median peak_mib_max".split()
+)
+
+
+def peak_cells(peaks_mib: list[float]) -> dict:
+    if not peaks_mib:
+        return {"peak_mib_median": "", "peak_mib_max": ""}
+    return {
+        "peak_mib_median": f"{statistics.median(peaks_mib):.1f}",
+        "peak_mib_max": f"{max(peaks_mib):.1f}",
+    }
+
+
+def results_records(rows: list[Measurement]) -> list[dict]:
+    """results.csv's records: times in seconds, memory in MiB."""
+    records = []
+    for row in rows:
+        r = ratio(row.summary.median, row.floor)
+        records.append(
+            {
+                "kind": row.kind,
+                "measurement": row.measurement,
+                **seconds_cells(row.times),
+                "floor_s": "" if row.floor is None else f"{row.floor:.3f}",
+                "ratio_to_floor": "" if r is None else f"{r:.3f}",
+                "jobs": row.jobs,
+                "target": row.target,
+                "target_met": "" if row.target_met is None else str(row.target_met).lower(),
+                **peak_cells(row.peaks_mib),
+            }
+        )
+    return records
+
+
+def results_table(rows: list[Measurement]) -> str:
+    body = [
+        [
+            r.measurement,
+            *median_range(r.summary),
+            str(r.summary.runs),
+            format_seconds(r.floor),
+            format_ratio(ratio(r.summary.median, r.floor)),
+            str(r.jobs),
+        ]
+        for r in rows
+    ]
+    return markdown_table(
+        "measurement | median | range | runs | floor | ratio to floor | jobs", body
+    )
+
+
+def against_target(value: float, limit: float, unit: str) -> tuple[bool, str]:
+    """Whether ``value`` is within ``limit``, and by how much it is under or over."""
+    if value <= limit:
+        return True, f"met: {value:.2f}{unit} against {limit:g}{unit}"
+    return False, (
+        f"missed by {value - limit:.2f}{unit} ({value / limit:.2f} times the "
+        f"target of {limit:g}{unit})"
+    )
+
+
+def scale_target(scale, targets) -> list[str]:
+    """The target at scale (time against the pyarrow read, peak memory) as a row
+    of the targets table."""
+    build, floor = scale.pipeline.summary.median, scale.floor.summary.median
+    peak_gib = max(scale.pipeline.peaks_mib) / 1024
+    time_met, time_text = against_target(build / floor, targets.scale_ratio, "x")
+    memory_met, memory_text = against_target(peak_gib, targets.scale_gib, " GiB")
+    return [
+        f"{format_count(scale.size)} rows validated, cleaned and derived within "
+        f"{targets.scale_ratio:g}x of the pyarrow read and under {targets.scale_gib:g} GiB",
+        f"{format_ratio(build / floor)} ({format_seconds(build)} vs "
+        f"{format_seconds(floor)}); peak {format_memory(max(scale.pipeline.peaks_mib))}",
+        f"time **{'met' if time_met else 'not met'}** ({time_text}); memory "
+        f"**{'met' if memory_met else 'not met'}** ({memory_text})",
+    ]
+
+
+def scale_table(scales: list) -> str:
+    body = []
+    for scale in scales:
+        for row in (scale.generate, scale.floor, scale.pipeline):
+            floor = row.floor if row is scale.pipeline else None  # shown for the build only
+            body.append(
+                [
+                    row.measurement,
+                    *median_range(row.summary),
+                    str(row.summary.runs),
+                    format_seconds(floor),
+                    format_ratio(ratio(row.summary.median, floor)),
+                    f"{format_memory(statistics.median(row.peaks_mib))}, "
+                    f"{format_memory(max(row.peaks_mib))}",
+                ]
+            )
+    return markdown_table(
+        "measurement | median | range | runs | pyarrow read (floor) | "
+        "ratio to floor | peak memory (median, max)",
+        body,
+    )
+
+
+def snakemake_share(scale) -> float:
+    """Median build time minus the median summed time of its jobs."""
+    jobs = sum(statistics.median(times) for times in scale.rule_times.values())
+    return max(scale.pipeline.summary.median - jobs, 0.0)
+
+
+STAGE_LABELS = {
+    "imports": "in one process: importing pandas, pandera, pyarrow and udsyn",
+    "validate": "in one process: the validate script",
+    "clean": "in one process: the clean script",
+    "derive": "in one process: the derive script",
+    "read_export": "in one process: reading the export alone "
+    "(udsyn.ingest.export_formats.read_dataset; validate and clean each do it)",
+}
+
+
+def scale_breakdown(scales: list) -> str:
+    """Per rule (Snakemake's job times) and per in-process stage, one column per size."""
+
+    def medians(series: str, name: str) -> list[str]:
+        return [
+            format_seconds(statistics.median(getattr(s, series)[name]))
+            if getattr(s, series).get(name)
+            else ""
+            for s in scales
+        ]
+
+    body = [
+        [f"rule {rule} (its own process: start-up, imports, work)"] + medians("rule_times", rule)
+        for rule in dict.fromkeys(r for s in scales for r in s.rule_times)
+    ]
+    body.append(
+        ["Snakemake itself (the build minus the three jobs: start-up, DAG, scheduling)"]
+        + [format_seconds(snakemake_share(s)) for s in scales]
+    )
+    body += [
+        [STAGE_LABELS.get(stage, stage)] + medians("stages", stage)
+        for stage in dict.fromkeys(name for s in scales for name in s.stages)
+    ]
+    return markdown_table(["part"] + [f"{format_count(s.size)} respondents" for s in scales], body)
+
+
+def scale_section(scales: list, runs: int, scale_runs: int, command: str) -> list[str]:
+    if not scales:
+        return []
+    large = scales[-1]
+    reasons = ", ".join(
+        f"{format_count(large.summary.get(f'exclusion:{reason}', 0))} `{reason}`"
+        for reason in ("duplicate_superseded", "no_response", "declined", "test_response")
+    )
+    return [
+        f"## At scale: {' and '.join(format_count(s.size) for s in scales)} respondents\n",
+        "The generator writes an export of N data rows with `--respondents N` "
+        "(`python -m udsyn.synthetic.generator ... --respondents N`): the shipped export's "
+        "rows, then repeat submissions (complete, or partial at the configured rate) from "
+        "municipalities drawn at random, each with its own answers. The survey is of 98 "
+        "municipalities, so at "
+        "this size almost every row is a repeat: the clean step keeps one row per responding "
+        f"municipality ({scales[0].summary.get('rows:kept', 0)} here) by the configured duplicate "
+        "rule and logs every other row in "
+        f"`exclusions.csv` with its reason (at {format_count(large.size)} rows: {reasons}), and "
+        "each name typed in another form in `changes.csv`. That is a stress test of reading, "
+        "validating, matching, resolving duplicates and writing the logs, not a realistic "
+        "survey.\n",
+        f"Runs: {runs} at {format_count(scales[0].size)} rows, {scale_runs} at "
+        f"{format_count(large.size)} (`--scale-runs`), interleaved: the pyarrow read, then "
+        "the build, then the in-process run. The floor is `pyarrow.csv.read_csv` of the same "
+        "file with the export's delimiter (`newlines_in_values=True`: the export has line "
+        "breaks in quoted free text), type inference on, all cores, timed around the call "
+        f"alone. The build is `{command}`: the real validate, clean and "
+        "derive rules, each its own Python process, timed from start to end. Peak memory is "
+        "the largest resident set of any one process (`getrusage(RUSAGE_CHILDREN)` of a "
+        "wrapper; the three jobs run one after another, beside Snakemake's own process of "
+        "about 150 MiB). Export sizes: "
+        + ", ".join(
+            f"{format_count(s.size)} rows {s.export_bytes / 2**20:.0f} MiB" for s in scales
+        )
+        + ".\n",
+        scale_table(scales),
+        "What each figure is made of (medians; the rules' times are Snakemake's job times, "
+        "the in-process ones the same three scripts run one after another in one Python "
+        "process, called as Snakemake calls them):\n",
+        scale_breakdown(scales),
+    ]
+
+
+def write_results(results, out: Path, runs: int, scale_runs: int, elapsed: float) -> None:
+    """results.md and results.csv from bench.py's ``Results``."""
+    rows, targets = results.rows, results.targets
+    main = [r for r in rows if r.kind != "rule" and not r.kind.startswith("scale")]
+    by_kind = {r.kind: r for r in rows}
+    noop = next(r for r in rows if r.measurement.startswith("no-op: snakemake"))
+    make_noop = next(r for r in rows if r.measurement.startswith("no-op: make"))
+    full, floor = by_kind["full"], by_kind["floor"].summary.median
+    chain, count = Counter(" → ".join(chain) for chain, _ in results.paths).most_common(1)[0]
+
+    def met(flag):
+        return {True: "**met**", False: "**not met**", None: "not applicable (not 2 cores)"}[flag]
+
+    rule_rows = sorted((r for r in rows if r.kind == "rule"), key=lambda r: -r.summary.median)
+    path_rules = chain.split(" → ")
+    text = [
+        "# udsyn benchmarks\n",
+        "Written by `make bench` (`benchmarks/bench.py`); do not edit by hand. Timings are "
+        "wall-clock seconds on the machine below, in a temporary copy of the project that "
+        "reuses its `.venv`.\n",
+        markdown_table(["machine", ""], [[k, v] for k, v in results.machine]),
+        f"Each measurement: {runs} timed runs, median and range (min – max). The floor is a "
+        "bare Snakemake no-op (a one-rule Snakefile whose output exists, `snakemake --cores 2`, "
+        "same Python and Snakemake) measured in the same run, interleaved with the no-ops; one "
+        "warm-up run of each no-op is not counted. Jobs are Snakemake's own count (its dry "
+        'run\'s "Job stats" total, which includes the `all` target job). '
+        f"The whole benchmark took {format_seconds(elapsed)}.\n",
+        results_table(main),
+        "## Targets\n",
+        markdown_table(
+            "target | measured | status",
+            [
+                [
+                    f"no-op within {targets.noop_ratio}x of a bare Snakemake no-op",
+                    f"snakemake {format_ratio(ratio(noop.summary.median, floor))} "
+                    f"({format_seconds(noop.summary.median)} vs {format_seconds(floor)}); "
+                    f"`make` {format_ratio(ratio(make_noop.summary.median, floor))}",
+                    f"{met(noop.target_met)} (snakemake); {met(make_noop.target_met)} (make)",
+                ],
+                [
+                    f"full build within {targets.full_build_s:.0f} s on 2 cores",
+                    f"{format_seconds(full.summary.median)} (range {format_range(full.summary)})",
+                    met(full.target_met),
+                ],
+                *[scale_target(s, targets) for s in results.scale if s.size == targets.scale_rows],
+            ],
+        ),
+        "## The full build: critical path and per-rule wall times\n",
+        f"Per job start and end times come from Snakemake's metadata "
+        f"(`.snakemake/metadata/`, `starttime`/`endtime`). The critical path is the chain of "
+        f"dependent jobs with the largest summed run time; in {count} of {runs} builds it was:\n",
+        f"{chain}\n",
+        f"Its length: median {format_seconds(by_kind['critical_path'].summary.median)} "
+        f"of a {format_seconds(full.summary.median)} build; the rest is Snakemake's start-up, "
+        "DAG building and scheduling between jobs. Per rule (every rule is one job):\n",
+        markdown_table(
+            "rule | median | range | runs | on the critical path",
+            [
+                [
+                    r.measurement.split()[1],
+                    *median_range(r.summary),
+                    str(r.summary.runs),
+                    "yes" if r.measurement.split()[1] in path_rules else "",
+                ]
+                for r in rule_rows
+            ],
+        ),
+        "## What each single edit reruns\n",
+        markdown_table(
+            "edit | rules rerun (dry run's Job stats)",
+            [[name, ", ".join(rules)] for name, rules in results.edit_rules.items()],
+        ),
+        *scale_section(results.scale, runs, scale_runs, results.scale_command),
+    ]
+    write_markdown(out / "results.md", text)
+    write_csv(out / "results.csv", RESULTS_COLUMNS, results_records(rows))
+
+
+# ---- multiverse.md and multiverse.csv (bench_multiverse.py) ----
+
+MULTIVERSE_COLUMNS = tuple(
+    "measurement batch_size cores jobs median_s min_s max_s runs per_second".split()
+)
+
+
+def multiverse_records(rows: list[Measurement]) -> list[dict]:
+    return [
+        {
+            "measurement": r.measurement,
+            "jobs": r.jobs,
+            **r.details,
+            **seconds_cells(r.times),
+            "per_second": f"{r.details['per_second']:.1f}",
+        }
+        for r in rows
+    ]
+
+
+def write_multiverse(found, out: Path, runs: int, grid_runs: int, elapsed: float) -> None:
+    """multiverse.md and multiverse.csv from bench_multiverse.py's ``Multiverse``."""
+    wall, inside, overhead = (
+        summarize(found.job_wall),
+        summarize(found.job_work),
+        summarize(found.job_overhead),
+    )
+    per_claim = sum(found.job_work) / (runs * found.claims)
+    total_work = per_claim * found.claims
+    scaling = [r for r in found.rows if r.measurement == "batches and gather"]
+    body = [
+        [
+            r.measurement,
+            str(r.details["batch_size"]),
+            str(r.details["cores"]),
+            str(r.jobs),
+            *median_range(r.summary),
+            f"{r.details['per_second']:.1f}",
+        ]
+        for r in found.rows
+    ]
+    break_even = [
+        [format_seconds(queue), str(cores), format_seconds(work)]
+        for queue, cores, work in found.break_even
+    ]
+    text = [
+        "# udsyn multiverse benchmarks\n",
+        "Written by `make bench` (`benchmarks/bench_multiverse.py`); do not edit by hand. "
+        "Wall-clock seconds in a temporary copy of the project that reuses its `.venv`.\n",
+        markdown_table(["machine", ""], [[k, v] for k, v in found.machine]),
+        f"The shipped multiverse: **{found.specs} specifications**, which need "
+        f"**{found.claims} distinct analyses** (each claim once per combination of the "
+        f"choices it uses), in {found.batches} batch jobs at the configured batch size. "
+        f"The whole multiverse: {runs} runs; each batch size and core count: {grid_runs} "
+        f"runs; median and range. The whole benchmark took {format_seconds(elapsed)}.\n",
+        markdown_table(
+            "measurement | batch size | cores | jobs | median | range | per second "
+            "(specifications; distinct analyses for the batch rows)",
+            body,
+        ),
+        "## Per-job overhead against the work in a job\n",
+        f"From {len(found.job_wall)} batch jobs of the whole-multiverse runs (default batch "
+        "size): the job's wall time from Snakemake's metadata, the work inside it as logged by "
+        "the batch script (reading the clean variants, deriving, estimating), and the "
+        "difference: starting Python and importing numpy, pandas and udsyn.\n",
+        markdown_table(
+            "per batch job | median | range",
+            [
+                ["wall time", *median_range(wall)],
+                ["work inside the job", *median_range(inside)],
+                ["overhead (wall − work)", *median_range(overhead)],
+            ],
+        ),
+        f"Work per distinct analysis: {per_claim * 1000:.1f} ms (bootstrap and models "
+        f"vectorised over the replicates); the whole multiverse is {format_seconds(total_work)} "
+        "of one core's work.\n",
+        "## When a cluster pays off\n",
+        "Locally the batches share 2 cores; on a cluster each batch is a job that waits in the "
+        "queue, then pays the same start-up overhead. With the measured overhead, a cluster of "
+        "C cores beats this machine once the multiverse holds more than this much work (one "
+        "core's seconds; `benchmarks/bench_multiverse.py: break_even_work`), for a few queue "
+        "waits:\n",
+        markdown_table("queue wait per round | cluster cores | break-even work", break_even),
+        f"The shipped multiverse is {format_seconds(total_work)} of work: below every row, so "
+        "it runs fastest here. A cluster pays off for a grid tens of times larger (more "
+        "alternatives, more bootstrap replicates) or slower models. Smaller batches spread work "
+        "over more cores but each pays the overhead again; the scaling rows above show the "
+        "trade-off on 2 cores.\n"
+        if scaling
+        else "",
+    ]
+    write_markdown(out / "multiverse.md", text)
+    write_csv(out / "multiverse.csv", MULTIVERSE_COLUMNS, multiverse_records(found.rows))
+
+
+# ---- formats.md and formats.csv (bench_formats.py) ----
+
+FORMATS_HEADER = (
+    "format | rows | file | floor: fastest plain read with the same library | floor (median) | "
+    "udsyn read_dataset (median) | udsyn / floor | udsyn peak memory | writing it (generator)"
+)
+FORMATS_COLUMNS = tuple(
+    "format rows file_bytes floor_median_s udsyn_median_s ratio udsyn_peak_mib_max runs "
+    "generate_s".split()
+)
+
+
+def formats_rows(reads: list) -> list[list[str]]:
+    """formats.md's table: per format, the medians and the ratio to the floor."""
+    return [
+        [
+            read.format,
+            format_count(read.rows),
+            f"{read.file_bytes / 2**20:.0f} MiB",
+            read.library,
+            format_seconds(statistics.median(read.floor_s)),
+            format_seconds(statistics.median(read.udsyn_s)),
+            f"{statistics.median(read.udsyn_s) / statistics.median(read.floor_s):.1f}×",
+            format_memory(max(read.udsyn_peak_mib)),
+            format_seconds(read.generate_s),
+        ]
+        for read in reads
+    ]
+
+
+def formats_records(reads: list) -> list[dict]:
+    return [
+        {
+            "format": read.format,
+            "rows": read.rows,
+            "file_bytes": read.file_bytes,
+            "floor_median_s": f"{statistics.median(read.floor_s):.3f}",
+            "udsyn_median_s": f"{statistics.median(read.udsyn_s):.3f}",
+            "ratio": f"{statistics.median(read.udsyn_s) / statistics.median(read.floor_s):.2f}",
+            "udsyn_peak_mib_max": f"{max(read.udsyn_peak_mib):.0f}",
+            "runs": len(read.udsyn_s),
+            "generate_s": f"{read.generate_s:.1f}",
+        }
+        for read in reads
+    ]
+
+
+def write_formats(reads: list, machine: list[tuple[str, str]], out: Path, runs: int) -> None:
+    """formats.md and formats.csv from bench_formats.py's ``FormatRead`` list."""
+    write_markdown(
+        out / "formats.md",
+        [
+            "# Reading a large export in SurveyXact's other formats\n",
+            "Written by `make bench` (`benchmarks/bench_formats.py`): the synthetic export at "
+            f"scale written by the generator in each format, then read {runs} times each, "
+            "interleaved, in fresh processes: the fastest plain read of the file with the "
+            "library udsyn uses for it (the floor, nothing checked or converted), and udsyn's "
+            "`read_dataset` (format and dialect detected, every cell as text, every check). "
+            "Only the read is timed.\n",
+            markdown_table(FORMATS_HEADER, formats_rows(reads)),
+            "",
+            "## The machine\n",
+            markdown_table(["what", "value"], [[k, v] for k, v in machine]),
+            "",
+        ],
+    )
+    write_csv(out / "formats.csv", FORMATS_COLUMNS, formats_records(reads))
+
+
+# ---- calibration.md (bench_calibration.py) ----
+
+
+def write_calibration(
+    out: Path,
+    rows: list[list[str]],
+    total: float,
+    startup: float,
+    startup_runs: int,
+    settings: dict,
+    seeds: range,
+    machine: list[tuple[str, str]],
+) -> None:
+    write_markdown(
+        out / "calibration.md",
+        [
+            "# Calibration benchmark",
+            "",
+            "Written by `make bench` (`benchmarks/bench_calibration.py`); do not edit by hand.",
+            "",
+            "Per seed, in one process as a `calibration_batch` job runs it "
+            "(`udsyn.synthetic.calibration.run_seed`: generate, write and read the export, clean, "
+            "derive, every scored analysis, the multiverse's main-specification estimators "
+            f"with {settings['bootstrap_replicates']} bootstrap replicates each), "
+            f"seeds {seeds[0]}–{seeds[-1]} after one warm-up seed:",
+            "",
+            markdown_table("variant | seeds | median per seed | range", rows),
+            "Start-up of a batch job (imports and context, a fresh Python, median of "
+            f"{startup_runs}): {format_seconds(startup)}.",
+            "",
+            f"Projected for the configured calibration ({settings['count']} seeds × "
+            f"{len(settings['variants'])} variants, batches of {settings['batch_size']}): "
+            f"{format_seconds(total)} of one core, plus Snakemake's own start per job.",
+            "",
+            "Machine: " + "; ".join(f"{k}: {v}" for k, v in machine),
+            "",
+        ],
+    )
