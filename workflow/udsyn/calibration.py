@@ -23,6 +23,7 @@ Nothing here is part of the main build (``make``); ``make calibrate`` runs it
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import tempfile
 import time
@@ -47,8 +48,10 @@ from udsyn.questionnaire import question_number
 
 NAN = math.nan
 ORIGIN = "synthetic"
+# No timings in any output: the same seeds give the same bytes on every run and
+# machine (run_batch logs each seed's seconds to the batch job's log instead).
 RESULT_COLUMNS = ["variant", "seed", "kind", "name", "estimate", "ci_low", "ci_high", "truth",
-                  "covered", "rejected", "seconds", "error"]
+                  "covered", "rejected", "error"]
 SUMMARY_COLUMNS = ["variant", "kind", "name", "truth", "n_seeds", "n_estimated", "value",
                    "mcse", "mean_estimate", "bias", "bias_mcse", "rmse", "mean_width",
                    "definition"]
@@ -337,15 +340,15 @@ def rejects(low: float, high: float, rule: Mapping[str, Any]) -> float:
 
 def run_seed(context: Context, variant: str, seed: int, workdir: Path) -> list[dict]:
     """One data set, from the generator to every scored estimate and test.
-    Never raises: a failure is a ``build`` row with the error."""
-    started = time.perf_counter()
+    Never raises: a failure is a ``build`` row with the error. The rows depend
+    on the variant and seed only (not on ``workdir``, not on time)."""
     error, rows = "", []
+    folder = workdir / f"{variant}_{seed}"
     try:
         cfg = context.variant(variant, seed)
         header, data_rows, _, labels, _ = synthetic.generate_export(
             cfg, context.questionnaire, context.register_rows,
             context.aliases["alias"].tolist())
-        folder = workdir / f"{variant}_{seed}"
         folder.mkdir(parents=True, exist_ok=True)
         synthetic_formats.write_export(folder, "csv", header, data_rows, labels,
                                        context.questionnaire, cfg)
@@ -362,11 +365,11 @@ def run_seed(context: Context, variant: str, seed: int, workdir: Path) -> list[d
                                         context.questionnaire, context.derive, ORIGIN)
         rows = estimates(derived, clean.initiatives, context, seed)
     except InputError as caught:
-        error = f"InputError: {caught}".replace("\n", " ")[:300]
+        error = _message(f"InputError: {caught}", folder)
     except Exception as caught:  # recorded, never crashes the batch
         where = traceback.extract_tb(caught.__traceback__)[-1]
-        error = (f"{type(caught).__name__}: {caught} (at {Path(where.filename).name}:"
-                 f"{where.lineno})").replace("\n", " ")[:300]
+        error = _message(f"{type(caught).__name__}: {caught} (at {Path(where.filename).name}:"
+                         f"{where.lineno})", folder)
     truth = context.truths(variant)
     by_name = {row["name"]: row for row in rows}
     out = []
@@ -385,16 +388,32 @@ def run_seed(context: Context, variant: str, seed: int, workdir: Path) -> list[d
                     "ci_low": row["ci_low"], "ci_high": row["ci_high"],
                     "rejected": rejects(row["ci_low"], row["ci_high"], rule)})
     out.append({"kind": "build", "name": "build_failed", "estimate": float(bool(error)),
-                "seconds": round(time.perf_counter() - started, 3), "error": error})
+                "error": error})
     return [{"variant": variant, "seed": seed, **row} for row in out]
 
 
-def run_batch(context: Context, variant: str, batch_seeds: Sequence[int]) -> pd.DataFrame:
-    """Every seed of a batch, in one process (exports in a temporary folder)."""
-    rows = []
+def _message(text: str, folder: Path) -> str:
+    """An error message for the results: one line, at most 300 characters, the
+    temporary folder's path replaced by the data set's name (so that it does not
+    change from run to run)."""
+    return text.replace(str(folder), folder.name).replace("\n", " ")[:300]
+
+
+def run_batch(context: Context, variant: str, batch_seeds: Sequence[int],
+              log: logging.Logger | None = None) -> pd.DataFrame:
+    """Every seed of a batch, in one process (exports in a temporary folder).
+    Each seed's seconds go to ``log`` (the batch job's log), never into the table."""
+    rows, seconds = [], []
     with tempfile.TemporaryDirectory(prefix="udsyn-calibration-") as workdir:
         for seed in batch_seeds:
+            started = time.perf_counter()
             rows += run_seed(context, variant, int(seed), Path(workdir))
+            seconds.append(time.perf_counter() - started)
+            if log is not None:
+                log.info("variant %s, seed %d: %.3f s", variant, int(seed), seconds[-1])
+    if log is not None and seconds:
+        log.info("variant %s: %d seeds, %.3f s per seed (mean), %.3f s in all", variant,
+                 len(seconds), sum(seconds) / len(seconds), sum(seconds))
     return pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS)
 
 
@@ -454,9 +473,8 @@ def summarise(results: pd.DataFrame, definitions: Mapping[str, Mapping[str, str]
         rows.append({"variant": variant, "kind": "build_failure", "name": "build_failed",
                      "n_seeds": n_seeds, "n_estimated": k, "value": failed,
                      "mcse": math.sqrt(failed * (1 - failed) / k) if k else NAN,
-                     "mean_estimate": float(builds["seconds"].astype(float).mean()),
                      "definition": ("share of seeds whose build would have failed (InputError "
-                                    "or exception); mean_estimate: seconds per seed")})
+                                    "or exception)")})
     return pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
 
 
@@ -490,8 +508,9 @@ def report_markdown(summary: pd.DataFrame, settings: Mapping[str, Any]) -> str:
         build = part[part["kind"] == "build_failure"].iloc[0]
         lines += ["", f"Builds that would have failed: {_fmt(build['value'])} "
                       f"({int(round(build['value'] * build['n_estimated']))} of "
-                      f"{int(build['n_estimated'])}); {build['mean_estimate']:.2f} s per seed "
-                      "in one process.", ""]
+                      f"{int(build['n_estimated'])}). Run times are in the batch jobs' logs "
+                      "(logs/calibration_batch_*.log), not here: the same seeds give the same "
+                      "files.", ""]
     lines += ["## Truths", "", "| variant | estimand | truth | definition |", "|---|---|---|---|"]
     for _, r in summary[summary["kind"] == "coverage"].iterrows():
         lines.append(f"| {r['variant']} | {r['name']} | {_fmt(r['truth'], 4)} | "
