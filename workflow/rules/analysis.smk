@@ -171,7 +171,8 @@ rule robustness:
         "../scripts/analysis_robustness.py"
 
 
-# The survey's driver questions Q9-Q11 (udsyn.drivers, its own settings class).
+# The survey's driver questions Q9-Q11 (udsyn.drivers, its own settings class;
+# which are compared by what: analysis.drivers).
 DRIVER_KEYS = (
     "confidence_level",
     "dont_know_as",
@@ -180,6 +181,7 @@ DRIVER_KEYS = (
     "reform_enabled_agree_labels",
     "crisis_international_agree_labels",
     "state_no_longer_helps_agree_labels",
+    "drivers",
 )
 
 
@@ -187,7 +189,7 @@ rule drivers:
     input:
         municipalities=rules.derive.output.municipalities,
         questionnaire=SURVEY["questionnaire"],
-        code=package("cells", "stats", "drivers"),
+        code=package("cells", "stats", "derivation", "drivers"),
         lock=LOCK,
     output:
         table="results/analysis/drivers.csv",

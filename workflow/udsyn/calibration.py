@@ -40,7 +40,7 @@ from udsyn import grid, multiverse, synthetic, synthetic_formats
 from udsyn.analysis import AnalysisSettings, capital, crisis, headline, reform
 from udsyn.cleaning import CleaningSettings, clean_export
 from udsyn.derivation import DeriveSettings, derive_municipalities
-from udsyn.drivers import DRIVERS, DriverSettings, driver_questions, drivers
+from udsyn.drivers import ITEMS, DriverSettings, driver_questions, drivers, parse_drivers
 from udsyn.errors import InputError
 from udsyn.export import load_export
 from udsyn.export_files import labels_file
@@ -57,7 +57,7 @@ SUMMARY_COLUMNS = ["variant", "kind", "name", "truth", "n_seeds", "n_estimated",
                    "definition"]
 DRIVER_KEYS = ("confidence_level", "dont_know_as", "peripheral_groups", "reform_year",
                "reform_enabled_agree_labels", "crisis_international_agree_labels",
-               "state_no_longer_helps_agree_labels")
+               "state_no_longer_helps_agree_labels", "drivers")
 
 
 # ------------------------------------------------------------------ seeds, batches, variants
@@ -214,14 +214,18 @@ def truths(cfg: Mapping[str, Any], register_rows: Sequence[Mapping[str, Any]],
     cuts = [math.inf, *cfg["likert_cutpoints"], -math.inf]
     value_sets = {f.name: questionnaire.value_sets[f.value_set]
                   for f in questionnaire.fields if f.value_set}
-    for item, question, option, comparison, _ in DRIVERS:
+    for driver in parse_drivers(config["analysis"]["drivers"]):
+        question, comparison = driver.question, driver.compare
         eta = synthetic.linear_predictor(cfg["likert"][question]["eta"], cov)
         code_of = {label: code for code, label in value_sets[question].items()}
         p = sum(_normal_cdf(cuts[c - 1] - eta) - _normal_cdf(cuts[c] - eta)
-                for c in (code_of[label] for label in config["derive"][option]))
+                for c in (code_of[label] for label in config["derive"][driver.agree_option]))
+        if comparison not in cov:
+            raise ValueError(f"calibration: the generator has no covariate {comparison!r} "
+                             f"(analysis.drivers.{driver.item}.compare)")
         group = cov[comparison] == 1
         shares = [np.average(p[g], weights=respond[g]) for g in (group, ~group)]
-        out[f"drivers_{item}"] = (
+        out[f"drivers_{driver.item}"] = (
             float(shares[0] - shares[1]),
             f"P(agree) from latent = eta + N(0, 1) and the cut points, {comparison} minus other, "
             f"averaged over the register municipalities weighted by response probability")
@@ -295,9 +299,9 @@ def estimates(derived: pd.DataFrame, initiatives: pd.DataFrame, context: Context
         rows.append(_row(name, r["estimate"], r["ci_low"], r["ci_high"]))
     table = drivers(derived, context.questions, context.drivers, ORIGIN)
     table = table[table["quantity"] == "difference"].set_index("item")
-    for item, *_ in DRIVERS:
-        r = table.loc[item]
-        rows.append(_row(f"drivers_{item}", r["estimate"], r["ci_low"], r["ci_high"]))
+    for driver in context.drivers.drivers:
+        r = table.loc[driver.item]
+        rows.append(_row(f"drivers_{driver.item}", r["estimate"], r["ci_low"], r["ci_high"]))
     data = {"municipalities": derived, "initiatives": initiatives}
     for number, claim in enumerate(multiverse.ESTIMATORS):
         claim_seed = int(np.random.SeedSequence(
@@ -311,10 +315,11 @@ def estimates(derived: pd.DataFrame, initiatives: pd.DataFrame, context: Context
 
 def null_values() -> dict[str, float]:
     """Each estimand's no-effect value: the two-sided test rejects when the
-    interval excludes it (ratios 1, differences and coefficients 0)."""
+    interval excludes it (ratios 1, differences and coefficients 0; every driver
+    item's difference, whichever items ``analysis.drivers`` analyses)."""
     return {"crisis_odds_ratio": 1.0, "crisis_difference": 0.0, "crisis_rate_ratio": 1.0,
             "reform_log_population": 0.0, "reform_merged": 0.0, "capital_ratio": 1.0,
-            **{f"drivers_{item}": 0.0 for item, *_ in DRIVERS}}
+            **{f"drivers_{item}": 0.0 for item in ITEMS}}
 
 
 def tests(config: Mapping[str, Any]) -> dict[str, tuple[str, dict]]:
