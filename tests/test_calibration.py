@@ -98,6 +98,19 @@ def test_the_logit_projection_recovers_a_true_logit():
     assert calibration._logit_projection(x, p, rng.random(200) + 0.5) == pytest.approx(beta)
 
 
+def test_calibration_notes_name_scored_intervals_in_plain_words(settings):
+    """report/estimands.yaml's calibration_notes (printed by the report's calibration
+    appendix beside an interval that misses 95% or shows a bias): one note per
+    scored interval at most, each a sentence or two, with nothing for the report's
+    {name} filling and no issue numbers."""
+    notes = io.read_yaml(ROOT / "report" / "estimands.yaml")["calibration_notes"]
+    assert notes and set(notes) <= set(settings["intervals"]), set(notes) - set(settings["intervals"])
+    for name, text in notes.items():
+        assert isinstance(text, str) and 40 < len(text) < 700, name
+        assert not re.search(r"[{}]|#\d|issue", text), name
+        assert 1 <= len(re.findall(r"[.!?](\s|$)", text)) <= 3, name
+
+
 # ------------------------------------------------------------------ the gather's arithmetic
 
 def hand_made() -> pd.DataFrame:
