@@ -99,6 +99,19 @@ def test_the_logit_projection_recovers_a_true_logit():
     assert calibration._logit_projection(x, p, rng.random(200) + 0.5) == pytest.approx(beta)
 
 
+def test_calibration_notes_name_scored_intervals_in_plain_words(settings):
+    """report/estimands.yaml's calibration_notes (printed by the report's calibration
+    appendix beside an interval that misses 95% or shows a bias): one note per
+    scored interval at most, each a sentence or two, with nothing for the report's
+    {name} filling and no issue numbers."""
+    notes = io.read_yaml(ROOT / "report" / "estimands.yaml")["calibration_notes"]
+    assert notes and set(notes) <= set(settings["intervals"]), set(notes) - set(settings["intervals"])
+    for name, text in notes.items():
+        assert isinstance(text, str) and 40 < len(text) < 700, name
+        assert not re.search(r"[{}]|#\d|issue", text), name
+        assert 1 <= len(re.findall(r"[.!?](\s|$)", text)) <= 3, name
+
+
 # ------------------------------------------------------------------ the gather's arithmetic
 
 def hand_made() -> pd.DataFrame:
@@ -115,7 +128,7 @@ def hand_made() -> pd.DataFrame:
             {"variant": "truth", "seed": seed, "kind": "test", "name": "multiverse_crisis_holds",
              "rejected": rej},
             {"variant": "truth", "seed": seed, "kind": "build", "name": "build_failed",
-             "estimate": float(failed), "seconds": 0.5 * seed}]
+             "estimate": float(failed)}]
     for seed, rej in enumerate([1.0, 0.0], 1):
         rows += [
             {"variant": "no_effect", "seed": seed, "kind": "interval", "name": "crisis_difference",
@@ -124,7 +137,7 @@ def hand_made() -> pd.DataFrame:
             {"variant": "no_effect", "seed": seed, "kind": "test",
              "name": "crisis_difference_excludes_0", "rejected": rej},
             {"variant": "no_effect", "seed": seed, "kind": "build", "name": "build_failed",
-             "estimate": 0.0, "seconds": 1.0}]
+             "estimate": 0.0}]
     return pd.DataFrame(rows).reindex(columns=calibration.RESULT_COLUMNS)
 
 
@@ -156,11 +169,12 @@ def test_the_gather_computes_coverage_mcse_bias_rmse_and_failures():
     assert summary.loc[("no_effect", "crisis_difference"), "rmse"] == pytest.approx(0.1)
     build = summary.loc[("truth", "build_failed")]
     assert (build["kind"], build["value"], build["n_estimated"]) == ("build_failure", 0.25, 4)
-    assert build["mean_estimate"] == pytest.approx(1.25)  # seconds per seed
+    assert math.isnan(build["mean_estimate"])  # no timings in the outputs
     report = calibration.report_markdown(table, {
         "first_seed": 1, "count": 4, "variants": {"truth": {}, "no_effect": {}}})
     assert "| crisis_difference | 0.6500 | 0.667 ± 0.272 |" in report
     assert "Builds that would have failed: 0.250 (1 of 4)" in report
+    assert " s per seed" not in report
 
 
 @pytest.mark.parametrize("error, kind", [
@@ -179,6 +193,48 @@ def test_a_failing_build_is_recorded_not_raised(context, monkeypatch, tmp_path, 
     assert len(intervals) == len(context.calibration["intervals"])
     assert intervals["covered"].isna().all() and intervals["truth"].notna().all()
     assert rows.loc[rows["kind"] == "test", "rejected"].isna().all()
+
+
+def test_a_failure_message_does_not_carry_the_temporary_folder(context, monkeypatch, tmp_path):
+    def broken(*args, dataset_file, **kwargs):
+        raise input_error(dataset_file, "municipality 'Atlantis' is not in the register", "fix it")
+    monkeypatch.setattr(calibration, "clean_export", broken)
+    one, two = tmp_path / "one", tmp_path / "two"
+    rows = [pd.DataFrame(calibration.run_seed(context, "truth", 3, where)) for where in (one, two)]
+    errors = [table.loc[table["kind"] == "build", "error"].iloc[0] for table in rows]
+    assert errors[0] == errors[1] and "truth_3" in errors[0] and str(tmp_path) not in errors[0]
+
+
+# ------------------------------------------------------------------ the same seeds, the same bytes
+
+def test_the_same_seeds_give_the_same_bytes_and_no_timings(context, settings, tmp_path, caplog):
+    """Two in-process runs of the same two seeds (each in its own temporary
+    folder): identical per-seed rows, identical batch, summary and report files;
+    no timing column or text in any of them; the seconds are logged instead."""
+    import logging
+    log = logging.getLogger("udsyn.test_calibration")
+    files = []
+    for run_number in (1, 2):
+        with caplog.at_level(logging.INFO, logger=log.name):
+            table = calibration.run_batch(context, "no_effect", [1001, 1002], log)
+        summary = calibration.summarise(table, {}, {})
+        folder = tmp_path / f"run{run_number}"
+        io.write_table(table, folder / "batch.csv")
+        io.write_table(summary, folder / "summary.csv")
+        io.write_text(calibration.report_markdown(
+            summary, {"first_seed": 1001, "count": 2, "variants": {"no_effect": {}}}),
+            folder / "report.md")
+        files.append({name: (folder / name).read_bytes()
+                      for name in ("batch.csv", "summary.csv", "report.md")})
+    assert files[0] == files[1]
+    assert list(table.columns) == calibration.RESULT_COLUMNS
+    for columns in (calibration.RESULT_COLUMNS, calibration.SUMMARY_COLUMNS):
+        assert not any(re.search("second|time|duration", c) for c in columns), columns
+    assert not re.search(r"\bs per seed|seconds", files[0]["report.md"].decode())
+    build = summary[summary["kind"] == "build_failure"]
+    assert build["mean_estimate"].isna().all() and "seconds" not in build["definition"].iloc[0]
+    timed = [r.getMessage() for r in caplog.records if "seed 1001:" in r.getMessage()]
+    assert len(timed) == 2 and all(m.endswith(" s") for m in timed)
 
 
 # ------------------------------------------------------------------ coverage on 20 seeds

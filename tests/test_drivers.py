@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
 
 from conftest import ROOT, labels_for, make_export
 from udsyn.core import files
@@ -22,8 +24,8 @@ from udsyn.synthetic import generator
 from udsyn.synthetic import formats
 from udsyn.clean.cleaning import clean_export
 from udsyn.derive.derivation import AGREEMENT_COLUMNS, derive_municipalities
-from udsyn.analysis.drivers import (COLUMNS, DRIVERS, DriverSettings, driver_questions, drivers,
-                           newcombe_difference)
+from udsyn.analysis.drivers import (COLUMNS, DriverSettings, driver_questions, drivers,
+                           newcombe_difference, parse_drivers)
 from udsyn.core.errors import InputError
 from udsyn.ingest.export import load_export
 from udsyn.ingest.export_files import labels_file
@@ -31,7 +33,11 @@ from udsyn.ingest.export_files import labels_file
 ORIGIN = "synthetic"
 DRIVER_KEYS = ("confidence_level", "dont_know_as", "peripheral_groups", "reform_year",
                "reform_enabled_agree_labels", "crisis_international_agree_labels",
-               "state_no_longer_helps_agree_labels")
+               "state_no_longer_helps_agree_labels", "drivers")
+SCHEMA = str(ROOT / "config" / "schema" / "config.schema.yaml")
+# The shipped analysis.drivers, read once (the tests below change copies).
+SHIPPED = parse_drivers(files.read_yaml(ROOT / "config" / "config.yaml")["analysis"]["drivers"])
+ITEMS = [driver.item for driver in SHIPPED]
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +183,91 @@ def test_an_empty_group_gives_no_difference(settings, questions):
     assert math.isnan(rows.loc[("crisis_international", "peripheral - other"), "ci_low"])
 
 
+# ------------------------------------------------------------------ the grouping is config
+
+def test_the_shipped_grouping_is_the_configs(settings):
+    assert [(d.item, d.question, d.compare, d.labels) for d in settings.drivers] == [
+        ("reform_enabled", "reform_enabled_degree", "merged", ("merged", "not merged")),
+        ("crisis_international", "crisis_international_degree", "peripheral",
+         ("peripheral", "other")),
+        ("state_no_longer_helps", "state_no_longer_helps_agreement", "peripheral",
+         ("peripheral", "other"))]
+
+
+def test_a_changed_config_changes_what_is_compared(config, settings, questions):
+    """Q9 by peripherality and Q11 by merger status, under other names, Q10 left
+    out, Q11 first: the table follows the config, not the code."""
+    import copy
+    changed = copy.deepcopy(config)
+    changed["analysis"]["drivers"] = {
+        "state_no_longer_helps": {"compare": "merged", "labels": ["fused", "unfused"]},
+        "reform_enabled": {"compare": "peripheral", "labels": ["rural", "the rest"]}}
+    validate(changed, SCHEMA)
+    values = {**changed["derive"], **changed["analysis"]}
+    other = DriverSettings.from_values({key: values[key] for key in DRIVER_KEYS})
+    table = drivers(hand_made(), questions, other, ORIGIN)
+    assert list(table["question"]) == ["Q11"] * 4 + ["Q9"] * 4
+    assert list(table["group"]) == ["all", "fused", "unfused", "fused - unfused",
+                                    "all", "rural", "the rest", "rural - the rest"]
+    assert list(table["comparison"]) == ["merged"] * 4 + ["peripheral"] * 4
+    rows = table.set_index(["item", "group"])
+    # Q9 by peripherality: peripheral (rows 1-3) 3 of 3 agree; other 2 of 6 known.
+    assert (rows.loc[("reform_enabled", "rural"), "count"],
+            rows.loc[("reform_enabled", "rural"), "n"]) == (3, 3)
+    assert (rows.loc[("reform_enabled", "the rest"), "count"],
+            rows.loc[("reform_enabled", "the rest"), "n"]) == (2, 6)
+    assert rows.loc[("reform_enabled", "rural - the rest"), "estimate"] == pytest.approx(1 - 2 / 6)
+    # Q11 by merger status: merged (rows 1-6) 1 of 6, not merged 0 of 4.
+    assert rows.loc[("state_no_longer_helps", "fused - unfused"), "estimate"] == \
+        pytest.approx(1 / 6)
+    assert "merged = formed from more than one" in \
+        rows.loc[("state_no_longer_helps", "fused"), "definition"]
+    # The shipped settings on the same data compare differently.
+    shipped = drivers(hand_made(), questions, settings, ORIGIN)
+    assert list(shipped["group"]) != list(table["group"])
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"crisis_internationl": {"compare": "peripheral", "labels": ["a", "b"]}},
+     "unknown driver item"),
+    ({"reform_enabled": {"compare": "region", "labels": ["a", "b"]}},
+     "cannot compare by this column"),
+    ({"reform_enabled": {"compare": "merged", "labels": ["merged"]}},
+     "two different group names"),
+    ({"reform_enabled": {"compare": "merged", "labels": ["same", "same"]}},
+     "two different group names"),
+    ({"reform_enabled": {"compare": "merged"}}, "needs exactly the keys compare and labels"),
+    ({}, "at least one driver question"),
+])
+def test_a_bad_drivers_config_is_refused_by_schema_and_code(config, entry, message):
+    import copy
+    broken = copy.deepcopy(config)
+    broken["analysis"]["drivers"] = entry
+    with pytest.raises(WorkflowError):
+        validate(broken, SCHEMA)
+    values = {**broken["derive"], **broken["analysis"]}
+    with pytest.raises(InputError) as caught:
+        DriverSettings.from_values({key: values[key] for key in DRIVER_KEYS})
+    text = str(caught.value)
+    assert message in text and "analysis.drivers" in text, text
+
+
+def test_a_missing_drivers_section_is_refused_by_the_schema(config):
+    import copy
+    broken = copy.deepcopy(config)
+    del broken["analysis"]["drivers"]
+    with pytest.raises(WorkflowError) as caught:
+        validate(broken, SCHEMA)
+    assert "drivers" in str(caught.value)
+
+
+def test_a_comparison_missing_from_the_derived_table_is_named(settings, questions):
+    with pytest.raises(InputError) as caught:
+        drivers(hand_made().drop(columns="merged"), questions, settings, ORIGIN)
+    assert "drivers.reform_enabled.compare" in str(caught.value)
+    assert "'merged'" in str(caught.value)
+
+
 # ------------------------------------------------------------------ recovery from the generator
 
 SEEDS = range(1, 61)  # fixed; each regenerates, cleans and derives an export in about 0.3 s
@@ -195,14 +286,14 @@ def true_differences(cfg: dict, questionnaire, register_rows: list[dict],
     value_sets = {f.name: questionnaire.value_sets[f.value_set] for f in questionnaire.fields if f.value_set}
     normal = NormalDist()
     truth = {}
-    for item, question, option, comparison, _ in DRIVERS:
-        eta = generator.linear_predictor(cfg["likert"][question]["eta"], cov)
-        code_of = {label: code for code, label in value_sets[question].items()}
+    for driver in SHIPPED:
+        eta = generator.linear_predictor(cfg["likert"][driver.question]["eta"], cov)
+        code_of = {label: code for code, label in value_sets[driver.question].items()}
         p = sum(np.array([normal.cdf(cuts[c - 1] - e) - normal.cdf(cuts[c] - e) for e in eta])
-                for c in (code_of[label] for label in derive_config[option]))
-        group = cov[comparison] == 1
+                for c in (code_of[label] for label in derive_config[driver.agree_option]))
+        group = cov[driver.compare] == 1
         shares = [np.average(p[g], weights=respond[g]) for g in (group, ~group)]
-        truth[item] = shares[0] - shares[1]
+        truth[driver.item] = shares[0] - shares[1]
     return truth
 
 
@@ -238,11 +329,11 @@ def regenerated(tmp_path_factory, config, questionnaire, register, aliases, clea
 def test_true_differences_are_positive(regenerated):
     # Q9 rises with merged (+0.8), Q10 and Q11 with peripheral (+0.9, +0.8) on the probit scale.
     truth = regenerated["truth"]
-    assert set(truth) == {item for item, *_ in DRIVERS}
+    assert set(truth) == set(ITEMS)
     assert all(0.2 < value < 0.45 for value in truth.values()), truth
 
 
-@pytest.mark.parametrize("item", [item for item, *_ in DRIVERS])
+@pytest.mark.parametrize("item", ITEMS)
 def test_estimated_differences_have_the_true_sign(regenerated, item):
     estimates = [table.loc[item, "estimate"] for table in regenerated["tables"].values()]
     assert not any(math.isnan(e) for e in estimates)
@@ -253,7 +344,7 @@ def test_estimated_differences_have_the_true_sign(regenerated, item):
     assert np.mean(estimates) == pytest.approx(regenerated["truth"][item], abs=0.05)
 
 
-@pytest.mark.parametrize("item", [item for item, *_ in DRIVERS])
+@pytest.mark.parametrize("item", ITEMS)
 def test_intervals_cover_the_true_difference_as_often_as_their_level(regenerated, settings, item):
     truth = regenerated["truth"][item]
     covered = sum(table.loc[item, "ci_low"] <= truth <= table.loc[item, "ci_high"]

@@ -1,6 +1,6 @@
 # The analyses of the research design (1-6 and the robustness checks): one rule
 # per table under results/analysis/, each with its own thin script
-# (workflow/scripts/analysis_<rule>.py) calling a pure function of udsyn.analysis.
+# (workflow/scripts/analysis_<rule>.py) calling a pure function of udsyn.analysis.claims.
 ANALYSIS_CODE = package(
     "analysis.cells", "analysis.stats", "analysis.weighting", "analysis.claims"
 )
@@ -170,7 +170,8 @@ rule robustness:
         "../scripts/analysis_robustness.py"
 
 
-# The survey's driver questions Q9-Q11 (udsyn.analysis.drivers, its own settings class).
+# The survey's driver questions Q9-Q11 (udsyn.analysis.drivers, its own settings class;
+# which are compared by what: analysis.drivers).
 DRIVER_KEYS = (
     "confidence_level",
     "dont_know_as",
@@ -179,6 +180,7 @@ DRIVER_KEYS = (
     "reform_enabled_agree_labels",
     "crisis_international_agree_labels",
     "state_no_longer_helps_agree_labels",
+    "drivers",
 )
 
 
@@ -186,7 +188,9 @@ rule drivers:
     input:
         municipalities=rules.derive.output.municipalities,
         questionnaire=SURVEY["questionnaire"],
-        code=package("analysis.cells", "analysis.stats", "analysis.drivers"),
+        code=package(
+            "analysis.cells", "analysis.stats", "derive.derivation", "analysis.drivers"
+        ),
         lock=LOCK,
     output:
         table="results/analysis/drivers.csv",

@@ -7,14 +7,18 @@ One table, results/analysis/drivers.csv. Per question: the share agreeing
 among responding municipalities with a known answer (the derived 0/1 columns
 ``<item>_agrees``; which labels agree and how "Ved ikke" counts are derive
 settings), with a Wilson interval; the same share in the two groups of its
-comparison (Q9 by merger status, Q10 and Q11 by peripherality), each with a
-Wilson interval; and the difference between the groups with Newcombe's hybrid
-score interval (Newcombe 1998, method 10: the two Wilson intervals combined).
-All intervals at ``analysis.confidence_level``. The differences describe
-associations between what municipalities say and their register group, not
-effects of the reform or the crisis.
+comparison, each with a Wilson interval; and the difference between the groups
+with Newcombe's hybrid score interval (Newcombe 1998, method 10: the two Wilson
+intervals combined). All intervals at ``analysis.confidence_level``. The
+differences describe associations between what municipalities say and their
+register group, not effects of the reform or the crisis.
 
-Rows come in a fixed order, so the same inputs always give the same bytes.
+Which questions are analysed, in which order, against which grouping and under
+which group names is config (``analysis.drivers``, shipped: Q9 by merger status,
+Q10 and Q11 by peripherality); this module holds no such choice.
+
+Rows come in a fixed order (the config's), so the same inputs always give the
+same bytes.
 """
 
 from __future__ import annotations
@@ -26,21 +30,72 @@ from dataclasses import dataclass, fields
 import pandas as pd
 
 from udsyn.analysis import stats
+from udsyn.derive.derivation import AGREEMENT_COLUMNS
+from udsyn.core.errors import InputError, Problem
 
 NAN = math.nan
+CONFIG = "config (analysis.drivers)"
 
-# item (derived column <item>_agrees), clean question, derive key of the
-# agreeing labels, comparison column of the derived table, its labels for 1 and 0.
-DRIVERS = (
-    ("reform_enabled", "reform_enabled_degree", "reform_enabled_agree_labels",
-     "merged", ("merged", "not merged")),
-    ("crisis_international", "crisis_international_degree", "crisis_international_agree_labels",
-     "peripheral", ("peripheral", "other")),
-    ("state_no_longer_helps", "state_no_longer_helps_agreement",
-     "state_no_longer_helps_agree_labels", "peripheral", ("peripheral", "other")),
-)
+# What the derived table holds (udsyn.derive.derivation, not a choice): each driver
+# item (derived column <item>_agrees) -> the clean question it is read from and
+# the derive key of its agreeing labels.
+ITEMS = {column.removesuffix("_agrees"): (question, option)
+         for column, question, option in AGREEMENT_COLUMNS}
+# The derived table's 0/1 register columns a driver can be compared by (what
+# each means is written into the table's definitions, ``_comparison_text``).
+COMPARISONS = ("merged", "peripheral")
 COLUMNS = ["data_origin", "question", "item", "comparison", "group", "quantity", "count", "n",
            "estimate", "ci_low", "ci_high", "interval_method", "definition"]
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One analysed driver question (an entry of ``analysis.drivers``)."""
+
+    item: str                   # derived column <item>_agrees
+    question: str               # the clean question it is read from
+    agree_option: str           # the derive key of its agreeing labels
+    compare: str                # 0/1 column of the derived table
+    labels: tuple[str, str]     # names of the groups compare = 1 and compare = 0
+
+
+def parse_drivers(config: Mapping) -> tuple[Driver, ...]:
+    """``analysis.drivers`` (item -> {compare, labels}, in the order analysed)
+    as ``Driver`` entries. InputError naming every bad entry: an unknown item,
+    a comparison column the drivers analysis does not know, labels that are not
+    two different names. (config/schema/config.schema.yaml says the same.)"""
+    problems, out = [], []
+    if not isinstance(config, Mapping) or not config:
+        raise InputError([Problem(CONFIG, "needs at least one driver question: item -> "
+                                  "{compare, labels}", column="drivers", value=config)],
+                         "correct analysis.drivers in your config file")
+    for item, entry in config.items():
+        where = f"drivers.{item}"
+        if item not in ITEMS:
+            problems.append(Problem(CONFIG, f"unknown driver item; known: {sorted(ITEMS)}",
+                                    column=where, value=item))
+            continue
+        if not isinstance(entry, Mapping) or set(entry) != {"compare", "labels"}:
+            problems.append(Problem(CONFIG, "needs exactly the keys compare and labels",
+                                    column=where, value=entry))
+            continue
+        compare, labels = entry["compare"], entry["labels"]
+        if compare not in COMPARISONS:
+            problems.append(Problem(CONFIG, f"cannot compare by this column; one of "
+                                    f"{list(COMPARISONS)}", column=f"{where}.compare",
+                                    value=compare))
+        if (not isinstance(labels, (list, tuple)) or len(labels) != 2
+                or not all(isinstance(label, str) and label for label in labels)
+                or labels[0] == labels[1]):
+            problems.append(Problem(CONFIG, f"needs two different group names: for "
+                                    f"{compare} = 1, then for {compare} = 0",
+                                    column=f"{where}.labels", value=labels))
+        if not problems:
+            question, option = ITEMS[item]
+            out.append(Driver(item, question, option, compare, (labels[0], labels[1])))
+    if problems:
+        raise InputError(problems, "correct analysis.drivers in your config file")
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -54,17 +109,20 @@ class DriverSettings:
     reform_enabled_agree_labels: tuple[str, ...]
     crisis_international_agree_labels: tuple[str, ...]
     state_no_longer_helps_agree_labels: tuple[str, ...]
+    drivers: tuple[Driver, ...]
 
     @classmethod
     def from_values(cls, values: Mapping) -> "DriverSettings":
         """Settings from exactly the keys the rule passes (workflow/rules/common.smk
-        ``analysis_settings``): a missing or an extra key is an error naming it."""
+        ``analysis_settings``): a missing or an extra key is an error naming it;
+        ``drivers`` (``analysis.drivers``) is checked by ``parse_drivers``."""
         names = {f.name for f in fields(cls)}
         missing, extra = sorted(names - set(values)), sorted(set(values) - names)
         if missing or extra:
             raise ValueError(f"drivers settings: missing {missing}, not used {extra}: pass "
                              "exactly DRIVER_KEYS (workflow/rules/analysis.smk)")
-        return cls(**{name: tuple(values[name]) if isinstance(values[name], list)
+        return cls(**{name: parse_drivers(values[name]) if name == "drivers"
+                      else tuple(values[name]) if isinstance(values[name], list)
                       else values[name] for name in names})
 
     @property
@@ -103,10 +161,13 @@ def drivers(municipalities: pd.DataFrame, questions: Mapping[str, tuple[str, str
     municipalities; ``responded``, the ``<item>_agrees`` columns, ``merged``,
     ``peripheral``)."""
     level, wilson_text = settings.confidence_level, f"Wilson score ({settings.level_text})"
+    _check_comparisons(municipalities, settings.drivers)
     responded = municipalities[municipalities["responded"] == 1]
     rows = []
-    for item, question, option, comparison, (label1, label0) in DRIVERS:
-        field, english = questions[question]
+    for driver in settings.drivers:
+        item, option, comparison = driver.item, driver.agree_option, driver.compare
+        label1, label0 = driver.labels
+        field, english = questions[driver.question]
         number = field.upper()
         labels = " or ".join(repr(label) for label in getattr(settings, option))
         values = responded[f"{item}_agrees"]
@@ -145,9 +206,26 @@ def drivers(municipalities: pd.DataFrame, questions: Mapping[str, tuple[str, str
     return table[COLUMNS].reset_index(drop=True)
 
 
+def _check_comparisons(municipalities: pd.DataFrame, analysed: tuple[Driver, ...]) -> None:
+    """Each configured comparison is a 0/1 column of the derived table."""
+    problems = []
+    for driver in analysed:
+        column = driver.compare
+        if column not in municipalities.columns:
+            problems.append(Problem(CONFIG, "not a column of the derived table",
+                                    column=f"drivers.{driver.item}.compare", value=column))
+        elif not municipalities[column].dropna().isin([0, 1]).all():
+            problems.append(Problem(CONFIG, "not a 0/1 column of the derived table",
+                                    column=f"drivers.{driver.item}.compare", value=column))
+    if problems:
+        raise InputError(problems, "compare each driver question by a 0/1 column of "
+                                   "results/derived/municipalities.csv")
+
+
 def driver_questions(questionnaire) -> dict[str, tuple[str, str]]:
-    """Clean question name -> (export field, English text) for the driver questions."""
-    wanted = {question for _, question, *_ in DRIVERS}
+    """Clean question name -> (export field, English text) for every driver
+    question the derived table knows (``ITEMS``)."""
+    wanted = {question for question, _ in ITEMS.values()}
     found = {f.name: (f.field, f.english) for f in questionnaire.fields if f.name in wanted}
     missing = sorted(wanted - set(found))
     if missing:

@@ -23,6 +23,7 @@ Nothing here is part of the main build (``make``); ``make calibrate`` runs it
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import tempfile
 import time
@@ -42,7 +43,7 @@ from udsyn.synthetic import formats
 from udsyn.analysis.claims import AnalysisSettings, capital, crisis, headline, reform
 from udsyn.clean.cleaning import CleaningSettings, clean_export
 from udsyn.derive.derivation import DeriveSettings, derive_municipalities
-from udsyn.analysis.drivers import DRIVERS, DriverSettings, driver_questions, drivers
+from udsyn.analysis.drivers import ITEMS, DriverSettings, driver_questions, drivers, parse_drivers
 from udsyn.core.errors import InputError
 from udsyn.ingest.export import load_export
 from udsyn.ingest.export_files import labels_file
@@ -50,14 +51,16 @@ from udsyn.ingest.questionnaire import question_number
 
 NAN = math.nan
 ORIGIN = "synthetic"
+# No timings in any output: the same seeds give the same bytes on every run and
+# machine (run_batch logs each seed's seconds to the batch job's log instead).
 RESULT_COLUMNS = ["variant", "seed", "kind", "name", "estimate", "ci_low", "ci_high", "truth",
-                  "covered", "rejected", "seconds", "error"]
+                  "covered", "rejected", "error"]
 SUMMARY_COLUMNS = ["variant", "kind", "name", "truth", "n_seeds", "n_estimated", "value",
                    "mcse", "mean_estimate", "bias", "bias_mcse", "rmse", "mean_width",
                    "definition"]
 DRIVER_KEYS = ("confidence_level", "dont_know_as", "peripheral_groups", "reform_year",
                "reform_enabled_agree_labels", "crisis_international_agree_labels",
-               "state_no_longer_helps_agree_labels")
+               "state_no_longer_helps_agree_labels", "drivers")
 
 
 # ------------------------------------------------------------------ seeds, batches, variants
@@ -214,14 +217,18 @@ def truths(cfg: Mapping[str, Any], register_rows: Sequence[Mapping[str, Any]],
     cuts = [math.inf, *cfg["likert_cutpoints"], -math.inf]
     value_sets = {f.name: questionnaire.value_sets[f.value_set]
                   for f in questionnaire.fields if f.value_set}
-    for item, question, option, comparison, _ in DRIVERS:
+    for driver in parse_drivers(config["analysis"]["drivers"]):
+        question, comparison = driver.question, driver.compare
         eta = generator.linear_predictor(cfg["likert"][question]["eta"], cov)
         code_of = {label: code for code, label in value_sets[question].items()}
         p = sum(_normal_cdf(cuts[c - 1] - eta) - _normal_cdf(cuts[c] - eta)
-                for c in (code_of[label] for label in config["derive"][option]))
+                for c in (code_of[label] for label in config["derive"][driver.agree_option]))
+        if comparison not in cov:
+            raise ValueError(f"calibration: the generator has no covariate {comparison!r} "
+                             f"(analysis.drivers.{driver.item}.compare)")
         group = cov[comparison] == 1
         shares = [np.average(p[g], weights=respond[g]) for g in (group, ~group)]
-        out[f"drivers_{item}"] = (
+        out[f"drivers_{driver.item}"] = (
             float(shares[0] - shares[1]),
             f"P(agree) from latent = eta + N(0, 1) and the cut points, {comparison} minus other, "
             f"averaged over the register municipalities weighted by response probability")
@@ -295,9 +302,9 @@ def estimates(derived: pd.DataFrame, initiatives: pd.DataFrame, context: Context
         rows.append(_row(name, r["estimate"], r["ci_low"], r["ci_high"]))
     table = drivers(derived, context.questions, context.drivers, ORIGIN)
     table = table[table["quantity"] == "difference"].set_index("item")
-    for item, *_ in DRIVERS:
-        r = table.loc[item]
-        rows.append(_row(f"drivers_{item}", r["estimate"], r["ci_low"], r["ci_high"]))
+    for driver in context.drivers.drivers:
+        r = table.loc[driver.item]
+        rows.append(_row(f"drivers_{driver.item}", r["estimate"], r["ci_low"], r["ci_high"]))
     data = {"municipalities": derived, "initiatives": initiatives}
     for number, claim in enumerate(estimators.ESTIMATORS):
         claim_seed = int(np.random.SeedSequence(
@@ -311,10 +318,11 @@ def estimates(derived: pd.DataFrame, initiatives: pd.DataFrame, context: Context
 
 def null_values() -> dict[str, float]:
     """Each estimand's no-effect value: the two-sided test rejects when the
-    interval excludes it (ratios 1, differences and coefficients 0)."""
+    interval excludes it (ratios 1, differences and coefficients 0; every driver
+    item's difference, whichever items ``analysis.drivers`` analyses)."""
     return {"crisis_odds_ratio": 1.0, "crisis_difference": 0.0, "crisis_rate_ratio": 1.0,
             "reform_log_population": 0.0, "reform_merged": 0.0, "capital_ratio": 1.0,
-            **{f"drivers_{item}": 0.0 for item, *_ in DRIVERS}}
+            **{f"drivers_{item}": 0.0 for item in ITEMS}}
 
 
 def tests(config: Mapping[str, Any]) -> dict[str, tuple[str, dict]]:
@@ -340,15 +348,15 @@ def rejects(low: float, high: float, rule: Mapping[str, Any]) -> float:
 
 def run_seed(context: Context, variant: str, seed: int, workdir: Path) -> list[dict]:
     """One data set, from the generator to every scored estimate and test.
-    Never raises: a failure is a ``build`` row with the error."""
-    started = time.perf_counter()
+    Never raises: a failure is a ``build`` row with the error. The rows depend
+    on the variant and seed only (not on ``workdir``, not on time)."""
     error, rows = "", []
+    folder = workdir / f"{variant}_{seed}"
     try:
         cfg = context.variant(variant, seed)
         header, data_rows, _, labels, _ = generator.generate_export(
             cfg, context.questionnaire, context.register_rows,
             context.aliases["alias"].tolist())
-        folder = workdir / f"{variant}_{seed}"
         folder.mkdir(parents=True, exist_ok=True)
         formats.write_export(folder, "csv", header, data_rows, labels,
                                        context.questionnaire, cfg)
@@ -365,11 +373,11 @@ def run_seed(context: Context, variant: str, seed: int, workdir: Path) -> list[d
                                         context.questionnaire, context.derive, ORIGIN)
         rows = estimates(derived, clean.initiatives, context, seed)
     except InputError as caught:
-        error = f"InputError: {caught}".replace("\n", " ")[:300]
+        error = _message(f"InputError: {caught}", folder)
     except Exception as caught:  # recorded, never crashes the batch
         where = traceback.extract_tb(caught.__traceback__)[-1]
-        error = (f"{type(caught).__name__}: {caught} (at {Path(where.filename).name}:"
-                 f"{where.lineno})").replace("\n", " ")[:300]
+        error = _message(f"{type(caught).__name__}: {caught} (at {Path(where.filename).name}:"
+                         f"{where.lineno})", folder)
     truth = context.truths(variant)
     by_name = {row["name"]: row for row in rows}
     out = []
@@ -388,16 +396,32 @@ def run_seed(context: Context, variant: str, seed: int, workdir: Path) -> list[d
                     "ci_low": row["ci_low"], "ci_high": row["ci_high"],
                     "rejected": rejects(row["ci_low"], row["ci_high"], rule)})
     out.append({"kind": "build", "name": "build_failed", "estimate": float(bool(error)),
-                "seconds": round(time.perf_counter() - started, 3), "error": error})
+                "error": error})
     return [{"variant": variant, "seed": seed, **row} for row in out]
 
 
-def run_batch(context: Context, variant: str, batch_seeds: Sequence[int]) -> pd.DataFrame:
-    """Every seed of a batch, in one process (exports in a temporary folder)."""
-    rows = []
+def _message(text: str, folder: Path) -> str:
+    """An error message for the results: one line, at most 300 characters, the
+    temporary folder's path replaced by the data set's name (so that it does not
+    change from run to run)."""
+    return text.replace(str(folder), folder.name).replace("\n", " ")[:300]
+
+
+def run_batch(context: Context, variant: str, batch_seeds: Sequence[int],
+              log: logging.Logger | None = None) -> pd.DataFrame:
+    """Every seed of a batch, in one process (exports in a temporary folder).
+    Each seed's seconds go to ``log`` (the batch job's log), never into the table."""
+    rows, seconds = [], []
     with tempfile.TemporaryDirectory(prefix="udsyn-calibration-") as workdir:
         for seed in batch_seeds:
+            started = time.perf_counter()
             rows += run_seed(context, variant, int(seed), Path(workdir))
+            seconds.append(time.perf_counter() - started)
+            if log is not None:
+                log.info("variant %s, seed %d: %.3f s", variant, int(seed), seconds[-1])
+    if log is not None and seconds:
+        log.info("variant %s: %d seeds, %.3f s per seed (mean), %.3f s in all", variant,
+                 len(seconds), sum(seconds) / len(seconds), sum(seconds))
     return pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS)
 
 
@@ -457,9 +481,8 @@ def summarise(results: pd.DataFrame, definitions: Mapping[str, Mapping[str, str]
         rows.append({"variant": variant, "kind": "build_failure", "name": "build_failed",
                      "n_seeds": n_seeds, "n_estimated": k, "value": failed,
                      "mcse": math.sqrt(failed * (1 - failed) / k) if k else NAN,
-                     "mean_estimate": float(builds["seconds"].astype(float).mean()),
                      "definition": ("share of seeds whose build would have failed (InputError "
-                                    "or exception); mean_estimate: seconds per seed")})
+                                    "or exception)")})
     return pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
 
 
@@ -493,8 +516,9 @@ def report_markdown(summary: pd.DataFrame, settings: Mapping[str, Any]) -> str:
         build = part[part["kind"] == "build_failure"].iloc[0]
         lines += ["", f"Builds that would have failed: {_fmt(build['value'])} "
                       f"({int(round(build['value'] * build['n_estimated']))} of "
-                      f"{int(build['n_estimated'])}); {build['mean_estimate']:.2f} s per seed "
-                      "in one process.", ""]
+                      f"{int(build['n_estimated'])}). Run times are in the batch jobs' logs "
+                      "(logs/calibration_batch_*.log), not here: the same seeds give the same "
+                      "files.", ""]
     lines += ["## Truths", "", "| variant | estimand | truth | definition |", "|---|---|---|---|"]
     for _, r in summary[summary["kind"] == "coverage"].iterrows():
         lines.append(f"| {r['variant']} | {r['name']} | {_fmt(r['truth'], 4)} | "
