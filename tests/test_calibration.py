@@ -104,7 +104,7 @@ def test_calibration_notes_name_scored_intervals_in_plain_words(settings):
     appendix beside an interval that misses 95% or shows a bias): one note per
     scored interval at most, each a sentence or two, with nothing for the report's
     {name} filling and no issue numbers."""
-    notes = io.read_yaml(ROOT / "report" / "estimands.yaml")["calibration_notes"]
+    notes = files.read_yaml(ROOT / "report" / "estimands.yaml")["calibration_notes"]
     assert notes and set(notes) <= set(settings["intervals"]), set(notes) - set(settings["intervals"])
     for name, text in notes.items():
         assert isinstance(text, str) and 40 < len(text) < 700, name
@@ -219,9 +219,9 @@ def test_the_same_seeds_give_the_same_bytes_and_no_timings(context, settings, tm
             table = calibration.run_batch(context, "no_effect", [1001, 1002], log)
         summary = calibration.summarise(table, {}, {})
         folder = tmp_path / f"run{run_number}"
-        io.write_table(table, folder / "batch.csv")
-        io.write_table(summary, folder / "summary.csv")
-        io.write_text(calibration.report_markdown(
+        files.write_table(table, folder / "batch.csv")
+        files.write_table(summary, folder / "summary.csv")
+        files.write_text(calibration.report_markdown(
             summary, {"first_seed": 1001, "count": 2, "variants": {"no_effect": {}}}),
             folder / "report.md")
         files.append({name: (folder / name).read_bytes()

@@ -34,7 +34,7 @@ ORIGIN = "synthetic"
 DRIVER_KEYS = ("confidence_level", "dont_know_as", "peripheral_groups", "reform_year",
                "reform_enabled_agree_labels", "crisis_international_agree_labels",
                "state_no_longer_helps_agree_labels", "drivers")
-SCHEMA = str(ROOT / "config" / "schema" / "config.schema.yaml")
+SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
 # The shipped analysis.drivers, read once (the tests below change copies).
 SHIPPED = parse_drivers(files.read_yaml(ROOT / "config" / "config.yaml")["analysis"]["drivers"])
 ITEMS = [driver.item for driver in SHIPPED]

@@ -63,7 +63,7 @@ def parse_drivers(config: Mapping) -> tuple[Driver, ...]:
     """``analysis.drivers`` (item -> {compare, labels}, in the order analysed)
     as ``Driver`` entries. InputError naming every bad entry: an unknown item,
     a comparison column the drivers analysis does not know, labels that are not
-    two different names. (config/schema/config.schema.yaml says the same.)"""
+    two different names. (workflow/schemas/config.schema.yaml says the same.)"""
     problems, out = [], []
     if not isinstance(config, Mapping) or not config:
         raise InputError([Problem(CONFIG, "needs at least one driver question: item -> "
