@@ -1,5 +1,14 @@
 """Shared fixtures: the project's own config, codebook and register, and a
-builder of small SurveyXact-shaped exports for table-driven tests."""
+builder of small SurveyXact-shaped exports for table-driven tests; for the
+end-to-end tests, copies of the project and a real build.
+
+The tests are in three folders: unit/ (the package's functions, in-process),
+tools/ (the project's tools: verify, slurm_check, readme, the benchmarks' code,
+the Snakefiles' style) and e2e/ (the real workflow through `make` or Snakemake in
+a copy of the project; marked ``e2e`` here, like the few end-to-end tests beside
+unit tests in the other folders). Test modules import the helpers below with
+``from conftest import ...`` (pyproject.toml puts tests/ on the path).
+"""
 
 from __future__ import annotations
 
@@ -150,3 +159,16 @@ def planned_jobs(project: Path, *args: str) -> set[str]:
     table = output.split("Job stats:")[1].split("\n\n")[0]
     rules = {rule for rule, _ in re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M)}
     return rules - {"total", "all"}
+
+
+# ---- the folders ----
+
+E2E = Path(__file__).resolve().parent / "e2e"
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_collection_modifyitems(items) -> None:
+    """Every test under tests/e2e/ is an ``e2e`` test."""
+    for item in items:
+        if E2E in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
