@@ -31,7 +31,7 @@ from the repository root (``make bench`` does this)::
     PYTHONPATH=workflow .venv/bin/python benchmarks/bench.py [--runs 5] [--scale-runs 3] [--keep]
 
 The functions above ``# ---- measuring ----`` are pure (no files, no clocks) and
-tested in tests/test_bench.py; the tests never time anything.
+tested in tests/tools/test_bench.py; the tests never time anything.
 """
 
 from __future__ import annotations

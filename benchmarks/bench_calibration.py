@@ -10,7 +10,7 @@ Writes ``benchmarks/calibration.md``. Usage::
 
     PYTHONPATH=workflow .venv/bin/python benchmarks/bench_calibration.py [--seeds 10]
 
-``per_seed_table`` is pure and tested in tests/test_calibration.py; nothing
+``per_seed_table`` is pure and tested in tests/unit/test_calibration.py; nothing
 in the tests times anything.
 """
 

@@ -16,7 +16,7 @@ the whole process. Writes ``benchmarks/formats.md`` and ``benchmarks/formats.csv
 
     PYTHONPATH=workflow .venv/bin/python benchmarks/bench_formats.py [--respondents N] [--runs R]
 
-The pure helpers are tested in tests/test_bench_formats.py; nothing there is timed.
+The pure helpers are tested in tests/tools/test_bench_formats.py; nothing there is timed.
 """
 
 from __future__ import annotations

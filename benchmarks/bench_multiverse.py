@@ -19,7 +19,7 @@ Usage (``make bench`` does this)::
     PYTHONPATH=workflow .venv/bin/python benchmarks/bench_multiverse.py [--runs 5]
 
 Functions above ``# ---- measuring ----`` are pure and tested in
-tests/test_bench.py; no test times anything.
+tests/tools/test_bench.py; no test times anything.
 """
 
 from __future__ import annotations
