@@ -65,7 +65,7 @@ calibrate: $(STAMP)
 test: $(STAMP)
 	@$(PYTEST) $(PYTEST_ARGS)
 
-## Run the tests except the end-to-end builds (tests/e2e and tests marked e2e), on every core: under a minute.
+## Run the tests except the end-to-end builds (tests/e2e and tests marked e2e), on every core: about a minute.
 test-fast: $(STAMP)
 	@$(PYTEST) -m "not e2e" tests/unit tests/tools $(PYTEST_ARGS)
 
