@@ -1,7 +1,7 @@
 # udsyn: two commands. `make` builds everything from a fresh clone;
-# `make test` runs the tests. Both install the pinned environment first
-# (once: it is reused while requirements.lock is unchanged).
-# `make help` lists the targets.
+# `make test` runs the tests (`make test-fast`: all but the end-to-end builds).
+# Both install the pinned environment first (once: it is reused while
+# requirements.lock is unchanged). `make help` lists the targets.
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -15,6 +15,13 @@ SNAKEMAKE_ARGS ?=
 BUILD_LOCK := .snakemake/udsyn-make.lock
 SNAKEMAKE = $(BIN)/snakemake --workflow-profile $(PROFILE) $(if $(CORES),--cores $(CORES))
 VERIFY = $(BIN)/python -m tools.verify
+# The tests run in TEST_WORKERS pytest-xdist workers (auto: one per core; 0: in one
+# process, e.g. for --pdb). --dist loadfile: a file's tests run in one worker, so a
+# module's fixtures are made once (not loadgroup: with pytest 9.2 it ignores the
+# groups). The one real build the e2e tests share is made once per run
+# (tests/conftest.py, `built`). PYTEST_ARGS go to pytest.
+TEST_WORKERS ?= auto
+PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 # What `make test-slurm` builds through SLURM and compares with a local build
 # (Snakemake targets: rule names or files, space-separated, and options): the
 # multiverse, its clean variants, batches and gather (docs/statistics.md, "The multiverse"),
@@ -26,7 +33,7 @@ FORMAT ?= csv
 OUT ?= data/raw/survey
 
 .DEFAULT_GOAL := all
-.PHONY: lint format all calibrate locked-build test verify test-slurm update-checksums bench rulegraph readme snakemake-report help synthetic clean-results
+.PHONY: lint format all calibrate locked-build test test-fast verify test-slurm update-checksums bench rulegraph readme snakemake-report help synthetic clean-results
 
 ## Build every result and the report from the raw data (installs the environment if needed).
 all: $(STAMP)
@@ -69,9 +76,13 @@ format: $(STAMP)
 	@$(BIN)/ruff format .
 	@$(BIN)/snakefmt Snakefile workflow/
 
-## Run the tests (installs the environment if needed).
+## Run the tests, on every core (installs the environment if needed).
 test: $(STAMP)
-	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(PYTEST) $(PYTEST_ARGS)
+
+## Run the tests except the end-to-end builds (tests/e2e and tests marked e2e), on every core: about a minute.
+test-fast: $(STAMP)
+	@$(PYTEST) -m "not e2e" $(PYTEST_ARGS)
 
 ## Build twice from scratch (other path, hash seed, TZ, locale, cores); compare outputs with each other and checksums/.
 verify: $(STAMP)

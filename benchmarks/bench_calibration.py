@@ -12,7 +12,7 @@ Writes ``calibration.md`` (bench_tables.write_calibration). Usage::
 
 ``--quick``: one seed per variant and one start-up, written to a temporary
 folder (seconds). ``per_seed_table`` is pure and tested in
-tests/test_calibration.py; nothing in the tests times anything.
+tests/unit/test_calibration.py; nothing in the tests times anything.
 """
 
 from __future__ import annotations

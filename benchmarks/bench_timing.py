@@ -2,7 +2,7 @@
 peak memory (``getrusage``, no psutil), the machine, and Snakemake run in a
 temporary copy of the project. Shared by every benchmark (bench*.py); the
 tables are written by bench_tables.py. The pure helpers are tested in
-tests/test_bench.py, which never times anything.
+tests/tools/test_bench.py, which never times anything.
 """
 
 from __future__ import annotations

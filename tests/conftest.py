@@ -1,8 +1,18 @@
 """Shared fixtures: the project's own config, codebook and register, and a
-builder of small SurveyXact-shaped exports for table-driven tests."""
+builder of small SurveyXact-shaped exports for table-driven tests; for the
+end-to-end tests, copies of the project and one real build shared by all.
+
+The tests are in three folders: unit/ (the package's functions, in-process),
+tools/ (the project's tools: verify, slurm_check, readme, the benchmarks' code,
+the Snakefiles' style) and e2e/ (the real workflow through `make` or Snakemake in
+a copy of the project; marked ``e2e`` here, like the few end-to-end tests beside
+unit tests in the other folders). Test modules import the helpers below with
+``from conftest import ...`` (pyproject.toml puts tests/ on the path).
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -128,16 +138,43 @@ def result_files(project: Path) -> dict[str, str]:
             for path in sorted((project / "results").rglob("*")) if path.is_file()}
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Path:
-    if not (VENV / ".installed").exists():
-        pytest.fail("run the tests through `make test` (the project environment is missing)")
-    project = copy_project(tmp_path_factory.mktemp("e2e") / "udsyn")
+def build(project: Path) -> Path:
+    """``make`` in a fresh copy of the project at ``project``; fails the test if it fails."""
+    copy_project(project)
     first = make(project)
     assert first.returncode == 0, first.stdout + first.stderr
     return project
 
 
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """The project built by `make` once per test run.
+
+    Under pytest-xdist (``make test``) the first worker to ask builds it, under a
+    lock, in the run's shared temporary folder; each worker then gets its own copy
+    (results and Snakemake's records included), so no test sees another worker's
+    changes and the build is not repeated per worker."""
+    if not (VENV / ".installed").exists():
+        pytest.fail("run the tests through `make test` (the project environment is missing)")
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build(tmp_path_factory.mktemp("e2e") / "udsyn")
+    shared = tmp_path_factory.getbasetemp().parent / "built"  # one per run, beside the workers'
+    shared.mkdir(exist_ok=True)
+    status = shared / "status"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not status.exists():
+            try:
+                build(shared / "udsyn")
+            except BaseException as error:
+                status.write_text(f"failed in another worker:\n{error}", encoding="utf-8")
+                raise
+            status.write_text("built", encoding="utf-8")
+    if status.read_text(encoding="utf-8") != "built":
+        pytest.fail("the shared build " + status.read_text(encoding="utf-8"))
+    project = tmp_path_factory.mktemp("e2e") / "udsyn"
+    shutil.copytree(shared / "udsyn", project, symlinks=True)
+    return project
 
 
 def planned_jobs(project: Path, *args: str) -> set[str]:
@@ -150,3 +187,16 @@ def planned_jobs(project: Path, *args: str) -> set[str]:
     table = output.split("Job stats:")[1].split("\n\n")[0]
     rules = {rule for rule, _ in re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M)}
     return rules - {"total", "all"}
+
+
+# ---- the folders ----
+
+E2E = Path(__file__).resolve().parent / "e2e"
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_collection_modifyitems(items) -> None:
+    """Every test under tests/e2e/ is an ``e2e`` test."""
+    for item in items:
+        if E2E in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.e2e)

@@ -15,7 +15,7 @@ sharing this project's .venv), builds the target in one copy locally
   ``tools.verify.UNSTABLE`` are never compared).
 
 It exits 1 naming what failed. The parsing and text-building functions are pure
-and unit-tested (tests/test_slurm_check.py) without SLURM. Usage, from the
+and unit-tested (tests/tools/test_slurm_check.py) without SLURM. Usage, from the
 repository root::
 
     PYTHONPATH=workflow python -m tools.slurm_check conf --host H --cpus 2 --memory-mb 20000 --dir D

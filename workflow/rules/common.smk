@@ -127,7 +127,7 @@ for group, figure_ids in FIGURE_GROUPS.items():
         )
 
 # Every analysis table (workflow/rules/analysis.smk), for `rule all` and the data
-# dictionary; tests/test_workflow.py checks that it is exactly the rules' outputs.
+# dictionary; tests/tools/test_workflow_style.py checks that it is exactly the rules' outputs.
 ANALYSIS_TABLES = [
     "results/analysis/headline.csv",
     "results/analysis/weights.csv",

@@ -20,7 +20,7 @@ made wrong or odd, and ``expected.yaml``: what the pipeline must do with it.
 (a workbook or .sav holds both tables). Those cases are written with the
 synthetic generator's format writers (``udsyn.synthetic.formats``), as
 SurveyXact writes .xlsx, .sav and INTL exports, with one thing made wrong.
-``tests/test_hostile.py`` runs every case. Regenerate (deterministic, from the
+``tests/unit/test_hostile.py`` runs every case. Regenerate (deterministic, from the
 repository root) and commit the output:
 
     .venv/bin/python tests/data/hostile/make_corpus.py

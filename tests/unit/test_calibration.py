@@ -267,7 +267,6 @@ def test_nominal_95_intervals_cover_within_monte_carlo_error(regenerated, contex
 
 def test_the_benchmark_projects_seeds_times_median_plus_one_startup_per_batch():
     import sys
-    sys.path.insert(0, str(ROOT / "benchmarks"))
     import bench_calibration
     rows, total = bench_calibration.per_seed_table({"truth": [1.0, 3.0, 2.0], "no_effect": [0.5]},
                                                    count=200, batch_size=25, startup=2.0)

@@ -32,7 +32,7 @@ from udsyn.synthetic import formats
 from udsyn.ingest.questionnaire import build_questionnaire
 from udsyn.synthetic.formats import parse_format, short_names
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 CONFIG = ROOT / "config" / "synthetic.yaml"
 QUESTIONNAIRE = ROOT / "config" / "questionnaire.yaml"
 REGISTER = ROOT / "data" / "raw" / "register" / "municipalities.csv"

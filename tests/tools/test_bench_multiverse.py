@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import bench_multiverse  # noqa: E402
-import bench_tables  # noqa: E402
+import bench_multiverse
+import bench_tables
 
 
 def test_the_work_inside_a_job_is_read_from_its_log():

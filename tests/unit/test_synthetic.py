@@ -29,7 +29,7 @@ from udsyn.synthetic import generator
 from udsyn.clean.names import normalise_name
 from udsyn.ingest.questionnaire import build_questionnaire
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 CONFIG = ROOT / "config" / "synthetic.yaml"
 QUESTIONNAIRE = ROOT / "config" / "questionnaire.yaml"
 REGISTER = ROOT / "data" / "raw" / "register" / "municipalities.csv"

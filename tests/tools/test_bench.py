@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import bench  # noqa: E402
-import bench_scale  # noqa: E402
-import bench_tables as tables  # noqa: E402
-import bench_timing as timing  # noqa: E402
-from bench_timing import Measurement  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
+import bench
+import bench_scale
+import bench_tables as tables
+import bench_timing as timing
+from bench_timing import Measurement
 
 
 def test_summarize_gives_median_and_range():

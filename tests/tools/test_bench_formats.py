@@ -7,10 +7,9 @@ import sys
 import pytest
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import bench_formats  # noqa: E402
-import bench_tables  # noqa: E402
-import bench_timing  # noqa: E402
+import bench_formats
+import bench_tables
+import bench_timing
 
 
 def test_a_measured_read_is_parsed_past_the_peak_memory_line_and_its_rows_checked():

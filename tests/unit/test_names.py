@@ -11,7 +11,7 @@ import pytest
 from udsyn.core.errors import InputError
 from udsyn.clean.names import MunicipalityMatcher, NameMatch, normalise_name
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 REGISTER_FILE = "data/raw/register/municipalities.csv"
 ALIASES_FILE = "config/municipality_aliases.csv"
 REGISTER = pd.read_csv(ROOT / REGISTER_FILE, dtype=str, keep_default_na=False)
