@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from udsyn.core import files
 from udsyn.clean.cleaning import CleaningSettings
+from udsyn.core import files
 from udsyn.derive.derivation import DeriveSettings
 from udsyn.ingest.export import load_export
 from udsyn.ingest.export_files import labels_file
@@ -96,24 +96,47 @@ def make_export(questionnaire: Questionnaire, rows: list[dict]) -> pd.DataFrame:
     records = []
     for number, cells in enumerate(rows, start=1):
         record = {column: "" for column in questionnaire.expected_columns}
-        record.update({"respondentid": str(100000 + number), "gruppe": "Kommune",
-                       "navn": "Anne Eksempel", "email": "anne@example.invalid",
-                       "created": "2014-03-03 09:00:00", "starttime": "2014-03-04 10:00:00",
-                       "closetime": "2014-03-04 10:30:00", "statoverall_4": "1"})
+        record.update(
+            {
+                "respondentid": str(100000 + number),
+                "gruppe": "Kommune",
+                "navn": "Anne Eksempel",
+                "email": "anne@example.invalid",
+                "created": "2014-03-03 09:00:00",
+                "starttime": "2014-03-04 10:00:00",
+                "closetime": "2014-03-04 10:30:00",
+                "statoverall_4": "1",
+            }
+        )
         for column in questionnaire.status_columns:
             record.setdefault(column, "")
             record[column] = record[column] or "0"
         record.update(cells)
         records.append(record)
-    return pd.DataFrame(records, columns=list(dict.fromkeys(
-        list(questionnaire.expected_columns) + ["email"] + [k for r in rows for k in r])))
+    return pd.DataFrame(
+        records,
+        columns=list(
+            dict.fromkeys(
+                list(questionnaire.expected_columns) + ["email"] + [k for r in rows for k in r]
+            )
+        ),
+    )
 
 
 # ---- end to end: the README's `make` in a temporary copy of the project ----
 
 VENV = ROOT / ".venv"
-IGNORE = shutil.ignore_patterns(".venv", ".git", "results", "logs", ".snakemake", ".pytest_cache",
-                                ".hypothesis", "__pycache__", ".tmp")
+IGNORE = shutil.ignore_patterns(
+    ".venv",
+    ".git",
+    "results",
+    "logs",
+    ".snakemake",
+    ".pytest_cache",
+    ".hypothesis",
+    "__pycache__",
+    ".tmp",
+)
 
 
 def copy_project(destination: Path) -> Path:
@@ -124,8 +147,14 @@ def copy_project(destination: Path) -> Path:
 
 
 def run(project: Path, *command: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=900,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        command,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def make(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -134,8 +163,11 @@ def make(project: Path, *args: str, env: dict | None = None) -> subprocess.Compl
 
 def result_files(project: Path) -> dict[str, str]:
     """sha256 of every file under results/."""
-    return {str(path.relative_to(project)): files.sha256_of(path)
-            for path in sorted((project / "results").rglob("*")) if path.is_file()}
+    return {
+        str(path.relative_to(project)): files.sha256_of(path)
+        for path in sorted((project / "results").rglob("*"))
+        if path.is_file()
+    }
 
 
 def build(project: Path) -> Path:

@@ -18,8 +18,8 @@ It exits 1 naming what failed. The parsing and text-building functions are pure
 and unit-tested (tests/tools/test_slurm_check.py) without SLURM. Usage, from the
 repository root::
 
-    PYTHONPATH=workflow python -m tools.slurm_check conf --host H --cpus 2 --memory-mb 20000 --dir D
-    PYTHONPATH=workflow python -m tools.slurm_check run --target all --controller-log D/slurmctld.log
+    python -m tools.slurm_check conf --host H --cpus 2 --memory-mb 20000 --dir D
+    python -m tools.slurm_check run --target all --controller-log D/slurmctld.log
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ PARTITION = "debug"
 
 # ---- the scheduler's configuration ----
 
+
 def node_memory_mb(meminfo: str, share: float = 0.8) -> int:
     """The memory the node offers to jobs: ``share`` of MemTotal in /proc/meminfo, in MB.
 
@@ -67,42 +68,46 @@ def slurm_conf(host: str, cpus: int, memory_mb: int, state_dir: str | Path) -> s
     if cpus < 1 or memory_mb < 1:
         raise ValueError(f"the node needs CPUs and memory: cpus={cpus}, memory_mb={memory_mb}")
     state = Path(state_dir)
-    return "\n".join([
-        "# Written by `make test-slurm` (tools.slurm_check conf); rewritten on every run.",
-        "ClusterName=udsyn-test",
-        f"SlurmctldHost={host}",
-        "SlurmUser=root",
-        "AuthType=auth/munge",
-        "ProctrackType=proctrack/linuxproc",
-        "TaskPlugin=task/none",
-        "SelectType=select/cons_tres",
-        "SelectTypeParameters=CR_Core_Memory",
-        "AccountingStorageType=accounting_storage/none",
-        "JobAcctGatherType=jobacct_gather/none",
-        "MpiDefault=none",
-        "ReturnToService=2",
-        # Finished jobs stay visible to squeue (Snakemake's status command) this long.
-        "MinJobAge=300",
-        f"StateSaveLocation={state / 'ctld'}",
-        f"SlurmdSpoolDir={state / 'spool'}",
-        f"SlurmctldPidFile={state / 'slurmctld.pid'}",
-        f"SlurmdPidFile={state / 'slurmd.pid'}",
-        f"SlurmctldLogFile={state / 'slurmctld.log'}",
-        f"SlurmdLogFile={state / 'slurmd.log'}",
-        "SlurmctldDebug=info",
-        "SlurmdDebug=info",
-        f"NodeName={host} CPUs={cpus} RealMemory={memory_mb} State=UNKNOWN",
-        f"PartitionName={PARTITION} Nodes={host} Default=YES MaxTime=INFINITE State=UP",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Written by `make test-slurm` (tools.slurm_check conf); rewritten on every run.",
+            "ClusterName=udsyn-test",
+            f"SlurmctldHost={host}",
+            "SlurmUser=root",
+            "AuthType=auth/munge",
+            "ProctrackType=proctrack/linuxproc",
+            "TaskPlugin=task/none",
+            "SelectType=select/cons_tres",
+            "SelectTypeParameters=CR_Core_Memory",
+            "AccountingStorageType=accounting_storage/none",
+            "JobAcctGatherType=jobacct_gather/none",
+            "MpiDefault=none",
+            "ReturnToService=2",
+            # Finished jobs stay visible to squeue (Snakemake's status command) this long.
+            "MinJobAge=300",
+            f"StateSaveLocation={state / 'ctld'}",
+            f"SlurmdSpoolDir={state / 'spool'}",
+            f"SlurmctldPidFile={state / 'slurmctld.pid'}",
+            f"SlurmdPidFile={state / 'slurmd.pid'}",
+            f"SlurmctldLogFile={state / 'slurmctld.log'}",
+            f"SlurmdLogFile={state / 'slurmd.log'}",
+            "SlurmctldDebug=info",
+            "SlurmdDebug=info",
+            f"NodeName={host} CPUs={cpus} RealMemory={memory_mb} State=UNKNOWN",
+            f"PartitionName={PARTITION} Nodes={host} Default=YES MaxTime=INFINITE State=UP",
+            "",
+        ]
+    )
 
 
 # ---- reading the logs: which jobs went through the scheduler ----
 
 # Snakemake's SLURM plugin, one line per submitted job, or per job array.
 _SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+)\b")
-_ARRAY = re.compile(r"Submitted array job with Snakemake IDs ([\d,]+) and SLURM job ID "
-                    r"(\d+)\. The individual task IDs are (\d+)-(\d+)")
+_ARRAY = re.compile(
+    r"Submitted array job with Snakemake IDs ([\d,]+) and SLURM job ID "
+    r"(\d+)\. The individual task IDs are (\d+)-(\d+)"
+)
 # Snakemake, for every job that ends well.
 _FINISHED = re.compile(r"^Finished jobid: (\d+) \(Rule: ([^)]+)\)", re.MULTILINE)
 # A job's rule block (printed unless `--quiet rules`): `localrule` marks a job that
@@ -110,10 +115,13 @@ _FINISHED = re.compile(r"^Finished jobid: (\d+) \(Rule: ([^)]+)\)", re.MULTILINE
 _BLOCK = re.compile(r"^(local)?rule (\S+):\n(?:    .*\n)*?    jobid: (\d+)$", re.MULTILINE)
 # slurmctld's log (SlurmctldDebug=info): submission, start, end of a job. An array
 # task is written JobId=<array>_<task>(<own id>).
-_CTLD = re.compile(r"^\[(?P<time>[^\]]+)\] (?:(?P<submit>_slurm_rpc_submit_batch_job)|"
-                   r"(?P<start>sched: Allocate|sched/backfill: _start_job: Started)|(?P<end>_job_complete)):? JobId=(?P<job>\d+"
-                   r"(?:_\d+)?)(?:\(\d+\))?(?: [^\n]*?WEXITSTATUS (?P<status>\d+))?",
-                   re.MULTILINE)
+_CTLD = re.compile(
+    r"^\[(?P<time>[^\]]+)\] (?:(?P<submit>_slurm_rpc_submit_batch_job)|"
+    r"(?P<start>sched: Allocate|sched/backfill: _start_job: Started)|"
+    r"(?P<end>_job_complete)):? JobId=(?P<job>\d+"
+    r"(?:_\d+)?)(?:\(\d+\))?(?: [^\n]*?WEXITSTATUS (?P<status>\d+))?",
+    re.MULTILINE,
+)
 
 
 def submissions(log: str) -> dict[int, str]:
@@ -126,12 +134,15 @@ def submissions(log: str) -> dict[int, str]:
         jobs = [int(job) for job in match.group(1).split(",")]
         first, last = int(match.group(3)), int(match.group(4))
         if len(jobs) != last - first + 1:
-            raise ValueError(f"array submission with {len(jobs)} jobs and tasks "
-                             f"{first}-{last}: {match.group(0)!r}")
+            raise ValueError(
+                f"array submission with {len(jobs)} jobs and tasks "
+                f"{first}-{last}: {match.group(0)!r}"
+            )
         for task, job in enumerate(jobs, start=first):
             found[job] = (match.start(), f"{match.group(2)}_{task}")
-    return {job: slurm_id for job, (_, slurm_id) in
-            sorted(found.items(), key=lambda item: item[1][0])}
+    return {
+        job: slurm_id for job, (_, slurm_id) in sorted(found.items(), key=lambda item: item[1][0])
+    }
 
 
 def finished_jobs(log: str) -> dict[int, str]:
@@ -141,8 +152,9 @@ def finished_jobs(log: str) -> dict[int, str]:
 
 def local_jobs(log: str) -> dict[int, str]:
     """Snakemake job id -> rule of the jobs Snakemake ran itself (``localrule`` blocks)."""
-    return {int(match.group(3)): match.group(2) for match in _BLOCK.finditer(log)
-            if match.group(1)}
+    return {
+        int(match.group(3)): match.group(2) for match in _BLOCK.finditer(log) if match.group(1)
+    }
 
 
 @dataclass
@@ -193,32 +205,44 @@ def scheduler_problems(local_log: str, slurm_log: str, controller_log: str) -> l
     if not finished:
         problems.append("the SLURM build finished no job")
     elif not submitted:
-        problems.append("the SLURM build submitted no job to SLURM (no 'submitted with "
-                        "SLURM jobid' line): did it run with the SLURM executor?")
+        problems.append(
+            "the SLURM build submitted no job to SLURM (no 'submitted with "
+            "SLURM jobid' line): did it run with the SLURM executor?"
+        )
     for job, rule in sorted(finished.items()):
         if job in submitted:
             slurm_id = submitted[job]
             entry = _controller_entry(controller, slurm_id)
             if entry is None or entry.submitted is None:
-                problems.append(f"job {job} ({rule}): SLURM job {slurm_id} is not in "
-                                "slurmctld's log as submitted")
+                problems.append(
+                    f"job {job} ({rule}): SLURM job {slurm_id} is not in "
+                    "slurmctld's log as submitted"
+                )
             elif entry.started is None:
-                problems.append(f"job {job} ({rule}): SLURM job {slurm_id} never started "
-                                "according to slurmctld's log")
+                problems.append(
+                    f"job {job} ({rule}): SLURM job {slurm_id} never started "
+                    "according to slurmctld's log"
+                )
             elif entry.exit_status != 0:
-                state = ("no end" if entry.exit_status is None
-                         else f"exit status {entry.exit_status}")
-                problems.append(f"job {job} ({rule}): slurmctld's log shows {state} for "
-                                f"SLURM job {slurm_id}")
+                state = (
+                    "no end" if entry.exit_status is None else f"exit status {entry.exit_status}"
+                )
+                problems.append(
+                    f"job {job} ({rule}): slurmctld's log shows {state} for SLURM job {slurm_id}"
+                )
         elif job not in local:
-            problems.append(f"job {job} ({rule}) finished without going through SLURM "
-                            "(no submission, and not a localrule)")
+            problems.append(
+                f"job {job} ({rule}) finished without going through SLURM "
+                "(no submission, and not a localrule)"
+            )
     ran_locally, ran_on_slurm = _counts(finished_jobs(local_log)), _counts(finished)
     if ran_locally != ran_on_slurm:
         for rule in sorted(set(ran_locally) | set(ran_on_slurm)):
             if ran_locally.get(rule, 0) != ran_on_slurm.get(rule, 0):
-                problems.append(f"rule {rule}: {ran_locally.get(rule, 0)} job(s) in the local "
-                                f"build, {ran_on_slurm.get(rule, 0)} in the SLURM build")
+                problems.append(
+                    f"rule {rule}: {ran_locally.get(rule, 0)} job(s) in the local "
+                    f"build, {ran_on_slurm.get(rule, 0)} in the SLURM build"
+                )
     return problems
 
 
@@ -235,8 +259,9 @@ def job_timings(jobs: dict[str, ControllerJob]) -> tuple[list[float], list[float
     waits, runs = [], []
     for job in jobs.values():
         if job.submitted and job.started and job.ended:
-            submitted, started, ended = (datetime.fromisoformat(time) for time in
-                                         (job.submitted, job.started, job.ended))
+            submitted, started, ended = (
+                datetime.fromisoformat(time) for time in (job.submitted, job.started, job.ended)
+            )
             waits.append((started - submitted).total_seconds())
             runs.append((ended - started).total_seconds())
     return waits, runs
@@ -244,32 +269,43 @@ def job_timings(jobs: dict[str, ControllerJob]) -> tuple[list[float], list[float
 
 # ---- comparing the outputs ----
 
-def compare_outputs(local_root: Path, slurm_root: Path, sources: set[str]) -> tuple[int, list[str]]:
+
+def compare_outputs(
+    local_root: Path, slurm_root: Path, sources: set[str]
+) -> tuple[int, list[str]]:
     """(files compared, one line per differing file) for the generated files under
     results/ and report/ of both builds, with ``tools.verify``'s checksums and
     descriptions; the files in ``tools.verify.UNSTABLE`` are never compared."""
-    local, slurm = (verify.checksum_tree(local_root, sources),
-                    verify.checksum_tree(slurm_root, sources))
+    local, slurm = (
+        verify.checksum_tree(local_root, sources),
+        verify.checksum_tree(slurm_root, sources),
+    )
     comparison = verify.compare_checksums(local, slurm)
     return len(local), verify.report_builds(comparison, local_root, slurm_root, "local", "slurm")
 
 
 # ---- running the two builds ----
 
+
 @dataclass(frozen=True)
 class Build:
     """One copy of the project, built with one workflow profile."""
 
-    name: str     # "local" or "slurm"
+    name: str  # "local" or "slurm"
     profile: str  # relative to the project root
-    root: Path    # the copy
-    log: Path     # make's and Snakemake's output
+    root: Path  # the copy
+    log: Path  # make's and Snakemake's output
     options: tuple[str, ...] = ()  # Snakemake options beside the profile's
 
     def command(self, target: str) -> list[str]:
         """The README's command with this profile: ``make PROFILE=...``, the target, options."""
-        return ["make", "--no-print-directory", "all", f"PROFILE={self.profile}",
-                "SNAKEMAKE_ARGS=" + " ".join((target, *self.options))]
+        return [
+            "make",
+            "--no-print-directory",
+            "all",
+            f"PROFILE={self.profile}",
+            "SNAKEMAKE_ARGS=" + " ".join((target, *self.options)),
+        ]
 
 
 # Two options beside profiles/slurm, which is otherwise used as it is:
@@ -280,8 +316,11 @@ class Build:
 # * `--quiet host` (instead of the profile's host and rules) prints each job's
 #   rule block, where `localrule` marks the jobs Snakemake runs itself.
 TEST_POLL_SECONDS = 3
-SLURM_TEST_OPTIONS = (f"--slurm-init-seconds-before-status-checks={TEST_POLL_SECONDS}",
-                      "--quiet", "host")
+SLURM_TEST_OPTIONS = (
+    f"--slurm-init-seconds-before-status-checks={TEST_POLL_SECONDS}",
+    "--quiet",
+    "host",
+)
 
 
 class Stopped(Exception):
@@ -327,23 +366,32 @@ def run_build(build: Build, target: str, timeout: float) -> float:
     started = time.monotonic()
     env = verify.build_env(verify.Condition(build.name, "", 0, {}))
     with open(build.log, "w", encoding="utf-8") as log:
-        process = subprocess.Popen(build.command(target), cwd=build.root,
-                                   env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            build.command(target),
+            cwd=build.root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             process.wait(timeout=timeout)
         except (subprocess.TimeoutExpired, Stopped, KeyboardInterrupt) as stop:
             interrupt(process)
             if not isinstance(stop, subprocess.TimeoutExpired):
                 raise
-            print(f"test-slurm: the {build.name} build did not finish within {timeout:.0f} s "
-                  f"and was stopped; its output: {build.log}")
+            print(
+                f"test-slurm: the {build.name} build did not finish within {timeout:.0f} s "
+                f"and was stopped; its output: {build.log}"
+            )
             sys.exit(1)
     seconds = time.monotonic() - started
     if process.returncode != 0:
         lines = build.log.read_text(encoding="utf-8", errors="replace").splitlines()
-        print(f"test-slurm: the {build.name} build failed (exit {process.returncode}) after "
-              f"{seconds:.0f} s; its last lines ({build.log}):\n" + "\n".join(lines[-30:]))
+        print(
+            f"test-slurm: the {build.name} build failed (exit {process.returncode}) after "
+            f"{seconds:.0f} s; its last lines ({build.log}):\n" + "\n".join(lines[-30:])
+        )
         sys.exit(1)
     return seconds
 
@@ -355,9 +403,16 @@ def run(project: Path, target: str, controller_log: Path, timeout: float, keep: 
     signal.signal(signal.SIGINT, _stop)
     workdir = Path(tempfile.mkdtemp(prefix="udsyn-slurm-"))
     sources = verify.source_files(project)
-    builds = [Build("local", "profiles/default", workdir / "local/udsyn", workdir / "local.log"),
-              Build("slurm", "profiles/slurm", workdir / "slurm/udsyn", workdir / "slurm.log",
-                    SLURM_TEST_OPTIONS)]
+    builds = [
+        Build("local", "profiles/default", workdir / "local/udsyn", workdir / "local.log"),
+        Build(
+            "slurm",
+            "profiles/slurm",
+            workdir / "slurm/udsyn",
+            workdir / "slurm.log",
+            SLURM_TEST_OPTIONS,
+        ),
+    ]
     seconds = {}
     try:
         for build in builds:
@@ -379,41 +434,58 @@ def run(project: Path, target: str, controller_log: Path, timeout: float, keep: 
     submitted, ran_itself = submissions(logs[1]), local_jobs(logs[1])
     if problems:
         failed = True
-        print(f"\ntest-slurm: the jobs did not all go through the scheduler "
-              f"({len(problems)} problem(s)):")
+        print(
+            f"\ntest-slurm: the jobs did not all go through the scheduler "
+            f"({len(problems)} problem(s)):"
+        )
         for line in problems:
             print(f"  {line}")
     else:
         itself = ", ".join(sorted(set(ran_itself.values()))) or "none"
-        print(f"  scheduler: all {len(submitted)} jobs submitted to SLURM (Snakemake's log) "
-              f"were submitted, started and ended with exit status 0 (slurmctld's log); "
-              f"{len(ran_itself)} job(s) Snakemake ran itself (localrule: {itself})")
-    waits, runs = job_timings({slurm_id: job for slurm_id, job in controller_jobs(controller).items()
-                               if slurm_id in set(submitted.values())})
+        print(
+            f"  scheduler: all {len(submitted)} jobs submitted to SLURM (Snakemake's log) "
+            f"were submitted, started and ended with exit status 0 (slurmctld's log); "
+            f"{len(ran_itself)} job(s) Snakemake ran itself (localrule: {itself})"
+        )
+    waits, runs = job_timings(
+        {
+            slurm_id: job
+            for slurm_id, job in controller_jobs(controller).items()
+            if slurm_id in set(submitted.values())
+        }
+    )
     if runs:
-        print(f"  timing: local {seconds['local']:.1f} s, SLURM {seconds['slurm']:.1f} s for "
-              f"{len(runs)} SLURM jobs; per job (slurmctld's times): queue wait min "
-              f"{min(waits):.1f} s, median {statistics.median(waits):.1f} s (waiting for a "
-              f"free CPU included); run min {min(runs):.1f} s, median "
-              f"{statistics.median(runs):.1f} s (each job starts Snakemake again and re-imports "
-              f"the project); {(seconds['slurm'] - seconds['local']) / len(runs):.1f} s more "
-              f"wall time per job than the local build")
+        print(
+            f"  timing: local {seconds['local']:.1f} s, SLURM {seconds['slurm']:.1f} s for "
+            f"{len(runs)} SLURM jobs; per job (slurmctld's times): queue wait min "
+            f"{min(waits):.1f} s, median {statistics.median(waits):.1f} s (waiting for a "
+            f"free CPU included); run min {min(runs):.1f} s, median "
+            f"{statistics.median(runs):.1f} s (each job starts Snakemake again and re-imports "
+            f"the project); {(seconds['slurm'] - seconds['local']) / len(runs):.1f} s more "
+            f"wall time per job than the local build"
+        )
 
     compared, differing = compare_outputs(local.root, slurm.root, set(sources))
     if differing:
         failed = True
-        print(f"\ntest-slurm: the SLURM build's outputs differ from the local build's in "
-              f"{len(differing)} file(s):")
+        print(
+            f"\ntest-slurm: the SLURM build's outputs differ from the local build's in "
+            f"{len(differing)} file(s):"
+        )
         for line in differing:
             print(f"  {line}")
     elif compared == 0:
         failed = True
-        print(f"\ntest-slurm: target {target!r} generated no file under "
-              f"{' or '.join(f'{folder}/' for folder in verify.COMPARED)}: nothing to compare")
+        print(
+            f"\ntest-slurm: target {target!r} generated no file under "
+            f"{' or '.join(f'{folder}/' for folder in verify.COMPARED)}: nothing to compare"
+        )
     else:
-        print(f"  outputs: all {compared} generated files under "
-              f"{' and '.join(f'{folder}/' for folder in verify.COMPARED)} byte-identical "
-              f"(never compared: tools.verify.UNSTABLE, e.g. logs/ and .snakemake/)")
+        print(
+            f"  outputs: all {compared} generated files under "
+            f"{' and '.join(f'{folder}/' for folder in verify.COMPARED)} byte-identical "
+            f"(never compared: tools.verify.UNSTABLE, e.g. logs/ and .snakemake/)"
+        )
     if failed:
         print(f"\ntest-slurm: FAILED. Both builds are kept for inspection: {workdir}")
         return 1
@@ -426,9 +498,11 @@ def run(project: Path, target: str, controller_log: Path, timeout: float, keep: 
 
 # ---- the command line ----
 
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.slurm_check",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.slurm_check", description=__doc__.split("\n\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     conf_parser = commands.add_parser("conf", help="print the test cluster's slurm.conf")
     conf_parser.add_argument("--host", required=True)
@@ -439,15 +513,21 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--project", default=".")
     run_parser.add_argument("--target", default="all", help="the Snakemake target")
     run_parser.add_argument("--controller-log", required=True, help="slurmctld's log file")
-    run_parser.add_argument("--timeout", type=float, default=1200,
-                            help="seconds allowed for each build")
+    run_parser.add_argument(
+        "--timeout", type=float, default=1200, help="seconds allowed for each build"
+    )
     run_parser.add_argument("--keep", action="store_true", help="keep the copies on success")
     args = parser.parse_args(argv)
     if args.command == "conf":
         sys.stdout.write(slurm_conf(args.host, args.cpus, args.memory_mb, args.dir))
         return 0
-    return run(Path(args.project).resolve(), args.target, Path(args.controller_log),
-               args.timeout, args.keep)
+    return run(
+        Path(args.project).resolve(),
+        args.target,
+        Path(args.controller_log),
+        args.timeout,
+        args.keep,
+    )
 
 
 if __name__ == "__main__":

@@ -29,12 +29,15 @@ def unexpected(found: list[str]) -> list[str]:
 
 def main() -> int:
     snakemake = Path(sys.executable).parent / "snakemake"
-    result = subprocess.run([str(snakemake), "--lint"], capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [str(snakemake), "--lint"], capture_output=True, text=True, timeout=300
+    )
     found = findings(result.stdout + result.stderr)
     if not found:
-        print("udsyn: Snakemake's linter printed no findings: did it run?\n"
-              + result.stderr[-2000:], file=sys.stderr)
+        print(
+            "udsyn: Snakemake's linter printed no findings: did it run?\n" + result.stderr[-2000:],
+            file=sys.stderr,
+        )
         return 1
     other = unexpected(found)
     for finding in other:
@@ -42,8 +45,9 @@ def main() -> int:
     if other:
         print(result.stdout + result.stderr, file=sys.stderr)
         return 1
-    print(f"snakemake --lint: {len(found)} findings, all '{ANSWERED}' (the lock is the "
-          "environment)")
+    print(
+        f"snakemake --lint: {len(found)} findings, all '{ANSWERED}' (the lock is the environment)"
+    )
     return 0
 
 

@@ -14,10 +14,10 @@ The checksum and comparison functions only read files; the command line (the
 last section) also copies the project and runs ``make`` in the copies. Usage,
 from the repository root::
 
-    PYTHONPATH=workflow python -m tools.verify run [--update] [--keep]
-    PYTHONPATH=workflow python -m tools.verify checksum DIR         # sha256sum-style lines
-    PYTHONPATH=workflow python -m tools.verify compare DIR_A DIR_B  # two built projects
-    PYTHONPATH=workflow python -m tools.verify check DIR            # a built project vs the file
+    python -m tools.verify run [--update] [--keep]
+    python -m tools.verify checksum DIR         # sha256sum-style lines
+    python -m tools.verify compare DIR_A DIR_B  # two built projects
+    python -m tools.verify check DIR            # a built project vs the file
 """
 
 from __future__ import annotations
@@ -52,12 +52,12 @@ EXPECTED = "checksums/expected.sha256"
 # report/report.html IS byte-stable: none of them is listed here.
 UNSTABLE = {
     "logs/*": "rule logs: messages of one run (warnings and tracebacks may carry absolute "
-              "paths or library versions); not results",
+    "paths or library versions); not results",
     ".snakemake/*": "Snakemake's own records: run logs named by date, file metadata with "
-                    "timestamps and absolute paths",
+    "timestamps and absolute paths",
     "benchmarks/*": "timings: wall-clock measurements differ on every run",
     "*snakemake*report*": "Snakemake's own run report (`snakemake --report`): embeds run "
-                          "dates, runtimes and host statistics",
+    "dates, runtimes and host statistics",
     "*.log": "a log file, wherever it is: messages of one run",
     "*.benchmark.tsv": "a Snakemake `benchmark:` file: timings of one run",
 }
@@ -68,6 +68,7 @@ TEXT_SUFFIXES = (".json", ".html", ".svg", ".md", ".txt", ".yaml", ".tsv")
 
 # ---- checksums ----
 
+
 def unstable_reason(path: str) -> str | None:
     """Why ``path`` (relative, with `/`) is never compared, or None if it is."""
     for pattern, reason in UNSTABLE.items():
@@ -76,8 +77,11 @@ def unstable_reason(path: str) -> str | None:
     return None
 
 
-def generated_files(root: str | Path, sources: set[str] | frozenset[str] = frozenset(),
-                    folders: tuple[str, ...] = COMPARED) -> list[str]:
+def generated_files(
+    root: str | Path,
+    sources: set[str] | frozenset[str] = frozenset(),
+    folders: tuple[str, ...] = COMPARED,
+) -> list[str]:
     """Files under ``folders`` of ``root`` that are not sources and not unstable, sorted."""
     root = Path(root)
     found = []
@@ -90,8 +94,11 @@ def generated_files(root: str | Path, sources: set[str] | frozenset[str] = froze
     return sorted(found)
 
 
-def checksum_tree(root: str | Path, sources: set[str] | frozenset[str] = frozenset(),
-                  folders: tuple[str, ...] = COMPARED) -> dict[str, str]:
+def checksum_tree(
+    root: str | Path,
+    sources: set[str] | frozenset[str] = frozenset(),
+    folders: tuple[str, ...] = COMPARED,
+) -> dict[str, str]:
     """path -> sha256 of every generated file (see ``generated_files``)."""
     root = Path(root)
     return {path: sha256_of(root / path) for path in generated_files(root, sources, folders)}
@@ -117,11 +124,12 @@ def parse_checksums(text: str) -> dict[str, str]:
 
 # ---- comparing ----
 
+
 @dataclass(frozen=True)
 class Comparison:
     """How ``actual`` differs from ``expected``: file names, each list sorted."""
 
-    added: list[str] = field(default_factory=list)    # in actual only
+    added: list[str] = field(default_factory=list)  # in actual only
     removed: list[str] = field(default_factory=list)  # in expected only
     changed: list[str] = field(default_factory=list)  # in both, different sha256
 
@@ -139,8 +147,9 @@ def compare_checksums(expected: dict[str, str], actual: dict[str, str]) -> Compa
     return Comparison(
         added=sorted(set(actual) - set(expected)),
         removed=sorted(set(expected) - set(actual)),
-        changed=sorted(path for path in set(expected) & set(actual)
-                       if expected[path] != actual[path]),
+        changed=sorted(
+            path for path in set(expected) & set(actual) if expected[path] != actual[path]
+        ),
     )
 
 
@@ -157,9 +166,12 @@ class CellDifference:
     def describe(self, left_name: str = "A", right_name: str = "B") -> str:
         def shown(value):
             return "(missing)" if value is None else repr(value)
+
         where = "header" if self.row == 0 else f"row {self.row}"
-        return (f"{where}, column {self.column!r}: {shown(self.left)} ({left_name}) "
-                f"vs {shown(self.right)} ({right_name})")
+        return (
+            f"{where}, column {self.column!r}: {shown(self.left)} ({left_name}) "
+            f"vs {shown(self.right)} ({right_name})"
+        )
 
 
 def _records(path: str | Path) -> list[list[str]]:
@@ -186,8 +198,9 @@ def first_csv_difference(left: str | Path, right: str | Path) -> CellDifference 
             present = row_a if row_b is None else row_b
             column = header_a[0] if header_a else "#1"
             value = present[0] if present else ""
-            return CellDifference(number, column, value if row_b is None else None,
-                                  value if row_a is None else None)
+            return CellDifference(
+                number, column, value if row_b is None else None, value if row_a is None else None
+            )
         for index in range(max(len(row_a), len(row_b))):
             cell_a = row_a[index] if index < len(row_a) else None
             cell_b = row_b[index] if index < len(row_b) else None
@@ -197,7 +210,9 @@ def first_csv_difference(left: str | Path, right: str | Path) -> CellDifference 
     return None
 
 
-def first_line_difference(left: str | Path, right: str | Path) -> tuple[int, str | None, str | None] | None:
+def first_line_difference(
+    left: str | Path, right: str | Path
+) -> tuple[int, str | None, str | None] | None:
     """(line number from 1, left line, right line) of the first differing text line."""
     a = Path(left).read_text(encoding="utf-8", errors="replace").split("\n")
     b = Path(right).read_text(encoding="utf-8", errors="replace").split("\n")
@@ -217,16 +232,19 @@ def first_json_difference(left, right, where: tuple = ()) -> tuple[tuple, object
     values, keys in sorted order; a value missing on one side is ``_ABSENT``."""
     if isinstance(left, dict) and isinstance(right, dict):
         for key in sorted(set(left) | set(right)):
-            found = first_json_difference(left.get(key, _ABSENT), right.get(key, _ABSENT),
-                                          where + (key,))
+            found = first_json_difference(
+                left.get(key, _ABSENT), right.get(key, _ABSENT), where + (key,)
+            )
             if found:
                 return found
         return None
     if isinstance(left, list) and isinstance(right, list):
         for index in range(max(len(left), len(right))):
-            found = first_json_difference(left[index] if index < len(left) else _ABSENT,
-                                          right[index] if index < len(right) else _ABSENT,
-                                          where + (index,))
+            found = first_json_difference(
+                left[index] if index < len(left) else _ABSENT,
+                right[index] if index < len(right) else _ABSENT,
+                where + (index,),
+            )
             if found:
                 return found
         return None
@@ -240,19 +258,27 @@ def _short(text: str, width: int = 90) -> str:
 def _window(a: str | None, b: str | None, width: int = 90) -> tuple[str, str]:
     """Both lines, cut to ``width`` characters around their first differing character."""
     if a is None or b is None:
-        return ("(missing)" if a is None else repr(a[:width]),
-                "(missing)" if b is None else repr(b[:width]))
+        return (
+            "(missing)" if a is None else repr(a[:width]),
+            "(missing)" if b is None else repr(b[:width]),
+        )
     start = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     start = max(start - width // 3, 0)
 
     def cut(text: str) -> str:
-        piece = text[start:start + width]
+        piece = text[start : start + width]
         return repr(("…" if start else "") + piece + ("…" if start + width < len(text) else ""))
+
     return cut(a), cut(b)
 
 
-def describe_difference(path: str, left_root: str | Path, right_root: str | Path,
-                        left_name: str = "A", right_name: str = "B") -> str:
+def describe_difference(
+    path: str,
+    left_root: str | Path,
+    right_root: str | Path,
+    left_name: str = "A",
+    right_name: str = "B",
+) -> str:
     """What differs in one file present in both trees, in one line."""
     left, right = Path(left_root) / path, Path(right_root) / path
     if path.endswith(".csv"):
@@ -262,47 +288,68 @@ def describe_difference(path: str, left_root: str | Path, right_root: str | Path
         return "every cell equal; the bytes differ (quoting, number format or line ends)"
     if path.endswith(".json"):
         try:
-            found = first_json_difference(json.loads(left.read_text(encoding="utf-8")),
-                                          json.loads(right.read_text(encoding="utf-8")))
+            found = first_json_difference(
+                json.loads(left.read_text(encoding="utf-8")),
+                json.loads(right.read_text(encoding="utf-8")),
+            )
         except ValueError:
             found = None
         if found is not None:
             keys, a, b = found
-            shown = ["(missing)" if value is _ABSENT else _short(json.dumps(value))
-                     for value in (a, b)]
-            return (f"at {' > '.join(map(str, keys)) or 'the top'}: {shown[0]} ({left_name}) "
-                    f"vs {shown[1]} ({right_name})")
+            shown = [
+                "(missing)" if value is _ABSENT else _short(json.dumps(value)) for value in (a, b)
+            ]
+            return (
+                f"at {' > '.join(map(str, keys)) or 'the top'}: {shown[0]} ({left_name}) "
+                f"vs {shown[1]} ({right_name})"
+            )
     if path.endswith(TEXT_SUFFIXES):
         line = first_line_difference(left, right)
         if line is not None:
             number, a, b = line
             shown_a, shown_b = _window(a, b)
             return f"line {number}: {shown_a} ({left_name}) vs {shown_b} ({right_name})"
-    return (f"binary content differs ({left.stat().st_size} bytes in {left_name}, "
-            f"{right.stat().st_size} in {right_name})")
+    return (
+        f"binary content differs ({left.stat().st_size} bytes in {left_name}, "
+        f"{right.stat().st_size} in {right_name})"
+    )
 
 
-def report_builds(comparison: Comparison, left_root: str | Path, right_root: str | Path,
-                  left_name: str = "A", right_name: str = "B") -> list[str]:
+def report_builds(
+    comparison: Comparison,
+    left_root: str | Path,
+    right_root: str | Path,
+    left_name: str = "A",
+    right_name: str = "B",
+) -> list[str]:
     """One line per file that differs between two built trees."""
     lines = [f"{path}: only in build {right_name}" for path in comparison.added]
     lines += [f"{path}: only in build {left_name}" for path in comparison.removed]
-    lines += [f"{path}: {describe_difference(path, left_root, right_root, left_name, right_name)}"
-              for path in comparison.changed]
+    lines += [
+        f"{path}: {describe_difference(path, left_root, right_root, left_name, right_name)}"
+        for path in comparison.changed
+    ]
     return sorted(lines)
 
 
-def report_expected(comparison: Comparison, expected: dict[str, str], actual: dict[str, str],
-                    expected_name: str = EXPECTED) -> list[str]:
+def report_expected(
+    comparison: Comparison,
+    expected: dict[str, str],
+    actual: dict[str, str],
+    expected_name: str = EXPECTED,
+) -> list[str]:
     """One line per file that differs from the committed checksums."""
     lines = [f"{path}: built, but not in {expected_name}" for path in comparison.added]
     lines += [f"{path}: in {expected_name}, but not built" for path in comparison.removed]
-    lines += [f"{path}: sha256 {actual[path][:12]}… where {expected_name} has "
-              f"{expected[path][:12]}…" for path in comparison.changed]
+    lines += [
+        f"{path}: sha256 {actual[path][:12]}… where {expected_name} has {expected[path][:12]}…"
+        for path in comparison.changed
+    ]
     return sorted(lines)
 
 
 # ---- the command line: copy, build twice, compare ----
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -331,19 +378,33 @@ def second_locale(available: list[str]) -> str:
 def conditions(available_locales: list[str]) -> tuple[Condition, Condition]:
     """The two builds differ in absolute path, hash seed, time zone, locale and cores."""
     return (
-        Condition("A", "a/udsyn", 2,
-                  {"PYTHONHASHSEED": "0", "TZ": "UTC", "LC_ALL": "C.UTF-8"}),
-        Condition("B", "b/another/deeper/path/udsyn-copy", 1,
-                  {"PYTHONHASHSEED": "4242", "TZ": "Pacific/Chatham",
-                   "LC_ALL": second_locale(available_locales)}),
+        Condition("A", "a/udsyn", 2, {"PYTHONHASHSEED": "0", "TZ": "UTC", "LC_ALL": "C.UTF-8"}),
+        Condition(
+            "B",
+            "b/another/deeper/path/udsyn-copy",
+            1,
+            {
+                "PYTHONHASHSEED": "4242",
+                "TZ": "Pacific/Chatham",
+                "LC_ALL": second_locale(available_locales),
+            },
+        ),
     )
 
 
 # Outside a git repository, the sources are every file except these (as in
 # .gitignore): folders ignored wherever they are, and fnmatch patterns on paths,
 # with their exceptions.
-IGNORED_NAMES = (".venv", ".git", "logs", ".snakemake", ".pytest_cache", ".hypothesis",
-                 "__pycache__", ".tmp")
+IGNORED_NAMES = (
+    ".venv",
+    ".git",
+    "logs",
+    ".snakemake",
+    ".pytest_cache",
+    ".hypothesis",
+    "__pycache__",
+    ".tmp",
+)
 IGNORED_PATHS = ("results/*", "report/report.html", "*.tmp")
 NOT_IGNORED = ("results/README.md",)
 
@@ -363,14 +424,21 @@ def source_files(project: str | Path) -> list[str]:
     try:
         listed = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=project, capture_output=True, text=True, check=False)
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     except OSError:  # no git
         listed = None
     if listed is not None and listed.returncode == 0 and (project / ".git").exists():
         names = {name for name in listed.stdout.split("\0") if name}
         return sorted(name for name in names if (project / name).is_file())
-    return sorted(path.relative_to(project).as_posix() for path in project.rglob("*")
-                  if path.is_file() and not _ignored(path.relative_to(project)))
+    return sorted(
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and not _ignored(path.relative_to(project))
+    )
 
 
 def copy_sources(project: Path, sources: list[str], destination: Path) -> None:
@@ -384,9 +452,12 @@ def copy_sources(project: Path, sources: list[str], destination: Path) -> None:
 
 
 def build_env(condition: Condition) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("SOURCE_DATE_EPOCH", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "LANG",
-                          "LANGUAGE") and not key.startswith("LC_")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("SOURCE_DATE_EPOCH", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "LANG", "LANGUAGE")
+        and not key.startswith("LC_")
+    }
     env.update(condition.env)
     return env
 
@@ -414,13 +485,18 @@ def build_twice(project: Path, sources: list[str], workdir: Path) -> list[tuple[
     for condition, copy in builds:
         log = open(workdir / f"build-{condition.name}.log", "w", encoding="utf-8")
         process = subprocess.Popen(
-            ["make", "--no-print-directory", "all", f"CORES={condition.cores}"], cwd=copy,
-            env=build_env(condition), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)  # its own process group, to stop make and Snakemake
+            ["make", "--no-print-directory", "all", f"CORES={condition.cores}"],
+            cwd=copy,
+            env=build_env(condition),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # its own process group, to stop make and Snakemake
         running.append((condition, process, log))
 
     def failures():
         return [item for item in running if item[1].poll() not in (None, 0)]
+
     try:
         while any(process.poll() is None for _, process, _ in running) and not failures():
             time.sleep(0.5)
@@ -437,8 +513,10 @@ def build_twice(project: Path, sources: list[str], workdir: Path) -> list[tuple[
         log.close()
     for condition, process, log in failed:
         output = Path(log.name).read_text(encoding="utf-8", errors="replace")
-        print(f"\nverify: build {condition.name} failed (exit {process.returncode}); "
-              f"its last lines ({log.name}):\n" + "\n".join(output.splitlines()[-30:]))
+        print(
+            f"\nverify: build {condition.name} failed (exit {process.returncode}); "
+            f"its last lines ({log.name}):\n" + "\n".join(output.splitlines()[-30:])
+        )
     if failed:
         print(f"\nverify: FAILED: a build did not finish. Kept for inspection: {workdir}")
         sys.exit(1)
@@ -460,15 +538,19 @@ def skipped(roots: list[Path], sources: set[str]) -> list[str]:
 
 def run(project: Path, expected_path: Path, update: bool, keep: bool) -> int:
     name = _shown(expected_path, project)
-    print(f"udsyn verify: two fresh builds of {project}, compared file by file, then "
-          f"{'written to' if update else 'compared with'} {name}")
+    print(
+        f"udsyn verify: two fresh builds of {project}, compared file by file, then "
+        f"{'written to' if update else 'compared with'} {name}"
+    )
     workdir = Path(tempfile.mkdtemp(prefix="udsyn-verify-"))
     sources = set(source_files(project))
     (_, root_a), (_, root_b) = build_twice(project, sorted(sources), workdir)
     sums_a, sums_b = checksum_tree(root_a, sources), checksum_tree(root_b, sources)
-    print(f"  compared: the {len(sums_a)} generated files under "
-          f"{' and '.join(f'{folder}/' for folder in COMPARED)} (committed files there, such "
-          "as results/README.md and the report's templates, are sources, not compared)")
+    print(
+        f"  compared: the {len(sums_a)} generated files under "
+        f"{' and '.join(f'{folder}/' for folder in COMPARED)} (committed files there, such "
+        "as results/README.md and the report's templates, are sources, not compared)"
+    )
     print("  never compared, not byte-stable by nature (tools.verify.UNSTABLE):")
     for pattern, reason in UNSTABLE.items():
         print(f"    {pattern}: {reason}")
@@ -497,9 +579,11 @@ def run(project: Path, expected_path: Path, update: bool, keep: bool) -> int:
             print(f"\nverify: the builds differ from {name} in {len(against.differing)} file(s):")
             for line in report_expected(against, expected, sums_a, name):
                 print(f"  {line}")
-            print(f"  Another machine, Python or dependency version, or a change not recorded "
-                  f"yet. If the change is intended, run `make update-checksums` and commit "
-                  f"{name} with it.")
+            print(
+                f"  Another machine, Python or dependency version, or a change not recorded "
+                f"yet. If the change is intended, run `make update-checksums` and commit "
+                f"{name} with it."
+            )
     if failed:
         print(f"\nverify: FAILED. The builds are kept for inspection: {workdir}")
         return 1
@@ -524,8 +608,10 @@ def write_expected(path: Path, checksums: dict[str, str], name: str) -> None:
     if change.identical:
         print(f"updated: {name} unchanged ({len(checksums)} files)")
         return
-    print(f"updated: {name} rewritten ({len(checksums)} files): {len(change.added)} added, "
-          f"{len(change.removed)} removed, {len(change.changed)} changed")
+    print(
+        f"updated: {name} rewritten ({len(checksums)} files): {len(change.added)} added, "
+        f"{len(change.removed)} removed, {len(change.changed)} changed"
+    )
     for kind in ("added", "removed", "changed"):
         for changed_path in getattr(change, kind):
             print(f"  {kind}: {changed_path}")
@@ -540,16 +626,23 @@ def _shown(path: Path, project: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.verify",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--project", default=".",
-                        help="the project: copied by `run`; its git-listed files are the "
-                             "sources, never compared (default: .)")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.verify", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--project",
+        default=".",
+        help="the project: copied by `run`; its git-listed files are the "
+        "sources, never compared (default: .)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="build twice in fresh copies and compare")
     run_parser.add_argument("--expected", default=None, help=f"default: <project>/{EXPECTED}")
-    run_parser.add_argument("--update", action="store_true",
-                            help="rewrite the expected checksums (if the two builds agree)")
+    run_parser.add_argument(
+        "--update",
+        action="store_true",
+        help="rewrite the expected checksums (if the two builds agree)",
+    )
     run_parser.add_argument("--keep", action="store_true", help="keep the builds on success")
     checksum_parser = commands.add_parser("checksum", help="print the checksums of a built tree")
     checksum_parser.add_argument("root")

@@ -14,11 +14,26 @@ import shutil
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SECTIONS = {"summary", "data", "methods", "results", "robustness", "multiverse",
-            "representativeness", "appendix"}
+SECTIONS = {
+    "summary",
+    "data",
+    "methods",
+    "results",
+    "robustness",
+    "multiverse",
+    "representativeness",
+    "appendix",
+}
 # Flags that keep Chromium from phoning home on a closed network (see the env notes).
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +43,7 @@ def browser():
             pytest.fail("Chromium is missing in CI: .ci/run must install Debian's chromium")
         pytest.skip("Chromium is not installed (apt-get install chromium); CI installs it")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
@@ -57,14 +73,17 @@ def test_no_console_errors_and_no_network(opened):
 def test_every_image_is_decoded(opened):
     page, _ = opened
     images = page.evaluate(
-        "Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth])")
+        "Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth])"
+    )
     assert images, "the report has no figures"
     assert all(complete and width > 0 for _, complete, width in images), images
 
 
 def test_every_section_is_present(opened):
     page, _ = opened
-    sections = set(page.evaluate("Array.from(document.querySelectorAll('section[id]'), s => s.id)"))
+    sections = set(
+        page.evaluate("Array.from(document.querySelectorAll('section[id]'), s => s.id)")
+    )
     assert SECTIONS <= sections
     assert page.inner_text("#synthetic-notice").startswith("Synthetic survey data")
 

@@ -21,8 +21,8 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_project, make, result_files
+
 from udsyn.core import files
 
 pytestmark = pytest.mark.e2e
@@ -31,8 +31,11 @@ DATASET = "data/raw/survey/dataset.csv"
 
 
 def raw_checksums(project: Path) -> dict[str, str]:
-    return {str(path.relative_to(project)): files.sha256_of(path)
-            for path in sorted((project / "data" / "raw").rglob("*")) if path.is_file()}
+    return {
+        str(path.relative_to(project)): files.sha256_of(path)
+        for path in sorted((project / "data" / "raw").rglob("*"))
+        if path.is_file()
+    }
 
 
 def edit_dataset(project: Path, edit) -> None:
@@ -47,36 +50,63 @@ def drop_column(data: bytes, column: str) -> bytes:
     drop = records[0].index(column)
     out = StringIO()
     csv.writer(out, delimiter=";", lineterminator="\n").writerows(
-        [cell for n, cell in enumerate(record) if n != drop] for record in records)
+        [cell for n, cell in enumerate(record) if n != drop] for record in records
+    )
     return out.getvalue().encode("utf-8")
 
 
-def assert_stopped_cleanly(result: subprocess.CompletedProcess, project: Path,
-                           raw_before: dict, *expected: str) -> None:
+def assert_stopped_cleanly(
+    result: subprocess.CompletedProcess, project: Path, raw_before: dict, *expected: str
+) -> None:
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     for part in (*expected, "What to do:"):
         assert part in output, f"{part!r} not in\n{output}"
     assert "Traceback" not in output, output
-    made = [p for p in (project / "results").rglob("*") if p.is_file()] \
-        if (project / "results").exists() else []
+    made = (
+        [p for p in (project / "results").rglob("*") if p.is_file()]
+        if (project / "results").exists()
+        else []
+    )
     assert not made, made  # no partial outputs (validate is the first rule)
     assert raw_checksums(project) == raw_before
 
 
-@pytest.mark.parametrize("name, edit, expected", [
-    ("nul_byte",
-     lambda data: data.replace(b"Test; ignorer venligst", b"Test; ignorer\x00venligst", 1),
-     ["Error in rule validate", "data/raw/survey/dataset.csv, row 1, column 'q13'",
-      "NUL byte", "ignorer\\x00venligst"]),
-    ("missing_column", lambda data: drop_column(data, "q4"),
-     ["Error in rule validate", "data/raw/survey/dataset.csv, column 'q4'",
-      "required column for field 'q4' is missing", "survey.questionnaire"]),
-    ("utf16_without_bom",
-     lambda data: data.decode("utf-8").encode("utf-16-le"),
-     ["Error in rule validate", "data/raw/survey/dataset.csv", "UTF-16 without a byte-order mark",
-      "survey.encoding: utf-16-le"]),
-])
+@pytest.mark.parametrize(
+    "name, edit, expected",
+    [
+        (
+            "nul_byte",
+            lambda data: data.replace(b"Test; ignorer venligst", b"Test; ignorer\x00venligst", 1),
+            [
+                "Error in rule validate",
+                "data/raw/survey/dataset.csv, row 1, column 'q13'",
+                "NUL byte",
+                "ignorer\\x00venligst",
+            ],
+        ),
+        (
+            "missing_column",
+            lambda data: drop_column(data, "q4"),
+            [
+                "Error in rule validate",
+                "data/raw/survey/dataset.csv, column 'q4'",
+                "required column for field 'q4' is missing",
+                "survey.questionnaire",
+            ],
+        ),
+        (
+            "utf16_without_bom",
+            lambda data: data.decode("utf-8").encode("utf-16-le"),
+            [
+                "Error in rule validate",
+                "data/raw/survey/dataset.csv",
+                "UTF-16 without a byte-order mark",
+                "survey.encoding: utf-16-le",
+            ],
+        ),
+    ],
+)
 def test_bad_input_stops_the_build_cleanly(tmp_path, name, edit, expected):
     project = copy_project(tmp_path / name)
     edit_dataset(project, edit)
@@ -119,10 +149,14 @@ def unwritable_results(tmp_path):
     results = project / "results"
     results.mkdir()
     if os.geteuid() == 0:
-        if not shutil.which("chattr") or subprocess.run(
-                ["chattr", "+i", str(results)], capture_output=True).returncode != 0:
-            pytest.skip("running as root, where file modes do not stop writes, and "
-                        "chattr +i is not available on this file system")
+        if (
+            not shutil.which("chattr")
+            or subprocess.run(["chattr", "+i", str(results)], capture_output=True).returncode != 0
+        ):
+            pytest.skip(
+                "running as root, where file modes do not stop writes, and "
+                "chattr +i is not available on this file system"
+            )
         undo = ["chattr", "-i", str(results)]
     else:
         results.chmod(0o555)
@@ -149,6 +183,7 @@ def test_an_unwritable_output_folder_is_an_output_error_not_a_bug(tmp_path):
     import pandas as pd
 
     from udsyn.core.errors import OutputError
+
     blocker = tmp_path / "results"
     blocker.write_text("a file where a folder should be")
     with pytest.raises(OutputError) as caught:
@@ -178,9 +213,14 @@ def killed_build(tmp_path_factory) -> dict:
     """A build killed with SIGKILL in the middle of the clean rule, a second
     `make` tried while it ran, then the runs a user makes afterwards."""
     project = copy_project(tmp_path_factory.mktemp("killed") / "udsyn")
-    first = subprocess.Popen(["make", "--no-print-directory", DATA_LAYER], cwd=project, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             start_new_session=True)
+    first = subprocess.Popen(
+        ["make", "--no-print-directory", DATA_LAYER],
+        cwd=project,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         locks = project / ".snakemake" / "locks"
         wait_for(lambda: locks.exists() and any(locks.iterdir()))
@@ -188,8 +228,10 @@ def killed_build(tmp_path_factory) -> dict:
         # Snakemake marks a job's outputs incomplete from its start to its end:
         # kill while clean's mark is there (polling is far faster than the job).
         marks = project / ".snakemake" / "incomplete"
-        clean_marks = {base64.b64encode(f"results/clean/{name}.csv".encode()).decode()
-                       for name in ("respondents", "initiatives", "exclusions", "changes")}
+        clean_marks = {
+            base64.b64encode(f"results/clean/{name}.csv".encode()).decode()
+            for name in ("respondents", "initiatives", "exclusions", "changes")
+        }
         wait_for(lambda: marks.exists() and any(p.name in clean_marks for p in marks.iterdir()))
         os.killpg(first.pid, signal.SIGKILL)  # make, snakemake and the clean job at once
     finally:
@@ -198,8 +240,13 @@ def killed_build(tmp_path_factory) -> dict:
     # Snakemake's marks of outputs whose job had not finished: the kill hit clean mid-run
     incomplete = [p for p in (project / ".snakemake" / "incomplete").rglob("*") if p.is_file()]
     rerun = make(project, DATA_LAYER)  # what a user does next: just `make` again
-    return {"project": project, "concurrent": concurrent, "killed": killed_running,
-            "incomplete": incomplete, "rerun": rerun}
+    return {
+        "project": project,
+        "concurrent": concurrent,
+        "killed": killed_running,
+        "incomplete": incomplete,
+        "rerun": rerun,
+    }
 
 
 def test_a_second_make_while_one_runs_is_refused_clearly(killed_build):
@@ -224,7 +271,8 @@ def test_a_killed_build_reruns_to_byte_identical_outputs(killed_build, built):
     project = killed_build["project"]
     assert not list((project / "results").rglob("*.tmp"))
     ours, clean_build = result_files(project), result_files(built)
-    data_layer = {path: digest for path, digest in clean_build.items()
-                  if path.split("/")[1] in DATA_FOLDERS}
+    data_layer = {
+        path: digest for path, digest in clean_build.items() if path.split("/")[1] in DATA_FOLDERS
+    }
     assert len(data_layer) == 10  # checks, columns, label checks, six clean tables, municipalities
     assert ours == data_layer

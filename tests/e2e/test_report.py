@@ -7,8 +7,8 @@ import re
 import shutil
 
 import pytest
-
 from conftest import VENV, run
+
 from udsyn.core import files
 
 pytestmark = pytest.mark.e2e
@@ -61,7 +61,9 @@ def test_every_figure_and_table_is_traced(built):
 def test_report_is_self_contained(built):
     html = (built / "report/report.html").read_text(encoding="utf-8")
     assert not re.search(r'(src|href)="(?!data:|#)', html), "the report links outside itself"
-    assert html.count("data:image/png;base64,") == len(list((built / "results/figures").glob("*.png")))
+    assert html.count("data:image/png;base64,") == len(
+        list((built / "results/figures").glob("*.png"))
+    )
 
 
 def test_software_versions_match_the_lock(built):
@@ -78,17 +80,21 @@ def test_the_multiverse_sentences_are_read_from_its_summary(built, tmp_path):
     summary = files.read_table(path)
     before = summary.set_index("claim").loc["crisis"]
     html = (built / "report/report.html").read_text(encoding="utf-8")
-    sentence = (f"holds in <b>{before['n_distinct_holds']} of {before['n_distinct']} "
-                "distinct analyses</b>")
+    sentence = (
+        f"holds in <b>{before['n_distinct_holds']} of {before['n_distinct']} distinct analyses</b>"
+    )
     assert sentence in html
     summary.loc[summary["claim"] == "crisis", ["n_distinct_holds", "share_distinct_holds"]] = [
-        5, 5 / before["n_distinct"]]
+        5,
+        5 / before["n_distinct"],
+    ]
     files.write_table(summary, path)
     result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html")
     assert result.returncode == 0, result.stdout + result.stderr
     after = (copy / "report/report.html").read_text(encoding="utf-8")
-    section = re.search(r'<p class="claim" id="multiverse-crisis">(.*?)</p>', after,
-                        flags=re.S).group(1)
+    section = re.search(
+        r'<p class="claim" id="multiverse-crisis">(.*?)</p>', after, flags=re.S
+    ).group(1)
     assert f"holds in <b>5 of {before['n_distinct']} distinct analyses</b>" in section
     assert f"claim 4 holds in 5 of {before['n_distinct']} distinct analyses" in after
 
@@ -107,12 +113,23 @@ def test_a_real_exports_free_text_stays_out_of_the_report_unless_turned_on(built
     shown = {}
     for setting in ("when_synthetic", "always"):
         override = copy / f"real-{setting}.yaml"
-        override.write_text(f"survey:\n  synthetic: false\n  free_text_appendix: {setting}\n",
-                            encoding="utf-8")
+        override.write_text(
+            f"survey:\n  synthetic: false\n  free_text_appendix: {setting}\n", encoding="utf-8"
+        )
         # only the report is rebuilt (its params changed; the rest is left as built)
-        result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html",
-                     "--configfile", override.name, "--rerun-triggers", "mtime",
-                     "--forcerun", "report")
+        result = run(
+            copy,
+            str(VENV / "bin" / "snakemake"),
+            "--cores",
+            "1",
+            "report/report.html",
+            "--configfile",
+            override.name,
+            "--rerun-triggers",
+            "mtime",
+            "--forcerun",
+            "report",
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         shown[setting] = free_text_section(copy)
     assert "<td>" not in shown["when_synthetic"] and "Left out" in shown["when_synthetic"]
@@ -120,19 +137,28 @@ def test_a_real_exports_free_text_stays_out_of_the_report_unless_turned_on(built
     assert shown["always"] == free_text_section(built)
 
 
-@pytest.mark.parametrize("synthetic, setting, shown", [
-    (True, "when_synthetic", True), (False, "when_synthetic", False), (False, "always", True),
-    (True, "never", False), (False, "never", False)])
+@pytest.mark.parametrize(
+    "synthetic, setting, shown",
+    [
+        (True, "when_synthetic", True),
+        (False, "when_synthetic", False),
+        (False, "always", True),
+        (True, "never", False),
+        (False, "never", False),
+    ],
+)
 def test_free_text_appendix_rule(synthetic, setting, shown):
     from udsyn.report.html import show_free_texts
+
     assert show_free_texts(synthetic, setting) is shown
 
 
 def test_driver_questions_paragraph_reads_the_drivers_table(built):
     """The summary's driver-question paragraph shows drivers.csv's shares, group n
     and differences as formatted, with the labels from config, in association words."""
-    paragraph = re.search(r'<p class="claim" id="drivers">(.*?)</p>', summary_of(built),
-                          flags=re.S).group(1)
+    paragraph = re.search(
+        r'<p class="claim" id="drivers">(.*?)</p>', summary_of(built), flags=re.S
+    ).group(1)
     table = files.read_table(built / "results/analysis/drivers.csv")
     for row in table.to_dict("records"):
         if row["quantity"] == "difference":
@@ -141,9 +167,11 @@ def test_driver_questions_paragraph_reads_the_drivers_table(built):
         elif row["group"] == "all":
             assert f"{100 * row['estimate']:.0f}% of the {row['n']} responding" in paragraph
         else:
-            assert f"{row['group']} municipalities {100 * row['estimate']:.0f}% (n = {row['n']})" \
-                in paragraph or f"{row['group']} {100 * row['estimate']:.0f}% (n = {row['n']})" \
+            assert (
+                f"{row['group']} municipalities {100 * row['estimate']:.0f}% (n = {row['n']})"
                 in paragraph
+                or f"{row['group']} {100 * row['estimate']:.0f}% (n = {row['n']})" in paragraph
+            )
     config = files.read_yaml(built / "config/config.yaml")["derive"]
     assert " or ".join(config["state_no_longer_helps_agree_labels"]) in paragraph
     assert "associations" in paragraph and "not effects" in paragraph
@@ -156,37 +184,80 @@ def calibration_summary(coverage_shift: float = 0.95, holds_rate: float = 0.375)
     import pandas as pd
 
     from udsyn.synthetic.calibration import SUMMARY_COLUMNS
-    truths = {"truth": {"headline": 0.72, "shift": 0.39, "reform": 0.55, "crisis": 0.17,
-                        "capital": 3.0},
-              "no_effect": {"headline": 0.64, "shift": 0.39, "reform": 0.0, "crisis": 0.0,
-                            "capital": 1.0}}
+
+    truths = {
+        "truth": {"headline": 0.72, "shift": 0.39, "reform": 0.55, "crisis": 0.17, "capital": 3.0},
+        "no_effect": {
+            "headline": 0.64,
+            "shift": 0.39,
+            "reform": 0.0,
+            "crisis": 0.0,
+            "capital": 1.0,
+        },
+    }
     rows = []
     for variant, claims in truths.items():
         for claim, truth in claims.items():
             cover = coverage_shift if claim == "shift" and variant == "truth" else 0.95
-            rows.append({"variant": variant, "kind": "coverage", "name": f"multiverse_{claim}",
-                         "truth": truth, "n_seeds": 200, "n_estimated": 200, "value": cover,
-                         "mcse": (cover * (1 - cover) / 200) ** 0.5, "mean_estimate": truth,
-                         "bias": 0.001, "bias_mcse": 0.002, "rmse": 0.05, "mean_width": 0.2,
-                         "definition": "hand-made"})
+            rows.append(
+                {
+                    "variant": variant,
+                    "kind": "coverage",
+                    "name": f"multiverse_{claim}",
+                    "truth": truth,
+                    "n_seeds": 200,
+                    "n_estimated": 200,
+                    "value": cover,
+                    "mcse": (cover * (1 - cover) / 200) ** 0.5,
+                    "mean_estimate": truth,
+                    "bias": 0.001,
+                    "bias_mcse": 0.002,
+                    "rmse": 0.05,
+                    "mean_width": 0.2,
+                    "definition": "hand-made",
+                }
+            )
             rate = holds_rate if claim == "reform" and variant == "truth" else 0.5
-            rows.append({"variant": variant, "kind": "rejection",
-                         "name": f"multiverse_{claim}_holds", "truth": truth, "n_seeds": 200,
-                         "n_estimated": 200, "value": rate, "mcse": 0.035,
-                         "definition": "hand-made"})
-        rows.append({"variant": variant, "kind": "build_failure", "name": "build_failed",
-                     "n_seeds": 200, "n_estimated": 200, "value": 0.0, "mcse": 0.0,
-                     "definition": "hand-made"})
+            rows.append(
+                {
+                    "variant": variant,
+                    "kind": "rejection",
+                    "name": f"multiverse_{claim}_holds",
+                    "truth": truth,
+                    "n_seeds": 200,
+                    "n_estimated": 200,
+                    "value": rate,
+                    "mcse": 0.035,
+                    "definition": "hand-made",
+                }
+            )
+        rows.append(
+            {
+                "variant": variant,
+                "kind": "build_failure",
+                "name": "build_failed",
+                "n_seeds": 200,
+                "n_estimated": 200,
+                "value": 0.0,
+                "mcse": 0.0,
+                "definition": "hand-made",
+            }
+        )
     return pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
 
 
-HOLDS = {"headline": {"test": "above", "value": 0.5}, "shift": {"test": "above", "value": 0},
-         "reform": {"test": "above", "value": 0}, "crisis": {"test": "above", "value": 0},
-         "capital": {"test": "above", "value": 1}}
+HOLDS = {
+    "headline": {"test": "above", "value": 0.5},
+    "shift": {"test": "above", "value": 0},
+    "reform": {"test": "above", "value": 0},
+    "crisis": {"test": "above", "value": 0},
+    "capital": {"test": "above", "value": 1},
+}
 
 
 def test_calibration_view_flags_shortfalls_and_reads_power_or_false_positives():
     from udsyn.report.html import calibration_view
+
     assert calibration_view(None, 0.95, HOLDS) is None
     view = calibration_view(calibration_summary(coverage_shift=0.90), 0.95, HOLDS)
     assert view["variants"] == ["truth", "no_effect"]  # as configured first
@@ -198,8 +269,9 @@ def test_calibration_view_flags_shortfalls_and_reads_power_or_false_positives():
     headline = {rate["variant"]: rate for rate in view["claims"]["headline"]}
     assert headline["no_effect"]["reads"] == "power"  # 0.64 is still above one half
     # within two MCSE of the nominal level: not flagged
-    assert calibration_view(calibration_summary(coverage_shift=0.935), 0.95,
-                            HOLDS)["outside"] == []
+    assert (
+        calibration_view(calibration_summary(coverage_shift=0.935), 0.95, HOLDS)["outside"] == []
+    )
     with pytest.raises(ValueError, match="no variant 'truth'"):
         summary = calibration_summary()
         calibration_view(summary[summary["variant"] == "no_effect"], 0.95, HOLDS)
@@ -210,8 +282,7 @@ def calibration_section(project) -> str:
     return re.search(r'<h3 id="calibration">(.*?)<h3 ', html, flags=re.S).group(1)
 
 
-def test_the_calibration_appendix_and_the_verdicts_power_come_from_make_calibrate(built,
-                                                                                  tmp_path):
+def test_the_calibration_appendix_and_the_verdicts_power_come_from_make_calibrate(built, tmp_path):
     """Without make calibrate's summary the appendix says it was not run; once the
     summary exists, a plain rebuild adds it: coverage per interval, a shortfall
     flagged with its note, and each verdict's power."""
@@ -220,16 +291,21 @@ def test_the_calibration_appendix_and_the_verdicts_power_come_from_make_calibrat
     copy = tmp_path / "copy"
     shutil.copytree(built, copy, symlinks=True)
     (copy / "results/calibration").mkdir(parents=True, exist_ok=True)
-    files.write_table(calibration_summary(coverage_shift=0.90, holds_rate=0.375),
-                   copy / "results/calibration/summary.csv")
+    files.write_table(
+        calibration_summary(coverage_shift=0.90, holds_rate=0.375),
+        copy / "results/calibration/summary.csv",
+    )
     result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html")
     assert result.returncode == 0, result.stdout + result.stderr
     section = calibration_section(copy)
     assert "<code>multiverse_shift</code> (outside)" in section
     assert "0.900 ± 0.021" in section
-    assert re.search(r"claim 3, <b>[a-z ]+</b> \([^)]*its test passes in 38% of 200 synthetic "
-                     r"data sets generated as configured \(power\) and in 50% of 200 synthetic "
-                     r"data sets from generator variant no_effect \(false-positive rate\)\)",
-                     summary_of(copy))
+    assert re.search(
+        r"claim 3, <b>[a-z ]+</b> \([^)]*its test passes in 38% of 200 synthetic "
+        r"data sets generated as configured \(power\) and in 50% of 200 synthetic "
+        r"data sets from generator variant no_effect \(false-positive rate\)\)",
+        summary_of(copy),
+    )
     assert "coverage falls outside 95% ± 2 Monte-Carlo standard errors: multiverse_shift" in (
-        summary_of(copy))
+        summary_of(copy)
+    )

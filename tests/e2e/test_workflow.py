@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import copy_project, make, planned_jobs, result_files
 
-from conftest import ROOT, copy_project, make, planned_jobs, result_files, run
 from udsyn.core import files
 
 pytestmark = pytest.mark.e2e
@@ -24,10 +24,15 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
 def test_make_builds_every_output(built):
-    for path in ("results/validated/checks.csv", "results/clean/respondents.csv",
-                 "results/clean/initiatives.csv", "results/clean/exclusions.csv",
-                 "results/clean/changes.csv", "results/derived/municipalities.csv",
-                 "results/data_dictionary.csv"):
+    for path in (
+        "results/validated/checks.csv",
+        "results/clean/respondents.csv",
+        "results/clean/initiatives.csv",
+        "results/clean/exclusions.csv",
+        "results/clean/changes.csv",
+        "results/derived/municipalities.csv",
+        "results/data_dictionary.csv",
+    ):
         assert (built / path).stat().st_size > 0, path
     municipalities = files.read_table(built / "results/derived/municipalities.csv")
     assert len(municipalities) == 98 and municipalities["code"].is_unique
@@ -108,7 +113,9 @@ def test_bad_input_stops_with_a_clear_error_and_no_outputs(tmp_path):
     assert "What to do:" in output and "Traceback" not in output
     assert not (project / "results/clean/respondents.csv").exists()
     assert not list((project / "results").rglob("*.tmp"))
-    assert raw_before == {path: files.sha256_of(path) for path in (project / "data/raw").rglob("*.csv")}
+    assert raw_before == {
+        path: files.sha256_of(path) for path in (project / "data/raw").rglob("*.csv")
+    }
 
 
 def test_a_config_file_of_ones_own_overrides_the_defaults(built, tmp_path):
@@ -120,8 +127,10 @@ def test_a_config_file_of_ones_own_overrides_the_defaults(built, tmp_path):
     assert "2011" in dictionary.loc["n_post_crisis_initiatives", "definition"]
     default = files.read_table(built / "results/derived/municipalities.csv")
     changed = files.read_table(project / "results/derived/municipalities.csv")
-    assert (changed["n_post_crisis_initiatives"].fillna(0)
-            <= default["n_post_crisis_initiatives"].fillna(0)).all()
+    assert (
+        changed["n_post_crisis_initiatives"].fillna(0)
+        <= default["n_post_crisis_initiatives"].fillna(0)
+    ).all()
 
 
 def test_a_mistyped_config_key_is_rejected(tmp_path):
@@ -167,49 +176,125 @@ def replace_in(path: Path, old: str, new: str) -> None:
 def add_cutoff_alternative(project, year: int) -> None:
     """One more crisis cut-off in the multiverse, with the line that says why
     (config multiverse.justifications: every alternative needs one)."""
-    replace_in(project / "config/config.yaml", "crisis_cutoff_year: [2008, 2009, 2010]",
-               f"crisis_cutoff_year: [2008, 2009, 2010, {year}]")
-    replace_in(project / "config/config.yaml", '      "2010": "a one-year lag',
-               f'      "{year}": "a longer lag, as a new user might add"\n      "2010": "a one-year lag')
+    replace_in(
+        project / "config/config.yaml",
+        "crisis_cutoff_year: [2008, 2009, 2010]",
+        f"crisis_cutoff_year: [2008, 2009, 2010, {year}]",
+    )
+    replace_in(
+        project / "config/config.yaml",
+        '      "2010": "a one-year lag',
+        f'      "{year}": "a longer lag, as a new user might add"\n      "2010": "a one-year lag',
+    )
 
 
-ALL_RULES = {"validate", "clean", "derive", "data_dictionary", "headline", "initiative_periods",
-             "reform", "crisis", "capital", "representativeness", "robustness", "drivers",
-             "provenance",
-             "manifest", "report"}
+ALL_RULES = {
+    "validate",
+    "clean",
+    "derive",
+    "data_dictionary",
+    "headline",
+    "initiative_periods",
+    "reform",
+    "crisis",
+    "capital",
+    "representativeness",
+    "robustness",
+    "drivers",
+    "provenance",
+    "manifest",
+    "report",
+}
 
 
-@pytest.mark.parametrize("change, must, must_not", [
-    (lambda p: append(p / "workflow/udsyn/derive/derivation.py"), {"derive", "headline", "report"},
-     {"validate", "clean", "initiative_periods", "figure_initiative_periods"}),
-    (lambda p: append(p / "workflow/udsyn/clean/parse.py"), {"clean", "derive"}, {"validate"}),
-    (lambda p: append(p / "workflow/udsyn/analysis/stats.py"), {"headline", "crisis", "report"},
-     {"validate", "clean", "derive"}),
-    (lambda p: append(p / "report/template.html.j2"), {"report"}, ALL_RULES - {"report"}),
-    (lambda p: append(p / "requirements.lock"), ALL_RULES, set()),
-    (lambda p: os.utime(p / DATASET), set(), ALL_RULES),  # touched, same bytes: nothing to redo
-    (lambda p: replace_in(p / "config/config.yaml", "crisis_cutoff_year: 2009",
-                          "crisis_cutoff_year: 2010"),
-     {"derive", "crisis", "robustness", "initiative_periods", "report"}, {"validate", "clean"}),
-    (lambda p: replace_in(p / "config/config.yaml", "duplicate_rule: most_complete_then_latest",
-                          "duplicate_rule: latest"), {"clean", "derive"}, {"validate"}),
-    # An analysis value reruns the rules that read it, and no other analysis.
-    (lambda p: replace_in(p / "config/config.yaml", "robustness_crisis_cutoffs: [2008, 2010]",
-                          "robustness_crisis_cutoffs: [2008, 2011]"),
-     {"robustness", "figure_crisis", "report"},
-     {"validate", "clean", "derive", "headline", "crisis", "reform", "capital",
-      "initiative_periods", "representativeness", "multiverse_clean", "multiverse_batch",
-      "multiverse", "figure_headline", "figure_multiverse"}),
-    # A new alternative in the multiverse: new batches and the gather, no main analysis.
-    (lambda p: add_cutoff_alternative(p, 2011),
-     {"multiverse_batch", "multiverse", "figure_multiverse", "report"},
-     {"validate", "clean", "derive", "headline", "crisis", "robustness", "multiverse_clean"}),
-    # A stricter test of a claim: only the gather and what shows it.
-    (lambda p: replace_in(p / "config/config.yaml", "capital: {test: above, value: 1}",
-                          "capital: {test: above, value: 2}"),
-     {"multiverse", "figure_multiverse", "report"},
-     {"multiverse_batch", "multiverse_clean", "clean", "derive", "capital"}),
-])
+@pytest.mark.parametrize(
+    "change, must, must_not",
+    [
+        (
+            lambda p: append(p / "workflow/udsyn/derive/derivation.py"),
+            {"derive", "headline", "report"},
+            {"validate", "clean", "initiative_periods", "figure_initiative_periods"},
+        ),
+        (lambda p: append(p / "workflow/udsyn/clean/parse.py"), {"clean", "derive"}, {"validate"}),
+        (
+            lambda p: append(p / "workflow/udsyn/analysis/stats.py"),
+            {"headline", "crisis", "report"},
+            {"validate", "clean", "derive"},
+        ),
+        (lambda p: append(p / "report/template.html.j2"), {"report"}, ALL_RULES - {"report"}),
+        (lambda p: append(p / "requirements.lock"), ALL_RULES, set()),
+        (
+            lambda p: os.utime(p / DATASET),
+            set(),
+            ALL_RULES,
+        ),  # touched, same bytes: nothing to redo
+        (
+            lambda p: replace_in(
+                p / "config/config.yaml", "crisis_cutoff_year: 2009", "crisis_cutoff_year: 2010"
+            ),
+            {"derive", "crisis", "robustness", "initiative_periods", "report"},
+            {"validate", "clean"},
+        ),
+        (
+            lambda p: replace_in(
+                p / "config/config.yaml",
+                "duplicate_rule: most_complete_then_latest",
+                "duplicate_rule: latest",
+            ),
+            {"clean", "derive"},
+            {"validate"},
+        ),
+        # An analysis value reruns the rules that read it, and no other analysis.
+        (
+            lambda p: replace_in(
+                p / "config/config.yaml",
+                "robustness_crisis_cutoffs: [2008, 2010]",
+                "robustness_crisis_cutoffs: [2008, 2011]",
+            ),
+            {"robustness", "figure_crisis", "report"},
+            {
+                "validate",
+                "clean",
+                "derive",
+                "headline",
+                "crisis",
+                "reform",
+                "capital",
+                "initiative_periods",
+                "representativeness",
+                "multiverse_clean",
+                "multiverse_batch",
+                "multiverse",
+                "figure_headline",
+                "figure_multiverse",
+            },
+        ),
+        # A new alternative in the multiverse: new batches and the gather, no main analysis.
+        (
+            lambda p: add_cutoff_alternative(p, 2011),
+            {"multiverse_batch", "multiverse", "figure_multiverse", "report"},
+            {
+                "validate",
+                "clean",
+                "derive",
+                "headline",
+                "crisis",
+                "robustness",
+                "multiverse_clean",
+            },
+        ),
+        # A stricter test of a claim: only the gather and what shows it.
+        (
+            lambda p: replace_in(
+                p / "config/config.yaml",
+                "capital: {test: above, value: 1}",
+                "capital: {test: above, value: 2}",
+            ),
+            {"multiverse", "figure_multiverse", "report"},
+            {"multiverse_batch", "multiverse_clean", "clean", "derive", "capital"},
+        ),
+    ],
+)
 def test_changes_rerun_exactly_their_dependents(built_copy, change, must, must_not):
     assert planned_jobs(built_copy) == set()
     change(built_copy)

@@ -10,14 +10,14 @@ import csv
 import sys
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
 import bench
 import bench_scale
 import bench_tables as tables
 import bench_timing as timing
+import pytest
 from bench_timing import Measurement
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_summarize_gives_median_and_range():

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sys
 
-import pytest
-from conftest import ROOT
-
 import bench_formats
 import bench_tables
 import bench_timing
+import pytest
+from conftest import ROOT
 
 
 def test_a_measured_read_is_parsed_past_the_peak_memory_line_and_its_rows_checked():

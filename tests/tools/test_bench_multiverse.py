@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import csv
-import sys
-from pathlib import Path
-
-import pytest
 
 import bench_multiverse
 import bench_tables
+import pytest
 
 
 def test_the_work_inside_a_job_is_read_from_its_log():

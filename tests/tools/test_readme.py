@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
+
 from tools.readme import (
     calibration_table,
     figures_and_tables,
@@ -26,29 +26,55 @@ def test_replace_block_only_touches_its_block():
 
 
 def test_tables_name_rule_program_and_files():
-    figures = {"headline": {"title": "Share", "function": "headline",
-                            "outputs": {"png": "results/figures/headline.png",
-                                        "svg": "results/figures/headline.svg"},
-                            "data": {"headline": "results/analysis/headline.csv"}}}
-    outputs = {"results/figures/headline.png": {"rule": "figure_headline",
-                                                "script": "workflow/scripts/figure.py"},
-               "results/analysis/headline.csv": {"rule": "headline", "inputs": [
-                   "results/derived/municipalities.csv", "workflow/udsyn/analysis/stats.py"],
-                   "script": "workflow/scripts/analysis_headline.py"}}
+    figures = {
+        "headline": {
+            "title": "Share",
+            "function": "headline",
+            "outputs": {
+                "png": "results/figures/headline.png",
+                "svg": "results/figures/headline.svg",
+            },
+            "data": {"headline": "results/analysis/headline.csv"},
+        }
+    }
+    outputs = {
+        "results/figures/headline.png": {
+            "rule": "figure_headline",
+            "script": "workflow/scripts/figure.py",
+        },
+        "results/analysis/headline.csv": {
+            "rule": "headline",
+            "inputs": ["results/derived/municipalities.csv", "workflow/udsyn/analysis/stats.py"],
+            "script": "workflow/scripts/analysis_headline.py",
+        },
+    }
     table = figures_and_tables(figures, outputs)
     assert "| Figure: Share | `figure_headline` | `workflow/scripts/figure.py`" in table
-    assert ("| Table: headline | `headline` | `workflow/scripts/analysis_headline.py` | "
-            "`results/analysis/headline.csv` | `results/derived/municipalities.csv` |") in table
+    assert (
+        "| Table: headline | `headline` | `workflow/scripts/analysis_headline.py` | "
+        "`results/analysis/headline.csv` | `results/derived/municipalities.csv` |"
+    ) in table
     assert "| pandas | 3.1.1 |" in software_table(
-        {"python": "3.11.7", "packages": {"pandas": "3.1.1"}}, ["pandas"])
+        {"python": "3.11.7", "packages": {"pandas": "3.1.1"}}, ["pandas"]
+    )
 
 
 @pytest.mark.e2e
 def test_readme_lists_are_current(built):
-    result = subprocess.run([sys.executable, "-m", "tools.readme", "--check",
-                             "--provenance", str(built / "results/manifest.json")],
-                            cwd=ROOT, capture_output=True, text=True,
-                            env={"PATH": ""})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.readme",
+            "--check",
+            "--provenance",
+            str(built / "results/manifest.json"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": ""},
+    )
     assert result.returncode == 0, result.stderr + " (run `make readme`)"
 
 
@@ -63,25 +89,61 @@ def test_the_short_list_names_every_figure_and_analysis_table():
 
 def test_the_calibration_table_reads_coverage_and_power_of_one_variant():
     summary = [
-        {"variant": "truth", "kind": "coverage", "name": "crisis_difference", "truth": "0.17",
-         "value": "0.925", "mcse": "0.019"},
-        {"variant": "truth", "kind": "power", "name": "crisis_difference_excludes_0",
-         "truth": "0.17", "value": "0.35", "mcse": "0.03"},
-        {"variant": "truth", "kind": "coverage", "name": "multiverse_shift", "truth": "0.39",
-         "value": "0.94", "mcse": "0.017"},
-        {"variant": "truth", "kind": "rejection", "name": "multiverse_shift_holds",
-         "truth": "0.39", "value": "0.975", "mcse": "0.01"},
-        {"variant": "no_effect", "kind": "coverage", "name": "crisis_difference", "truth": "0",
-         "value": "0.5", "mcse": "0.03"}]
+        {
+            "variant": "truth",
+            "kind": "coverage",
+            "name": "crisis_difference",
+            "truth": "0.17",
+            "value": "0.925",
+            "mcse": "0.019",
+        },
+        {
+            "variant": "truth",
+            "kind": "power",
+            "name": "crisis_difference_excludes_0",
+            "truth": "0.17",
+            "value": "0.35",
+            "mcse": "0.03",
+        },
+        {
+            "variant": "truth",
+            "kind": "coverage",
+            "name": "multiverse_shift",
+            "truth": "0.39",
+            "value": "0.94",
+            "mcse": "0.017",
+        },
+        {
+            "variant": "truth",
+            "kind": "rejection",
+            "name": "multiverse_shift_holds",
+            "truth": "0.39",
+            "value": "0.975",
+            "mcse": "0.01",
+        },
+        {
+            "variant": "no_effect",
+            "kind": "coverage",
+            "name": "crisis_difference",
+            "truth": "0",
+            "value": "0.5",
+            "mcse": "0.03",
+        },
+    ]
     table = calibration_table(summary)
     assert "| `crisis_difference` | 0.170 | 0.925 ± 0.019 | 0.35 |" in table
     assert "| `multiverse_shift` | 0.390 | 0.940 ± 0.017 | 0.97 |" in table  # rounded
     assert "0.500" not in table  # the other variant is not shown
 
 
-DOCUMENTS = ["README.md", "config/README.md", "report/README.md", "benchmarks/README.md",
-             *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")),
-             *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "data").rglob("README.md"))]
+DOCUMENTS = [
+    "README.md",
+    "config/README.md",
+    "report/README.md",
+    "benchmarks/README.md",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "data").rglob("README.md")),
+]
 
 
 def test_the_readme_reads_in_ten_minutes():
@@ -103,17 +165,24 @@ def test_every_relative_link_resolves_inside_the_project(document):
 
 def test_no_reference_to_work_items():
     """A reader of the project has no issue list: no work-item numbers in its files."""
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     found = []
     for name in tracked:
-        if not name.endswith((".md", ".py", ".smk", ".yaml", ".j2", ".toml", ".cfg")) \
-                and name not in ("Snakefile", "Makefile"):
+        if not name.endswith(
+            (".md", ".py", ".smk", ".yaml", ".j2", ".toml", ".cfg")
+        ) and name not in ("Snakefile", "Makefile"):
             continue
         text = (ROOT / name).read_text(encoding="utf-8", errors="replace")
-        found += [f"{name}: {m.group(0)}" for m in
-                  re.finditer(r"\bissues? #?\d+\b|\(#\d+\)", text, flags=re.I)
-                  # an upstream project's issue (e.g. statsmodels issue #7798) is a citation
-                  if not re.search(r"(statsmodels|snakemake|pandas|matplotlib|github)\S* $",
-                                   text[max(0, m.start() - 30):m.start()], flags=re.I)]
+        found += [
+            f"{name}: {m.group(0)}"
+            for m in re.finditer(r"\bissues? #?\d+\b|\(#\d+\)", text, flags=re.I)
+            # an upstream project's issue (e.g. statsmodels issue #7798) is a citation
+            if not re.search(
+                r"(statsmodels|snakemake|pandas|matplotlib|github)\S* $",
+                text[max(0, m.start() - 30) : m.start()],
+                flags=re.I,
+            )
+        ]
     assert not found, found

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT, VENV, copy_project, make, run
-from udsyn.core import files
+
 from tools import verify
+from udsyn.core import files
 from udsyn.report.provenance import build_manifest, manifest_json
 
 
@@ -40,12 +40,18 @@ def write(path: Path, data: str | bytes) -> Path:
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tools.verify", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})  # tools/ from any folder
+    return subprocess.run(
+        [sys.executable, "-m", "tools.verify", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # tools/ from any folder
 
 
 # ---- checksums of a tree ----
+
 
 @pytest.fixture
 def tree(tmp_path) -> Path:
@@ -71,16 +77,31 @@ def test_checksums_of_the_generated_files_only(tree):
     # without knowing the sources, committed files under results/ and report/ count too;
     # logs never do (results/run.log: unstable by nature; logs/: not compared)
     assert set(verify.checksum_tree(tree)) == {
-        "report/report.html", "report/template.html.j2", "results/README.md",
-        "results/a.csv", "results/figures/f.png"}
+        "report/report.html",
+        "report/template.html.j2",
+        "results/README.md",
+        "results/a.csv",
+        "results/figures/f.png",
+    }
 
 
 def test_unstable_files_are_named_with_a_reason():
-    for path in ("logs/clean.log", ".snakemake/log/2026.snakemake.log", "benchmarks/x.tsv",
-                 "report/snakemake_report.html", "results/run.log", "results/x.benchmark.tsv"):
+    for path in (
+        "logs/clean.log",
+        ".snakemake/log/2026.snakemake.log",
+        "benchmarks/x.tsv",
+        "report/snakemake_report.html",
+        "results/run.log",
+        "results/x.benchmark.tsv",
+    ):
         assert verify.unstable_reason(path), path
-    for path in ("report/report.html", "results/manifest.json", "results/provenance.csv",
-                 "results/software_versions.csv", "results/figures/capital.png"):
+    for path in (
+        "report/report.html",
+        "results/manifest.json",
+        "results/provenance.csv",
+        "results/software_versions.csv",
+        "results/figures/capital.png",
+    ):
         assert verify.unstable_reason(path) is None, path
     assert all(len(reason) > 20 for reason in verify.UNSTABLE.values())
 
@@ -88,12 +109,15 @@ def test_unstable_files_are_named_with_a_reason():
 def test_checksum_file_is_sha256sum_format(tree, tmp_path):
     checksums = verify.checksum_tree(tree, {"results/README.md"})
     text = verify.format_checksums(checksums)
-    assert text.endswith("\n") and text.splitlines() == sorted(text.splitlines(), key=lambda l: l[66:])
+    assert text.endswith("\n") and text.splitlines() == sorted(
+        text.splitlines(), key=lambda line: line[66:]
+    )
     assert verify.parse_checksums(text) == checksums
     if shutil.which("sha256sum"):
         (tmp_path / "sums").write_text(text, encoding="utf-8")
-        checked = subprocess.run(["sha256sum", "-c", str(tmp_path / "sums")], cwd=tree,
-                                 capture_output=True, text=True)
+        checked = subprocess.run(
+            ["sha256sum", "-c", str(tmp_path / "sums")], cwd=tree, capture_output=True, text=True
+        )
         assert checked.returncode == 0, checked.stdout + checked.stderr
     with pytest.raises(ValueError, match="line 5 is not"):
         verify.parse_checksums(text + "not a checksum line\n")
@@ -107,6 +131,7 @@ def test_the_committed_checksums_are_well_formed():
 
 
 # ---- comparing ----
+
 
 def test_comparison_names_added_removed_and_changed_files():
     expected = {"a.csv": "1" * 64, "b.png": "2" * 64, "c.json": "3" * 64}
@@ -123,22 +148,36 @@ def test_comparison_names_added_removed_and_changed_files():
     assert "c.json: in sums, but not built" in lines and "d.svg: built, but not in sums" in lines
 
 
-@pytest.mark.parametrize("left, right, row, column, a, b", [
-    ("k,v\n1,x\n2,y\n", "k,v\n1,x\n2,z\n", 2, "v", "y", "z"),               # a changed cell
-    ("k,v\n1,x\n", "k,w\n1,x\n", 0, "#2", "v", "w"),                        # header
-    ("k,v\n1,x\n", "k,v\n1,x\n2,y\n", 2, "k", None, "2"),                   # an extra row
-    ("k,v\n1,x\n2,y\n", "k,v\n1,x\n", 2, "k", "2", None),                   # a missing row
-    ("k,v\n1,x\n", "k,v\n1,x,extra\n", 1, "#3", None, "extra"),            # a ragged row
-    ('k,v\n1,"two\nlines"\n3,a\n', 'k,v\n1,"two\nlines"\n3,b\n', 2, "v", "a", "b"),  # quoted \n
-])
+@pytest.mark.parametrize(
+    "left, right, row, column, a, b",
+    [
+        ("k,v\n1,x\n2,y\n", "k,v\n1,x\n2,z\n", 2, "v", "y", "z"),  # a changed cell
+        ("k,v\n1,x\n", "k,w\n1,x\n", 0, "#2", "v", "w"),  # header
+        ("k,v\n1,x\n", "k,v\n1,x\n2,y\n", 2, "k", None, "2"),  # an extra row
+        ("k,v\n1,x\n2,y\n", "k,v\n1,x\n", 2, "k", "2", None),  # a missing row
+        ("k,v\n1,x\n", "k,v\n1,x,extra\n", 1, "#3", None, "extra"),  # a ragged row
+        (
+            'k,v\n1,"two\nlines"\n3,a\n',
+            'k,v\n1,"two\nlines"\n3,b\n',
+            2,
+            "v",
+            "a",
+            "b",
+        ),  # quoted \n
+    ],
+)
 def test_first_differing_csv_cell(tmp_path, left, right, row, column, a, b):
-    difference = verify.first_csv_difference(write(tmp_path / "l.csv", left),
-                                             write(tmp_path / "r.csv", right))
+    difference = verify.first_csv_difference(
+        write(tmp_path / "l.csv", left), write(tmp_path / "r.csv", right)
+    )
     assert difference == verify.CellDifference(row, column, a, b)
 
 
 def test_equal_cells_in_different_bytes(tmp_path):
-    left, right = write(tmp_path / "a/t.csv", "k,v\n1,x\n"), write(tmp_path / "b/t.csv", 'k,v\n1,"x"\n')
+    left, right = (
+        write(tmp_path / "a/t.csv", "k,v\n1,x\n"),
+        write(tmp_path / "b/t.csv", 'k,v\n1,"x"\n'),
+    )
     assert verify.first_csv_difference(left, right) is None
     message = verify.describe_difference("t.csv", tmp_path / "a", tmp_path / "b")
     assert "every cell equal" in message
@@ -154,8 +193,9 @@ def test_differences_are_described_per_kind(tmp_path):
     write(b / "r.html", "<h1>x</h1>\n<p>" + "y" * 200 + "2</p>\n")
     write(a / "f.png", b"\x89PNG1")
     write(b / "f.png", b"\x89PNG22")
-    comparison = verify.compare_checksums(verify.checksum_tree(a, folders=(".",)),
-                                          verify.checksum_tree(b, folders=(".",)))
+    comparison = verify.compare_checksums(
+        verify.checksum_tree(a, folders=(".",)), verify.checksum_tree(b, folders=(".",))
+    )
     assert comparison.changed == ["f.png", "m.json", "r.html", "t.csv"]
     lines = verify.report_builds(comparison, a, b)
     assert "t.csv: row 1, column 'estimate': '0.975200' (A) vs '0.975201' (B)" in lines
@@ -165,12 +205,15 @@ def test_differences_are_described_per_kind(tmp_path):
     assert "f.png: binary content differs (5 bytes in A, 6 in B)" in lines
 
 
-@pytest.mark.parametrize("left, right, found", [
-    ({"a": 1, "b": [1, 2]}, {"a": 1, "b": [1, 3]}, (("b", 1), 2, 3)),
-    ({"a": {"x": 1}}, {"a": {}}, (("a", "x"), 1, verify._ABSENT)),
-    ({"a": 1}, {"a": 1.0}, (("a",), 1, 1.0)),
-    ({"a": [1]}, {"a": [1]}, None),
-])
+@pytest.mark.parametrize(
+    "left, right, found",
+    [
+        ({"a": 1, "b": [1, 2]}, {"a": 1, "b": [1, 3]}, (("b", 1), 2, 3)),
+        ({"a": {"x": 1}}, {"a": {}}, (("a", "x"), 1, verify._ABSENT)),
+        ({"a": 1}, {"a": 1.0}, (("a",), 1, 1.0)),
+        ({"a": [1]}, {"a": [1]}, None),
+    ],
+)
 def test_first_differing_json_value(left, right, found):
     assert verify.first_json_difference(left, right) == found
 
@@ -181,14 +224,16 @@ def test_cli_compare_names_the_file_row_and_column(tmp_path):
         write(tmp_path / name / "report/report.html", "<p>same</p>\n")
     result = run_cli("compare", str(tmp_path / "a"), str(tmp_path / "b"))
     assert result.returncode == 1
-    assert ("results/analysis/t.csv: row 2, column 'estimate': '0.1' (A) vs '0.2' (B)"
-            in result.stdout)
+    assert (
+        "results/analysis/t.csv: row 2, column 'estimate': '0.1' (A) vs '0.2' (B)" in result.stdout
+    )
     assert "report.html" not in result.stdout
     same = run_cli("compare", str(tmp_path / "a"), str(tmp_path / "a"))
     assert same.returncode == 0 and "identical: 2 files" in same.stdout
 
 
 # ---- the two builds' conditions and the copy ----
+
 
 def test_the_two_builds_differ_in_every_condition():
     first, second = verify.conditions(["C", "C.utf8", "POSIX"])
@@ -200,11 +245,14 @@ def test_the_two_builds_differ_in_every_condition():
     assert "LC_ALL=C.UTF-8" in first.describe() and "--cores 2" in first.describe()
 
 
-@pytest.mark.parametrize("available, chosen", [
-    (["C", "C.utf8", "POSIX"], "C"),
-    (["C", "C.utf8", "en_US.utf8", "da_DK.utf8"], "da_DK.utf8"),
-    (["C", "de_DE.UTF-8"], "de_DE.UTF-8"),
-])
+@pytest.mark.parametrize(
+    "available, chosen",
+    [
+        (["C", "C.utf8", "POSIX"], "C"),
+        (["C", "C.utf8", "en_US.utf8", "da_DK.utf8"], "da_DK.utf8"),
+        (["C", "de_DE.UTF-8"], "de_DE.UTF-8"),
+    ],
+)
 def test_second_locale(available, chosen):
     assert verify.second_locale(available) == chosen
 
@@ -230,7 +278,10 @@ def test_sources_from_git_and_without_it(tmp_path):
     write(project / "results/.x.csv.tmp", "")
     expected = ["Snakefile", "report/template.html.j2", "results/README.md"]
     assert verify.source_files(project) == expected  # no git: the fixed ignore rules
-    write(project / ".gitignore", ".venv/\nlogs/\nresults/*\n!results/README.md\nreport/report.html\n")
+    write(
+        project / ".gitignore",
+        ".venv/\nlogs/\nresults/*\n!results/README.md\nreport/report.html\n",
+    )
     subprocess.run(["git", "init", "-q", str(project)], check=True)
     subprocess.run(["git", "-C", str(project), "add", "Snakefile"], check=True)
     write(project / "new_module.py", "untracked, not ignored: copied\n")
@@ -244,27 +295,39 @@ def test_copy_shares_the_environment(tmp_path):
     copy = tmp_path / "copy"
     verify.copy_sources(project, ["requirements.lock"], copy)
     assert (copy / ".venv").resolve() == (project / ".venv").resolve()
-    assert (copy / "requirements.lock").stat().st_mtime_ns == \
-        (project / "requirements.lock").stat().st_mtime_ns
+    assert (copy / "requirements.lock").stat().st_mtime_ns == (
+        project / "requirements.lock"
+    ).stat().st_mtime_ns
 
 
 # ---- the manifest ----
+
 
 def test_manifest_records_and_deterministic_json(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "data/raw/in.csv", 'a,b\n1,"x\ny"\n2,z\n')
     write(tmp_path / "results/out.csv", "a\n1\n")
     write(tmp_path / "results/f.png", b"\x89PNG")
-    made = {"rule": "clean", "script": "workflow/scripts/clean.py",
-            "inputs": ["data/raw/in.csv", "workflow/udsyn/core/files.py", "data/raw/in.csv"]}
-    manifest = build_manifest(["data/raw/in.csv"],
-                              {"results/out.csv": made, "results/f.png": {**made, "rule": "f"}},
-                              "pandas==3.0.0 \\\n    --hash=sha256:abc\n")
+    made = {
+        "rule": "clean",
+        "script": "workflow/scripts/clean.py",
+        "inputs": ["data/raw/in.csv", "workflow/udsyn/core/files.py", "data/raw/in.csv"],
+    }
+    manifest = build_manifest(
+        ["data/raw/in.csv"],
+        {"results/out.csv": made, "results/f.png": {**made, "rule": "f"}},
+        "pandas==3.0.0 \\\n    --hash=sha256:abc\n",
+    )
     assert manifest["inputs"]["data/raw/in.csv"]["rows"] == 2
     out = manifest["outputs"]["results/out.csv"]
-    assert out == {"sha256": sha(b"a\n1\n"), "bytes": 4, "rows": 1, "rule": "clean",
-                   "script": "workflow/scripts/clean.py",
-                   "inputs": ["data/raw/in.csv", "workflow/udsyn/core/files.py"]}
+    assert out == {
+        "sha256": sha(b"a\n1\n"),
+        "bytes": 4,
+        "rows": 1,
+        "rule": "clean",
+        "script": "workflow/scripts/clean.py",
+        "inputs": ["data/raw/in.csv", "workflow/udsyn/core/files.py"],
+    }
     assert manifest["outputs"]["results/f.png"]["rows"] is None
     assert manifest["software"]["python"] == platform.python_version()
     assert list(manifest["software"]["packages"]) == ["pandas"]
@@ -276,19 +339,27 @@ def test_manifest_records_and_deterministic_json(tmp_path, monkeypatch):
 
 # ---- end to end ----
 
+
 @pytest.mark.e2e
 def test_manifest_is_complete(built):
     text = (built / "results/manifest.json").read_text(encoding="utf-8")
     manifest = json.loads(text)
     assert text == manifest_json(manifest)
-    results = {path.relative_to(built).as_posix() for path in (built / "results").rglob("*")
-               if path.is_file()}
+    results = {
+        path.relative_to(built).as_posix()
+        for path in (built / "results").rglob("*")
+        if path.is_file()
+    }
     assert set(manifest["outputs"]) == results - {"results/manifest.json"}
     assert "report/report.html" not in manifest["outputs"]
     assert set(manifest["not_listed"]) == {"results/manifest.json", "report/report.html"}
     raw = {path.relative_to(built).as_posix() for path in (built / "data/raw").rglob("*.csv")}
-    read = {path for made in manifest["outputs"].values() for path in made["inputs"]
-            if path.startswith(("data/", "config/"))}
+    read = {
+        path
+        for made in manifest["outputs"].values()
+        for path in made["inputs"]
+        if path.startswith(("data/", "config/"))
+    }
     assert raw | read | {"config/config.yaml"} == set(manifest["inputs"])
     for path, record in {**manifest["inputs"], **manifest["outputs"]}.items():
         assert record["sha256"] == files.sha256_of(built / path), path
@@ -328,10 +399,15 @@ def sabotaged(built, tmp_path) -> tuple[Path, Path]:
     text = script.read_text(encoding="utf-8")
     marker = "    files.write_table(table, smk.output.table)"
     assert marker in text
-    script.write_text(text.replace(marker, "    import random\n\n"
-                                   "    if smk.rule == 'capital':\n"
-                                   "        table.loc[0, 'estimate'] = random.random()\n"
-                                   + marker), encoding="utf-8")
+    script.write_text(
+        text.replace(
+            marker,
+            "    import random\n\n"
+            "    if smk.rule == 'capital':\n"
+            "        table.loc[0, 'estimate'] = random.random()\n" + marker,
+        ),
+        encoding="utf-8",
+    )
     snakemake = str(VENV / "bin" / "snakemake")
     rebuilt = run(first, snakemake, "--cores", "2")
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
@@ -347,12 +423,17 @@ def test_a_nondeterministic_output_fails_the_comparison(sabotaged):
     first, second = sabotaged
     result = run_cli("compare", str(first), str(second))
     assert result.returncode == 1, result.stdout + result.stderr
-    found = re.search(r"results/analysis/capital\.csv: row 1, column 'estimate': "
-                      r"'(0\.\d+)' \(A\) vs '(0\.\d+)' \(B\)", result.stdout)
+    found = re.search(
+        r"results/analysis/capital\.csv: row 1, column 'estimate': "
+        r"'(0\.\d+)' \(A\) vs '(0\.\d+)' \(B\)",
+        result.stdout,
+    )
     assert found and found.group(1) != found.group(2), result.stdout
     # what depends on the table differs with it, each named
-    assert ("results/manifest.json: at outputs > results/analysis/capital.csv > sha256"
-            in result.stdout)
+    assert (
+        "results/manifest.json: at outputs > results/analysis/capital.csv > sha256"
+        in result.stdout
+    )
     for path in ("results/provenance.csv", "report/report.html"):
         assert f"  {path}: " in result.stdout, path
     for path in ("results/clean/respondents.csv", "results/analysis/headline.csv"):
@@ -369,8 +450,9 @@ def test_rulegraph_doc_is_current(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     written = (project / "docs/rulegraph.md").read_text(encoding="utf-8")
     assert "```mermaid" in written and "id0[all]" in written and "[manifest]" in written
-    assert written == (ROOT / "docs/rulegraph.md").read_text(encoding="utf-8"), \
+    assert written == (ROOT / "docs/rulegraph.md").read_text(encoding="utf-8"), (
         "docs/rulegraph.md is out of date: run `make rulegraph`"
+    )
 
 
 def test_profiles():
@@ -384,6 +466,9 @@ def test_profiles():
 
 
 def test_ci_verifies_after_testing():
-    steps = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines()
-             if line.strip().startswith("make ")]
+    steps = [
+        line.strip()
+        for line in (ROOT / ".ci/run").read_text().splitlines()
+        if line.strip().startswith("make ")
+    ]
     assert steps[:2] == ["make test", "make verify"]  # then make test-slurm (test_slurm_check)

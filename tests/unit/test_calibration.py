@@ -12,13 +12,13 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT, VENV, run
 from jsonschema import ValidationError, validate
 from scipy import stats as scipy_stats
 
-from conftest import ROOT, VENV, run
-from udsyn.synthetic import calibration
 from udsyn.core import files
 from udsyn.core.errors import input_error
+from udsyn.synthetic import calibration
 
 CALIBRATION = files.read_yaml(ROOT / "config" / "calibration.yaml")
 SEEDS = range(1001, 1021)  # fixed, outside the shipped calibration's seeds 1..200
@@ -31,28 +31,46 @@ def settings() -> dict:
 
 @pytest.fixture(scope="module")
 def context(config, settings, questionnaire, register, aliases):
-    predecessors = files.read_text_table(ROOT / config["register"]["predecessors"],
-                                      what="predecessor table")
-    return calibration.Context(config, files.read_yaml(ROOT / "config" / "synthetic.yaml"),
-                               settings, questionnaire, register, aliases, predecessors)
+    predecessors = files.read_text_table(
+        ROOT / config["register"]["predecessors"], what="predecessor table"
+    )
+    return calibration.Context(
+        config,
+        files.read_yaml(ROOT / "config" / "synthetic.yaml"),
+        settings,
+        questionnaire,
+        register,
+        aliases,
+        predecessors,
+    )
 
 
 # ------------------------------------------------------------------ config and plan
+
 
 def test_the_calibration_config_follows_its_schema(settings):
     schema = files.read_yaml(ROOT / "workflow" / "schemas" / "calibration.schema.yaml")
     validate(CALIBRATION, schema)
     assert settings["count"] >= 200
-    for bad in ({**settings, "count": 0}, {**settings, "unknown": 1},
-                {k: v for k, v in settings.items() if k != "variants"}):
+    for bad in (
+        {**settings, "count": 0},
+        {**settings, "unknown": 1},
+        {k: v for k, v in settings.items() if k != "variants"},
+    ):
         with pytest.raises(ValidationError):
             validate({"calibration": bad}, schema)
 
 
 def test_the_plan_runs_every_seed_of_every_variant_once(settings):
     plan = calibration.plan({**settings, "first_seed": 5, "count": 12, "batch_size": 5})
-    assert list(plan) == ["truth_000", "truth_001", "truth_002",
-                          "no_effect_000", "no_effect_001", "no_effect_002"]
+    assert list(plan) == [
+        "truth_000",
+        "truth_001",
+        "truth_002",
+        "no_effect_000",
+        "no_effect_001",
+        "no_effect_002",
+    ]
     for variant in ("truth", "no_effect"):
         seeds = [s for work in plan.values() if work["variant"] == variant for s in work["seeds"]]
         assert seeds == list(range(5, 17))
@@ -66,8 +84,9 @@ def test_scored_names_are_known(context, settings):
 
 def test_a_variant_overrides_only_existing_parameters():
     cfg = {"seed": 1, "initiatives": {"post_crisis_odds_ratio_peripheral": 2.0}}
-    null = calibration.variant_config(cfg, {"initiatives.post_crisis_odds_ratio_peripheral": 1.0},
-                                      seed=7)
+    null = calibration.variant_config(
+        cfg, {"initiatives.post_crisis_odds_ratio_peripheral": 1.0}, seed=7
+    )
     assert null == {"seed": 7, "initiatives": {"post_crisis_odds_ratio_peripheral": 1.0}}
     assert cfg["initiatives"]["post_crisis_odds_ratio_peripheral"] == 2.0  # not mutated
     with pytest.raises(ValueError, match="odds_ratio_periphral"):
@@ -105,7 +124,9 @@ def test_calibration_notes_name_scored_intervals_in_plain_words(settings):
     scored interval at most, each a sentence or two, with nothing for the report's
     {name} filling and no issue numbers."""
     notes = files.read_yaml(ROOT / "report" / "estimands.yaml")["calibration_notes"]
-    assert notes and set(notes) <= set(settings["intervals"]), set(notes) - set(settings["intervals"])
+    assert notes and set(notes) <= set(settings["intervals"]), set(notes) - set(
+        settings["intervals"]
+    )
     for name, text in notes.items():
         assert isinstance(text, str) and 40 < len(text) < 700, name
         assert not re.search(r"[{}]|#\d|issue", text), name
@@ -114,38 +135,92 @@ def test_calibration_notes_name_scored_intervals_in_plain_words(settings):
 
 # ------------------------------------------------------------------ the gather's arithmetic
 
+
 def hand_made() -> pd.DataFrame:
     rows = []
     # truth variant: 4 seeds; seed 4 failed (no interval).
-    for seed, (est, low, high, cov, rej, failed) in enumerate([
-            (0.6, 0.5, 0.7, 1.0, 1.0, 0), (0.8, 0.7, 0.9, 0.0, 1.0, 0),
-            (0.7, 0.6, 0.8, 1.0, 0.0, 0), (np.nan, np.nan, np.nan, np.nan, np.nan, 1)], 1):
+    for seed, (est, low, high, cov, rej, failed) in enumerate(
+        [
+            (0.6, 0.5, 0.7, 1.0, 1.0, 0),
+            (0.8, 0.7, 0.9, 0.0, 1.0, 0),
+            (0.7, 0.6, 0.8, 1.0, 0.0, 0),
+            (np.nan, np.nan, np.nan, np.nan, np.nan, 1),
+        ],
+        1,
+    ):
         rows += [
-            {"variant": "truth", "seed": seed, "kind": "interval", "name": "crisis_difference",
-             "estimate": est, "ci_low": low, "ci_high": high, "truth": 0.65, "covered": cov},
-            {"variant": "truth", "seed": seed, "kind": "test",
-             "name": "crisis_difference_excludes_0", "rejected": rej},
-            {"variant": "truth", "seed": seed, "kind": "test", "name": "multiverse_crisis_holds",
-             "rejected": rej},
-            {"variant": "truth", "seed": seed, "kind": "build", "name": "build_failed",
-             "estimate": float(failed)}]
+            {
+                "variant": "truth",
+                "seed": seed,
+                "kind": "interval",
+                "name": "crisis_difference",
+                "estimate": est,
+                "ci_low": low,
+                "ci_high": high,
+                "truth": 0.65,
+                "covered": cov,
+            },
+            {
+                "variant": "truth",
+                "seed": seed,
+                "kind": "test",
+                "name": "crisis_difference_excludes_0",
+                "rejected": rej,
+            },
+            {
+                "variant": "truth",
+                "seed": seed,
+                "kind": "test",
+                "name": "multiverse_crisis_holds",
+                "rejected": rej,
+            },
+            {
+                "variant": "truth",
+                "seed": seed,
+                "kind": "build",
+                "name": "build_failed",
+                "estimate": float(failed),
+            },
+        ]
     for seed, rej in enumerate([1.0, 0.0], 1):
         rows += [
-            {"variant": "no_effect", "seed": seed, "kind": "interval", "name": "crisis_difference",
-             "estimate": 0.1 * (-1) ** seed, "ci_low": -0.2, "ci_high": 0.2, "truth": 0.0,
-             "covered": 1.0},
-            {"variant": "no_effect", "seed": seed, "kind": "test",
-             "name": "crisis_difference_excludes_0", "rejected": rej},
-            {"variant": "no_effect", "seed": seed, "kind": "build", "name": "build_failed",
-             "estimate": 0.0}]
+            {
+                "variant": "no_effect",
+                "seed": seed,
+                "kind": "interval",
+                "name": "crisis_difference",
+                "estimate": 0.1 * (-1) ** seed,
+                "ci_low": -0.2,
+                "ci_high": 0.2,
+                "truth": 0.0,
+                "covered": 1.0,
+            },
+            {
+                "variant": "no_effect",
+                "seed": seed,
+                "kind": "test",
+                "name": "crisis_difference_excludes_0",
+                "rejected": rej,
+            },
+            {
+                "variant": "no_effect",
+                "seed": seed,
+                "kind": "build",
+                "name": "build_failed",
+                "estimate": 0.0,
+            },
+        ]
     return pd.DataFrame(rows).reindex(columns=calibration.RESULT_COLUMNS)
 
 
 def test_the_gather_computes_coverage_mcse_bias_rmse_and_failures():
-    estimands = {"crisis_difference_excludes_0": "crisis_difference",
-                 "multiverse_crisis_holds": "multiverse_crisis"}
-    table = calibration.summarise(hand_made(), {"truth": {"crisis_difference": "p1 - p0"}},
-                                  estimands)
+    estimands = {
+        "crisis_difference_excludes_0": "crisis_difference",
+        "multiverse_crisis_holds": "multiverse_crisis",
+    }
+    table = calibration.summarise(
+        hand_made(), {"truth": {"crisis_difference": "p1 - p0"}}, estimands
+    )
     assert list(table.columns) == calibration.SUMMARY_COLUMNS
     summary = table.set_index(["variant", "name"])
     row = summary.loc[("truth", "crisis_difference")]
@@ -156,7 +231,7 @@ def test_the_gather_computes_coverage_mcse_bias_rmse_and_failures():
     errors = np.array([0.6, 0.8, 0.7]) - 0.65
     assert row["bias"] == pytest.approx(errors.mean())
     assert row["bias_mcse"] == pytest.approx(errors.std(ddof=1) / math.sqrt(3))
-    assert row["rmse"] == pytest.approx(math.sqrt((errors ** 2).mean()))
+    assert row["rmse"] == pytest.approx(math.sqrt((errors**2).mean()))
     assert row["mean_width"] == pytest.approx(0.2)
     assert row["definition"] == "p1 - p0"
     test = summary.loc[("truth", "crisis_difference_excludes_0")]
@@ -170,20 +245,28 @@ def test_the_gather_computes_coverage_mcse_bias_rmse_and_failures():
     build = summary.loc[("truth", "build_failed")]
     assert (build["kind"], build["value"], build["n_estimated"]) == ("build_failure", 0.25, 4)
     assert math.isnan(build["mean_estimate"])  # no timings in the outputs
-    report = calibration.report_markdown(table, {
-        "first_seed": 1, "count": 4, "variants": {"truth": {}, "no_effect": {}}})
+    report = calibration.report_markdown(
+        table, {"first_seed": 1, "count": 4, "variants": {"truth": {}, "no_effect": {}}}
+    )
     assert "| crisis_difference | 0.6500 | 0.667 ± 0.272 |" in report
     assert "Builds that would have failed: 0.250 (1 of 4)" in report
     assert " s per seed" not in report
 
 
-@pytest.mark.parametrize("error, kind", [
-    (input_error("dataset.csv", "municipality 'Atlantis' is not in the register", "fix it"),
-     "InputError"),
-    (RuntimeError("forced 'Atlantis' bug"), "RuntimeError")])
+@pytest.mark.parametrize(
+    "error, kind",
+    [
+        (
+            input_error("dataset.csv", "municipality 'Atlantis' is not in the register", "fix it"),
+            "InputError",
+        ),
+        (RuntimeError("forced 'Atlantis' bug"), "RuntimeError"),
+    ],
+)
 def test_a_failing_build_is_recorded_not_raised(context, monkeypatch, tmp_path, error, kind):
     def broken(*args, **kwargs):
         raise error
+
     monkeypatch.setattr(calibration, "clean_export", broken)
     rows = pd.DataFrame(calibration.run_seed(context, "truth", 3, tmp_path))
     build = rows[rows["kind"] == "build"].iloc[0]
@@ -198,6 +281,7 @@ def test_a_failing_build_is_recorded_not_raised(context, monkeypatch, tmp_path, 
 def test_a_failure_message_does_not_carry_the_temporary_folder(context, monkeypatch, tmp_path):
     def broken(*args, dataset_file, **kwargs):
         raise input_error(dataset_file, "municipality 'Atlantis' is not in the register", "fix it")
+
     monkeypatch.setattr(calibration, "clean_export", broken)
     one, two = tmp_path / "one", tmp_path / "two"
     rows = [pd.DataFrame(calibration.run_seed(context, "truth", 3, where)) for where in (one, two)]
@@ -207,11 +291,13 @@ def test_a_failure_message_does_not_carry_the_temporary_folder(context, monkeypa
 
 # ------------------------------------------------------------------ the same seeds, the same bytes
 
+
 def test_the_same_seeds_give_the_same_bytes_and_no_timings(context, settings, tmp_path, caplog):
     """Two in-process runs of the same two seeds (each in its own temporary
     folder): identical per-seed rows, identical batch, summary and report files;
     no timing column or text in any of them; the seconds are logged instead."""
     import logging
+
     log = logging.getLogger("udsyn.test_calibration")
     files = []
     for run_number in (1, 2):
@@ -221,11 +307,18 @@ def test_the_same_seeds_give_the_same_bytes_and_no_timings(context, settings, tm
         folder = tmp_path / f"run{run_number}"
         files.write_table(table, folder / "batch.csv")
         files.write_table(summary, folder / "summary.csv")
-        files.write_text(calibration.report_markdown(
-            summary, {"first_seed": 1001, "count": 2, "variants": {"no_effect": {}}}),
-            folder / "report.md")
-        files.append({name: (folder / name).read_bytes()
-                      for name in ("batch.csv", "summary.csv", "report.md")})
+        files.write_text(
+            calibration.report_markdown(
+                summary, {"first_seed": 1001, "count": 2, "variants": {"no_effect": {}}}
+            ),
+            folder / "report.md",
+        )
+        files.append(
+            {
+                name: (folder / name).read_bytes()
+                for name in ("batch.csv", "summary.csv", "report.md")
+            }
+        )
     assert files[0] == files[1]
     assert list(table.columns) == calibration.RESULT_COLUMNS
     for columns in (calibration.RESULT_COLUMNS, calibration.SUMMARY_COLUMNS):
@@ -238,6 +331,7 @@ def test_the_same_seeds_give_the_same_bytes_and_no_timings(context, settings, tm
 
 
 # ------------------------------------------------------------------ coverage on 20 seeds
+
 
 @pytest.fixture(scope="module")
 def regenerated(context) -> pd.DataFrame:
@@ -255,8 +349,9 @@ def test_nominal_95_intervals_cover_within_monte_carlo_error(regenerated, contex
     rows = regenerated[(regenerated["kind"] == "interval") & (regenerated["name"] == name)]
     assert len(rows) == len(SEEDS) and rows["covered"].notna().all()
     truth = context.truths("truth")[name][0]
-    assert ((rows["ci_low"] <= truth) & (truth <= rows["ci_high"])).astype(float).tolist() == \
-        rows["covered"].tolist()
+    assert ((rows["ci_low"] <= truth) & (truth <= rows["ci_high"])).astype(float).tolist() == rows[
+        "covered"
+    ].tolist()
     # Fewer covering intervals than this has probability below 0.001 at 95% coverage.
     lowest = int(scipy_stats.binom.ppf(0.001, len(SEEDS), context.analysis.confidence_level))
     assert rows["covered"].sum() >= lowest, (name, rows["covered"].sum(), lowest)
@@ -266,10 +361,11 @@ def test_nominal_95_intervals_cover_within_monte_carlo_error(regenerated, contex
 
 
 def test_the_benchmark_projects_seeds_times_median_plus_one_startup_per_batch():
-    import sys
     import bench_calibration
-    rows, total = bench_calibration.per_seed_table({"truth": [1.0, 3.0, 2.0], "no_effect": [0.5]},
-                                                   count=200, batch_size=25, startup=2.0)
+
+    rows, total = bench_calibration.per_seed_table(
+        {"truth": [1.0, 3.0, 2.0], "no_effect": [0.5]}, count=200, batch_size=25, startup=2.0
+    )
     assert [row[:3] for row in rows] == [["truth", "3", "2.00 s"], ["no_effect", "1", "0.50 s"]]
     assert total == pytest.approx(200 * 2.0 + 8 * 2.0 + 200 * 0.5 + 8 * 2.0)
 
@@ -277,12 +373,25 @@ def test_the_benchmark_projects_seeds_times_median_plus_one_startup_per_batch():
 def test_the_workflow_fans_out_one_job_per_batch_and_make_does_not_build_it(tmp_path):
     overlay = tmp_path / "small.yaml"
     overlay.write_text("calibration:\n  count: 30\n  batch_size: 10\n", encoding="utf-8")
-    result = run(ROOT, str(VENV / "bin" / "snakemake"), "-n", "--quiet", "host",
-                 "--snakefile", "workflow/calibration.smk", "--configfile", str(overlay),
-                 "--forceall")
+    result = run(
+        ROOT,
+        str(VENV / "bin" / "snakemake"),
+        "-n",
+        "--quiet",
+        "host",
+        "--snakefile",
+        "workflow/calibration.smk",
+        "--configfile",
+        str(overlay),
+        "--forceall",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     table = (result.stdout + result.stderr).split("Job stats:")[1].split("\n\n")[0]
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M))
-    assert jobs == {"calibration_batch": "6", "calibration_gather": "1", "calibration": "1",
-                    "total": "8"}
+    assert jobs == {
+        "calibration_batch": "6",
+        "calibration_gather": "1",
+        "calibration": "1",
+        "total": "8",
+    }
     assert "calibration" not in (ROOT / "Snakefile").read_text(encoding="utf-8")

@@ -7,24 +7,33 @@ import dataclasses
 
 import pandas as pd
 import pytest
-
 from conftest import labels_for, make_export
+
 from udsyn.clean.cleaning import WITHHELD, CleanResult, check_row_accounting, clean_export
 from udsyn.core.errors import InputError
 
 
 def clean(questionnaire, register, aliases, settings, rows, **overrides) -> CleanResult:
     settings = dataclasses.replace(settings, **overrides)
-    return clean_export(make_export(questionnaire, rows), labels_for(questionnaire), register,
-                        aliases, questionnaire, settings, dataset_file="dataset.csv",
-                        register_file="register.csv", aliases_file="aliases.csv",
-                        data_origin="synthetic")
+    return clean_export(
+        make_export(questionnaire, rows),
+        labels_for(questionnaire),
+        register,
+        aliases,
+        questionnaire,
+        settings,
+        dataset_file="dataset.csv",
+        register_file="register.csv",
+        aliases_file="aliases.csv",
+        data_origin="synthetic",
+    )
 
 
 @pytest.fixture
 def run(questionnaire, register, aliases, cleaning_settings):
-    return lambda rows, **overrides: clean(questionnaire, register, aliases, cleaning_settings,
-                                           rows, **overrides)
+    return lambda rows, **overrides: clean(
+        questionnaire, register, aliases, cleaning_settings, rows, **overrides
+    )
 
 
 def reasons(result: CleanResult) -> dict[int, str]:
@@ -32,33 +41,53 @@ def reasons(result: CleanResult) -> dict[int, str]:
 
 
 def test_exclusion_reasons_and_row_accounting(run):
-    result = run([
-        {"kommune": "Aarhus", "q1": "1"},                                     # kept
-        {"kommune": "Testkommune", "gruppe": "TEST", "q1": "1"},              # test
-        {"kommune": "Odense", "gruppe": "test ", "q1": "1"},                  # test (case, space)
-        {"kommune": "Vejle", "statoverall_5": "1", "statoverall_4": "0"},     # declined
-        {"kommune": "Herning"},                                               # nothing answered
-    ])
+    result = run(
+        [
+            {"kommune": "Aarhus", "q1": "1"},  # kept
+            {"kommune": "Testkommune", "gruppe": "TEST", "q1": "1"},  # test
+            {"kommune": "Odense", "gruppe": "test ", "q1": "1"},  # test (case, space)
+            {"kommune": "Vejle", "statoverall_5": "1", "statoverall_4": "0"},  # declined
+            {"kommune": "Herning"},  # nothing answered
+        ]
+    )
     assert list(result.respondents["respondentid"]) == [100001]
-    assert reasons(result) == {100002: "test_response", 100003: "test_response",
-                               100004: "declined", 100005: "no_response"}
+    assert reasons(result) == {
+        100002: "test_response",
+        100003: "test_response",
+        100004: "declined",
+        100005: "no_response",
+    }
     assert set(result.exclusions["row_number"]) == {2, 3, 4, 5}
 
 
-@pytest.mark.parametrize("rule, kept", [
-    # 100001: complete, closed 10:30; 100002: partial (1 question), started later;
-    # 100003: complete, closed later than 100001, same number of answers.
-    ("most_complete_then_latest", 100003),
-    ("latest", 100003),
-    ("first", 100001),
-])
+@pytest.mark.parametrize(
+    "rule, kept",
+    [
+        # 100001: complete, closed 10:30; 100002: partial (1 question), started later;
+        # 100003: complete, closed later than 100001, same number of answers.
+        ("most_complete_then_latest", 100003),
+        ("latest", 100003),
+        ("first", 100001),
+    ],
+)
 def test_duplicate_rule(run, rule, kept):
     rows = [
         {"kommune": "Aarhus", "q1": "1", "q3": "1", "starttime": "2014-03-04 10:00:00"},
-        {"kommune": "Århus", "q1": "1", "closetime": "", "statoverall_4": "0",
-         "statoverall_3": "1", "starttime": "2014-03-05 09:00:00"},
-        {"kommune": "AARHUS KOMMUNE", "q1": "1", "q3": "2", "starttime": "2014-03-06 10:00:00",
-         "closetime": "2014-03-06 10:30:00"},
+        {
+            "kommune": "Århus",
+            "q1": "1",
+            "closetime": "",
+            "statoverall_4": "0",
+            "statoverall_3": "1",
+            "starttime": "2014-03-05 09:00:00",
+        },
+        {
+            "kommune": "AARHUS KOMMUNE",
+            "q1": "1",
+            "q3": "2",
+            "starttime": "2014-03-06 10:00:00",
+            "closetime": "2014-03-06 10:30:00",
+        },
     ]
     result = run(rows, duplicate_rule=rule)
     assert list(result.respondents["respondentid"]) == [kept]
@@ -70,17 +99,25 @@ def test_duplicate_rule(run, rule, kept):
 def test_most_complete_beats_latest(run):
     rows = [
         {"kommune": "Aarhus", "q1": "1", "q3": "1", "q4": "2"},
-        {"kommune": "Aarhus", "q1": "1", "starttime": "2014-04-01 10:00:00",
-         "closetime": "2014-04-01 10:10:00"},
+        {
+            "kommune": "Aarhus",
+            "q1": "1",
+            "starttime": "2014-04-01 10:00:00",
+            "closetime": "2014-04-01 10:10:00",
+        },
     ]
     assert list(run(rows).respondents["respondentid"]) == [100001]
     assert list(run(rows, duplicate_rule="latest").respondents["respondentid"]) == [100002]
 
 
 def test_names_matched_and_logged(run):
-    result = run([{"kommune": "Københavns Kommune", "q1": "1"},
-                  {"kommune": " høje  taastrup ", "q1": "1"},
-                  {"kommune": "Odense", "q1": "1"}])
+    result = run(
+        [
+            {"kommune": "Københavns Kommune", "q1": "1"},
+            {"kommune": " høje  taastrup ", "q1": "1"},
+            {"kommune": "Odense", "q1": "1"},
+        ]
+    )
     codes = dict(zip(result.respondents["respondentid"], result.respondents["municipality_code"]))
     assert codes == {100001: 101, 100002: 169, 100003: 461}
     logged = result.changes[result.changes["column"] == "kommune"]
@@ -97,21 +134,28 @@ def test_unmatched_name_is_an_input_error(run):
 
 
 def test_test_rows_need_no_municipality_match(run):
-    result = run([{"kommune": "Aarhus", "q1": "1"},
-                  {"kommune": "Testkommune", "gruppe": "TEST", "q1": "1"}])
+    result = run(
+        [{"kommune": "Aarhus", "q1": "1"}, {"kommune": "Testkommune", "gruppe": "TEST", "q1": "1"}]
+    )
     assert reasons(result) == {100002: "test_response"}
 
 
 def test_an_export_with_no_row_kept_is_an_input_error(run):
     with pytest.raises(InputError) as caught:
         run([{"kommune": "Testkommune", "gruppe": "TEST", "q1": "1"}, {"kommune": "Odense"}])
-    assert "no row is kept as a response: all 2 were excluded (no_response 1, " \
-           "test_response 1)" in str(caught.value)
+    assert (
+        "no row is kept as a response: all 2 were excluded (no_response 1, "
+        "test_response 1)" in str(caught.value)
+    )
 
 
 def test_codes_become_labels_and_dont_know_stays_distinct(run):
-    result = run([{"kommune": "Aarhus", "q1": "1", "q3": "9", "q2_3": "1", "q2_1": "0"},
-                  {"kommune": "Odense", "q1": "9"}])
+    result = run(
+        [
+            {"kommune": "Aarhus", "q1": "1", "q3": "9", "q2_3": "1", "q2_1": "0"},
+            {"kommune": "Odense", "q1": "9"},
+        ]
+    )
     by_id = result.respondents.set_index("respondentid")
     assert by_id.loc[100001, "takes_part"] == "Ja"
     assert by_id.loc[100001, "business_focus_degree"] == "Ved ikke"
@@ -123,10 +167,23 @@ def test_codes_become_labels_and_dont_know_stays_distinct(run):
 
 
 def test_parsed_values_carry_their_rule_and_are_logged(run):
-    result = run([{"kommune": "Aarhus", "q1": "1", "q5": "1", "q5_aar": "2010", "q6": "1,5",
-                   "q8_1_type": "3", "q8_1_start": "2009/10", "q8_1_active": "1",
-                   "q8_2_type": "1", "q8_2_start": "før 2007",
-                   "q8_3_start": "ved ikke"}])
+    result = run(
+        [
+            {
+                "kommune": "Aarhus",
+                "q1": "1",
+                "q5": "1",
+                "q5_aar": "2010",
+                "q6": "1,5",
+                "q8_1_type": "3",
+                "q8_1_start": "2009/10",
+                "q8_1_active": "1",
+                "q8_2_type": "1",
+                "q8_2_start": "før 2007",
+                "q8_3_start": "ved ikke",
+            }
+        ]
+    )
     row = result.respondents.iloc[0]
     assert (row["strategy_year"], row["strategy_year_rule"]) == (2010, "year")
     assert (row["international_fte"], row["international_fte_rule"]) == (1.5, "decimal_comma")
@@ -134,7 +191,10 @@ def test_parsed_values_carry_their_rule_and_are_logged(run):
     assert list(initiatives.index) == [1, 2, 3]
     assert initiatives.loc[1, "initiative_type"] == "business"
     assert initiatives.loc[1, "initiative_type_label"] == "Erhvervsfremme"
-    assert (initiatives.loc[1, "start_year"], initiatives.loc[1, "start_year_rule"]) == (2009, "year_range")
+    assert (initiatives.loc[1, "start_year"], initiatives.loc[1, "start_year_rule"]) == (
+        2009,
+        "year_range",
+    )
     assert initiatives.loc[2, "start_year"] == 2006
     assert pd.isna(initiatives.loc[3, "start_year"])
     logged = result.changes.set_index("column")
@@ -145,9 +205,17 @@ def test_parsed_values_carry_their_rule_and_are_logged(run):
 
 
 def test_personal_data_never_leaves(run):
-    result = run([{"kommune": "Aarhus", "q1": "1", "navn": "Jens Fiktivsen",
-                   "email": "jens@aarhus.invalid",
-                   "q13": "Ring til Jens Fiktivsen på 12 34 56 78 eller jens@aarhus.invalid"}])
+    result = run(
+        [
+            {
+                "kommune": "Aarhus",
+                "q1": "1",
+                "navn": "Jens Fiktivsen",
+                "email": "jens@aarhus.invalid",
+                "q13": "Ring til Jens Fiktivsen på 12 34 56 78 eller jens@aarhus.invalid",
+            }
+        ]
+    )
     comment = result.respondents.loc[0, "comment"]
     assert "Fiktivsen" not in comment and "@" not in comment and "12 34" not in comment
     for table in (result.respondents, result.initiatives, result.exclusions, result.changes):
@@ -176,8 +244,9 @@ def test_row_accounting_check_catches_a_lost_row(run):
     check_row_accounting(pd.Series([100001, 100002]), result)
     with pytest.raises(AssertionError):
         check_row_accounting(pd.Series([100001, 100002, 100003]), result)
-    doubled = dataclasses.replace(result, exclusions=pd.concat(
-        [result.exclusions, result.respondents[["respondentid"]]]))
+    doubled = dataclasses.replace(
+        result, exclusions=pd.concat([result.exclusions, result.respondents[["respondentid"]]])
+    )
     with pytest.raises(AssertionError):
         check_row_accounting(pd.Series([100001, 100002]), doubled)
 
@@ -187,4 +256,5 @@ def test_output_order_does_not_depend_on_input_order(run):
     forward, backward = run(rows), run(rows[::-1])
     assert list(forward.respondents["municipality_code"]) == [461, 630, 751]
     assert forward.respondents.drop(columns="respondentid").equals(
-        backward.respondents.drop(columns="respondentid"))
+        backward.respondents.drop(columns="respondentid")
+    )

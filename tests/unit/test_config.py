@@ -7,10 +7,10 @@ import copy
 import re
 
 import pytest
+from conftest import ROOT
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from conftest import ROOT
 from udsyn.core import files
 
 SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
@@ -20,11 +20,14 @@ def test_shipped_config_is_valid(config):
     validate(copy.deepcopy(config), SCHEMA)
 
 
-@pytest.mark.parametrize("path, value", [
-    (("derive", "crisis_cutof_year"), 2009),        # mistyped key
-    (("survey", "delimter"), ";"),                   # mistyped key
-    (("extra_section",), {}),                        # unknown section
-])
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("derive", "crisis_cutof_year"), 2009),  # mistyped key
+        (("survey", "delimter"), ";"),  # mistyped key
+        (("extra_section",), {}),  # unknown section
+    ],
+)
 def test_unknown_keys_are_rejected(config, path, value):
     broken = copy.deepcopy(config)
     target = broken
@@ -36,14 +39,17 @@ def test_unknown_keys_are_rejected(config, path, value):
     assert path[-1] in str(caught.value)
 
 
-@pytest.mark.parametrize("section, key, value", [
-    ("derive", "crisis_cutoff_year", "2009"),
-    ("derive", "headline_definition", "vibes"),
-    ("derive", "dont_know_as", False),   # YAML's unquoted `no`
-    ("cleaning", "duplicate_rule", "random"),
-    ("derive", "peripheral_groups", ["Yderkommuner"]),
-    ("survey", "encoding", "ebcdic"),
-])
+@pytest.mark.parametrize(
+    "section, key, value",
+    [
+        ("derive", "crisis_cutoff_year", "2009"),
+        ("derive", "headline_definition", "vibes"),
+        ("derive", "dont_know_as", False),  # YAML's unquoted `no`
+        ("cleaning", "duplicate_rule", "random"),
+        ("derive", "peripheral_groups", ["Yderkommuner"]),
+        ("survey", "encoding", "ebcdic"),
+    ],
+)
 def test_wrong_values_are_rejected(config, section, key, value):
     broken = copy.deepcopy(config)
     broken[section][key] = value
@@ -87,8 +93,11 @@ def table_rows(part: str) -> dict[str, list[str]]:
 def schema_keys(name: str) -> dict[str, dict]:
     """section.key -> its schema, for every second-level key of a config schema."""
     schema = files.read_yaml(SCHEMAS / name)
-    return {f"{section}.{key}": sub for section, within in schema["properties"].items()
-            for key, sub in within["properties"].items()}
+    return {
+        f"{section}.{key}": sub
+        for section, within in schema["properties"].items()
+        for key, sub in within["properties"].items()
+    }
 
 
 def shown(value) -> str:
@@ -142,16 +151,20 @@ def test_the_config_readme_describes_every_key_of_the_calibration_schema():
 
 
 # the codebook briefly (its sections); the generator's sections with their parameters
-@pytest.mark.parametrize("name, parameters", [("questionnaire.yaml", False),
-                                              ("synthetic.yaml", True)])
+@pytest.mark.parametrize(
+    "name, parameters", [("questionnaire.yaml", False), ("synthetic.yaml", True)]
+)
 def test_the_config_readme_describes_every_section_of(name, parameters):
     content = files.read_yaml(ROOT / "config" / name)
     rows = table_rows(readme_part(f"config/{name}"))
     assert sorted(rows) == sorted(content), f"config/README.md lacks or keeps a key of {name}"
     # a section of named parameters: each named in its row
     for section, value in content.items():
-        if parameters and isinstance(value, dict) and all(
-                re.fullmatch(r"[a-z][a-z0-9_]*", str(key)) for key in value):
+        if (
+            parameters
+            and isinstance(value, dict)
+            and all(re.fullmatch(r"[a-z][a-z0-9_]*", str(key)) for key in value)
+        ):
             for key in value:
                 assert f"`{key}`" in rows[section][1], f"{name}: {section}.{key}"
 

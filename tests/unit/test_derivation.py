@@ -6,48 +6,88 @@ import dataclasses
 
 import pandas as pd
 import pytest
-
 from conftest import labels_for, make_export
+
 from udsyn.clean.cleaning import clean_export
-from udsyn.derive.derivation import derive_municipalities, size_class, yes_no
 from udsyn.core.errors import InputError
+from udsyn.derive.derivation import derive_municipalities, size_class, yes_no
 
 
-@pytest.mark.parametrize("labels, dont_know_as, expected", [
-    (["Ja", "Nej", "Ved ikke", None], "missing", [1, 0, None, None]),
-    (["Ja", "Nej", "Ved ikke", None], "count_as_no", [1, 0, 0, None]),
-])
+@pytest.mark.parametrize(
+    "labels, dont_know_as, expected",
+    [
+        (["Ja", "Nej", "Ved ikke", None], "missing", [1, 0, None, None]),
+        (["Ja", "Nej", "Ved ikke", None], "count_as_no", [1, 0, 0, None]),
+    ],
+)
 def test_yes_no(labels, dont_know_as, expected):
-    result = yes_no(pd.Series(labels, dtype="string"), yes=("Ja",), dont_know="Ved ikke",
-                    dont_know_as=dont_know_as)
+    result = yes_no(
+        pd.Series(labels, dtype="string"),
+        yes=("Ja",),
+        dont_know="Ved ikke",
+        dont_know_as=dont_know_as,
+    )
     assert [None if pd.isna(v) else v for v in result] == expected
 
 
-@pytest.mark.parametrize("population, label", [
-    (0, "small"), (19_999, "small"), (20_000, "medium"), (99_999, "medium"), (100_000, "large"),
-    (600_000, "large"),
-])
+@pytest.mark.parametrize(
+    "population, label",
+    [
+        (0, "small"),
+        (19_999, "small"),
+        (20_000, "medium"),
+        (99_999, "medium"),
+        (100_000, "large"),
+        (600_000, "large"),
+    ],
+)
 def test_size_class_breaks_are_right_open(population, label):
-    classes = size_class(pd.Series([population]), (0, 20_000, 100_000), ("small", "medium", "large"))
+    classes = size_class(
+        pd.Series([population]), (0, 20_000, 100_000), ("small", "medium", "large")
+    )
     assert classes.iloc[0] == label
 
 
 @pytest.fixture
 def derive(questionnaire, register, aliases, cleaning_settings, derive_settings):
     def run(rows, **overrides):
-        clean = clean_export(make_export(questionnaire, rows), labels_for(questionnaire), register,
-                             aliases, questionnaire, cleaning_settings, dataset_file="d",
-                             register_file="r", aliases_file="a", data_origin="synthetic")
+        clean = clean_export(
+            make_export(questionnaire, rows),
+            labels_for(questionnaire),
+            register,
+            aliases,
+            questionnaire,
+            cleaning_settings,
+            dataset_file="d",
+            register_file="r",
+            aliases_file="a",
+            data_origin="synthetic",
+        )
         settings = dataclasses.replace(derive_settings, **overrides)
-        derived = derive_municipalities(register, clean.respondents, clean.initiatives,
-                                        questionnaire, settings, "synthetic")
+        derived = derive_municipalities(
+            register, clean.respondents, clean.initiatives, questionnaire, settings, "synthetic"
+        )
         return derived.set_index("code")
+
     return run
 
 
-AARHUS = {"kommune": "Aarhus", "q1": "1", "q2_1": "1", "q2_3": "1", "q3": "3", "q6": "2",
-          "q8_1_type": "1", "q8_1_start": "1995", "q8_2_type": "3", "q8_2_start": "2009",
-          "q8_3_type": "4", "q8_3_start": "2010", "q8_4_type": "5", "q8_4_start": "ved ikke"}
+AARHUS = {
+    "kommune": "Aarhus",
+    "q1": "1",
+    "q2_1": "1",
+    "q2_3": "1",
+    "q3": "3",
+    "q6": "2",
+    "q8_1_type": "1",
+    "q8_1_start": "1995",
+    "q8_2_type": "3",
+    "q8_2_start": "2009",
+    "q8_3_type": "4",
+    "q8_3_start": "2010",
+    "q8_4_type": "5",
+    "q8_4_start": "ved ikke",
+}
 LAESOE = {"kommune": "Læsø", "q1": "2"}
 ODENSE = {"kommune": "Odense", "q1": "9"}
 
@@ -62,7 +102,9 @@ def test_all_98_municipalities_one_row_each(derive):
 
 def test_register_facts(derive, register):
     derived = derive([AARHUS])
-    assert derived.loc[751, "merged"] == 0 and derived.loc[730, "merged"] == 1  # Aarhus 1, Randers 5
+    assert (
+        derived.loc[751, "merged"] == 0 and derived.loc[730, "merged"] == 1
+    )  # Aarhus 1, Randers 5
     assert derived.loc[825, "peripheral"] == 1 and derived.loc[101, "peripheral"] == 0
     assert derived.loc[101, "capital"] == 1 and derived["capital"].sum() == 1
     assert derived.loc[751, "size_class"] == "100,000 and over"
@@ -111,12 +153,15 @@ def test_respondent_without_initiatives_counts_zero(derive):
     assert derived.loc[825, "any_post_crisis_initiative"] == 0
 
 
-@pytest.mark.parametrize("overrides, column", [
-    ({"size_labels": ("a", "b")}, "size_labels"),
-    ({"size_breaks": (0, 40000, 20000, 60000, 100000)}, "size_breaks"),
-    ({"business_purposes": ("business", "smuggling")}, "business_purposes"),
-    ({"likert_focus_labels": ("Meget",)}, "likert_focus_labels"),
-])
+@pytest.mark.parametrize(
+    "overrides, column",
+    [
+        ({"size_labels": ("a", "b")}, "size_labels"),
+        ({"size_breaks": (0, 40000, 20000, 60000, 100000)}, "size_breaks"),
+        ({"business_purposes": ("business", "smuggling")}, "business_purposes"),
+        ({"likert_focus_labels": ("Meget",)}, "likert_focus_labels"),
+    ],
+)
 def test_settings_cross_checks(derive_settings, questionnaire, overrides, column):
     derive_settings.check(questionnaire)  # the shipped config passes
     with pytest.raises(InputError) as caught:
@@ -125,8 +170,13 @@ def test_settings_cross_checks(derive_settings, questionnaire, overrides, column
 
 
 def test_partial_response_before_purposes_leaves_them_unknown(derive):
-    stopped = {"kommune": "Vejle", "q1": "1", "closetime": "", "statoverall_4": "0",
-               "statoverall_3": "1"}
+    stopped = {
+        "kommune": "Vejle",
+        "q1": "1",
+        "closetime": "",
+        "statoverall_4": "0",
+        "statoverall_3": "1",
+    }
     derived = derive([stopped])
     assert derived.loc[630, "international"] == 1
     assert pd.isna(derived.loc[630, "n_purposes"])

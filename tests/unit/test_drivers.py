@@ -7,33 +7,44 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT, labels_for, make_export
 from scipy import stats as scipy_stats
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from conftest import ROOT, labels_for, make_export
-from udsyn.core import files
 from udsyn.analysis import stats
-from udsyn.synthetic import generator
-from udsyn.synthetic import formats
+from udsyn.analysis.drivers import (
+    COLUMNS,
+    DriverSettings,
+    driver_questions,
+    drivers,
+    newcombe_difference,
+    parse_drivers,
+)
 from udsyn.clean.cleaning import clean_export
-from udsyn.derive.derivation import AGREEMENT_COLUMNS, derive_municipalities
-from udsyn.analysis.drivers import (COLUMNS, DriverSettings, driver_questions, drivers,
-                           newcombe_difference, parse_drivers)
+from udsyn.core import files
 from udsyn.core.errors import InputError
+from udsyn.derive.derivation import AGREEMENT_COLUMNS, derive_municipalities
 from udsyn.ingest.export import load_export
 from udsyn.ingest.export_files import labels_file
+from udsyn.synthetic import formats, generator
 
 ORIGIN = "synthetic"
-DRIVER_KEYS = ("confidence_level", "dont_know_as", "peripheral_groups", "reform_year",
-               "reform_enabled_agree_labels", "crisis_international_agree_labels",
-               "state_no_longer_helps_agree_labels", "drivers")
+DRIVER_KEYS = (
+    "confidence_level",
+    "dont_know_as",
+    "peripheral_groups",
+    "reform_year",
+    "reform_enabled_agree_labels",
+    "crisis_international_agree_labels",
+    "state_no_longer_helps_agree_labels",
+    "drivers",
+)
 SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
 # The shipped analysis.drivers, read once (the tests below change copies).
 SHIPPED = parse_drivers(files.read_yaml(ROOT / "config" / "config.yaml")["analysis"]["drivers"])
@@ -53,40 +64,63 @@ def questions(questionnaire):
 
 # ------------------------------------------------------------------ derived flags
 
+
 @pytest.fixture
 def derive(questionnaire, register, aliases, cleaning_settings, derive_settings):
     def run(rows, **overrides):
-        clean = clean_export(make_export(questionnaire, rows), labels_for(questionnaire), register,
-                             aliases, questionnaire, cleaning_settings, dataset_file="d",
-                             register_file="r", aliases_file="a", data_origin=ORIGIN)
-        return derive_municipalities(register, clean.respondents, clean.initiatives,
-                                     questionnaire, dataclasses.replace(derive_settings, **overrides),
-                                     ORIGIN).set_index("code")
+        clean = clean_export(
+            make_export(questionnaire, rows),
+            labels_for(questionnaire),
+            register,
+            aliases,
+            questionnaire,
+            cleaning_settings,
+            dataset_file="d",
+            register_file="r",
+            aliases_file="a",
+            data_origin=ORIGIN,
+        )
+        return derive_municipalities(
+            register,
+            clean.respondents,
+            clean.initiatives,
+            questionnaire,
+            dataclasses.replace(derive_settings, **overrides),
+            ORIGIN,
+        ).set_index("code")
+
     return run
 
 
 # Aarhus 751, Vejle 630, Odense 461, Læsø 825, Kolding 621; Q9/Q10 degree, Q11 agree scale.
-ROWS = [{"kommune": "Aarhus", "q1": "2", "q9": "1", "q10": "2", "q11": "2"},
-        {"kommune": "Vejle", "q1": "2", "q9": "3", "q10": "5", "q11": "3"},
-        {"kommune": "Odense", "q1": "2", "q9": "9", "q10": "9", "q11": "9"},
-        {"kommune": "Læsø", "q1": "2"}]
+ROWS = [
+    {"kommune": "Aarhus", "q1": "2", "q9": "1", "q10": "2", "q11": "2"},
+    {"kommune": "Vejle", "q1": "2", "q9": "3", "q10": "5", "q11": "3"},
+    {"kommune": "Odense", "q1": "2", "q9": "9", "q10": "9", "q11": "9"},
+    {"kommune": "Læsø", "q1": "2"},
+]
 
 
 def flags(derived, code):
-    return [None if pd.isna(v) else int(v)
-            for v in derived.loc[code, [column for column, *_ in AGREEMENT_COLUMNS]]]
+    return [
+        None if pd.isna(v) else int(v)
+        for v in derived.loc[code, [column for column, *_ in AGREEMENT_COLUMNS]]
+    ]
 
 
 def test_agreement_flags_follow_the_configured_labels(derive):
     derived = derive(ROWS)
-    assert flags(derived, 751) == [1, 1, 1]      # I høj grad, I nogen grad, Delvist enig
-    assert flags(derived, 630) == [0, 0, 0]      # I mindre grad, Slet ikke, Hverken enig ...
-    assert flags(derived, 461) == [None] * 3     # Ved ikke, dont_know_as: missing
-    assert flags(derived, 825) == [None] * 3     # responded, questions not answered
-    assert flags(derived, 621) == [None] * 3     # did not respond
+    assert flags(derived, 751) == [1, 1, 1]  # I høj grad, I nogen grad, Delvist enig
+    assert flags(derived, 630) == [0, 0, 0]  # I mindre grad, Slet ikke, Hverken enig ...
+    assert flags(derived, 461) == [None] * 3  # Ved ikke, dont_know_as: missing
+    assert flags(derived, 825) == [None] * 3  # responded, questions not answered
+    assert flags(derived, 621) == [None] * 3  # did not respond
     # Asked of every respondent: not gated by Q1 (all four said Nej).
-    narrower = derive(ROWS, reform_enabled_agree_labels=("I høj grad",),
-                      state_no_longer_helps_agree_labels=("Helt enig",))
+    narrower = derive(
+        ROWS,
+        reform_enabled_agree_labels=("I høj grad",),
+        state_no_longer_helps_agree_labels=("Helt enig",),
+    )
     assert flags(narrower, 751) == [1, 1, 0]
 
 
@@ -96,14 +130,23 @@ def test_dont_know_counts_as_no_when_configured(derive):
     assert flags(derived, 825) == [None] * 3
 
 
-@pytest.mark.parametrize("overrides, column", [
-    ({"reform_enabled_agree_labels": ("Helt enig",)}, "reform_enabled_agree_labels"),  # agree scale
-    ({"crisis_international_agree_labels": ("Meget",)}, "crisis_international_agree_labels"),
-    ({"state_no_longer_helps_agree_labels": ("Helt enig", "Ved ikke")},
-     "state_no_longer_helps_agree_labels"),
-])
-def test_agreement_labels_are_checked_against_the_question(derive_settings, questionnaire,
-                                                           overrides, column):
+@pytest.mark.parametrize(
+    "overrides, column",
+    [
+        (
+            {"reform_enabled_agree_labels": ("Helt enig",)},
+            "reform_enabled_agree_labels",
+        ),  # agree scale
+        ({"crisis_international_agree_labels": ("Meget",)}, "crisis_international_agree_labels"),
+        (
+            {"state_no_longer_helps_agree_labels": ("Helt enig", "Ved ikke")},
+            "state_no_longer_helps_agree_labels",
+        ),
+    ],
+)
+def test_agreement_labels_are_checked_against_the_question(
+    derive_settings, questionnaire, overrides, column
+):
     derive_settings.check(questionnaire)
     with pytest.raises(InputError) as caught:
         dataclasses.replace(derive_settings, **overrides).check(questionnaire)
@@ -111,6 +154,7 @@ def test_agreement_labels_are_checked_against_the_question(derive_settings, ques
 
 
 # ------------------------------------------------------------------ the table on hand-made data
+
 
 def test_settings_refuse_a_missing_or_unused_key(config):
     values = {**config["derive"], **config["analysis"]}
@@ -138,20 +182,27 @@ def hand_made() -> pd.DataFrame:
     q9 = [1, 1, 1, 0, None, 1, 0, 0, 1, 0, 1, 1]
     q10 = [1, 1, 0, 0, 0, 0, 0, None, 1, 0, 1, 1]
     q11 = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]
-    return pd.DataFrame({
-        "code": range(101, 113), "responded": [1] * 10 + [0, 0], "merged": merged,
-        "peripheral": peripheral,
-        "reform_enabled_agrees": pd.array(q9, dtype="Int64"),
-        "crisis_international_agrees": pd.array(q10, dtype="Int64"),
-        "state_no_longer_helps_agrees": pd.array(q11, dtype="Int64")})
+    return pd.DataFrame(
+        {
+            "code": range(101, 113),
+            "responded": [1] * 10 + [0, 0],
+            "merged": merged,
+            "peripheral": peripheral,
+            "reform_enabled_agrees": pd.array(q9, dtype="Int64"),
+            "crisis_international_agrees": pd.array(q10, dtype="Int64"),
+            "state_no_longer_helps_agrees": pd.array(q11, dtype="Int64"),
+        }
+    )
 
 
 def test_drivers_table_counts_and_intervals(settings, questions):
     table = drivers(hand_made(), questions, settings, ORIGIN)
     assert list(table.columns) == COLUMNS
     assert list(table["question"]) == ["Q9"] * 4 + ["Q10"] * 4 + ["Q11"] * 4
-    assert list(table["group"]) == (["all", "merged", "not merged", "merged - not merged"]
-                                    + ["all", "peripheral", "other", "peripheral - other"] * 2)
+    assert list(table["group"]) == (
+        ["all", "merged", "not merged", "merged - not merged"]
+        + ["all", "peripheral", "other", "peripheral - other"] * 2
+    )
     rows = table.set_index(["item", "group"])
     # Q9: non-respondents and the unknown answer left out; merged 4 of 5, not merged 1 of 4.
     q9 = rows.loc["reform_enabled"]
@@ -161,18 +212,23 @@ def test_drivers_table_counts_and_intervals(settings, questions):
     assert (q9.loc["merged", "ci_low"], q9.loc["merged", "ci_high"]) == stats.wilson(4, 5, 0.95)
     difference = q9.loc["merged - not merged"]
     assert pd.isna(difference["count"]) and difference["n"] == 9
-    assert (difference["estimate"], difference["ci_low"], difference["ci_high"]) == \
-        pytest.approx(newcombe_difference(4, 5, 1, 4, 0.95))
+    assert (difference["estimate"], difference["ci_low"], difference["ci_high"]) == pytest.approx(
+        newcombe_difference(4, 5, 1, 4, 0.95)
+    )
     assert difference["estimate"] == pytest.approx(0.8 - 0.25)
     # Q10 and Q11 by peripherality: peripheral 2 of 3 (Q10), 1 of 3 (Q11).
     assert rows.loc[("crisis_international", "peripheral"), "count"] == 2
     assert rows.loc[("crisis_international", "other"), "n"] == 6
-    assert rows.loc[("state_no_longer_helps", "peripheral - other"), "estimate"] == \
-        pytest.approx(1 / 3 - 0)
+    assert rows.loc[("state_no_longer_helps", "peripheral - other"), "estimate"] == pytest.approx(
+        1 / 3 - 0
+    )
     assert set(table["quantity"]) == {"share", "difference"}
     assert table["definition"].str.contains("Ved ikke' counted as: missing").all()
-    assert table.loc[table["quantity"] == "difference", "definition"].str.contains(
-        "association").all()
+    assert (
+        table.loc[table["quantity"] == "difference", "definition"]
+        .str.contains("association")
+        .all()
+    )
 
 
 def test_an_empty_group_gives_no_difference(settings, questions):
@@ -185,62 +241,101 @@ def test_an_empty_group_gives_no_difference(settings, questions):
 
 # ------------------------------------------------------------------ the grouping is config
 
+
 def test_the_shipped_grouping_is_the_configs(settings):
     assert [(d.item, d.question, d.compare, d.labels) for d in settings.drivers] == [
         ("reform_enabled", "reform_enabled_degree", "merged", ("merged", "not merged")),
-        ("crisis_international", "crisis_international_degree", "peripheral",
-         ("peripheral", "other")),
-        ("state_no_longer_helps", "state_no_longer_helps_agreement", "peripheral",
-         ("peripheral", "other"))]
+        (
+            "crisis_international",
+            "crisis_international_degree",
+            "peripheral",
+            ("peripheral", "other"),
+        ),
+        (
+            "state_no_longer_helps",
+            "state_no_longer_helps_agreement",
+            "peripheral",
+            ("peripheral", "other"),
+        ),
+    ]
 
 
 def test_a_changed_config_changes_what_is_compared(config, settings, questions):
     """Q9 by peripherality and Q11 by merger status, under other names, Q10 left
     out, Q11 first: the table follows the config, not the code."""
     import copy
+
     changed = copy.deepcopy(config)
     changed["analysis"]["drivers"] = {
         "state_no_longer_helps": {"compare": "merged", "labels": ["fused", "unfused"]},
-        "reform_enabled": {"compare": "peripheral", "labels": ["rural", "the rest"]}}
+        "reform_enabled": {"compare": "peripheral", "labels": ["rural", "the rest"]},
+    }
     validate(changed, SCHEMA)
     values = {**changed["derive"], **changed["analysis"]}
     other = DriverSettings.from_values({key: values[key] for key in DRIVER_KEYS})
     table = drivers(hand_made(), questions, other, ORIGIN)
     assert list(table["question"]) == ["Q11"] * 4 + ["Q9"] * 4
-    assert list(table["group"]) == ["all", "fused", "unfused", "fused - unfused",
-                                    "all", "rural", "the rest", "rural - the rest"]
+    assert list(table["group"]) == [
+        "all",
+        "fused",
+        "unfused",
+        "fused - unfused",
+        "all",
+        "rural",
+        "the rest",
+        "rural - the rest",
+    ]
     assert list(table["comparison"]) == ["merged"] * 4 + ["peripheral"] * 4
     rows = table.set_index(["item", "group"])
     # Q9 by peripherality: peripheral (rows 1-3) 3 of 3 agree; other 2 of 6 known.
-    assert (rows.loc[("reform_enabled", "rural"), "count"],
-            rows.loc[("reform_enabled", "rural"), "n"]) == (3, 3)
-    assert (rows.loc[("reform_enabled", "the rest"), "count"],
-            rows.loc[("reform_enabled", "the rest"), "n"]) == (2, 6)
+    assert (
+        rows.loc[("reform_enabled", "rural"), "count"],
+        rows.loc[("reform_enabled", "rural"), "n"],
+    ) == (3, 3)
+    assert (
+        rows.loc[("reform_enabled", "the rest"), "count"],
+        rows.loc[("reform_enabled", "the rest"), "n"],
+    ) == (2, 6)
     assert rows.loc[("reform_enabled", "rural - the rest"), "estimate"] == pytest.approx(1 - 2 / 6)
     # Q11 by merger status: merged (rows 1-6) 1 of 6, not merged 0 of 4.
-    assert rows.loc[("state_no_longer_helps", "fused - unfused"), "estimate"] == \
-        pytest.approx(1 / 6)
-    assert "merged = formed from more than one" in \
-        rows.loc[("state_no_longer_helps", "fused"), "definition"]
+    assert rows.loc[("state_no_longer_helps", "fused - unfused"), "estimate"] == pytest.approx(
+        1 / 6
+    )
+    assert (
+        "merged = formed from more than one"
+        in rows.loc[("state_no_longer_helps", "fused"), "definition"]
+    )
     # The shipped settings on the same data compare differently.
     shipped = drivers(hand_made(), questions, settings, ORIGIN)
     assert list(shipped["group"]) != list(table["group"])
 
 
-@pytest.mark.parametrize("entry, message", [
-    ({"crisis_internationl": {"compare": "peripheral", "labels": ["a", "b"]}},
-     "unknown driver item"),
-    ({"reform_enabled": {"compare": "region", "labels": ["a", "b"]}},
-     "cannot compare by this column"),
-    ({"reform_enabled": {"compare": "merged", "labels": ["merged"]}},
-     "two different group names"),
-    ({"reform_enabled": {"compare": "merged", "labels": ["same", "same"]}},
-     "two different group names"),
-    ({"reform_enabled": {"compare": "merged"}}, "needs exactly the keys compare and labels"),
-    ({}, "at least one driver question"),
-])
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        (
+            {"crisis_internationl": {"compare": "peripheral", "labels": ["a", "b"]}},
+            "unknown driver item",
+        ),
+        (
+            {"reform_enabled": {"compare": "region", "labels": ["a", "b"]}},
+            "cannot compare by this column",
+        ),
+        (
+            {"reform_enabled": {"compare": "merged", "labels": ["merged"]}},
+            "two different group names",
+        ),
+        (
+            {"reform_enabled": {"compare": "merged", "labels": ["same", "same"]}},
+            "two different group names",
+        ),
+        ({"reform_enabled": {"compare": "merged"}}, "needs exactly the keys compare and labels"),
+        ({}, "at least one driver question"),
+    ],
+)
 def test_a_bad_drivers_config_is_refused_by_schema_and_code(config, entry, message):
     import copy
+
     broken = copy.deepcopy(config)
     broken["analysis"]["drivers"] = entry
     with pytest.raises(WorkflowError):
@@ -254,6 +349,7 @@ def test_a_bad_drivers_config_is_refused_by_schema_and_code(config, entry, messa
 
 def test_a_missing_drivers_section_is_refused_by_the_schema(config):
     import copy
+
     broken = copy.deepcopy(config)
     del broken["analysis"]["drivers"]
     with pytest.raises(WorkflowError) as caught:
@@ -273,8 +369,9 @@ def test_a_comparison_missing_from_the_derived_table_is_named(settings, question
 SEEDS = range(1, 61)  # fixed; each regenerates, cleans and derives an export in about 0.3 s
 
 
-def true_differences(cfg: dict, questionnaire, register_rows: list[dict],
-                     derive_config: dict) -> dict[str, float]:
+def true_differences(
+    cfg: dict, questionnaire, register_rows: list[dict], derive_config: dict
+) -> dict[str, float]:
     """The population difference the generator implies for each driver:
     P(code among the agreeing labels) from latent = eta + N(0, 1) and the cut
     points, averaged over the register municipalities of each group weighted
@@ -282,15 +379,23 @@ def true_differences(cfg: dict, questionnaire, register_rows: list[dict],
     "Ved ikke" and stopping part-way are independent of the answer)."""
     cov = generator.municipality_covariates(register_rows, cfg)
     respond = generator.logistic(generator.linear_predictor(cfg["response"]["propensity"], cov))
-    cuts = [math.inf, *cfg["likert_cutpoints"], -math.inf]  # code c: latent in (cuts[c], cuts[c-1]]
-    value_sets = {f.name: questionnaire.value_sets[f.value_set] for f in questionnaire.fields if f.value_set}
+    cuts = [
+        math.inf,
+        *cfg["likert_cutpoints"],
+        -math.inf,
+    ]  # code c: latent in (cuts[c], cuts[c-1]]
+    value_sets = {
+        f.name: questionnaire.value_sets[f.value_set] for f in questionnaire.fields if f.value_set
+    }
     normal = NormalDist()
     truth = {}
     for driver in SHIPPED:
         eta = generator.linear_predictor(cfg["likert"][driver.question]["eta"], cov)
         code_of = {label: code for code, label in value_sets[driver.question].items()}
-        p = sum(np.array([normal.cdf(cuts[c - 1] - e) - normal.cdf(cuts[c] - e) for e in eta])
-                for c in (code_of[label] for label in derive_config[driver.agree_option]))
+        p = sum(
+            np.array([normal.cdf(cuts[c - 1] - e) - normal.cdf(cuts[c] - e) for e in eta])
+            for c in (code_of[label] for label in derive_config[driver.agree_option])
+        )
         group = cov[driver.compare] == 1
         shares = [np.average(p[g], weights=respond[g]) for g in (group, ~group)]
         truth[driver.item] = shares[0] - shares[1]
@@ -298,32 +403,57 @@ def true_differences(cfg: dict, questionnaire, register_rows: list[dict],
 
 
 @pytest.fixture(scope="module")
-def regenerated(tmp_path_factory, config, questionnaire, register, aliases, cleaning_settings,
-                derive_settings, settings, questions):
+def regenerated(
+    tmp_path_factory,
+    config,
+    questionnaire,
+    register,
+    aliases,
+    cleaning_settings,
+    derive_settings,
+    settings,
+    questions,
+):
     """The drivers table of the export regenerated at each seed, cleaned and
     derived in-process as the rules do."""
     cfg = files.read_yaml(ROOT / "config" / "synthetic.yaml")
     register_rows = files.read_text_table(ROOT / "data/raw/register/municipalities.csv").to_dict(
-        "records")
+        "records"
+    )
     survey = config["survey"]
     tables = {}
     for seed in SEEDS:
         seeded = {**cfg, "seed": seed}
         header, rows, _, labels, _ = generator.generate_export(
-            seeded, questionnaire, register_rows, aliases["alias"].tolist())
+            seeded, questionnaire, register_rows, aliases["alias"].tolist()
+        )
         folder = tmp_path_factory.mktemp(f"seed{seed}")
         formats.write_export(folder, "csv", header, rows, labels, questionnaire, seeded)
         dataset = str(folder / "dataset.csv")
-        export = load_export(survey, questionnaire, dataset, labels_file(dataset, survey["labels"]))
-        clean = clean_export(export.dataset, export.labels, register, aliases, questionnaire,
-                             cleaning_settings, dataset_file="dataset", register_file="register",
-                             aliases_file="aliases", data_origin=ORIGIN)
-        derived = derive_municipalities(register, clean.respondents, clean.initiatives,
-                                        questionnaire, derive_settings, ORIGIN)
+        export = load_export(
+            survey, questionnaire, dataset, labels_file(dataset, survey["labels"])
+        )
+        clean = clean_export(
+            export.dataset,
+            export.labels,
+            register,
+            aliases,
+            questionnaire,
+            cleaning_settings,
+            dataset_file="dataset",
+            register_file="register",
+            aliases_file="aliases",
+            data_origin=ORIGIN,
+        )
+        derived = derive_municipalities(
+            register, clean.respondents, clean.initiatives, questionnaire, derive_settings, ORIGIN
+        )
         table = drivers(derived, questions, settings, ORIGIN)
         tables[seed] = table[table["quantity"] == "difference"].set_index("item")
-    return {"tables": tables,
-            "truth": true_differences(cfg, questionnaire, register_rows, config["derive"])}
+    return {
+        "tables": tables,
+        "truth": true_differences(cfg, questionnaire, register_rows, config["derive"]),
+    }
 
 
 def test_true_differences_are_positive(regenerated):
@@ -347,8 +477,10 @@ def test_estimated_differences_have_the_true_sign(regenerated, item):
 @pytest.mark.parametrize("item", ITEMS)
 def test_intervals_cover_the_true_difference_as_often_as_their_level(regenerated, settings, item):
     truth = regenerated["truth"][item]
-    covered = sum(table.loc[item, "ci_low"] <= truth <= table.loc[item, "ci_high"]
-                  for table in regenerated["tables"].values())
+    covered = sum(
+        table.loc[item, "ci_low"] <= truth <= table.loc[item, "ci_high"]
+        for table in regenerated["tables"].values()
+    )
     k = len(regenerated["tables"])
     # Monte-Carlo error: fewer than this many covering intervals has probability
     # below 0.001 when the true coverage is the nominal level.
@@ -357,8 +489,10 @@ def test_intervals_cover_the_true_difference_as_often_as_their_level(regenerated
 
 
 def test_a_questionnaire_without_the_question_is_named(derive_settings, questionnaire):
-    without = dataclasses.replace(questionnaire, fields=tuple(
-        f for f in questionnaire.fields if f.name != "crisis_international_degree"))
+    without = dataclasses.replace(
+        questionnaire,
+        fields=tuple(f for f in questionnaire.fields if f.name != "crisis_international_degree"),
+    )
     with pytest.raises(InputError) as caught:
         derive_settings.check(without)
     assert "'crisis_international_agree_labels'" in str(caught.value)

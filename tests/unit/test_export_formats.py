@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from udsyn.ingest import export_formats as ef
 from udsyn.core.errors import InputError
+from udsyn.ingest import export_formats as ef
 from udsyn.ingest.export_formats import ReadOptions, export_format, read_dataset, read_labels
 
 AUTO = ReadOptions()
@@ -38,16 +38,22 @@ PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 
 
 def expected_dataset() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series([row[i] for row in ROWS], dtype="str")
-                         for i, name in enumerate(HEADER)})
+    return pd.DataFrame(
+        {name: pd.Series([row[i] for row in ROWS], dtype="str") for i, name in enumerate(HEADER)}
+    )
 
 
 def expected_labels() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series([row[i] for row in LABELS], dtype="str")
-                         for i, name in enumerate(ef.LABEL_COLUMNS)})
+    return pd.DataFrame(
+        {
+            name: pd.Series([row[i] for row in LABELS], dtype="str")
+            for i, name in enumerate(ef.LABEL_COLUMNS)
+        }
+    )
 
 
 # ------------------------------------------------------------------ writers
+
 
 def minimal_text(rows, delimiter=",", newline="\n") -> str:
     out = stdio.StringIO()
@@ -57,25 +63,42 @@ def minimal_text(rows, delimiter=",", newline="\n") -> str:
 
 def eu_text(rows) -> str:
     """SurveyXact EU: ';', CRLF, every text quoted, numbers and empty cells bare."""
+
     def field(value: str) -> str:
         if value == "" or PLAIN_NUMBER.fullmatch(value):
             return value
         return '"' + value.replace('"', '""') + '"'
+
     return "".join(";".join(field(v) for v in row) + "\r\n" for row in rows)
 
 
 DIALECTS = {
     # name: (bytes from rows, expected encoding, delimiter, quoting)
     "utf-8": (lambda rows: minimal_text(rows).encode("utf-8"), "utf-8", ",", "minimal"),
-    "utf-8 BOM": (lambda rows: codecs.BOM_UTF8 + minimal_text(rows, ";").encode("utf-8"),
-                  "utf-8-sig", ";", "minimal"),
-    "EU": (lambda rows: eu_text(rows).encode("iso-8859-15"), "iso-8859-15", ";",
-           "all text quoted"),
-    "INTL": (lambda rows: codecs.BOM_UTF16_LE
-             + minimal_text(rows, "\t", "\r\n").encode("utf-16-le"), "utf-16-le", "tab",
-             "minimal"),
-    "Excel cp1252": (lambda rows: minimal_text(rows, ",", "\r\n").encode("cp1252"),
-                     "iso-8859-15", ",", "minimal"),
+    "utf-8 BOM": (
+        lambda rows: codecs.BOM_UTF8 + minimal_text(rows, ";").encode("utf-8"),
+        "utf-8-sig",
+        ";",
+        "minimal",
+    ),
+    "EU": (
+        lambda rows: eu_text(rows).encode("iso-8859-15"),
+        "iso-8859-15",
+        ";",
+        "all text quoted",
+    ),
+    "INTL": (
+        lambda rows: codecs.BOM_UTF16_LE + minimal_text(rows, "\t", "\r\n").encode("utf-16-le"),
+        "utf-16-le",
+        "tab",
+        "minimal",
+    ),
+    "Excel cp1252": (
+        lambda rows: minimal_text(rows, ",", "\r\n").encode("cp1252"),
+        "iso-8859-15",
+        ",",
+        "minimal",
+    ),
 }
 
 
@@ -89,14 +112,23 @@ def assert_clean_message(error: InputError, *parts: str) -> str:
     message = str(error)
     for part in parts:
         assert part in message, (part, message)
-    for leak in ("Traceback", "CalamineError", "ReadstatError", "ParseError", "UnicodeDecodeError",
-                 "ArrowInvalid", "BadZipFile", "Exception"):
+    for leak in (
+        "Traceback",
+        "CalamineError",
+        "ReadstatError",
+        "ParseError",
+        "UnicodeDecodeError",
+        "ArrowInvalid",
+        "BadZipFile",
+        "Exception",
+    ):
         assert leak not in message, (leak, message)
     assert "What to do:" in message
     return message
 
 
 # ------------------------------------------------------------------ text dialects
+
 
 @pytest.mark.parametrize("dialect", sorted(DIALECTS))
 def test_every_text_dialect_reads_the_same_table(dialect, tmp_path):
@@ -107,9 +139,17 @@ def test_every_text_dialect_reads_the_same_table(dialect, tmp_path):
     assert isinstance(frame.index, pd.RangeIndex)
     assert all(isinstance(v, str) for v in frame.to_numpy().ravel())
     assert (detected.role, detected.file, detected.format, detected.sheet) == (
-        "dataset", str(path), "delimited text", "")
+        "dataset",
+        str(path),
+        "delimited text",
+        "",
+    )
     assert (detected.encoding, detected.delimiter, detected.quoting, detected.header) == (
-        encoding, delimiter, quoting, "present")
+        encoding,
+        delimiter,
+        quoting,
+        "present",
+    )
     assert "encoding" in detected.how and "detected" in detected.how
 
 
@@ -153,8 +193,9 @@ def test_cp1252_bytes_0x80_to_0x9f_mean_cp1252(tmp_path):
 
 def test_ambiguous_bytes_in_the_eu_dialect_are_iso_8859_15(tmp_path):
     rows = [["id", "text"], ["1", "pris 5 €"]]
-    frame, detected = read_dataset(write(tmp_path / "d.csv",
-                                         eu_text(rows).encode("iso-8859-15")), AUTO)
+    frame, detected = read_dataset(
+        write(tmp_path / "d.csv", eu_text(rows).encode("iso-8859-15")), AUTO
+    )
     assert frame["text"].tolist() == ["pris 5 €"]
     assert detected.encoding == "iso-8859-15" and "EU dialect" in detected.how
 
@@ -172,6 +213,7 @@ def test_quoting_detected_none_without_quotes(tmp_path):
 
 
 # ------------------------------------------------------------------ configured options
+
 
 def test_configured_encoding_overrides_detection(tmp_path):
     # ',' and an ambiguous byte: refused when detected, read when configured
@@ -199,8 +241,10 @@ def test_unknown_configured_encoding_is_refused(tmp_path):
 
 
 def test_labels_sheet_with_a_header_row(tmp_path):
-    path = write_xlsx(tmp_path / "export.xlsx", {
-        "Dataset": [HEADER], "Labels": [["Variable", "Code", "Label"]] + typed(LABELS)})
+    path = write_xlsx(
+        tmp_path / "export.xlsx",
+        {"Dataset": [HEADER], "Labels": [["Variable", "Code", "Label"]] + typed(LABELS)},
+    )
     frame, detected = read_labels(path, AUTO)
     pd.testing.assert_frame_equal(frame, expected_labels())
     assert detected.header == "present" and "detected from row 1" in detected.how
@@ -208,6 +252,7 @@ def test_labels_sheet_with_a_header_row(tmp_path):
 
 def test_headerless_read_text_table_numbers_rows_from_the_first_record(tmp_path):
     from udsyn.core import files
+
     path = write(tmp_path / "l.csv", b"q1;1;Ja\nq1;2\n")
     with pytest.raises(InputError) as error:
         files.read_text_table(path, delimiter=";", header=False, names=ef.LABEL_COLUMNS)
@@ -251,21 +296,35 @@ def test_configured_labels_header(tmp_path):
 
 # ------------------------------------------------------------------ text refusals
 
+
 @pytest.mark.parametrize("order,guess", [("utf-16-le", "LE"), ("utf-16-be", "BE")])
 def test_utf16_without_bom_is_refused(order, guess, tmp_path):
     path = write(tmp_path / "d.csv", "id\ttext\r\n1\tæ\r\n".encode(order))
     with pytest.raises(InputError) as error:
         read_dataset(path, AUTO)
-    assert_clean_message(error.value, str(path), "UTF-16 without a byte-order mark",
-                         f"UTF-16 {guess}", f"survey.encoding: {order}")
+    assert_clean_message(
+        error.value,
+        str(path),
+        "UTF-16 without a byte-order mark",
+        f"UTF-16 {guess}",
+        f"survey.encoding: {order}",
+    )
 
 
 def test_ambiguous_byte_outside_the_eu_dialect_is_refused(tmp_path):
     path = write(tmp_path / "d.csv", "id,text\n1,ok\n2,5 €\n".encode("iso-8859-15"))
     with pytest.raises(InputError) as error:
         read_dataset(path, AUTO)
-    assert_clean_message(error.value, str(path), "row 2", "column 'text'", "0xA4",
-                         "'€' in ISO-8859-15", "'¤' in cp1252", "survey.encoding")
+    assert_clean_message(
+        error.value,
+        str(path),
+        "row 2",
+        "column 'text'",
+        "0xA4",
+        "'€' in ISO-8859-15",
+        "'¤' in cp1252",
+        "survey.encoding",
+    )
 
 
 def test_byte_undefined_in_cp1252_is_refused(tmp_path):
@@ -326,6 +385,7 @@ def test_labels_need_three_columns(tmp_path):
 
 # ------------------------------------------------------------------ format by magic
 
+
 def test_format_from_magic_not_extension(tmp_path):
     xlsx = write_xlsx(tmp_path / "renamed.csv", {"Dataset": [HEADER]})
     assert export_format(xlsx) == "xlsx"
@@ -334,11 +394,14 @@ def test_format_from_magic_not_extension(tmp_path):
     assert export_format(write(tmp_path / "s3.csv", b"$FL3rest")) == "sav"
 
 
-@pytest.mark.parametrize("data,what", [
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
-    (b"%PDF-1.7\n", "PDF"),
-    (b"<?xml version='1.0'?><html/>", "not an Excel-XML"),
-])
+@pytest.mark.parametrize(
+    "data,what",
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
+        (b"%PDF-1.7\n", "PDF"),
+        (b"<?xml version='1.0'?><html/>", "not an Excel-XML"),
+    ],
+)
 def test_other_files_are_refused_saying_what_they_are(data, what, tmp_path):
     path = write(tmp_path / "export.csv", data)
     with pytest.raises(InputError) as error:
@@ -372,6 +435,7 @@ def test_missing_file(tmp_path):
 
 # ------------------------------------------------------------------ xlsx
 
+
 def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
     import xlsxwriter
 
@@ -400,28 +464,41 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
 
 def typed(rows: list[list[str]]) -> list[list[object]]:
     """The table's cells as a workbook holds them: numbers, timestamps, text."""
+
     def cell(value: str) -> object:
         if re.fullmatch(r"\d+", value):
             return int(value)
         if re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", value):
             return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
         return value
+
     return [[cell(v) for v in row] for row in rows]
 
 
 def csv_read(tmp_path: Path) -> pd.DataFrame:
-    return read_dataset(write(tmp_path / "ref.csv", eu_text([HEADER] + ROWS)
-                              .encode("iso-8859-15")), AUTO)[0]
+    return read_dataset(
+        write(tmp_path / "ref.csv", eu_text([HEADER] + ROWS).encode("iso-8859-15")), AUTO
+    )[0]
 
 
 def test_xlsx_single_sheet_reads_as_the_csv(tmp_path):
-    path = write_xlsx(tmp_path / "export.xlsx", {
-        "Labels": typed(LABELS), "Dataset": [HEADER] + typed(ROWS),
-        "Structure": [["questionName", "variableName"]]})
+    path = write_xlsx(
+        tmp_path / "export.xlsx",
+        {
+            "Labels": typed(LABELS),
+            "Dataset": [HEADER] + typed(ROWS),
+            "Structure": [["questionName", "variableName"]],
+        },
+    )
     frame, detected = read_dataset(path, AUTO)
     pd.testing.assert_frame_equal(frame, csv_read(tmp_path))
-    assert (detected.format, detected.sheet, detected.encoding, detected.delimiter,
-            detected.header) == ("xlsx", "Dataset", "", "", "present")
+    assert (
+        detected.format,
+        detected.sheet,
+        detected.encoding,
+        detected.delimiter,
+        detected.header,
+    ) == ("xlsx", "Dataset", "", "", "present")
     assert "Structure ignored" in detected.how
     labels, detected = read_labels(path, AUTO)
     pd.testing.assert_frame_equal(labels, expected_labels())
@@ -432,8 +509,10 @@ def test_xlsx_split_sheets_are_joined_on_the_respondent_id(tmp_path):
     ids = [[row[0]] for row in [HEADER] + ROWS]
     part1 = [i + row[1:2] for i, row in zip(ids, [HEADER] + ROWS)]
     part2 = [i + row[2:] for i, row in zip(ids, [HEADER] + ROWS)]
-    path = write_xlsx(tmp_path / "export.xlsx", {
-        "Dataset(2)": typed(part2), "Dataset(1)": typed(part1), "Labels": typed(LABELS)})
+    path = write_xlsx(
+        tmp_path / "export.xlsx",
+        {"Dataset(2)": typed(part2), "Dataset(1)": typed(part1), "Labels": typed(LABELS)},
+    )
     frame, detected = read_dataset(path, AUTO)
     pd.testing.assert_frame_equal(frame, csv_read(tmp_path))
     assert detected.sheet == "Dataset(1)+Dataset(2)"
@@ -445,8 +524,9 @@ def test_xlsx_split_parts_with_different_ids_are_refused(tmp_path):
     path = write_xlsx(tmp_path / "export.xlsx", {"Dataset(1)": part1, "Dataset(2)": part2})
     with pytest.raises(InputError) as error:
         read_dataset(path, AUTO)
-    assert_clean_message(error.value, f"{path} [sheet Dataset(1)]", "row 2", "'2'",
-                         "missing from sheet Dataset(2)")
+    assert_clean_message(
+        error.value, f"{path} [sheet Dataset(1)]", "row 2", "'2'", "missing from sheet Dataset(2)"
+    )
 
 
 def test_xlsx_split_parts_sharing_a_column_are_refused(tmp_path):
@@ -459,8 +539,10 @@ def test_xlsx_split_parts_sharing_a_column_are_refused(tmp_path):
 
 
 def test_xlsx_numbers_render_as_a_csv_writes_them(tmp_path):
-    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [
-        ["id", "n"], [1, 27.22], [2, 3.0], [3, -0.1], [4, 1e-7], [5, None]]})
+    path = write_xlsx(
+        tmp_path / "export.xlsx",
+        {"Dataset": [["id", "n"], [1, 27.22], [2, 3.0], [3, -0.1], [4, 1e-7], [5, None]]},
+    )
     frame, _ = read_dataset(path, AUTO)
     assert frame["n"].tolist() == ["27.22", "3", "-0.1", "1e-07", ""]
     assert frame["id"].tolist() == ["1", "2", "3", "4", "5"]
@@ -469,6 +551,7 @@ def test_xlsx_numbers_render_as_a_csv_writes_them(tmp_path):
 def test_xlsx_trailing_empty_rows_and_columns_are_not_data(tmp_path):
     path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "a"], [1, "x"]]})
     import xlsxwriter  # a formatted but empty cell far away: calamine reports the area
+
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("Dataset")
     sheet.write_row(0, 0, ["id", "a"])
@@ -507,6 +590,7 @@ def test_xlsx_duplicate_header_is_refused(tmp_path):
 
 # ------------------------------------------------------------------ Excel-XML
 
+
 def spreadsheet_xml(sheets: dict[str, list[list[str]]], doctype: str = "") -> bytes:
     def cell(value: str) -> str:
         if value == "":
@@ -517,19 +601,25 @@ def spreadsheet_xml(sheets: dict[str, list[list[str]]], doctype: str = "") -> by
             return f'<Cell><Data ss:Type="DateTime">{value.replace(" ", "T")}.000</Data></Cell>'
         escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "&#10;")
         return f'<Cell><Data ss:Type="String">{escaped}</Data></Cell>'
+
     body = "".join(
         f'<Worksheet ss:Name="{name}"><Table>'
         + "".join("<Row>" + "".join(cell(v) for v in row) + "</Row>" for row in rows)
-        + "</Table></Worksheet>" for name, rows in sheets.items())
-    return ('<?xml version="1.0"?>' + doctype
-            + '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
-              'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
-            + body + "</Workbook>").encode("utf-8")
+        + "</Table></Worksheet>"
+        for name, rows in sheets.items()
+    )
+    return (
+        '<?xml version="1.0"?>'
+        + doctype
+        + '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">' + body + "</Workbook>"
+    ).encode("utf-8")
 
 
 def test_excel_xml_reads_as_the_csv(tmp_path):
-    path = write(tmp_path / "export.xml", spreadsheet_xml(
-        {"Labels": LABELS, "Dataset": [HEADER] + ROWS}))
+    path = write(
+        tmp_path / "export.xml", spreadsheet_xml({"Labels": LABELS, "Dataset": [HEADER] + ROWS})
+    )
     assert export_format(path) == "excel-xml"
     frame, detected = read_dataset(path, AUTO)
     pd.testing.assert_frame_equal(frame, csv_read(tmp_path))
@@ -539,14 +629,17 @@ def test_excel_xml_reads_as_the_csv(tmp_path):
 
 
 def test_excel_xml_with_a_doctype_is_refused(tmp_path):
-    path = write(tmp_path / "export.xml", spreadsheet_xml(
-        {"Dataset": [HEADER]}, '<!DOCTYPE x [<!ENTITY a "aaaa">]>'))
+    path = write(
+        tmp_path / "export.xml",
+        spreadsheet_xml({"Dataset": [HEADER]}, '<!DOCTYPE x [<!ENTITY a "aaaa">]>'),
+    )
     with pytest.raises(InputError) as error:
         read_dataset(path, AUTO)
     assert_clean_message(error.value, str(path), "DOCTYPE")
 
 
 # ------------------------------------------------------------------ sav
+
 
 def write_sav(path: Path, frame: pd.DataFrame, labels: dict) -> Path:
     import pyreadstat
@@ -558,33 +651,44 @@ def write_sav(path: Path, frame: pd.DataFrame, labels: dict) -> Path:
 def sav_frame() -> pd.DataFrame:
     def number(value: str) -> float:
         return float(value) if value else float("nan")
-    return pd.DataFrame({
-        "respondentid": [number(r[0]) for r in ROWS],
-        "q1": [number(r[1]) for r in ROWS],
-        "comment": [r[2] for r in ROWS],
-        "closetime": [pd.Timestamp(r[3]) if r[3] else pd.NaT for r in ROWS]})
+
+    return pd.DataFrame(
+        {
+            "respondentid": [number(r[0]) for r in ROWS],
+            "q1": [number(r[1]) for r in ROWS],
+            "comment": [r[2] for r in ROWS],
+            "closetime": [pd.Timestamp(r[3]) if r[3] else pd.NaT for r in ROWS],
+        }
+    )
 
 
 def test_sav_reads_as_the_csv_with_embedded_labels(tmp_path):
-    path = write_sav(tmp_path / "export.sav", sav_frame(),
-                     {"q1": {1.0: "Ja", 2.0: "Nej", 6.0: "Både og"}})
+    path = write_sav(
+        tmp_path / "export.sav", sav_frame(), {"q1": {1.0: "Ja", 2.0: "Nej", 6.0: "Både og"}}
+    )
     frame, detected = read_dataset(path, AUTO)
     pd.testing.assert_frame_equal(frame, csv_read(tmp_path))
     assert (detected.format, detected.sheet, detected.encoding) == ("sav", "", "")
     labels, detected = read_labels(path, AUTO)
-    assert labels.values.tolist() == [["q1", "1", "Ja"], ["q1", "2", "Nej"],
-                                      ["q1", "6", "Både og"]]
+    assert labels.values.tolist() == [
+        ["q1", "1", "Ja"],
+        ["q1", "2", "Nej"],
+        ["q1", "6", "Både og"],
+    ]
     assert list(labels.columns) == ef.LABEL_COLUMNS
     assert (detected.sheet, detected.role) == ("value labels", "labels")
 
 
 def test_sav_numbers_and_timestamp_format(tmp_path):
-    frame = pd.DataFrame({"id": [1.0, 2.0], "x": [27.22, 1e20],
-                          "t": [pd.Timestamp("2021-09-02 18:49:08"), pd.NaT]})
+    frame = pd.DataFrame(
+        {"id": [1.0, 2.0], "x": [27.22, 1e20], "t": [pd.Timestamp("2021-09-02 18:49:08"), pd.NaT]}
+    )
     path = write_sav(tmp_path / "export.sav", frame, {})
     read, _ = read_dataset(path, ReadOptions(timestamp_format="%d.%m.%Y %H:%M"))
-    assert read.values.tolist() == [["1", "27.22", "02.09.2021 18:49"],
-                                    ["2", "100000000000000000000", ""]]
+    assert read.values.tolist() == [
+        ["1", "27.22", "02.09.2021 18:49"],
+        ["2", "100000000000000000000", ""],
+    ]
     labels, _ = read_labels(path, AUTO)
     assert labels.empty and list(labels.columns) == ef.LABEL_COLUMNS
 
@@ -599,17 +703,27 @@ def test_damaged_sav_is_refused(tmp_path):
 
 # ------------------------------------------------------------------ cells
 
-@pytest.mark.parametrize("value,text", [
-    (123.0, "123"), (123456789012345678, "123456789012345678"), (0.1, "0.1"), (-2.5, "-2.5"),
-    (float("nan"), ""), (None, ""), ("", ""), (" x ", " x "),
-    (dt.datetime(2021, 9, 2, 18, 49, 8), "2021-09-02 18:49:08"),
-    (dt.date(2021, 9, 2), "2021-09-02 00:00:00")])
+
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (123.0, "123"),
+        (123456789012345678, "123456789012345678"),
+        (0.1, "0.1"),
+        (-2.5, "-2.5"),
+        (float("nan"), ""),
+        (None, ""),
+        ("", ""),
+        (" x ", " x "),
+        (dt.datetime(2021, 9, 2, 18, 49, 8), "2021-09-02 18:49:08"),
+        (dt.date(2021, 9, 2), "2021-09-02 00:00:00"),
+    ],
+)
 def test_cell_text(value, text):
     assert ef.cell_text(value, "%Y-%m-%d %H:%M:%S") == text
 
 
-@pytest.mark.parametrize("value", [True, dt.time(1, 2), dt.timedelta(1), float("inf"),
-                                   object()])
+@pytest.mark.parametrize("value", [True, dt.time(1, 2), dt.timedelta(1), float("inf"), object()])
 def test_cell_text_refuses_what_it_would_guess(value):
     with pytest.raises(ef._Unexpected):
         ef.cell_text(value, "%Y-%m-%d %H:%M:%S")
@@ -619,16 +733,18 @@ def test_cell_text_refuses_what_it_would_guess(value):
 
 # Characters every 8-bit dialect encodes as one byte that cannot continue a UTF-8
 # sequence (so the 8-bit text is never also valid UTF-8), plus the structural ones.
-TEXT = st.text(alphabet="ab Z09æøåÆØÅé;,|\t\"\n-.", max_size=8)
-NAMES = st.lists(st.text(alphabet="abcxyz_", min_size=1, max_size=6), min_size=2, max_size=4,
-                 unique=True)
+TEXT = st.text(alphabet='ab Z09æøåÆØÅé;,|\t"\n-.', max_size=8)
+NAMES = st.lists(
+    st.text(alphabet="abcxyz_", min_size=1, max_size=6), min_size=2, max_size=4, unique=True
+)
 
 
 @st.composite
 def tables(draw):
     names = draw(NAMES)
-    rows = draw(st.lists(st.lists(TEXT, min_size=len(names), max_size=len(names)),
-                         min_size=1, max_size=5))
+    rows = draw(
+        st.lists(st.lists(TEXT, min_size=len(names), max_size=len(names)), min_size=1, max_size=5)
+    )
     return names, rows
 
 

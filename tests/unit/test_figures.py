@@ -19,14 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import CONFIG, ROOT, VENV, copy_project, planned_jobs, run
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from conftest import CONFIG, ROOT, VENV, copy_project, planned_jobs, run
-from udsyn.report import figures
-from udsyn.multiverse import grid
 from udsyn.core import files
-from udsyn.report import figure_manifest
+from udsyn.multiverse import grid
+from udsyn.report import figure_manifest, figures
 
 MANIFEST = figure_manifest.load_manifest()
 IDS = list(MANIFEST)
@@ -34,27 +33,49 @@ SYN = "synthetic"
 
 # --- small tables in the shape of the analysis contract -------------------------
 
-PURPOSES = [("twin_towns", "twin towns"), ("eu_funding", "EU structural funds"),
-            ("business", "business promotion"), ("labour", "attracting labour"),
-            ("investment", "attracting investment and firms"), ("tourism", "tourism and branding"),
-            ("knowledge", "education and knowledge exchange"),
-            ("climate", "climate and green transition"), ("other", "other")]
-DEF_PURPOSE = ("share of responding municipalities that take part and name business promotion, "
-               "labour or investment attraction as a purpose")
-DEF_LIKERT = ("share of responding municipalities that take part and answer I høj grad or I nogen "
-              "grad to Q3")
+PURPOSES = [
+    ("twin_towns", "twin towns"),
+    ("eu_funding", "EU structural funds"),
+    ("business", "business promotion"),
+    ("labour", "attracting labour"),
+    ("investment", "attracting investment and firms"),
+    ("tourism", "tourism and branding"),
+    ("knowledge", "education and knowledge exchange"),
+    ("climate", "climate and green transition"),
+    ("other", "other"),
+]
+DEF_PURPOSE = (
+    "share of responding municipalities that take part and name business promotion, "
+    "labour or investment attraction as a purpose"
+)
+DEF_LIKERT = (
+    "share of responding municipalities that take part and answer I høj grad or I nogen grad to Q3"
+)
 
 
 def headline_table() -> pd.DataFrame:
     rows = []
-    for key, n, definition, shares in (("purpose", 77, DEF_PURPOSE, (0.688, 0.671)),
-                                       ("likert", 74, DEF_LIKERT, (0.635, 0.622))):
+    for key, n, definition, shares in (
+        ("purpose", 77, DEF_PURPOSE, (0.688, 0.671)),
+        ("likert", 74, DEF_LIKERT, (0.635, 0.622)),
+    ):
         for weighting, share in zip(("unweighted", "weighted"), shares):
-            rows.append(dict(data_origin=SYN, definition_key=key, weighting=weighting,
-                             estimate=share, ci_low=share - 0.1, ci_high=share + 0.09, n=n,
-                             published_share=0.7,
-                             interval_method="wilson" if weighting == "unweighted"
-                             else "wilson, effective n", definition=definition))
+            rows.append(
+                dict(
+                    data_origin=SYN,
+                    definition_key=key,
+                    weighting=weighting,
+                    estimate=share,
+                    ci_low=share - 0.1,
+                    ci_high=share + 0.09,
+                    n=n,
+                    published_share=0.7,
+                    interval_method="wilson"
+                    if weighting == "unweighted"
+                    else "wilson, effective n",
+                    definition=definition,
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -69,98 +90,205 @@ def initiative_periods_table() -> pd.DataFrame:
         counts[-1] += n - counts.sum()
         for (key, english), count in zip(PURPOSES, counts):
             share = count / n
-            rows.append(dict(data_origin=SYN, period_order=order, period=period,
-                             initiative_type=key, type_english=english, count=count, n=n,
-                             estimate=share, ci_low=max(0.0, share - 0.1),
-                             ci_high=min(1.0, share + 0.12),
-                             definition="share of dated initiatives started in the period that "
-                                        "are of the type"))
+            rows.append(
+                dict(
+                    data_origin=SYN,
+                    period_order=order,
+                    period=period,
+                    initiative_type=key,
+                    type_english=english,
+                    count=count,
+                    n=n,
+                    estimate=share,
+                    ci_low=max(0.0, share - 0.1),
+                    ci_high=min(1.0, share + 0.12),
+                    definition="share of dated initiatives started in the period that "
+                    "are of the type",
+                )
+            )
     return pd.DataFrame(rows)
 
 
 def municipalities_table() -> pd.DataFrame:
     """A dozen municipalities with the derived columns the figures read."""
-    population = [503699, 92234, 60000, 45000, 42000, 30000, 25000, 21000, 15000, 9000, 5000,
-                  2058]
+    population = [503699, 92234, 60000, 45000, 42000, 30000, 25000, 21000, 15000, 9000, 5000, 2058]
     merged = [0, 0, 1, 1, 1, 1, 0, 1, 1, 0, 1, 0]
     responded = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]
     fte = [46, 0, 3, 2, 1.5, 1, 1, 0.5, 1, 0.5, None, 0.2]
-    frame = pd.DataFrame(dict(
-        data_origin=SYN, code=range(101, 113),
-        name=["København", "Frederiksberg", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J"],
-        population_2007=population, log_population_2007=np.log(population), merged=merged,
-        capital=[1] + [0] * 11, responded=responded,
-        business_focus=[1, 0, 1, 1, 0, 1, 1, 0, 1, 0, None, 0],
-        n_purposes=[5, 0, 4, 4, 3, 4, 2, 3, 2, 1, None, 1], international_fte=fte))
+    frame = pd.DataFrame(
+        dict(
+            data_origin=SYN,
+            code=range(101, 113),
+            name=["København", "Frederiksberg", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J"],
+            population_2007=population,
+            log_population_2007=np.log(population),
+            merged=merged,
+            capital=[1] + [0] * 11,
+            responded=responded,
+            business_focus=[1, 0, 1, 1, 0, 1, 1, 0, 1, 0, None, 0],
+            n_purposes=[5, 0, 4, 4, 3, 4, 2, 3, 2, 1, None, 1],
+            international_fte=fte,
+        )
+    )
     frame["fte_per_10k"] = frame["international_fte"] / frame["population_2007"] * 10000
     return frame
 
 
 def reform_table() -> pd.DataFrame:
     rows = []
-    models = [("logit_business_focus", "business_focus", "log-odds", (-8.0, 0.8, 0.5), 77),
-              ("ols_n_purposes", "n_purposes", "count", (-6.0, 0.9, 0.4), 77),
-              ("ols_fte_per_10k", "fte_per_10k", "FTE per 10,000", (0.5, -0.02, 0.03), 54)]
+    models = [
+        ("logit_business_focus", "business_focus", "log-odds", (-8.0, 0.8, 0.5), 77),
+        ("ols_n_purposes", "n_purposes", "count", (-6.0, 0.9, 0.4), 77),
+        ("ols_fte_per_10k", "fte_per_10k", "FTE per 10,000", (0.5, -0.02, 0.03), 54),
+    ]
     for model, outcome, scale, estimates, n in models:
         for term, estimate in zip(("const", "log_population_2007", "merged"), estimates):
-            rows.append(dict(data_origin=SYN, model=model, outcome=outcome, term=term,
-                             estimate=estimate, std_error=0.2, ci_low=estimate - 0.4,
-                             ci_high=estimate + 0.4, p_value=0.04, n=n, scale=scale,
-                             covariance="HC1",
-                             definition=f"{outcome} of responding municipalities"))
+            rows.append(
+                dict(
+                    data_origin=SYN,
+                    model=model,
+                    outcome=outcome,
+                    term=term,
+                    estimate=estimate,
+                    std_error=0.2,
+                    ci_low=estimate - 0.4,
+                    ci_high=estimate + 0.4,
+                    p_value=0.04,
+                    n=n,
+                    scale=scale,
+                    covariance="HC1",
+                    definition=f"{outcome} of responding municipalities",
+                )
+            )
     return pd.DataFrame(rows)
 
 
 def crisis_table() -> pd.DataFrame:
     definition = "share of dated initiatives started in or after 2009"
-    rows = [("share_post_crisis", "peripheral", 0.55, 0.42, 0.67, 38),
-            ("share_post_crisis", "other", 0.33, 0.25, 0.42, 63),
-            ("difference", "peripheral - other", 0.22, 0.06, 0.38, 101),
-            ("odds_ratio", "peripheral vs other", 2.4, 1.2, 4.9, 101),
-            ("rate_ratio", "peripheral vs other", 1.6, 1.1, 2.3, 50)]
-    return pd.DataFrame([dict(data_origin=SYN, cutoff_year=2009, quantity=q, group=g, estimate=e,
-                              ci_low=lo, ci_high=hi, n=n, definition=definition)
-                         for q, g, e, lo, hi, n in rows])
+    rows = [
+        ("share_post_crisis", "peripheral", 0.55, 0.42, 0.67, 38),
+        ("share_post_crisis", "other", 0.33, 0.25, 0.42, 63),
+        ("difference", "peripheral - other", 0.22, 0.06, 0.38, 101),
+        ("odds_ratio", "peripheral vs other", 2.4, 1.2, 4.9, 101),
+        ("rate_ratio", "peripheral vs other", 1.6, 1.1, 2.3, 50),
+    ]
+    return pd.DataFrame(
+        [
+            dict(
+                data_origin=SYN,
+                cutoff_year=2009,
+                quantity=q,
+                group=g,
+                estimate=e,
+                ci_low=lo,
+                ci_high=hi,
+                n=n,
+                definition=definition,
+            )
+            for q, g, e, lo, hi, n in rows
+        ]
+    )
 
 
 def robustness_table() -> pd.DataFrame:
-    rows = [("headline definition", "purpose", 0.688, 0.58, 0.78, 77),
-            ("headline definition", "likert", 0.635, 0.52, 0.74, 74),
-            ("crisis cut-off", "2008", 0.18, 0.02, 0.34, 101),
-            ("crisis cut-off", "2009", 0.22, 0.06, 0.38, 101),
-            ("crisis cut-off", "2010", 0.15, -0.01, 0.31, 101)]
-    return pd.DataFrame([dict(data_origin=SYN, check=c, variant=v, estimate=e, ci_low=lo,
-                              ci_high=hi, n=n, definition=f"{c}: {v}")
-                         for c, v, e, lo, hi, n in rows])
+    rows = [
+        ("headline definition", "purpose", 0.688, 0.58, 0.78, 77),
+        ("headline definition", "likert", 0.635, 0.52, 0.74, 74),
+        ("crisis cut-off", "2008", 0.18, 0.02, 0.34, 101),
+        ("crisis cut-off", "2009", 0.22, 0.06, 0.38, 101),
+        ("crisis cut-off", "2010", 0.15, -0.01, 0.31, 101),
+    ]
+    return pd.DataFrame(
+        [
+            dict(
+                data_origin=SYN,
+                check=c,
+                variant=v,
+                estimate=e,
+                ci_low=lo,
+                ci_high=hi,
+                n=n,
+                definition=f"{c}: {v}",
+            )
+            for c, v, e, lo, hi, n in rows
+        ]
+    )
 
 
 def capital_table() -> pd.DataFrame:
     definition = "international FTE (Q6) against population on 1 January 2007"
-    rows = [("elasticity", 0.62, 0.35, 0.89, 9), ("intercept", -6.2, -9.0, -3.4, 9),
-            ("capital_ratio", 5.1, 2.0, 13.0, 1), ("capital_fte", 46.0, None, None, 1),
-            ("capital_rank", 1.0, None, None, 10)]
-    return pd.DataFrame([dict(data_origin=SYN, quantity=q, estimate=e, ci_low=lo, ci_high=hi,
-                              n=n, definition=definition) for q, e, lo, hi, n in rows])
+    rows = [
+        ("elasticity", 0.62, 0.35, 0.89, 9),
+        ("intercept", -6.2, -9.0, -3.4, 9),
+        ("capital_ratio", 5.1, 2.0, 13.0, 1),
+        ("capital_fte", 46.0, None, None, 1),
+        ("capital_rank", 1.0, None, None, 10),
+    ]
+    return pd.DataFrame(
+        [
+            dict(
+                data_origin=SYN,
+                quantity=q,
+                estimate=e,
+                ci_low=lo,
+                ci_high=hi,
+                n=n,
+                definition=definition,
+            )
+            for q, e, lo, hi, n in rows
+        ]
+    )
 
 
 def representativeness_table() -> pd.DataFrame:
-    regions = [("Hovedstaden", 29, 23), ("Midtjylland", 19, 16), ("Nordjylland", 11, 9),
-               ("Sjælland", 17, 12), ("Syddanmark", 22, 18)]
-    sizes = [("under 20,000", 8, 5), ("20,000-39,999", 31, 24), ("40,000-59,999", 33, 27),
-             ("60,000-99,999", 19, 16), ("100,000 and over", 7, 6)]
+    regions = [
+        ("Hovedstaden", 29, 23),
+        ("Midtjylland", 19, 16),
+        ("Nordjylland", 11, 9),
+        ("Sjælland", 17, 12),
+        ("Syddanmark", 22, 18),
+    ]
+    sizes = [
+        ("under 20,000", 8, 5),
+        ("20,000-39,999", 31, 24),
+        ("40,000-59,999", 33, 27),
+        ("60,000-99,999", 19, 16),
+        ("100,000 and over", 7, 6),
+    ]
     rows = []
     for dimension, categories in (("region", regions), ("size_class", sizes)):
         for category, register, responded in categories:
             rate = responded / register
-            rows.append(dict(data_origin=SYN, dimension=dimension, category=category,
-                             n_register=register, n_responded=responded, estimate=rate,
-                             ci_low=rate - 0.12, ci_high=min(1.0, rate + 0.1),
-                             register_share=register / 98, respondent_share=responded / 78,
-                             definition="share of register municipalities that responded"))
-    rows.append(dict(data_origin=SYN, dimension="all", category="all", n_register=98,
-                     n_responded=78, estimate=78 / 98, ci_low=0.71, ci_high=0.86,
-                     register_share=1.0, respondent_share=1.0,
-                     definition="share of register municipalities that responded"))
+            rows.append(
+                dict(
+                    data_origin=SYN,
+                    dimension=dimension,
+                    category=category,
+                    n_register=register,
+                    n_responded=responded,
+                    estimate=rate,
+                    ci_low=rate - 0.12,
+                    ci_high=min(1.0, rate + 0.1),
+                    register_share=register / 98,
+                    respondent_share=responded / 78,
+                    definition="share of register municipalities that responded",
+                )
+            )
+    rows.append(
+        dict(
+            data_origin=SYN,
+            dimension="all",
+            category="all",
+            n_register=98,
+            n_responded=78,
+            estimate=78 / 98,
+            ci_low=0.71,
+            ci_high=0.86,
+            register_share=1.0,
+            respondent_share=1.0,
+            definition="share of register municipalities that responded",
+        )
+    )
     return pd.DataFrame(rows)
 
 
@@ -176,30 +304,65 @@ def claim_specifications_table() -> pd.DataFrame:
         for i, item in enumerate(work):
             estimate, holds = verdicts[i % 3]
             estimate += i / 1000
-            rows.append(dict(data_origin=SYN, claim=claim, claim_spec_id=item["claim_spec_id"],
-                             is_main="yes" if i == 0 else "no",
-                             **{name: grid.shown(item["choices"][name])
-                                if name in item["choices"] else None for name in choices},
-                             estimate=estimate, ci_low=estimate - 0.1 if holds else None,
-                             ci_high=estimate + 0.1 if holds else None, n=77, holds=holds))
+            rows.append(
+                dict(
+                    data_origin=SYN,
+                    claim=claim,
+                    claim_spec_id=item["claim_spec_id"],
+                    is_main="yes" if i == 0 else "no",
+                    **{
+                        name: grid.shown(item["choices"][name])
+                        if name in item["choices"]
+                        else None
+                        for name in choices
+                    },
+                    estimate=estimate,
+                    ci_low=estimate - 0.1 if holds else None,
+                    ci_high=estimate + 0.1 if holds else None,
+                    n=77,
+                    holds=holds,
+                )
+            )
     return pd.DataFrame(rows)
 
 
 def summary_table() -> pd.DataFrame:
     choices = CONFIG["multiverse"]["choices"]
-    return pd.DataFrame([dict(
-        data_origin=SYN, claim=claim, n_specifications=576, n_holds=192, n_distinct=3,
-        n_distinct_holds=1, choices_used=", ".join(n for n in choices
-                                                    if n in grid.CLAIM_CHOICES[claim]),
-        main_estimate=0.6, main_ci_low=0.5, main_ci_high=0.7, main_n=77, holds_when="interval above 0",
-        scale="share", definition=f"the estimand of claim {claim}") for claim in grid.CLAIMS])
+    return pd.DataFrame(
+        [
+            dict(
+                data_origin=SYN,
+                claim=claim,
+                n_specifications=576,
+                n_holds=192,
+                n_distinct=3,
+                n_distinct_holds=1,
+                choices_used=", ".join(n for n in choices if n in grid.CLAIM_CHOICES[claim]),
+                main_estimate=0.6,
+                main_ci_low=0.5,
+                main_ci_high=0.7,
+                main_n=77,
+                holds_when="interval above 0",
+                scale="share",
+                definition=f"the estimand of claim {claim}",
+            )
+            for claim in grid.CLAIMS
+        ]
+    )
 
 
-TABLES = {"claim_specifications": claim_specifications_table, "summary": summary_table,
-          "headline": headline_table, "initiative_periods": initiative_periods_table,
-          "reform": reform_table, "crisis": crisis_table, "robustness": robustness_table,
-          "capital": capital_table, "representativeness": representativeness_table,
-          "municipalities": municipalities_table}
+TABLES = {
+    "claim_specifications": claim_specifications_table,
+    "summary": summary_table,
+    "headline": headline_table,
+    "initiative_periods": initiative_periods_table,
+    "reform": reform_table,
+    "crisis": crisis_table,
+    "robustness": robustness_table,
+    "capital": capital_table,
+    "representativeness": representativeness_table,
+    "municipalities": municipalities_table,
+}
 
 
 def tables_for(figure_id: str) -> dict[str, pd.DataFrame]:
@@ -208,15 +371,21 @@ def tables_for(figure_id: str) -> dict[str, pd.DataFrame]:
 
 def options_for(figure_id: str) -> dict:
     spec = MANIFEST[figure_id]
-    options = {name: figure_manifest.config_value(CONFIG, key) for name, key in spec["params"].items()}
+    options = {
+        name: figure_manifest.config_value(CONFIG, key) for name, key in spec["params"].items()
+    }
     options.update(spec.get("fixed", {}))
     return options
 
 
 def draw(figure_id: str, tables: dict | None = None, labels: dict | None = None):
     spec = MANIFEST[figure_id]
-    return figures.draw(spec["function"], tables_for(figure_id) if tables is None else tables,
-                        options_for(figure_id), labels)
+    return figures.draw(
+        spec["function"],
+        tables_for(figure_id) if tables is None else tables,
+        options_for(figure_id),
+        labels,
+    )
 
 
 # --- the manifest ------------------------------------------------------------------------
@@ -225,8 +394,15 @@ REQUIRED = {"title", "script", "function", "data", "params", "outputs", "caption
 
 
 def test_manifest_lists_the_six_figures_of_the_design_and_a_curve_per_claim():
-    assert IDS == ["headline", "initiative_periods", "reform", "crisis", "capital",
-                   "representativeness", *(f"multiverse_{claim}" for claim in grid.CLAIMS)]
+    assert IDS == [
+        "headline",
+        "initiative_periods",
+        "reform",
+        "crisis",
+        "capital",
+        "representativeness",
+        *(f"multiverse_{claim}" for claim in grid.CLAIMS),
+    ]
 
 
 @pytest.mark.parametrize("figure_id", IDS)
@@ -235,8 +411,10 @@ def test_manifest_entry_is_complete(figure_id):
     assert REQUIRED <= set(spec), REQUIRED - set(spec)
     assert spec["title"].strip() and spec["caption"].strip() and spec["data"]
     assert (ROOT / spec["script"]).is_file()
-    assert spec["outputs"] == {"png": f"results/figures/{figure_id}.png",
-                               "svg": f"results/figures/{figure_id}.svg"}
+    assert spec["outputs"] == {
+        "png": f"results/figures/{figure_id}.png",
+        "svg": f"results/figures/{figure_id}.svg",
+    }
     for path in spec["data"].values():
         assert re.fullmatch(r"results/(analysis|derived|multiverse)/\w+\.csv", path), path
 
@@ -245,8 +423,9 @@ def test_manifest_entry_is_complete(figure_id):
 def test_drawing_function_takes_exactly_the_data_and_params(figure_id):
     spec = MANIFEST[figure_id]
     draw_function = figures.DRAW[spec["function"]]
-    arguments = [name for name in inspect.signature(draw_function).parameters
-                 if name != "labels"]  # the manifest's labels, passed by figures.draw
+    arguments = [
+        name for name in inspect.signature(draw_function).parameters if name != "labels"
+    ]  # the manifest's labels, passed by figures.draw
     assert sorted(arguments) == sorted([*spec["data"], *spec["params"], *spec.get("fixed", {})])
     for key in spec["params"].values():
         figure_manifest.config_value(CONFIG, key)  # a real config key
@@ -281,10 +460,17 @@ def test_caption_states_n_and_the_definition(figure_id):
 
 def test_caption_values_are_formatted_and_checked():
     tables = {"headline": headline_table()}
-    value = {"data": "headline", "column": "estimate", "format": ".0%",
-             "where": {"definition_key": "purpose", "weighting": "unweighted"}}
+    value = {
+        "data": "headline",
+        "column": "estimate",
+        "format": ".0%",
+        "where": {"definition_key": "purpose", "weighting": "unweighted"},
+    }
     assert figure_manifest.caption_value(value, tables, CONFIG) == "69%"
-    assert figure_manifest.caption_value({"config": "derive.crisis_cutoff_year"}, tables, CONFIG) == "2009"
+    assert (
+        figure_manifest.caption_value({"config": "derive.crisis_cutoff_year"}, tables, CONFIG)
+        == "2009"
+    )
     several = {"data": "headline", "column": "estimate"}
     with pytest.raises(Exception, match="one value"):
         figure_manifest.caption_value(several, tables, CONFIG)
@@ -314,26 +500,29 @@ def test_the_manifest_follows_its_schema():
     validate(files.read_yaml(ROOT / "workflow" / "figures.yaml"), FIGURES_SCHEMA)
 
 
-@pytest.mark.parametrize("path, value", [
-    # a wrong type
-    (("figures", "headline", "title"), 3),
-    (("figures", "headline", "outputs", "png"), ["results/figures/headline.png"]),
-    (("figures", "reform", "params"), []),
-    (("labels", "terms", "merged"), None),
-    # a value the workflow cannot use
-    (("figures", "headline", "section"), "appendix"),     # no report section places it
-    (("figures", "headline", "params", "headline_definition"), "headline_definition"),
-    (("figures", "headline", "values", "share_purpose", "label"), "values"),
-    # an unknown key
-    (("figures", "headline", "tittle"), "International business focus"),
-    (("figures", "headline", "values", "level", "fromat"), ".0%"),
-    (("labels", "colours"), {}),
-    # a missing required key
-    (("figures", "headline", "caption"), DELETE),
-    (("figures", "headline", "outputs", "svg"), DELETE),
-    (("figures", "headline", "values", "n_purpose", "column"), DELETE),
-    (("labels", "groups"), DELETE),
-])
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        # a wrong type
+        (("figures", "headline", "title"), 3),
+        (("figures", "headline", "outputs", "png"), ["results/figures/headline.png"]),
+        (("figures", "reform", "params"), []),
+        (("labels", "terms", "merged"), None),
+        # a value the workflow cannot use
+        (("figures", "headline", "section"), "appendix"),  # no report section places it
+        (("figures", "headline", "params", "headline_definition"), "headline_definition"),
+        (("figures", "headline", "values", "share_purpose", "label"), "values"),
+        # an unknown key
+        (("figures", "headline", "tittle"), "International business focus"),
+        (("figures", "headline", "values", "level", "fromat"), ".0%"),
+        (("labels", "colours"), {}),
+        # a missing required key
+        (("figures", "headline", "caption"), DELETE),
+        (("figures", "headline", "outputs", "svg"), DELETE),
+        (("figures", "headline", "values", "n_purpose", "column"), DELETE),
+        (("labels", "groups"), DELETE),
+    ],
+)
 def test_a_broken_manifest_is_rejected_naming_the_key(path, value):
     broken = files.read_yaml(ROOT / "workflow" / "figures.yaml")
     target = broken
@@ -349,12 +538,23 @@ def test_a_broken_manifest_is_rejected_naming_the_key(path, value):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("old, new, message", [
-    ('    title: "International business focus among responding municipalities"\n',
-     "    title: [International business focus]\n", "On instance['figures']['headline']['title']"),
-    ("    section: results\n", "    section: results\n    tittle: x\n", "'tittle' was unexpected"),
-    ("    script: workflow/scripts/figure.py\n", "", "'script' is a required property"),
-], ids=["wrong type", "unknown key", "missing key"])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            '    title: "International business focus among responding municipalities"\n',
+            "    title: [International business focus]\n",
+            "On instance['figures']['headline']['title']",
+        ),
+        (
+            "    section: results\n",
+            "    section: results\n    tittle: x\n",
+            "'tittle' was unexpected",
+        ),
+        ("    script: workflow/scripts/figure.py\n", "", "'script' is a required property"),
+    ],
+    ids=["wrong type", "unknown key", "missing key"],
+)
 def test_a_broken_manifest_stops_the_workflow_naming_the_key(tmp_path, old, new, message):
     project = copy_project(tmp_path / "udsyn")
     path = project / "workflow/figures.yaml"
@@ -374,27 +574,38 @@ def test_figures_of_one_rule_with_two_scripts_stop_the_workflow(tmp_path):
     path = project / "workflow/figures.yaml"
     text = path.read_text(encoding="utf-8")
     entry = text.index("  multiverse_shift:")
-    path.write_text(text[:entry] + text[entry:].replace(
-        "script: workflow/scripts/figure.py", "script: workflow/scripts/figure_other.py", 1),
-        encoding="utf-8")
+    path.write_text(
+        text[:entry]
+        + text[entry:].replace(
+            "script: workflow/scripts/figure.py", "script: workflow/scripts/figure_other.py", 1
+        ),
+        encoding="utf-8",
+    )
     result = run(project, str(VENV / "bin" / "snakemake"), "-n")
     assert result.returncode != 0
-    assert ("workflow/figures.yaml: the figures of rule figure_multiverse need one script"
-            in result.stdout + result.stderr)
+    assert (
+        "workflow/figures.yaml: the figures of rule figure_multiverse need one script"
+        in result.stdout + result.stderr
+    )
 
 
 def test_the_workflow_has_a_rule_for_every_figure_and_builds_them_all():
-    result = subprocess.run([Path(sys.executable).parent / "snakemake", "-n", "--forceall",
-                             "--quiet", "rules"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [Path(sys.executable).parent / "snakemake", "-n", "--forceall", "--quiet", "rules"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.M))
     for figure_id in IDS:
         rule = figure_manifest.rule_name(figure_id, MANIFEST[figure_id])
         assert jobs.get(rule) == "1", (figure_id, result.stdout)
     # the five specification curves are one job (their data read once)
-    assert {figure_manifest.rule_name(i, MANIFEST[i]) for i in IDS if i.startswith("multiverse_")} == {
-        "figure_multiverse"}
+    assert {
+        figure_manifest.rule_name(i, MANIFEST[i]) for i in IDS if i.startswith("multiverse_")
+    } == {"figure_multiverse"}
 
 
 # --- drawing -----------------------------------------------------------------------------
@@ -499,12 +710,20 @@ def test_every_choice_and_alternative_in_config_has_a_label():
         for value in alternatives:
             shown = figure_manifest.label(LABELS, "values", value, choice=name)
             assert shown and "_" not in shown, (name, value)
-    assert figure_manifest.label(LABELS, "values", "count_as_no", choice="dont_know_as") == \
-        "don't know counted as no"
-    assert figure_manifest.label(LABELS, "values", "log_population_2007", choice="size_measure") == \
-        "log population 2007"
-    assert figure_manifest.label(LABELS, "values", "most_complete_then_latest",
-                          choice="duplicate_rule") == "most complete, then latest"
+    assert (
+        figure_manifest.label(LABELS, "values", "count_as_no", choice="dont_know_as")
+        == "don't know counted as no"
+    )
+    assert (
+        figure_manifest.label(LABELS, "values", "log_population_2007", choice="size_measure")
+        == "log population 2007"
+    )
+    assert (
+        figure_manifest.label(
+            LABELS, "values", "most_complete_then_latest", choice="duplicate_rule"
+        )
+        == "most complete, then latest"
+    )
     assert figure_manifest.label(LABELS, "values", 2008, choice="crisis_cutoff_year") == "2008"
 
 
@@ -516,8 +735,9 @@ def test_the_analysis_identifiers_the_figures_show_have_labels():
         figure_manifest.label(LABELS, "outcomes", outcome)
     for dimension in set(representativeness_table()["dimension"]) - {"all"}:
         figure_manifest.label(LABELS, "dimensions", dimension)
-    for group in set(crisis_table()["group"].where(crisis_table()["quantity"]
-                                                  == "share_post_crisis").dropna()):
+    for group in set(
+        crisis_table()["group"].where(crisis_table()["quantity"] == "share_post_crisis").dropna()
+    ):
         figure_manifest.label(LABELS, "groups", group)
 
 
@@ -527,8 +747,9 @@ def test_a_new_alternative_without_a_label_stops_the_figure():
     claims.loc[claims["claim"] == "reform", "size_measure"] = "log_area_km2"
     options = options_for("multiverse_reform")
     choices = {**options["choices"], "size_measure": ["log_area_km2"]}
-    with pytest.raises(KeyError, match="labels.values.size_measure has no label for "
-                                       "'log_area_km2'"):
+    with pytest.raises(
+        KeyError, match="labels.values.size_measure has no label for 'log_area_km2'"
+    ):
         figures.specification_curve(**tables, **{**options, "choices": choices}, labels=LABELS)
     missing = {**LABELS, "values": {**LABELS["values"], "weighting": {"unweighted": "unweighted"}}}
     with pytest.raises(KeyError, match="'weighted'"):
@@ -552,14 +773,22 @@ def test_no_figure_shows_a_config_identifier(figure_id):
     texts = figure_texts(draw(figure_id))
     choices = CONFIG["multiverse"]["choices"]
     identifiers = {name for name in choices if "_" in name} | {
-        str(v) for values in choices.values() for v in values if "_" in str(v)}
-    identifiers |= {"log_population_2007", "fte_per_10k", "n_purposes", "size_class",
-                    "business_focus"}
+        str(v) for values in choices.values() for v in values if "_" in str(v)
+    }
+    identifiers |= {
+        "log_population_2007",
+        "fte_per_10k",
+        "n_purposes",
+        "size_class",
+        "business_focus",
+    }
     assert len(identifiers) >= 12
     for text in texts:
         for identifier in identifiers:
             assert not re.search(rf"(?<![\w-]){re.escape(identifier)}(?![\w-])", text), (
-                identifier, text)
+                identifier,
+                text,
+            )
 
 
 def test_the_curve_names_choices_and_alternatives_in_words():
@@ -567,10 +796,12 @@ def test_the_curve_names_choices_and_alternatives_in_words():
     assert "treatment of don't know: don't know counted as no" in labels
     assert "duplicate submission kept: most complete, then latest" in labels
     assert "weighting: post-stratified to the register" in labels
-    text = figure_manifest.caption(MANIFEST["multiverse_crisis"], tables_for("multiverse_crisis"),
-                            CONFIG)
-    assert ("(duplicate submission kept, crisis cut-off year, peripheral groups, weighting)"
-            in text), text
+    text = figure_manifest.caption(
+        MANIFEST["multiverse_crisis"], tables_for("multiverse_crisis"), CONFIG
+    )
+    assert (
+        "(duplicate submission kept, crisis cut-off year, peripheral groups, weighting)" in text
+    ), text
 
 
 # --- axes a reader can use --------------------------------------------------------------
@@ -610,9 +841,13 @@ def test_the_capital_is_drawn_against_its_prediction_interval():
     capital = capital_table()
     predicted, low, high = figures.prediction_interval(capital)
     assert (predicted, low, high) == pytest.approx((46 / 5.1, 46 / 13.0, 46 / 2.0))
-    bars = [segment for container in ax.containers
-            if container.get_label().startswith("95% prediction interval")
-            for collection in container.lines[2] for segment in collection.get_segments()]
+    bars = [
+        segment
+        for container in ax.containers
+        if container.get_label().startswith("95% prediction interval")
+        for collection in container.lines[2]
+        for segment in collection.get_segments()
+    ]
     assert len(bars) == 1
     (x0, y0), (x1, y1) = bars[0]
     assert x0 == x1 == 503699 and (y0, y1) == pytest.approx((low, high))
@@ -622,6 +857,7 @@ def test_the_capital_is_drawn_against_its_prediction_interval():
 
 def test_drawing_leaves_global_style_untouched():
     import matplotlib
+
     before = dict(matplotlib.rcParams)
     draw("headline")
     assert dict(matplotlib.rcParams) == before
@@ -630,6 +866,7 @@ def test_drawing_leaves_global_style_untouched():
 def test_style_uses_the_bundled_font_and_a_fixed_svg_salt():
     import matplotlib
     from matplotlib import font_manager
+
     with figures.style():
         assert matplotlib.rcParams["svg.hashsalt"]
         assert matplotlib.rcParams["svg.fonttype"] == "path"
@@ -639,12 +876,12 @@ def test_style_uses_the_bundled_font_and_a_fixed_svg_salt():
     assert Path(font).is_relative_to(Path(matplotlib.get_data_path())), font
 
 
-
 def test_a_stale_font_cache_cannot_change_the_font(monkeypatch):
     """matplotlib's font cache may list other fonts, or lack its own (a cache built
     elsewhere): the style still draws with the fonts matplotlib ships."""
     import matplotlib
     from matplotlib import font_manager
+
     manager = font_manager.fontManager
     shipped = Path(matplotlib.get_data_path())
     stale = [font for font in manager.ttflist if not Path(font.fname).is_relative_to(shipped)]
@@ -655,6 +892,7 @@ def test_a_stale_font_cache_cannot_change_the_font(monkeypatch):
         font = font_manager.findfont(font_manager.FontProperties())
     assert Path(font).is_relative_to(shipped), font
     manager._findfont_cached.cache_clear()
+
 
 # --- determinism -------------------------------------------------------------------------
 
@@ -683,14 +921,29 @@ def render_all(tmp_path: Path, seed: str) -> dict[str, str]:
     data = tmp_path / "data"
     out = tmp_path / f"out-{seed}"
     script = tmp_path / "render.py"
-    script.write_text(RENDER.format(workflow=str(ROOT / "workflow"), data=str(data),
-                                    config=str(ROOT / "config" / "config.yaml")))
-    env = {**os.environ, "PYTHONHASHSEED": seed, "TZ": "Pacific/Auckland" if seed == "1" else "UTC"}
-    result = subprocess.run([sys.executable, str(script), str(out)], env=env, capture_output=True,
-                            text=True, timeout=300)
+    script.write_text(
+        RENDER.format(
+            workflow=str(ROOT / "workflow"),
+            data=str(data),
+            config=str(ROOT / "config" / "config.yaml"),
+        )
+    )
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": seed,
+        "TZ": "Pacific/Auckland" if seed == "1" else "UTC",
+    }
+    result = subprocess.run(
+        [sys.executable, str(script), str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
-    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(out.iterdir())}
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(out.iterdir())
+    }
 
 
 @pytest.fixture(scope="module")
@@ -711,16 +964,17 @@ def test_same_data_give_the_same_bytes(rendered_twice):
 def png_text_chunks(data: bytes) -> dict[bytes, bytes]:
     chunks, position = {}, 8
     while position < len(data):
-        length, kind = struct.unpack(">I4s", data[position:position + 8])
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
         chunks.setdefault(kind, b"")
         if kind in (b"tEXt", b"iTXt", b"zTXt"):
-            chunks[kind] += data[position + 8:position + 8 + length]
+            chunks[kind] += data[position + 8 : position + 8 + length]
         position += 12 + length
     return chunks
 
 
 def test_files_carry_no_date_or_version(rendered_twice):
     import matplotlib
+
     tmp_path, first, _ = rendered_twice
     out = tmp_path / "out-1"
     date = re.compile(rb"(19|20)\d\d-\d\d-\d\d|\d\d:\d\d:\d\d")
@@ -745,10 +999,13 @@ def test_make_builds_every_figure_of_the_manifest(built):
         svg = (built / spec["outputs"]["svg"]).read_bytes()
         assert png.startswith(b"\x89PNG") and b"<svg" in svg, figure_id
         log = (built / f"logs/{figure_manifest.rule_name(figure_id, spec)}.log").read_text(
-            encoding="utf-8")
+            encoding="utf-8"
+        )
         assert f"{figure_id}: drew {spec['function']}" in log
         config = files.read_yaml(built / "config/config.yaml")
-        assert "Data: synthetic." in figure_manifest.caption(spec, figure_manifest.read_data(spec, built), config)
+        assert "Data: synthetic." in figure_manifest.caption(
+            spec, figure_manifest.read_data(spec, built), config
+        )
 
 
 FIGURE_RULES = {figure_manifest.rule_name(figure_id, MANIFEST[figure_id]) for figure_id in IDS}
@@ -762,19 +1019,27 @@ def _append(path: Path) -> None:
 def _edit_caption(project: Path) -> None:
     path = project / "workflow/figures.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("a reference value from the", "a reference value, from the"),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace("a reference value from the", "a reference value, from the"), encoding="utf-8"
+    )
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("change, expected", [
-    # the report embeds the figures; provenance and the manifest list their checksums
-    (lambda p: _append(p / "workflow/udsyn/report/figures.py"),
-     FIGURE_RULES | {"report", "provenance", "manifest"}),
-    (lambda p: _append(p / "workflow/matplotlibrc"),
-     FIGURE_RULES | {"report", "provenance", "manifest"}),
-    (_edit_caption, {"report"}),  # the caption is the report's; the images do not change
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        # the report embeds the figures; provenance and the manifest list their checksums
+        (
+            lambda p: _append(p / "workflow/udsyn/report/figures.py"),
+            FIGURE_RULES | {"report", "provenance", "manifest"},
+        ),
+        (
+            lambda p: _append(p / "workflow/matplotlibrc"),
+            FIGURE_RULES | {"report", "provenance", "manifest"},
+        ),
+        (_edit_caption, {"report"}),  # the caption is the report's; the images do not change
+    ],
+)
 def test_figure_changes_rerun_exactly_the_figures(built, tmp_path, change, expected):
     copy = tmp_path / "copy"
     shutil.copytree(built, copy, symlinks=True)

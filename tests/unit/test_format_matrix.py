@@ -19,18 +19,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import CONFIG, ROOT, copy_project, make, result_files
-from udsyn.core import files
-from udsyn.synthetic import generator
-from udsyn.synthetic import formats
+
 from udsyn.clean.cleaning import CleaningSettings, clean_export
-from udsyn.derive.derivation import DeriveSettings, derive_municipalities
+from udsyn.core import files
 from udsyn.core.errors import InputError
+from udsyn.derive.derivation import DeriveSettings, derive_municipalities
 from udsyn.ingest.export import load_export
 from udsyn.ingest.export_files import labels_file
 from udsyn.ingest.questionnaire import build_questionnaire
 from udsyn.ingest.validation import validate_inputs, validate_register
+from udsyn.synthetic import formats, generator
 
 SYNTHETIC = files.read_yaml(ROOT / "config" / "synthetic.yaml")
 QUESTIONNAIRE_SPEC = files.read_yaml(ROOT / "config" / "questionnaire.yaml")
@@ -38,9 +37,22 @@ REGISTER = ROOT / "data" / "raw" / "register" / "municipalities.csv"
 TABLES = ("respondents", "initiatives", "exclusions", "changes")
 
 # Every base format, and the namings and column orders a real export may have.
-SAME_RESULTS = ["csv-bom", "eu", "intl", "excel", "xlsx", "xlsx-split", "sav", "csv+short",
-                "intl+short+api", "eu+api", "xlsx+short", "xlsx-split+short+api",
-                "csv+spaces", "excel+short+spaces"]
+SAME_RESULTS = [
+    "csv-bom",
+    "eu",
+    "intl",
+    "excel",
+    "xlsx",
+    "xlsx-split",
+    "sav",
+    "csv+short",
+    "intl+short+api",
+    "eu+api",
+    "xlsx+short",
+    "xlsx-split+short+api",
+    "csv+spaces",
+    "excel+short+spaces",
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,16 +61,24 @@ def canonical():
     questionnaire = build_questionnaire(QUESTIONNAIRE_SPEC)
     register = files.read_text_table(REGISTER).to_dict("records")
     aliases = files.read_text_table(ROOT / "config" / "municipality_aliases.csv")["alias"].tolist()
-    header, rows, _, labels, _ = generator.generate_export(SYNTHETIC, questionnaire, register,
-                                                           aliases)
+    header, rows, _, labels, _ = generator.generate_export(
+        SYNTHETIC, questionnaire, register, aliases
+    )
     return header, [list(row) for row in rows], labels
 
 
 def written(canonical, format_value: str, folder: Path) -> Path:
     """The export in ``format_value`` under ``folder``; the dataset file."""
     header, rows, labels = canonical
-    files = formats.write_export(folder, format_value, header, rows, labels,
-                                           build_questionnaire(QUESTIONNAIRE_SPEC), SYNTHETIC)
+    files = formats.write_export(
+        folder,
+        format_value,
+        header,
+        rows,
+        labels,
+        build_questionnaire(QUESTIONNAIRE_SPEC),
+        SYNTHETIC,
+    )
     return next(path for path in files if path.name != "labels.csv")
 
 
@@ -67,24 +87,48 @@ def results(dataset: Path, questionnaire_spec: dict | None = None) -> dict[str, 
     spec = questionnaire_spec or QUESTIONNAIRE_SPEC
     questionnaire = build_questionnaire(spec)
     survey = CONFIG["survey"]
-    export = load_export(survey, questionnaire, str(dataset),
-                         labels_file(str(dataset), survey["labels"]))
-    validate_inputs(export, files.read_text_table(REGISTER), "register", questionnaire,
-                    survey["timestamp_format"])
+    export = load_export(
+        survey, questionnaire, str(dataset), labels_file(str(dataset), survey["labels"])
+    )
+    validate_inputs(
+        export,
+        files.read_text_table(REGISTER),
+        "register",
+        questionnaire,
+        survey["timestamp_format"],
+    )
     register = validate_register(files.read_text_table(REGISTER), "register")
     clean = clean_export(
-        export.dataset, export.labels, register,
-        files.read_text_table(ROOT / "config" / "municipality_aliases.csv"), questionnaire,
-        CleaningSettings.from_config(CONFIG["cleaning"], survey), dataset_file="dataset",
-        register_file="register", aliases_file="aliases", data_origin="synthetic",
-        predecessors=files.read_text_table(ROOT / "data" / "raw" / "register" / "predecessors.csv"),
-        predecessors_file="predecessors")
+        export.dataset,
+        export.labels,
+        register,
+        files.read_text_table(ROOT / "config" / "municipality_aliases.csv"),
+        questionnaire,
+        CleaningSettings.from_config(CONFIG["cleaning"], survey),
+        dataset_file="dataset",
+        register_file="register",
+        aliases_file="aliases",
+        data_origin="synthetic",
+        predecessors=files.read_text_table(
+            ROOT / "data" / "raw" / "register" / "predecessors.csv"
+        ),
+        predecessors_file="predecessors",
+    )
     tables = {name: getattr(clean, name) for name in TABLES}
     tables["municipalities"] = derive_municipalities(
-        register, clean.respondents, clean.initiatives, questionnaire,
-        DeriveSettings.from_config(CONFIG["derive"]), "synthetic")
-    return {name: table.to_csv(index=False, lineterminator="\n", float_format=files.FLOAT_FORMAT)
-            .encode() for name, table in tables.items()}
+        register,
+        clean.respondents,
+        clean.initiatives,
+        questionnaire,
+        DeriveSettings.from_config(CONFIG["derive"]),
+        "synthetic",
+    )
+    return {
+        name: table.to_csv(
+            index=False, lineterminator="\n", float_format=files.FLOAT_FORMAT
+        ).encode()
+        for name, table in tables.items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -106,19 +150,28 @@ def test_every_format_gives_the_same_tables(format_value, canonical, baseline, t
         assert ours[name] == data, f"{format_value}: {name} differs"
 
 
-def test_sav_differs_only_where_spss_cannot_keep_a_trailing_blank(canonical, baseline,
-                                                                  tmp_path):
+def test_sav_differs_only_where_spss_cannot_keep_a_trailing_blank(canonical, baseline, tmp_path):
     """SPSS stores text padded with blanks, so a typed name ending in a space (as
     the synthetic distribution list has) comes back without it: the municipality is
     the same, only the name-matching log records the shorter raw value."""
-    ours = pd.read_csv(pd.io.common.BytesIO(results(written(canonical, "sav", tmp_path))
-                                            ["changes"]), dtype=str, keep_default_na=False)
-    theirs = pd.read_csv(pd.io.common.BytesIO(baseline["changes"]), dtype=str,
-                         keep_default_na=False)
-    merged = theirs.merge(ours, how="outer", on=["respondentid", "column", "rule"],
-                          suffixes=("", "_sav"), indicator=True)
-    different = merged[(merged["_merge"] != "both")
-                       | (merged["raw_value"] != merged["raw_value_sav"])]
+    ours = pd.read_csv(
+        pd.io.common.BytesIO(results(written(canonical, "sav", tmp_path))["changes"]),
+        dtype=str,
+        keep_default_na=False,
+    )
+    theirs = pd.read_csv(
+        pd.io.common.BytesIO(baseline["changes"]), dtype=str, keep_default_na=False
+    )
+    merged = theirs.merge(
+        ours,
+        how="outer",
+        on=["respondentid", "column", "rule"],
+        suffixes=("", "_sav"),
+        indicator=True,
+    )
+    different = merged[
+        (merged["_merge"] != "both") | (merged["raw_value"] != merged["raw_value_sav"])
+    ]
     assert not different.empty  # the synthetic list has names with trailing spaces
     assert set(different["column"]) == {"kommune"}
     both = different[different["_merge"] == "both"]
@@ -135,8 +188,7 @@ def test_labels_with_a_header_row_give_the_same_tables(canonical, baseline, tmp_
     assert results(dataset) == baseline
 
 
-def test_never_started_zeros_give_the_same_results_and_are_logged(canonical, baseline,
-                                                                  tmp_path):
+def test_never_started_zeros_give_the_same_results_and_are_logged(canonical, baseline, tmp_path):
     """Real exports write 0 in every multiple-choice item a respondent never reached:
     the respondents, initiatives and derived tables are the baseline's; the 0s made
     missing are logged, and no_response rows name their blocks of 0s."""
@@ -146,6 +198,7 @@ def test_never_started_zeros_give_the_same_results_and_are_logged(canonical, bas
 
     def frame(data):
         return pd.read_csv(pd.io.common.BytesIO(data), dtype=str, keep_default_na=False)
+
     exclusions, base = frame(ours["exclusions"]), frame(baseline["exclusions"])
     assert exclusions[["respondentid", "reason"]].equals(base[["respondentid", "reason"]])
     renamed = exclusions["detail"] != base["detail"]
@@ -153,26 +206,30 @@ def test_never_started_zeros_give_the_same_results_and_are_logged(canonical, bas
     changes, base = frame(ours["changes"]), frame(baseline["changes"])
     extra = changes[changes["rule"] == "multi_zeros_not_answered"]
     assert len(extra) > 0 and set(extra["raw_value"]) == {"0"}
-    assert changes[changes["rule"] != "multi_zeros_not_answered"].reset_index(drop=True).equals(
-        base)
+    assert (
+        changes[changes["rule"] != "multi_zeros_not_answered"].reset_index(drop=True).equals(base)
+    )
 
 
 def english_questionnaire() -> dict:
     """A copy of the questionnaire with the label map an English export needs."""
     spec = copy.deepcopy(QUESTIONNAIRE_SPEC)
-    spec["label_map"] = {english: danish for danish, english
-                         in SYNTHETIC["english_labels"].items()}
+    spec["label_map"] = {
+        english: danish for danish, english in SYNTHETIC["english_labels"].items()
+    }
     return spec
 
 
-def test_english_labels_stop_the_build_or_run_through_a_label_map(canonical, baseline,
-                                                                  tmp_path):
+def test_english_labels_stop_the_build_or_run_through_a_label_map(canonical, baseline, tmp_path):
     dataset = written(canonical, "xlsx+english", tmp_path)
     with pytest.raises(InputError) as caught:
         results(dataset)
     message = str(caught.value)
-    assert "field 'q1', code 1: the export's label is 'Yes', the questionnaire expects 'Ja'" \
-        in message and "label_map" in message
+    assert (
+        "field 'q1', code 1: the export's label is 'Yes', the questionnaire expects 'Ja'"
+        in message
+        and "label_map" in message
+    )
     assert results(dataset, english_questionnaire()) == baseline
 
 
@@ -185,8 +242,11 @@ def test_the_readme_label_map_example_is_a_valid_questionnaire_copy():
 
 # ------------------------------------------------------------------ end to end
 
-END_TO_END = {"xlsx-split+short+api": "export.xlsx", "sav": "export.sav",
-              "intl+short+zeros": "dataset.csv"}
+END_TO_END = {
+    "xlsx-split+short+api": "export.xlsx",
+    "sav": "export.sav",
+    "intl+short+zeros": "dataset.csv",
+}
 
 
 @pytest.mark.e2e
@@ -197,22 +257,36 @@ def test_real_export_formats_build_the_same_results_end_to_end(built, canonical,
     zeros' name the 0s made missing, the .sav's lack trailing blanks, see above)."""
     project = copy_project(tmp_path / "udsyn")
     expected = result_files(built)
-    compared = [path for path in expected
-                if path.startswith(("results/clean/", "results/derived/", "results/analysis/"))]
+    compared = [
+        path
+        for path in expected
+        if path.startswith(("results/clean/", "results/derived/", "results/analysis/"))
+    ]
     targets = " ".join(compared)
     for format_value, dataset_name in END_TO_END.items():
         folder = project / "data" / "raw" / format_value.replace("+", "-")
         written(canonical, format_value, folder)
         override = project / f"{folder.name}.yaml"
-        override.write_text(yaml.safe_dump({"survey": {
-            "dataset": str((folder / dataset_name).relative_to(project))}}), encoding="utf-8")
+        override.write_text(
+            yaml.safe_dump(
+                {"survey": {"dataset": str((folder / dataset_name).relative_to(project))}}
+            ),
+            encoding="utf-8",
+        )
         done = make(project, f"SNAKEMAKE_ARGS=--configfile {override.name} --forceall {targets}")
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         ours = result_files(project)
-        logs = (("results/clean/changes.csv", "results/clean/summary.csv",
-                 "results/clean/exclusions.csv") if "zeros" in format_value
-                else ("results/clean/changes.csv", "results/clean/summary.csv")
-                if format_value.startswith("sav") else ())
+        logs = (
+            (
+                "results/clean/changes.csv",
+                "results/clean/summary.csv",
+                "results/clean/exclusions.csv",
+            )
+            if "zeros" in format_value
+            else ("results/clean/changes.csv", "results/clean/summary.csv")
+            if format_value.startswith("sav")
+            else ()
+        )
         for path in compared:
             if path not in logs:
                 assert ours[path] == expected[path], f"{format_value}: {path} differs"

@@ -35,8 +35,7 @@ def test_each_claim_is_computed_once_per_combination_of_the_choices_it_uses():
         assert len(mine) == math.prod(len(CHOICES[c]) for c in grid.CLAIM_CHOICES[claim])
         assert all(set(w["choices"]) == set(grid.CLAIM_CHOICES[claim]) for w in mine)
     assert len({w["claim_spec_id"] for w in work}) == len(work)
-    assert [w["claim"] for w in work] == sorted((w["claim"] for w in work),
-                                                key=grid.CLAIMS.index)
+    assert [w["claim"] for w in work] == sorted((w["claim"] for w in work), key=grid.CLAIMS.index)
 
 
 def test_every_specification_points_at_an_existing_claim_specification():
@@ -59,7 +58,7 @@ def test_seeds_come_from_the_global_seed_and_the_id():
     assert grid.seed_for(1, "crisis-abc") == grid.seed_for(1, "crisis-abc")
     assert grid.seed_for(1, "crisis-abc") != grid.seed_for(2, "crisis-abc")
     assert grid.seed_for(1, "crisis-abc") != grid.seed_for(1, "crisis-abd")
-    assert 0 <= grid.seed_for(1, "x") < 2 ** 63  # fits a CSV integer column
+    assert 0 <= grid.seed_for(1, "x") < 2**63  # fits a CSV integer column
 
 
 @pytest.mark.parametrize("size", [1, 7, 50, 1000])
@@ -92,7 +91,9 @@ def test_a_main_value_missing_from_the_alternatives_is_added(config):
     choices = grid.with_main(changed["multiverse"]["choices"], changed)
     assert choices["crisis_cutoff_year"] == [2008, 2009, 2010, 2011]
     assert grid.main_specification(choices, changed)["crisis_cutoff_year"] == 2011
-    assert grid.with_main(config["multiverse"]["choices"], config) == config["multiverse"]["choices"]
+    assert (
+        grid.with_main(config["multiverse"]["choices"], config) == config["multiverse"]["choices"]
+    )
     with pytest.raises(ValueError, match="lacks the main analysis' value"):
         grid.main_specification(changed["multiverse"]["choices"], changed)
 
@@ -116,9 +117,12 @@ def test_justifications_and_restrictions_are_checked(config):
     broken = copy.deepcopy(config)
     del broken["multiverse"]["justifications"]["weighting"]["post-stratified"]
     broken["multiverse"]["justifications"]["dont_know_as"]["never"] = "an alternative not listed"
-    broken["multiverse"]["restrict"] = {"capital": {
-        "size_measure": {"alternatives": ["size_class", "area"], "reason": "a reason given"},
-        "crisis_cutoff_year": {"alternatives": [2009], "reason": "a reason given"}}}
+    broken["multiverse"]["restrict"] = {
+        "capital": {
+            "size_measure": {"alternatives": ["size_class", "area"], "reason": "a reason given"},
+            "crisis_cutoff_year": {"alternatives": [2009], "reason": "a reason given"},
+        }
+    }
     found = grid.problems(broken["multiverse"], broken)
     assert any("justifications.weighting lacks" in p and "post-stratified" in p for p in found)
     assert any("justifications.dont_know_as" in p and "never" in p for p in found)
@@ -128,8 +132,14 @@ def test_justifications_and_restrictions_are_checked(config):
 
 
 def test_a_restriction_drops_analyses_and_keeps_the_others_ids_and_seeds():
-    restrict = {"capital": {"size_measure": {"alternatives": ["log_population_2007"],
-                                             "reason": "only the log scale"}}}
+    restrict = {
+        "capital": {
+            "size_measure": {
+                "alternatives": ["log_population_2007"],
+                "reason": "only the log scale",
+            }
+        }
+    }
     every = {w["claim_spec_id"]: w["seed"] for w in grid.claim_specifications(CHOICES, 7)}
     kept = grid.claim_specifications(CHOICES, 7, restrict)
     capital = [w for w in kept if w["claim"] == "capital"]
@@ -148,5 +158,7 @@ def test_a_main_value_added_to_the_choices_is_justified_as_the_main_analysis(con
     texts = grid.justifications(changed["multiverse"], changed)
     assert list(texts["crisis_cutoff_year"]) == ["2008", "2009", "2010", "2011"]
     assert "derive.crisis_cutoff_year" in texts["crisis_cutoff_year"]["2011"]
-    assert texts["crisis_cutoff_year"]["2009"] == (
-        config["multiverse"]["justifications"]["crisis_cutoff_year"]["2009"])
+    assert (
+        texts["crisis_cutoff_year"]["2009"]
+        == (config["multiverse"]["justifications"]["crisis_cutoff_year"]["2009"])
+    )

@@ -19,19 +19,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import CONFIG, ROOT, labels_for, make_export
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CONFIG, ROOT, labels_for, make_export
-from udsyn.core import files
 from udsyn.clean.cleaning import CleaningSettings, CleanResult, clean_export, rule_catalogue
+from udsyn.clean.names import normalise_name
+from udsyn.clean.parse import parse_number, parse_year
+from udsyn.clean.scrub import scrub_personal_data
+from udsyn.core import files
 from udsyn.core.errors import InputError
 from udsyn.ingest.export import in_memory, name_and_check, read_options
 from udsyn.ingest.export_formats import DELIMITER_NAMES, read_dataset, read_labels
-from udsyn.clean.names import normalise_name
-from udsyn.clean.parse import parse_number, parse_year
 from udsyn.ingest.questionnaire import build_questionnaire
-from udsyn.clean.scrub import scrub_personal_data
 from udsyn.ingest.validation import validate_inputs, validate_register
 
 CORPUS = ROOT / "tests" / "data" / "hostile"
@@ -58,8 +58,15 @@ class Stage(Exception):
         self.stage, self.error = stage, error
 
 
-def run_pipeline(dataset: Path, labels: Path, config: dict, *, register_raw: pd.DataFrame,
-                 predecessors: pd.DataFrame, aliases: pd.DataFrame) -> CleanResult:
+def run_pipeline(
+    dataset: Path,
+    labels: Path,
+    config: dict,
+    *,
+    register_raw: pd.DataFrame,
+    predecessors: pd.DataFrame,
+    aliases: pd.DataFrame,
+) -> CleanResult:
     """What the validate and clean rules do, in-process."""
     survey = config["survey"]
     questionnaire = build_questionnaire(files.read_yaml(ROOT / survey["questionnaire"]))
@@ -72,24 +79,35 @@ def run_pipeline(dataset: Path, labels: Path, config: dict, *, register_raw: pd.
         read = (read_dataset(dataset_file, options), read_labels(labels_file, options))
         stage = "validate"
         export = name_and_check(read[0][0], read[1][0], (read[0][1], read[1][1]), questionnaire)
-        validate_inputs(export, register_raw, register_file, questionnaire,
-                        survey["timestamp_format"])
+        validate_inputs(
+            export, register_raw, register_file, questionnaire, survey["timestamp_format"]
+        )
         stage = "clean"
         return clean_export(
-            export.dataset, export.labels, validate_register(register_raw, register_file),
-            aliases, questionnaire, CleaningSettings.from_config(config["cleaning"], survey),
-            dataset_file=dataset_file, register_file=register_file,
-            aliases_file=str(ALIASES.relative_to(ROOT)), data_origin="synthetic",
-            predecessors=predecessors, predecessors_file=str(PREDECESSORS.relative_to(ROOT)))
+            export.dataset,
+            export.labels,
+            validate_register(register_raw, register_file),
+            aliases,
+            questionnaire,
+            CleaningSettings.from_config(config["cleaning"], survey),
+            dataset_file=dataset_file,
+            register_file=register_file,
+            aliases_file=str(ALIASES.relative_to(ROOT)),
+            data_origin="synthetic",
+            predecessors=predecessors,
+            predecessors_file=str(PREDECESSORS.relative_to(ROOT)),
+        )
     except InputError as error:
         raise Stage(stage, error) from error
 
 
 @pytest.fixture(scope="module")
 def inputs() -> dict:
-    return {"register_raw": files.read_text_table(REGISTER),
-            "predecessors": files.read_text_table(PREDECESSORS),
-            "aliases": files.read_text_table(ALIASES)}
+    return {
+        "register_raw": files.read_text_table(REGISTER),
+        "predecessors": files.read_text_table(PREDECESSORS),
+        "aliases": files.read_text_table(ALIASES),
+    }
 
 
 def expected_of(case: str) -> dict:
@@ -99,8 +117,11 @@ def expected_of(case: str) -> dict:
 def case_files(case: str) -> dict[str, Path]:
     """The case's dataset and labels files (``files:`` in expected.yaml; by default
     dataset.csv and labels.csv; a workbook or .sav holds both)."""
-    named = {"dataset": "dataset.csv", "labels": "labels.csv",
-             **expected_of(case).get("files", {})}
+    named = {
+        "dataset": "dataset.csv",
+        "labels": "labels.csv",
+        **expected_of(case).get("files", {}),
+    }
     return {role: CORPUS / case / name for role, name in named.items()}
 
 
@@ -131,7 +152,6 @@ def test_corpus_is_large_enough_and_every_case_complete():
 @pytest.mark.parametrize("case", CASES)
 def test_case(case, inputs, tmp_path):
     expected = expected_of(case)
-    folder = CORPUS / case
     config = merged(CONFIG, expected.get("config", {}))
     case_paths = case_files(case)
     before = {path: files.sha256_of(path) for path in set(case_paths.values())}
@@ -173,9 +193,12 @@ def check_result(case: str, expected: dict, result: CleanResult, tmp_path: Path)
         check_value(case, want, value)
     written = {name: written_rows(table, tmp_path, name) for name, table in tables.items()}
     for want in expected.get("written", []):
-        rows = [row for row in written[want["table"]]
-                if row["respondentid"] == str(want["respondentid"])
-                and matches(row, want.get("where", {}))]
+        rows = [
+            row
+            for row in written[want["table"]]
+            if row["respondentid"] == str(want["respondentid"])
+            and matches(row, want.get("where", {}))
+        ]
         assert rows, f"{case}: no written row for {want}"
         check_value(case, want, rows[0][want["column"]])
     text = "".join((tmp_path / f"{name}.csv").read_text(encoding="utf-8") for name in TABLES)
@@ -217,7 +240,8 @@ def _dialect(path: Path, survey: dict) -> tuple[str, str] | None:
     if detected.format != "delimited text":
         return None
     delimiter = {name: char for char, name in DELIMITER_NAMES.items()}.get(
-        detected.delimiter, detected.delimiter)
+        detected.delimiter, detected.delimiter
+    )
     return delimiter, detected.encoding
 
 
@@ -269,90 +293,120 @@ def test_fast_reading_path_on_odd_shapes(name, tmp_path, monkeypatch):
 
 def test_fast_reading_path_reads_the_shipped_export(monkeypatch):
     for name in ("dataset.csv", "labels.csv"):
-        fast, exact = _both_paths(ROOT / "data" / "raw" / "survey" / name, ";", "utf-8", monkeypatch)
+        fast, exact = _both_paths(
+            ROOT / "data" / "raw" / "survey" / name, ";", "utf-8", monkeypatch
+        )
         assert fast is not None, name  # a plain UTF-8 export takes the fast path
         pd.testing.assert_frame_equal(fast, exact)
 
 
 def test_reordered_and_extra_columns_give_the_baselines_tables(inputs):
     """Column order and unknown columns change nothing in the clean tables."""
+
     def tables(case):
         config = merged(CONFIG, expected_of(case).get("config", {}))
-        result = run_pipeline(CORPUS / case / "dataset.csv", CORPUS / case / "labels.csv",
-                              config, **inputs)
+        result = run_pipeline(
+            CORPUS / case / "dataset.csv", CORPUS / case / "labels.csv", config, **inputs
+        )
         return [getattr(result, name) for name in TABLES]
+
     baseline = tables("baseline")
-    for case in ("columns_reordered", "column_extra", "utf8_bom", "line_endings_mixed",
-                 "delimiter_comma_configured"):
+    for case in (
+        "columns_reordered",
+        "column_extra",
+        "utf8_bom",
+        "line_endings_mixed",
+        "delimiter_comma_configured",
+    ):
         for ours, theirs in zip(tables(case), baseline):
             if case == "line_endings_mixed":  # its one comment differs on purpose
-                ours, theirs = (t.drop(columns=["comment"], errors="ignore")
-                                for t in (ours, theirs))
+                ours, theirs = (
+                    t.drop(columns=["comment"], errors="ignore") for t in (ours, theirs)
+                )
             pd.testing.assert_frame_equal(ours, theirs)
 
 
-@pytest.mark.parametrize("value, written, rules", [
-    ("=1+1", "'=1+1", ("formula_neutralised",)),
-    ("+45 12 34", "'+45 12 34", ("formula_neutralised",)),
-    ("-2+3", "'-2+3", ("formula_neutralised",)),
-    ("@SUM(A1)", "'@SUM(A1)", ("formula_neutralised",)),
-    ("\t=1", "'\t=1", ("formula_neutralised",)),
-    ("\r=1", "'\n=1", ("formula_neutralised", "line_break_normalised")),
-    ("a\rb", "a\nb", ("line_break_normalised",)),
-    ("a\r\nb", "a\r\nb", ()),          # a Windows line break is quoted, kept
-    ("-5", "-5", ()),                   # a plain number, read as a number
-    ("-0.25", "-0.25", ()),
-    ("+1,5", "+1,5", ()),
-    ("-", "'-", ("formula_neutralised",)),
-    ("a=b", "a=b", ()),
-    (" =1", " =1", ()),
-    ("", "", ()),
-    (-3.5, -3.5, ()),                   # numbers are never touched
-    (None, None, ()),
-])
+@pytest.mark.parametrize(
+    "value, written, rules",
+    [
+        ("=1+1", "'=1+1", ("formula_neutralised",)),
+        ("+45 12 34", "'+45 12 34", ("formula_neutralised",)),
+        ("-2+3", "'-2+3", ("formula_neutralised",)),
+        ("@SUM(A1)", "'@SUM(A1)", ("formula_neutralised",)),
+        ("\t=1", "'\t=1", ("formula_neutralised",)),
+        ("\r=1", "'\n=1", ("formula_neutralised", "line_break_normalised")),
+        ("a\rb", "a\nb", ("line_break_normalised",)),
+        ("a\r\nb", "a\r\nb", ()),  # a Windows line break is quoted, kept
+        ("-5", "-5", ()),  # a plain number, read as a number
+        ("-0.25", "-0.25", ()),
+        ("+1,5", "+1,5", ()),
+        ("-", "'-", ("formula_neutralised",)),
+        ("a=b", "a=b", ()),
+        (" =1", " =1", ()),
+        ("", "", ()),
+        (-3.5, -3.5, ()),  # numbers are never touched
+        (None, None, ()),
+    ],
+)
 def test_csv_safety(value, written, rules):
     assert files.csv_safety(value) == (written, rules)
 
 
 def test_writer_leaves_numeric_columns_alone(tmp_path):
-    frame = pd.DataFrame({"estimate": [-0.5, 1.25], "n": [-3, 4],
-                          "label": pd.array(["-x", "ok"], dtype="string")})
+    frame = pd.DataFrame(
+        {"estimate": [-0.5, 1.25], "n": [-3, 4], "label": pd.array(["-x", "ok"], dtype="string")}
+    )
     files.write_table(frame, tmp_path / "t.csv")
-    assert (tmp_path / "t.csv").read_text() == ("estimate,n,label\n-0.500000,-3,'-x\n"
-                                                "1.250000,4,ok\n")
+    assert (tmp_path / "t.csv").read_text() == (
+        "estimate,n,label\n-0.500000,-3,'-x\n1.250000,4,ok\n"
+    )
 
 
 cell_text = st.text(alphabet=st.sampled_from(list("ab ,\"\n\r=+-'@\tæø0.;")), max_size=6)
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
-@given(texts=st.lists(st.tuples(cell_text, cell_text, st.none() | st.integers(-10**12, 10**12)),
-                      min_size=1, max_size=8))
+@given(
+    texts=st.lists(
+        st.tuples(cell_text, cell_text, st.none() | st.integers(-(10**12), 10**12)),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_fast_writing_path_writes_what_pandas_writes(texts):
     """Large tables of text and integers are rendered by pyarrow
     (``files._plain_csv_text``): byte for byte what pandas writes."""
-    frame = pd.DataFrame({"a": pd.array([t[0] for t in texts], dtype="str"),
-                          "b": pd.array([t[1] or None for t in texts], dtype="str"),
-                          "n": pd.array([t[2] for t in texts], dtype="Int64"),
-                          "m": range(len(texts))})
+    frame = pd.DataFrame(
+        {
+            "a": pd.array([t[0] for t in texts], dtype="str"),
+            "b": pd.array([t[1] or None for t in texts], dtype="str"),
+            "n": pd.array([t[2] for t in texts], dtype="Int64"),
+            "m": range(len(texts)),
+        }
+    )
     assert files._plain_csv_text(frame) == frame.to_csv(None, index=False, lineterminator="\n")
 
 
 def test_fast_writing_path_takes_plain_tables_and_leaves_the_rest(tmp_path, monkeypatch):
     plain = pd.DataFrame({"id": [1, 2], "reason": pd.array(["x y", ""], dtype="str")})
     assert files._plain_csv_text(plain) == "id,reason\n1,x y\n2,\n"
-    assert files._plain_csv_text(plain.assign(reason=pd.array(['a,"b"', "c\nd"], dtype="str"))) == \
-        'id,reason\n1,"a,""b"""\n2,"c\nd"\n'
+    assert (
+        files._plain_csv_text(plain.assign(reason=pd.array(['a,"b"', "c\nd"], dtype="str")))
+        == 'id,reason\n1,"a,""b"""\n2,"c\nd"\n'
+    )
     assert files._plain_csv_text(plain.assign(f=[0.5, 1.0])) is None  # floats: pandas' format
     assert files._plain_csv_text(plain[["id"]]) is None  # one column: pandas quotes an empty cell
     monkeypatch.setattr(files, "_FAST_WRITE_ROWS", 1)
-    files.write_table(plain.assign(reason=pd.array(["=1+1", "ok"], dtype="str")), tmp_path / "t.csv")
+    files.write_table(
+        plain.assign(reason=pd.array(["=1+1", "ok"], dtype="str")), tmp_path / "t.csv"
+    )
     assert (tmp_path / "t.csv").read_text() == "id,reason\n1,'=1+1\n2,ok\n"
 
 
 def test_corpus_is_what_the_script_writes(tmp_path, monkeypatch):
     """The committed corpus is the generator's output (regenerate it, don't edit by hand)."""
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -373,28 +427,57 @@ QUESTIONNAIRE = build_questionnaire(files.read_yaml(ROOT / "config" / "questionn
 SETTINGS = CleaningSettings.from_config(CONFIG["cleaning"], CONFIG["survey"])
 REGISTER_NAMES = files.read_text_table(REGISTER)["name"].tolist()
 # Small and derandomised: the same examples on every run, a few seconds each.
-FAST = settings(max_examples=20, deadline=3000, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FAST = settings(
+    max_examples=20,
+    deadline=3000,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 codes = st.sampled_from(["", "1", "2", "3", "9", "0", "7", "x", " 1"])
-names = st.one_of(st.sampled_from(REGISTER_NAMES),
-                  st.sampled_from(["Ramsø", "Slangerup", "Atlantis", "", "  ", "aarhus kommune",
-                                   "Koege", "Københavns"]),
-                  st.text(max_size=12))
-free_text = st.one_of(st.text(max_size=40),
-                      st.sampled_from(["=1+1", "-5", "@x", "ca. 2012", "før 2007", "1,5",
-                                       "ved ikke", "a@b.dk 12345678", "<b>x</b>"]))
-respondent_rows = st.fixed_dictionaries({
-    "kommune": names, "gruppe": st.sampled_from(["Kommune", "TEST", "test ", ""]),
-    "q1": codes, "q3": codes, "q2_3": st.sampled_from(["", "0", "1", "2"]),
-    "q5_aar": free_text, "q6": free_text, "q13": free_text, "q8_1_start": free_text,
-    "q8_1_type": codes, "statoverall_4": st.sampled_from(["", "0", "1", "2"]),
-    "statoverall_5": st.sampled_from(["", "0", "1"]),
-    "starttime": st.sampled_from(["2014-03-04 10:00:00", "", "2014-02-30 10:00:00",
-                                  "2014-03-05 09:00:00"]),
-    "respondentid": st.sampled_from(["", "1", "01", "100001", "100002", "x", "99"]),
-})
+names = st.one_of(
+    st.sampled_from(REGISTER_NAMES),
+    st.sampled_from(
+        ["Ramsø", "Slangerup", "Atlantis", "", "  ", "aarhus kommune", "Koege", "Københavns"]
+    ),
+    st.text(max_size=12),
+)
+free_text = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "=1+1",
+            "-5",
+            "@x",
+            "ca. 2012",
+            "før 2007",
+            "1,5",
+            "ved ikke",
+            "a@b.dk 12345678",
+            "<b>x</b>",
+        ]
+    ),
+)
+respondent_rows = st.fixed_dictionaries(
+    {
+        "kommune": names,
+        "gruppe": st.sampled_from(["Kommune", "TEST", "test ", ""]),
+        "q1": codes,
+        "q3": codes,
+        "q2_3": st.sampled_from(["", "0", "1", "2"]),
+        "q5_aar": free_text,
+        "q6": free_text,
+        "q13": free_text,
+        "q8_1_start": free_text,
+        "q8_1_type": codes,
+        "statoverall_4": st.sampled_from(["", "0", "1", "2"]),
+        "statoverall_5": st.sampled_from(["", "0", "1"]),
+        "starttime": st.sampled_from(
+            ["2014-03-04 10:00:00", "", "2014-02-30 10:00:00", "2014-03-05 09:00:00"]
+        ),
+        "respondentid": st.sampled_from(["", "1", "01", "100001", "100002", "x", "99"]),
+    }
+)
 
 
 def clean_or_input_error(dataset: pd.DataFrame, labels: pd.DataFrame, inputs: dict) -> None:
@@ -403,13 +486,20 @@ def clean_or_input_error(dataset: pd.DataFrame, labels: pd.DataFrame, inputs: di
     try:
         export = in_memory(dataset, labels, QUESTIONNAIRE)
         validate_inputs(export, register, "register.csv", QUESTIONNAIRE, SETTINGS.timestamp_format)
-        result = clean_export(export.dataset, export.labels,
-                              validate_register(register, "register.csv"),
-                              inputs["aliases"], QUESTIONNAIRE, SETTINGS,
-                              dataset_file="dataset.csv", register_file="register.csv",
-                              aliases_file="aliases.csv", data_origin="synthetic",
-                              predecessors=inputs["predecessors"],
-                              predecessors_file="predecessors.csv")
+        result = clean_export(
+            export.dataset,
+            export.labels,
+            validate_register(register, "register.csv"),
+            inputs["aliases"],
+            QUESTIONNAIRE,
+            SETTINGS,
+            dataset_file="dataset.csv",
+            register_file="register.csv",
+            aliases_file="aliases.csv",
+            data_origin="synthetic",
+            predecessors=inputs["predecessors"],
+            predecessors_file="predecessors.csv",
+        )
     except InputError as error:
         assert str(error).startswith("udsyn: input error") and "What to do:" in str(error)
         return
@@ -428,22 +518,25 @@ def test_generated_exports_clean_or_fail_with_an_input_error(rows, inputs):
 
 BASELINE = (CORPUS / "baseline" / "dataset.csv").read_bytes()
 BASELINE_LABELS = (CORPUS / "baseline" / "labels.csv").read_bytes()
-mutation = st.tuples(st.sampled_from(["replace", "insert", "delete"]),
-                     st.integers(min_value=0, max_value=len(BASELINE) - 1),
-                     st.binary(min_size=1, max_size=3)
-                     | st.sampled_from([b";", b'"', b"\n", b"\r", b"\x00", b"\xff", b"\xc3",
-                                        b";;", b'"";', b"=", b"\xef\xbb\xbf"]))
+mutation = st.tuples(
+    st.sampled_from(["replace", "insert", "delete"]),
+    st.integers(min_value=0, max_value=len(BASELINE) - 1),
+    st.binary(min_size=1, max_size=3)
+    | st.sampled_from(
+        [b";", b'"', b"\n", b"\r", b"\x00", b"\xff", b"\xc3", b";;", b'"";', b"=", b"\xef\xbb\xbf"]
+    ),
+)
 
 
 def mutate(data: bytes, edits) -> bytes:
     for kind, at, chunk in edits:
         at = min(at, len(data))
         if kind == "replace":
-            data = data[:at] + chunk + data[at + len(chunk):]
+            data = data[:at] + chunk + data[at + len(chunk) :]
         elif kind == "insert":
             data = data[:at] + chunk + data[at:]
         else:
-            data = data[:at] + data[at + len(chunk):]
+            data = data[:at] + data[at + len(chunk) :]
     return data
 
 
@@ -454,15 +547,20 @@ def test_mutated_files_clean_or_fail_with_an_input_error(edits, in_labels, input
     dataset.write_bytes(BASELINE if in_labels else mutate(BASELINE, edits))
     labels.write_bytes(mutate(BASELINE_LABELS, edits) if in_labels else BASELINE_LABELS)
     try:
-        tables = [files.read_text_table(path, delimiter=";", encoding="utf-8")
-                  for path in (dataset, labels)]
+        tables = [
+            files.read_text_table(path, delimiter=";", encoding="utf-8")
+            for path in (dataset, labels)
+        ]
     except InputError:
         return
     clean_or_input_error(*tables, inputs)
 
 
-any_text = st.one_of(st.none(), st.text(max_size=60),
-                     st.text(alphabet=string.digits + " ,.-/'ca.førinden", max_size=20))
+any_text = st.one_of(
+    st.none(),
+    st.text(max_size=60),
+    st.text(alphabet=string.digits + " ,.-/'ca.førinden", max_size=20),
+)
 
 
 @settings(max_examples=300, deadline=1000, derandomize=True)
@@ -480,16 +578,30 @@ def test_parsers_and_scrubber_never_raise(text):
         assert not files.formula_like(safe) and not re.search("\r(?!\n)", safe)
 
 
-@settings(max_examples=60, deadline=2000, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(texts=st.lists(st.one_of(st.none(), st.text(max_size=20),
-                                st.sampled_from(["=1", "-5", "\r", "a\rb", "\r\n", '"', ";"])),
-                      min_size=1, max_size=5),
-       numbers=st.lists(st.floats(allow_nan=False, min_value=-1e6, max_value=1e6), min_size=5,
-                        max_size=5))
+@settings(
+    max_examples=60,
+    deadline=2000,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    texts=st.lists(
+        st.one_of(
+            st.none(),
+            st.text(max_size=20),
+            st.sampled_from(["=1", "-5", "\r", "a\rb", "\r\n", '"', ";"]),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    numbers=st.lists(
+        st.floats(allow_nan=False, min_value=-1e6, max_value=1e6), min_size=5, max_size=5
+    ),
+)
 def test_written_tables_have_one_record_per_row_and_safe_cells(texts, numbers, tmp_path):
-    frame = pd.DataFrame({"text": pd.array(texts, dtype="string"),
-                          "number": numbers[:len(texts)]})
+    frame = pd.DataFrame(
+        {"text": pd.array(texts, dtype="string"), "number": numbers[: len(texts)]}
+    )
     path = tmp_path / "table.csv"
     files.write_table(frame, path)
     with path.open(encoding="utf-8", newline="") as handle:
@@ -497,4 +609,4 @@ def test_written_tables_have_one_record_per_row_and_safe_cells(texts, numbers, t
     assert len(records) == len(texts) + 1
     assert [r[0] for r in records[1:]] == ["" if t is None else files.safe_cell(t) for t in texts]
     written_numbers = files.read_table(path)["number"].round(6).tolist()
-    assert written_numbers == pd.Series(numbers[:len(texts)]).round(6).tolist()
+    assert written_numbers == pd.Series(numbers[: len(texts)]).round(6).tolist()

@@ -11,17 +11,22 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-
-from udsyn.multiverse import grid
-from udsyn.core import files
-from udsyn.multiverse import estimators
-from udsyn.analysis import stats
-from udsyn.analysis.claims import (AnalysisSettings, capital, crisis, headline, initiative_periods,
-                            poststratification_cells, reform)
-from udsyn.clean.cleaning import CleaningSettings, clean_export
-from udsyn.derive.derivation import DeriveSettings, derive_municipalities
-
 from conftest import ROOT
+
+from udsyn.analysis import stats
+from udsyn.analysis.claims import (
+    AnalysisSettings,
+    capital,
+    crisis,
+    headline,
+    initiative_periods,
+    poststratification_cells,
+    reform,
+)
+from udsyn.clean.cleaning import CleaningSettings, clean_export
+from udsyn.core import files
+from udsyn.derive.derivation import DeriveSettings, derive_municipalities
+from udsyn.multiverse import estimators, grid
 
 
 @pytest.fixture(scope="session")
@@ -29,15 +34,23 @@ def clean(config, questionnaire, register, aliases, shipped_export):
     """The shipped synthetic export cleaned under each duplicate rule of the config."""
     survey = config["survey"]
     inputs = dict(
-        dataset=shipped_export.dataset, labels=shipped_export.labels,
-        register=register, aliases=aliases, questionnaire=questionnaire,
+        dataset=shipped_export.dataset,
+        labels=shipped_export.labels,
+        register=register,
+        aliases=aliases,
+        questionnaire=questionnaire,
         predecessors=files.read_text_table(ROOT / config["register"]["predecessors"]),
-        dataset_file="dataset", register_file="register", aliases_file="aliases",
-        predecessors_file="predecessors", data_origin="synthetic")
+        dataset_file="dataset",
+        register_file="register",
+        aliases_file="aliases",
+        predecessors_file="predecessors",
+        data_origin="synthetic",
+    )
     variants = {}
     for rule in config["multiverse"]["choices"]["duplicate_rule"]:
-        settings = CleaningSettings.from_config({**config["cleaning"], "duplicate_rule": rule},
-                                                survey)
+        settings = CleaningSettings.from_config(
+            {**config["cleaning"], "duplicate_rule": rule}, survey
+        )
         result = clean_export(settings=settings, **inputs)
         variants[rule] = {"respondents": result.respondents, "initiatives": result.initiatives}
     return variants
@@ -55,12 +68,16 @@ def main(config):
 
 def data_for(choices, register, clean, questionnaire, config):
     variant = clean[choices["duplicate_rule"]]
-    return {"municipalities": estimators.derive_variant(register, variant, questionnaire,
-                                                        config["derive"], choices, "synthetic"),
-            "initiatives": variant["initiatives"]}
+    return {
+        "municipalities": estimators.derive_variant(
+            register, variant, questionnaire, config["derive"], choices, "synthetic"
+        ),
+        "initiatives": variant["initiatives"],
+    }
 
 
 # ------------------------------------------------------------------ the vectorised maths
+
 
 def test_resample_counts_start_with_the_point_estimate_and_draw_n_each():
     counts = estimators.resample_counts(np.random.default_rng(1), 9, 50)
@@ -86,8 +103,7 @@ def test_batched_logit_matches_statsmodels_with_frequency_weights():
     weights = np.vstack([np.ones(60), rng.integers(0, 3, size=(3, 60))]).astype(float)
     slopes = estimators.batched_logit_slope(weights, x, y)
     for row, slope in zip(weights, slopes):
-        fit = sm.GLM(y, sm.add_constant(x), family=sm.families.Binomial(),
-                     freq_weights=row).fit()
+        fit = sm.GLM(y, sm.add_constant(x), family=sm.families.Binomial(), freq_weights=row).fit()
         assert slope == pytest.approx(fit.params[1], rel=1e-7)
 
 
@@ -107,16 +123,19 @@ def test_batched_ols_matches_weighted_least_squares():
         assert line == pytest.approx(fit.params, rel=1e-9)
 
 
-@pytest.mark.parametrize("rule, low, high, verdict", [
-    ({"test": "above", "value": 0}, 0.1, 0.5, True),
-    ({"test": "above", "value": 0}, -0.1, 0.5, False),
-    ({"test": "below", "value": 1}, 0.1, 0.9, True),
-    ({"test": "below", "value": 1}, 0.1, 1.2, False),
-    ({"test": "equivalence", "value": 0.7, "margin": 0.1}, 0.62, 0.78, True),
-    ({"test": "equivalence", "value": 0.7, "margin": 0.1}, 0.58, 0.78, False),
-    ({"test": "equivalence", "value": 0.7, "margin": 0.1}, 0.62, 0.81, False),
-    ({"test": "above", "value": 0}, math.nan, 0.5, None),
-])
+@pytest.mark.parametrize(
+    "rule, low, high, verdict",
+    [
+        ({"test": "above", "value": 0}, 0.1, 0.5, True),
+        ({"test": "above", "value": 0}, -0.1, 0.5, False),
+        ({"test": "below", "value": 1}, 0.1, 0.9, True),
+        ({"test": "below", "value": 1}, 0.1, 1.2, False),
+        ({"test": "equivalence", "value": 0.7, "margin": 0.1}, 0.62, 0.78, True),
+        ({"test": "equivalence", "value": 0.7, "margin": 0.1}, 0.58, 0.78, False),
+        ({"test": "equivalence", "value": 0.7, "margin": 0.1}, 0.62, 0.81, False),
+        ({"test": "above", "value": 0}, math.nan, 0.5, None),
+    ],
+)
 def test_a_claim_holds_by_its_interval(rule, low, high, verdict):
     assert estimators.holds(low, high, rule) is verdict
 
@@ -129,8 +148,11 @@ def test_a_very_wide_interval_fails_every_claims_test(claim, config):
     """Imprecision never makes a claim hold: an interval containing everything
     fails the shipped test of every claim, and every kind of test."""
     assert estimators.holds(*WIDE, config["multiverse"]["holds"][claim]) is False
-    for rule in ({"test": "above", "value": -1e6}, {"test": "below", "value": 1e6},
-                 {"test": "equivalence", "value": 0.7, "margin": 1e6}):
+    for rule in (
+        {"test": "above", "value": -1e6},
+        {"test": "below", "value": 1e6},
+        {"test": "equivalence", "value": 0.7, "margin": 1e6},
+    ):
         assert estimators.holds(*WIDE, rule) is False, rule
 
 
@@ -140,10 +162,13 @@ def test_a_contains_test_is_refused(config):
     jsonschema = pytest.importorskip("jsonschema")
     schema = files.read_yaml(ROOT / "workflow" / "schemas" / "config.schema.yaml")
     jsonschema.validate(config, schema)
-    for bad in ({"test": "contains", "value": 0.7}, {"interval": "contains", "value": 0.7},
-                {"test": "equivalence", "value": 0.7},  # no margin
-                {"test": "equivalence", "value": 0.7, "margin": 0},
-                {"test": "above", "value": 0.5, "margin": 0.1}):
+    for bad in (
+        {"test": "contains", "value": 0.7},
+        {"interval": "contains", "value": 0.7},
+        {"test": "equivalence", "value": 0.7},  # no margin
+        {"test": "equivalence", "value": 0.7, "margin": 0},
+        {"test": "above", "value": 0.5, "margin": 0.1},
+    ):
         broken = copy.deepcopy(config)
         broken["multiverse"]["holds"]["headline"] = bad
         with pytest.raises(jsonschema.ValidationError):
@@ -156,23 +181,29 @@ def test_a_contains_test_is_refused(config):
 
 # ------------------------------------------------------------------ bootstrap weights
 
+
 def test_row_zero_of_the_replicate_weights_is_the_main_analysis_weighting(
-        config, register, clean, questionnaire, settings, main):
+    config, register, clean, questionnaire, settings, main
+):
     data = data_for(main, register, clean, questionnaire, config)
     municipalities = data["municipalities"]
     known = municipalities["business_focus"].where(municipalities["responded"] == 1).notna()
     counts = estimators.resample_counts(np.random.default_rng(3), int(known.sum()), 50)
-    weights = estimators.replicate_weights(municipalities, known, counts, "post-stratified",
-                                           settings)
+    weights = estimators.replicate_weights(
+        municipalities, known, counts, "post-stratified", settings
+    )
     assert weights[0] == pytest.approx(
-        estimators.poststratification_weights(municipalities, known, settings), rel=1e-12)
-    unweighted = estimators.replicate_weights(municipalities, known, counts, "unweighted",
-                                              settings)
+        estimators.poststratification_weights(municipalities, known, settings), rel=1e-12
+    )
+    unweighted = estimators.replicate_weights(
+        municipalities, known, counts, "unweighted", settings
+    )
     assert np.array_equal(unweighted, counts)
 
 
 def test_the_bootstrap_recomputes_the_cells_weights_in_every_replicate(
-        config, register, clean, questionnaire, settings, main):
+    config, register, clean, questionnaire, settings, main
+):
     """A replicate's weights are those the main analysis' weighting gives the
     resample: for a resample without repeats (a subset of the respondents) they
     equal the cell weights recomputed for that subset, not the sample's."""
@@ -183,8 +214,9 @@ def test_the_bootstrap_recomputes_the_cells_weights_in_every_replicate(
     rng = np.random.default_rng(8)
     subsets = [rng.random(n) < 0.8 for _ in range(5)]
     counts = np.vstack([np.ones(n), *subsets]).astype(float)
-    weights = estimators.replicate_weights(municipalities, known, counts, "post-stratified",
-                                           settings)
+    weights = estimators.replicate_weights(
+        municipalities, known, counts, "post-stratified", settings
+    )
     fixed = estimators.poststratification_weights(municipalities, known, settings)
     positions = np.flatnonzero(known.to_numpy())
     for row, subset in enumerate(subsets, start=1):
@@ -198,8 +230,9 @@ def test_the_bootstrap_recomputes_the_cells_weights_in_every_replicate(
         assert not np.allclose(weights[row][subset], fixed[subset])
     # and with repeats: in every replicate the weights still sum to the register size
     boot = estimators.resample_counts(rng, n, 200)
-    weighted = estimators.replicate_weights(municipalities, known, boot, "post-stratified",
-                                            settings)
+    weighted = estimators.replicate_weights(
+        municipalities, known, boot, "post-stratified", settings
+    )
     ok = np.isfinite(weighted).all(axis=1)
     assert ok.mean() > 0.9
     assert weighted[ok].sum(axis=1) == pytest.approx(np.full(ok.sum(), len(municipalities)))
@@ -218,6 +251,7 @@ def test_batched_logit_with_the_merger_term_matches_statsmodels():
 
 # ------------------------------------------------------------------ against the main analysis
 
+
 @pytest.fixture(scope="session")
 def main_analysis(config, questionnaire, register, aliases, shipped_export):
     """The main analysis' own data, from the main config alone (rule clean ->
@@ -225,26 +259,44 @@ def main_analysis(config, questionnaire, register, aliases, shipped_export):
     survey = config["survey"]
     result = clean_export(
         settings=CleaningSettings.from_config(config["cleaning"], survey),
-        dataset=shipped_export.dataset, labels=shipped_export.labels, register=register,
-        aliases=aliases, questionnaire=questionnaire,
+        dataset=shipped_export.dataset,
+        labels=shipped_export.labels,
+        register=register,
+        aliases=aliases,
+        questionnaire=questionnaire,
         predecessors=files.read_text_table(ROOT / config["register"]["predecessors"]),
-        dataset_file="dataset", register_file="register", aliases_file="aliases",
-        predecessors_file="predecessors", data_origin="synthetic")
+        dataset_file="dataset",
+        register_file="register",
+        aliases_file="aliases",
+        predecessors_file="predecessors",
+        data_origin="synthetic",
+    )
     municipalities = derive_municipalities(
-        register, result.respondents, result.initiatives, questionnaire,
-        DeriveSettings.from_config(config["derive"]), "synthetic")
-    return {"municipalities": municipalities, "initiatives": result.initiatives,
-            "settings": AnalysisSettings.from_config(config["analysis"], config["derive"])}
+        register,
+        result.respondents,
+        result.initiatives,
+        questionnaire,
+        DeriveSettings.from_config(config["derive"]),
+        "synthetic",
+    )
+    return {
+        "municipalities": municipalities,
+        "initiatives": result.initiatives,
+        "settings": AnalysisSettings.from_config(config["analysis"], config["derive"]),
+    }
 
 
 def main_estimate(claim, analysis, questionnaire):
     """The main analysis' estimate of the claim, as results/analysis/* hold it."""
-    municipalities, initiatives, settings = (analysis[k] for k in (
-        "municipalities", "initiatives", "settings"))
+    municipalities, initiatives, settings = (
+        analysis[k] for k in ("municipalities", "initiatives", "settings")
+    )
     if claim == "headline":
         table = headline(municipalities, settings, "synthetic")
-        return table[(table["definition_key"] == settings.headline_definition)
-                     & (table["weighting"] == "unweighted")]["estimate"].iloc[0]
+        return table[
+            (table["definition_key"] == settings.headline_definition)
+            & (table["weighting"] == "unweighted")
+        ]["estimate"].iloc[0]
     if claim == "shift":
         purposes = [(p.key, p.english) for p in questionnaire.purposes]
         table = initiative_periods(initiatives, purposes, settings, "synthetic")
@@ -253,32 +305,36 @@ def main_estimate(claim, analysis, questionnaire):
         return by_period[3] - by_period[1]
     if claim == "reform":
         table = reform(municipalities, settings, "synthetic")
-        row = table[(table["model"] == "logit_business_focus")
-                    & (table["term"] == "log_population_2007")].iloc[0]
+        row = table[
+            (table["model"] == "logit_business_focus") & (table["term"] == "log_population_2007")
+        ].iloc[0]
         # The multiverse reports it per SD of the size measure (so that size
         # measures compare): the same coefficient times the SD in the model's data.
-        known = municipalities[(municipalities["responded"] == 1)
-                               & municipalities["business_focus"].notna()]
+        known = municipalities[
+            (municipalities["responded"] == 1) & municipalities["business_focus"].notna()
+        ]
         return row["estimate"] * known["log_population_2007"].std(ddof=1)
     if claim == "crisis":
-        table = crisis(municipalities, initiatives, settings, settings.crisis_cutoff_year,
-                       "synthetic")
+        table = crisis(
+            municipalities, initiatives, settings, settings.crisis_cutoff_year, "synthetic"
+        )
         return table[table["quantity"] == "difference"]["estimate"].iloc[0]
     table = capital(municipalities, settings, "synthetic")
     return table[table["quantity"] == "capital_ratio"]["estimate"].iloc[0]
 
 
-def test_the_multiverse_derives_the_main_analysis_data(config, register, clean,
-                                                       questionnaire, main, main_analysis):
+def test_the_multiverse_derives_the_main_analysis_data(
+    config, register, clean, questionnaire, main, main_analysis
+):
     data = data_for(main, register, clean, questionnaire, config)
     pd.testing.assert_frame_equal(data["municipalities"], main_analysis["municipalities"])
     pd.testing.assert_frame_equal(data["initiatives"], main_analysis["initiatives"])
 
 
 @pytest.mark.parametrize("claim", grid.CLAIMS)
-def test_the_main_specification_equals_the_main_analysis(claim, config, register, clean,
-                                                         questionnaire, settings, main,
-                                                         main_analysis):
+def test_the_main_specification_equals_the_main_analysis(
+    claim, config, register, clean, questionnaire, settings, main, main_analysis
+):
     data = data_for(main, register, clean, questionnaire, config)
     estimate = estimators.estimate_claim(claim, data, main, 1, settings)["estimate"]
     expected = main_estimate(claim, main_analysis, questionnaire)
@@ -286,8 +342,9 @@ def test_the_main_specification_equals_the_main_analysis(claim, config, register
     assert estimate == pytest.approx(expected, rel=1e-7, abs=1e-12)
 
 
-def test_the_reform_estimate_keeps_the_merger_term(config, register, clean, questionnaire,
-                                                   settings, main, main_analysis):
+def test_the_reform_estimate_keeps_the_merger_term(
+    config, register, clean, questionnaire, settings, main, main_analysis
+):
     """Without the merger term the slope differs: the equality above is not luck."""
     data = data_for(main, register, clean, questionnaire, config)
     municipalities = data["municipalities"]
@@ -295,17 +352,20 @@ def test_the_reform_estimate_keeps_the_merger_term(config, register, clean, ques
     size = municipalities.loc[known, "log_population_2007"].to_numpy(float)
     z = (size - size.mean()) / size.std(ddof=1)
     without = estimators.batched_logit_slope(
-        np.ones((1, len(z))), z, municipalities.loc[known, "business_focus"].to_numpy(float))[0]
+        np.ones((1, len(z))), z, municipalities.loc[known, "business_focus"].to_numpy(float)
+    )[0]
     with_term = estimators.estimate_claim("reform", data, main, 1, settings)["estimate"]
     assert abs(with_term - without) > 1e-3
 
 
-def test_the_capital_interval_is_a_prediction_interval(config, register, clean, questionnaire,
-                                                       main, main_analysis):
+def test_the_capital_interval_is_a_prediction_interval(
+    config, register, clean, questionnaire, main, main_analysis
+):
     """As wide as the main analysis' prediction interval (line and residual), far
     wider than a confidence interval for the line alone."""
-    settings = estimators.EstimationSettings.from_config(config["derive"], config["analysis"],
-                                                         1000)
+    settings = estimators.EstimationSettings.from_config(
+        config["derive"], config["analysis"], 1000
+    )
     data = data_for(main, register, clean, questionnaire, config)
     result = estimators.estimate_claim("capital", data, main, 4, settings)
     width = math.log(result["ci_high"] / result["ci_low"])
@@ -315,21 +375,30 @@ def test_the_capital_interval_is_a_prediction_interval(config, register, clean, 
     assert 0.7 * main_width < width < 1.3 * main_width, (width, main_width)
     # the confidence interval for the line at the capital's size
     municipalities = main_analysis["municipalities"]
-    fit_data = municipalities[(municipalities["responded"] == 1)
-                              & (municipalities["international_fte"] > 0)
-                              & (municipalities["capital"] == 0)]
-    fit = stats.fit_ols(np.log(fit_data["international_fte"]),
-                        stats.design(fit_data, ["log_population_2007"]),
-                        config["analysis"]["robust_covariance"])
-    point = np.array([1.0, municipalities.loc[municipalities["capital"] == 1,
-                                              "log_population_2007"].iloc[0]])
-    line_width = 2 * fit.critical(config["analysis"]["confidence_level"]) * math.sqrt(
-        point @ fit.cov @ point)
+    fit_data = municipalities[
+        (municipalities["responded"] == 1)
+        & (municipalities["international_fte"] > 0)
+        & (municipalities["capital"] == 0)
+    ]
+    fit = stats.fit_ols(
+        np.log(fit_data["international_fte"]),
+        stats.design(fit_data, ["log_population_2007"]),
+        config["analysis"]["robust_covariance"],
+    )
+    point = np.array(
+        [1.0, municipalities.loc[municipalities["capital"] == 1, "log_population_2007"].iloc[0]]
+    )
+    line_width = (
+        2
+        * fit.critical(config["analysis"]["confidence_level"])
+        * math.sqrt(point @ fit.cov @ point)
+    )
     assert width > 1.5 * line_width, (width, line_width)
 
 
-def test_the_post_stratified_headline_equals_the_cell_estimator(config, register, clean,
-                                                                 questionnaire, settings, main):
+def test_the_post_stratified_headline_equals_the_cell_estimator(
+    config, register, clean, questionnaire, settings, main
+):
     choices = {**main, "weighting": "post-stratified"}
     data = data_for(choices, register, clean, questionnaire, config)
     analysis = AnalysisSettings.from_config(config["analysis"], config["derive"])
@@ -345,74 +414,94 @@ def test_the_post_stratified_headline_equals_the_cell_estimator(config, register
 
 
 @pytest.mark.parametrize("claim", grid.CLAIMS)
-def test_choices_a_claim_does_not_use_leave_it_unchanged(claim, config, register, clean,
-                                                         questionnaire, settings, main):
+def test_choices_a_claim_does_not_use_leave_it_unchanged(
+    claim, config, register, clean, questionnaire, settings, main
+):
     choices = config["multiverse"]["choices"]
     reference = estimators.estimate_claim(
-        claim, data_for(main, register, clean, questionnaire, config), main, 11, settings)
+        claim, data_for(main, register, clean, questionnaire, config), main, 11, settings
+    )
     unused = [name for name in choices if name not in grid.CLAIM_CHOICES[claim]]
     assert unused, "every claim leaves some choice alone in the shipped config"
     for name in unused:
         for value in choices[name]:
             other = {**main, name: value}
             result = estimators.estimate_claim(
-                claim, data_for(other, register, clean, questionnaire, config), other, 11,
-                settings)
+                claim, data_for(other, register, clean, questionnaire, config), other, 11, settings
+            )
             assert result == reference, (name, value)
 
 
 @pytest.mark.parametrize("claim", grid.CLAIMS)
-def test_choices_a_claim_uses_can_change_it(claim, config, register, clean, questionnaire,
-                                            settings, main):
+def test_choices_a_claim_uses_can_change_it(
+    claim, config, register, clean, questionnaire, settings, main
+):
     """Guards CLAIM_CHOICES from the other side: no listed choice is dead."""
     multi = config["multiverse"]
     alternatives = grid.claim_alternatives(claim, multi["choices"], multi["restrict"])
     reference = estimators.estimate_claim(
-        claim, data_for(main, register, clean, questionnaire, config), main, 11, settings)
+        claim, data_for(main, register, clean, questionnaire, config), main, 11, settings
+    )
     for name in grid.CLAIM_CHOICES[claim]:
         estimates = set()
         for value in alternatives[name]:
             other = {**main, name: value}
-            estimates.add(round(estimators.estimate_claim(
-                claim, data_for(other, register, clean, questionnaire, config), other, 11,
-                settings)["estimate"], 12))
+            estimates.add(
+                round(
+                    estimators.estimate_claim(
+                        claim,
+                        data_for(other, register, clean, questionnaire, config),
+                        other,
+                        11,
+                        settings,
+                    )["estimate"],
+                    12,
+                )
+            )
         assert len(estimates) > 1 or name == "duplicate_rule", (name, reference)
 
 
 # ------------------------------------------------------------------ batches and gathering
 
+
 def test_a_subset_reruns_identically(config, register, clean, questionnaire, settings, main):
     work = grid.claim_specifications(config["multiverse"]["choices"], 5)
     picked = [work[3], work[40], work[-1]]
-    whole = estimators.run_batch(picked, main, register, clean, questionnaire, config["derive"],
-                                 settings, "synthetic")
-    alone = estimators.run_batch(picked[1:2], main, register, clean, questionnaire,
-                                 config["derive"], settings, "synthetic")
-    pd.testing.assert_frame_equal(whole.iloc[[1]].reset_index(drop=True), alone,
-                                  check_dtype=False)
-    assert list(whole.columns[4:4 + len(main)]) == list(main)  # every choice, config order
+    whole = estimators.run_batch(
+        picked, main, register, clean, questionnaire, config["derive"], settings, "synthetic"
+    )
+    alone = estimators.run_batch(
+        picked[1:2], main, register, clean, questionnaire, config["derive"], settings, "synthetic"
+    )
+    pd.testing.assert_frame_equal(whole.iloc[[1]].reset_index(drop=True), alone, check_dtype=False)
+    assert list(whole.columns[4 : 4 + len(main)]) == list(main)  # every choice, config order
 
 
 def small_config(config):
     small = copy.deepcopy(config)
-    small["multiverse"]["choices"].update(size_measure=["log_population_2007"],
-                                          duplicate_rule=["most_complete_then_latest"],
-                                          peripheral_groups=[["Landkommuner"]])
+    small["multiverse"]["choices"].update(
+        size_measure=["log_population_2007"],
+        duplicate_rule=["most_complete_then_latest"],
+        peripheral_groups=[["Landkommuner"]],
+    )
     small["multiverse"]["batch_size"] = 7
     return small
 
 
-def test_gather_counts_holds_over_the_full_grid(config, register, clean, questionnaire,
-                                                settings):
+def test_gather_counts_holds_over_the_full_grid(config, register, clean, questionnaire, settings):
     small = small_config(config)
     main = grid.main_specification(small["multiverse"]["choices"], small)
     plan = grid.plan(small["multiverse"])
-    batches = [estimators.run_batch(work, main, register, clean, questionnaire,
-                                    small["derive"], settings, "synthetic")
-               for work in plan.values()]
+    batches = [
+        estimators.run_batch(
+            work, main, register, clean, questionnaire, small["derive"], settings, "synthetic"
+        )
+        for work in plan.values()
+    ]
     tables = estimators.gather(batches, small["multiverse"], main, "synthetic")
-    specs, results, summary = (tables[k] for k in ("specifications", "specification_results",
-                                                   "summary"))
+    specs, results, summary = (
+        tables[k] for k in ("specifications", "specification_results", "summary")
+    )
     n_specs = math.prod(len(v) for v in small["multiverse"]["choices"].values())
     assert len(specs) == n_specs and (specs["is_main"] == "yes").sum() == 1
     assert len(results) == n_specs * len(grid.CLAIMS)
@@ -431,20 +520,27 @@ def test_gather_refuses_a_missing_batch(config, register, clean, questionnaire, 
     small = small_config(config)
     main = grid.main_specification(small["multiverse"]["choices"], small)
     plan = grid.plan(small["multiverse"])
-    batches = [estimators.run_batch(work, main, register, clean, questionnaire,
-                                    small["derive"], settings, "synthetic")
-               for work in list(plan.values())[1:]]
+    batches = [
+        estimators.run_batch(
+            work, main, register, clean, questionnaire, small["derive"], settings, "synthetic"
+        )
+        for work in list(plan.values())[1:]
+    ]
     with pytest.raises(ValueError, match="rerun the multiverse batches"):
         estimators.gather(batches, small["multiverse"], main, "synthetic")
 
 
-def test_a_stricter_test_makes_fewer_specifications_hold(config, register, clean,
-                                                         questionnaire, settings):
+def test_a_stricter_test_makes_fewer_specifications_hold(
+    config, register, clean, questionnaire, settings
+):
     small = small_config(config)
     main = grid.main_specification(small["multiverse"]["choices"], small)
-    batches = [estimators.run_batch(work, main, register, clean, questionnaire,
-                                    small["derive"], settings, "synthetic")
-               for work in grid.plan(small["multiverse"]).values()]
+    batches = [
+        estimators.run_batch(
+            work, main, register, clean, questionnaire, small["derive"], settings, "synthetic"
+        )
+        for work in grid.plan(small["multiverse"]).values()
+    ]
     loose = estimators.gather(batches, small["multiverse"], main, "synthetic")["summary"]
     loose = loose.set_index("claim")
     strict = copy.deepcopy(small)
@@ -456,29 +552,47 @@ def test_a_stricter_test_makes_fewer_specifications_hold(config, register, clean
 
 
 def test_a_restricted_claim_is_estimated_and_counted_only_where_it_applies(
-        config, register, clean, questionnaire, settings):
+    config, register, clean, questionnaire, settings
+):
     small = small_config(config)
-    small["multiverse"]["choices"]["size_measure"] = ["log_population_2007", "population_2007",
-                                                      "n_premerger"]
-    small["multiverse"]["restrict"] = {"capital": {"size_measure": {
-        "alternatives": ["log_population_2007"], "reason": "only the log scale is size"}}}
+    small["multiverse"]["choices"]["size_measure"] = [
+        "log_population_2007",
+        "population_2007",
+        "n_premerger",
+    ]
+    small["multiverse"]["restrict"] = {
+        "capital": {
+            "size_measure": {
+                "alternatives": ["log_population_2007"],
+                "reason": "only the log scale is size",
+            }
+        }
+    }
     main = grid.main_specification(small["multiverse"]["choices"], small)
-    batches = [estimators.run_batch(work, main, register, clean, questionnaire,
-                                    small["derive"], settings, "synthetic")
-               for work in grid.plan(small["multiverse"]).values()]
+    batches = [
+        estimators.run_batch(
+            work, main, register, clean, questionnaire, small["derive"], settings, "synthetic"
+        )
+        for work in grid.plan(small["multiverse"]).values()
+    ]
     tables = estimators.gather(batches, small["multiverse"], main, "synthetic")
     claims, results = tables["claim_specifications"], tables["specification_results"]
     summary = tables["summary"].set_index("claim")
     capital_rows = claims[claims["claim"] == "capital"]
     assert set(capital_rows["size_measure"]) == {"log_population_2007"}
     assert set(claims[claims["claim"] == "reform"]["size_measure"]) == {
-        "log_population_2007", "population_2007", "n_premerger"}
+        "log_population_2007",
+        "population_2007",
+        "n_premerger",
+    }
     n_specs = len(tables["specifications"])
     assert summary.loc["capital", "n_specifications"] == n_specs // 3
     assert summary.loc["reform", "n_specifications"] == n_specs
     assert (results["claim"] == "capital").sum() == n_specs // 3
-    assert "population_2007, n_premerger left out: only the log scale is size" in summary.loc[
-        "capital", "restricted"]
+    assert (
+        "population_2007, n_premerger left out: only the log scale is size"
+        in summary.loc["capital", "restricted"]
+    )
     assert summary.loc["headline", "restricted"] == ""
 
 
@@ -495,8 +609,8 @@ def test_the_report_shows_every_justification_from_config(config):
     """The multiverse section reads the justifications from config (none typed
     in the template), and every alternative in force has one."""
     template = (ROOT / "report" / "template.html.j2").read_text(encoding="utf-8")
-    section = template[template.index('<section id="multiverse">'):]
-    section = section[:section.index("</section>")]
+    section = template[template.index('<section id="multiverse">') :]
+    section = section[: section.index("</section>")]
     assert "config.multiverse.justifications" in section
     shipped = config["multiverse"]["justifications"]
     for texts in shipped.values():
@@ -507,8 +621,9 @@ def test_the_report_shows_every_justification_from_config(config):
         assert list(completed[name]) == [grid.shown(a) for a in alternatives]
 
 
-def test_choice_values_survive_the_batch_files_as_written(config, register, clean, questionnaire,
-                                                          settings, tmp_path):
+def test_choice_values_survive_the_batch_files_as_written(
+    config, register, clean, questionnaire, settings, tmp_path
+):
     """A batch file read back keeps the choice values as config has them: the cut-off
     year 2008, not 2008.0 (the column is empty for claims that do not use it), so the
     specification curves can match them; reading them as numbers is refused."""
@@ -517,16 +632,23 @@ def test_choice_values_survive_the_batch_files_as_written(config, register, clea
     paths = []
     for name, work in grid.plan(small["multiverse"]).items():
         paths.append(tmp_path / f"batch_{name}.csv")
-        files.write_table(estimators.run_batch(work, main, register, clean, questionnaire,
-                                            small["derive"], settings, "synthetic"), paths[-1])
+        files.write_table(
+            estimators.run_batch(
+                work, main, register, clean, questionnaire, small["derive"], settings, "synthetic"
+            ),
+            paths[-1],
+        )
     choices = list(small["multiverse"]["choices"])
-    tables = estimators.gather([files.read_table(p, text=choices) for p in paths],
-                               small["multiverse"], main, "synthetic")
+    tables = estimators.gather(
+        [files.read_table(p, text=choices) for p in paths], small["multiverse"], main, "synthetic"
+    )
     claims = tables["claim_specifications"]
     years = claims.loc[claims["claim"] == "crisis", "crisis_cutoff_year"]
-    assert sorted(set(years)) == [grid.shown(y) for y in
-                                  small["multiverse"]["choices"]["crisis_cutoff_year"]]
+    assert sorted(set(years)) == [
+        grid.shown(y) for y in small["multiverse"]["choices"]["crisis_cutoff_year"]
+    ]
     assert claims.loc[claims["claim"] == "headline", "crisis_cutoff_year"].isna().all()
     with pytest.raises(ValueError, match="crisis_cutoff_year holds"):
-        estimators.gather([files.read_table(p) for p in paths], small["multiverse"], main,
-                          "synthetic")
+        estimators.gather(
+            [files.read_table(p) for p in paths], small["multiverse"], main, "synthetic"
+        )

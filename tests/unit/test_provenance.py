@@ -7,9 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
-from udsyn.report.provenance import count_records, locked_packages, provenance_table, software_versions
+
+from udsyn.report.provenance import (
+    count_records,
+    locked_packages,
+    provenance_table,
+    software_versions,
+)
 
 
 def test_records_not_lines(tmp_path):
@@ -44,6 +49,7 @@ def test_versions_of_locked_packages():
 def _udsyn_imports(path: Path, seen: set[str]) -> set[str]:
     """The udsyn modules a file imports, transitively (by reading the source)."""
     import ast
+
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
     for node in ast.walk(tree):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import ROOT
+
 from udsyn.core import files
 
 RAW = ROOT / "data" / "raw"
@@ -16,19 +16,29 @@ LISTED = dict(re.findall(r"\| `([^`]+)` \|.*\| `([0-9a-f]{64})` \|", README))
 
 
 def test_every_raw_file_is_listed():
-    files = {str(p.relative_to(RAW)) for p in RAW.rglob("*") if p.is_file() and p.name != "README.md"
-             and p.parent.name != "__pycache__"}
+    files = {
+        str(p.relative_to(RAW))
+        for p in RAW.rglob("*")
+        if p.is_file() and p.name != "README.md" and p.parent.name != "__pycache__"
+    }
     assert files == set(LISTED)
 
 
 @pytest.mark.parametrize("name", sorted(LISTED))
 def test_checksum_matches_readme(name):
-    assert files.sha256_of(RAW / name) == LISTED[name], f"{name} changed: update data/raw/README.md"
+    assert files.sha256_of(RAW / name) == LISTED[name], (
+        f"{name} changed: update data/raw/README.md"
+    )
 
 
 def test_register_facts(register):
     assert register["region"].value_counts().to_dict() == {
-        "Hovedstaden": 29, "Syddanmark": 22, "Midtjylland": 19, "Sjælland": 17, "Nordjylland": 11}
+        "Hovedstaden": 29,
+        "Syddanmark": 22,
+        "Midtjylland": 19,
+        "Sjælland": 17,
+        "Nordjylland": 11,
+    }
     assert register["population_2007"].sum() + 95 == 5_447_084  # + Christiansø = DST national
     assert register["n_premerger"].sum() == 270
     assert (register["n_premerger"] == 1).sum() == 33
@@ -46,8 +56,9 @@ def predecessors_in_sources() -> list[tuple[str, str, str, str, str]]:
     text = (RAW / "register" / "municipalities_SOURCES.md").read_text(encoding="utf-8")
     section = text.split("## n_premerger")[1].split("\n## ")[0]
     rows = []
-    for new_code, new_name, rest in re.findall(r"^- (\d{3}) (.+?): n=\d+ — (.+)$", section,
-                                               flags=re.M):
+    for new_code, new_name, rest in re.findall(
+        r"^- (\d{3}) (.+?): n=\d+ — (.+)$", section, flags=re.M
+    ):
         counted, _, part = rest.partition("; part only (not counted): ")
         for share, items in (("counted", counted), ("part", part)):
             for item in filter(None, items.split(", ")):

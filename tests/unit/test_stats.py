@@ -25,6 +25,7 @@ def wilson_by_formula(x: float, n: float, z: float = Z) -> tuple[float, float]:
 
 # ------------------------------------------------------------------ Wilson
 
+
 @pytest.mark.parametrize("count, n", [(7, 10), (0, 5), (5, 5), (1, 1), (53, 77)])
 def test_wilson_matches_the_formula(count, n):
     assert stats.wilson(count, n, LEVEL) == pytest.approx(wilson_by_formula(count, n), abs=1e-12)
@@ -52,6 +53,7 @@ def test_critical_values():
 
 
 # ------------------------------------------------------------------ post-stratification
+
 
 def two_cells() -> tuple[pd.Series, pd.Series]:
     """Cell A: 4 units, values 1, 1, 0 and one missing; cell B: 6 units, values 1, 0."""
@@ -94,17 +96,22 @@ def test_wilson_with_effective_n():
     result = stats.poststratified_proportion(values, cells)
     n_eff = result.n_effective
     assert stats.wilson_effective(result.estimate, n_eff, LEVEL) == pytest.approx(
-        wilson_by_formula(result.estimate * n_eff, n_eff))
+        wilson_by_formula(result.estimate * n_eff, n_eff)
+    )
 
 
-@pytest.mark.parametrize("values", [
-    [1, None, None, 1, 0],  # cell A: one observed of three
-    [None, None, None, 1, 0],  # cell A: none observed
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1, None, None, 1, 0],  # cell A: one observed of three
+        [None, None, None, 1, 0],  # cell A: none observed
+    ],
+)
 def test_a_cell_that_cannot_be_estimated_is_refused(values):
     with pytest.raises(ValueError, match="collapse"):
-        stats.poststratified_proportion(pd.Series(values, dtype=float),
-                                        pd.Series(["A", "A", "A", "B", "B"]))
+        stats.poststratified_proportion(
+            pd.Series(values, dtype=float), pd.Series(["A", "A", "A", "B", "B"])
+        )
 
 
 ORDER = ("small", "medium", "large", "huge")
@@ -122,14 +129,16 @@ def units(rows: list[tuple[str, str, int, int]]) -> tuple[pd.DataFrame, pd.Serie
 
 def collapse(rows, columns=("region", "size_class")):
     frame, observed = units(rows)
-    cells = stats.collapse_cells(frame, columns, observed, collapse_column="size_class",
-                                 collapse_order=ORDER)
+    cells = stats.collapse_cells(
+        frame, columns, observed, collapse_column="size_class", collapse_order=ORDER
+    )
     return dict(zip(frame["region"] + "/" + frame["size_class"], cells["cell"]))
 
 
 def test_an_empty_cell_joins_the_nearest_size_class_of_its_region():
-    cells = collapse([("R", "small", 2, 0), ("R", "medium", 3, 2), ("R", "huge", 2, 2),
-                      ("S", "small", 2, 2)])
+    cells = collapse(
+        [("R", "small", 2, 0), ("R", "medium", 3, 2), ("R", "huge", 2, 2), ("S", "small", 2, 2)]
+    )
     assert cells["R/small"] == "R | small + medium" == cells["R/medium"]
     assert cells["R/huge"] == "R | huge"
     assert cells["S/small"] == "S | small"  # another region is never borrowed from
@@ -165,6 +174,7 @@ def test_cells_without_size_class_are_not_collapsed():
 
 # ------------------------------------------------------------------ models
 
+
 def test_ols_with_hc1_by_hand():
     # y = 1.1 + 1.1 x exactly for these means; residuals -0.1, 0.8, -1.3, 0.6
     data = pd.DataFrame({"x": [0, 1, 2, 3], "y": [1, 3, 2, 5]})
@@ -184,14 +194,17 @@ def logit_data() -> pd.DataFrame:
     return pd.DataFrame({"x": [0] * 4 + [1] * 4, "y": [1, 0, 0, 0, 1, 1, 1, 0]})
 
 
-@pytest.mark.parametrize("cov_type, factor", [
-    # saturated binary logit: HC0 equals the inverse information,
-    # var(const) = 1/(4 * 1/4 * 3/4) = 4/3, var(slope) = 4/3 + 4/3
-    ("HC0", 1.0),
-    ("HC1", 8 / 6),  # n / (n - k)
-    ("HC2", 4 / 3),  # every leverage is 1/4: scores / sqrt(1 - 1/4)
-    ("HC3", 16 / 9),  # scores / (1 - 1/4)
-])
+@pytest.mark.parametrize(
+    "cov_type, factor",
+    [
+        # saturated binary logit: HC0 equals the inverse information,
+        # var(const) = 1/(4 * 1/4 * 3/4) = 4/3, var(slope) = 4/3 + 4/3
+        ("HC0", 1.0),
+        ("HC1", 8 / 6),  # n / (n - k)
+        ("HC2", 4 / 3),  # every leverage is 1/4: scores / sqrt(1 - 1/4)
+        ("HC3", 16 / 9),  # scores / (1 - 1/4)
+    ],
+)
 def test_logit_by_hand(cov_type, factor):
     data = logit_data()
     fit = stats.fit_logit(data["y"], stats.design(data, ["x"]), cov_type)
@@ -204,11 +217,13 @@ def test_logit_by_hand(cov_type, factor):
 def test_logit_cluster_robust_is_crv1():
     """One cluster per observation: CRV1 = HC0 * G/(G-1) * (N-1)/(N-K) = 8/7 * 7/6."""
     data = logit_data()
-    fit = stats.fit_logit(data["y"], stats.design(data, ["x"]), "cluster",
-                          groups=[f"m{i}" for i in range(8)])
+    fit = stats.fit_logit(
+        data["y"], stats.design(data, ["x"]), "cluster", groups=[f"m{i}" for i in range(8)]
+    )
     assert fit.cov[1, 1] == pytest.approx(8 / 3 * 8 / 6)
-    paired = stats.fit_logit(data["y"], stats.design(data, ["x"]), "cluster",
-                             groups=[0, 0, 1, 1, 2, 2, 3, 3])
+    paired = stats.fit_logit(
+        data["y"], stats.design(data, ["x"]), "cluster", groups=[0, 0, 1, 1, 2, 2, 3, 3]
+    )
     assert paired.params == pytest.approx(fit.params)
 
 
@@ -217,8 +232,9 @@ def test_hc_sandwich_leverage_matches_statsmodels():
     from statsmodels.genmod import families
     from statsmodels.genmod.generalized_linear_model import GLM
 
-    data = pd.DataFrame({"x": [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5],
-                         "y": [0, 1, 0, 0, 1, 0, 1, 1]})
+    data = pd.DataFrame(
+        {"x": [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5], "y": [0, 1, 0, 0, 1, 0, 1, 1]}
+    )
     x = stats.design(data, ["x"])
     glm = GLM(data["y"].to_numpy(float), x.to_numpy(), family=families.Binomial()).fit()
     leverage = glm.get_hat_matrix_diag()
@@ -229,23 +245,27 @@ def test_hc_sandwich_leverage_matches_statsmodels():
     fit = stats.fit_logit(data["y"], x, "HC3")
     assert fit.cov == pytest.approx(np.asarray(expected), rel=1e-4)  # IRLS vs Newton
     hc0 = GLM(data["y"].to_numpy(float), x.to_numpy(), family=families.Binomial()).fit(
-        cov_type="HC0")
+        cov_type="HC0"
+    )
     assert stats.fit_logit(data["y"], x, "HC0").cov == pytest.approx(
-        np.asarray(hc0.cov_params()), rel=1e-4)
+        np.asarray(hc0.cov_params()), rel=1e-4
+    )
 
 
 def test_poisson_with_offset_by_hand():
     # group 0: counts 1, 2 over exposure 2, 2 -> rate 3/4; group 1: 3, 3 -> rate 6/4
     data = pd.DataFrame({"x": [0, 0, 1, 1], "y": [1, 2, 3, 3], "exposure": [2, 2, 2, 2]})
-    fit = stats.fit_poisson(data["y"], stats.design(data, ["x"]), "HC0",
-                            offset=np.log(data["exposure"]))
+    fit = stats.fit_poisson(
+        data["y"], stats.design(data, ["x"]), "HC0", offset=np.log(data["exposure"])
+    )
     assert fit.params == pytest.approx([math.log(0.75), math.log(2)])
     # HC0 of a saturated model: var(log rate_g) = sum (y - mu)^2 / (sum mu)^2
     # group 0: mu = 1.5, 1.5 -> (0.25 + 0.25) / 9; group 1: residuals 0
     assert fit.cov[0, 0] == pytest.approx(0.5 / 9)
     assert fit.cov[1, 1] == pytest.approx(0.5 / 9)
-    hc1 = stats.fit_poisson(data["y"], stats.design(data, ["x"]), "HC1",
-                            offset=np.log(data["exposure"]))
+    hc1 = stats.fit_poisson(
+        data["y"], stats.design(data, ["x"]), "HC1", offset=np.log(data["exposure"])
+    )
     assert hc1.cov[1, 1] == pytest.approx(0.5 / 9 * 4 / 2)
 
 
@@ -257,7 +277,8 @@ def test_tidy_rows_and_linear_combination():
     assert list(tidy["term"]) == ["const", "x"]
     assert tidy.loc[1, "ci_high"] == pytest.approx(math.log(9) + Z * math.sqrt(8 / 3))
     assert tidy.loc[1, "p_value"] == pytest.approx(
-        2 * scipy_stats.norm.sf(math.log(9) / math.sqrt(8 / 3)))
+        2 * scipy_stats.norm.sf(math.log(9) / math.sqrt(8 / 3))
+    )
     estimate, se = fit.linear_combination([1, 1])  # log-odds at x = 1
     assert estimate == pytest.approx(math.log(3))
     assert se == pytest.approx(math.sqrt(4 / 3))  # 1/(4 * 3/4 * 1/4)
@@ -270,16 +291,21 @@ def test_unknown_covariance_type_is_refused():
         stats.fit_ols(data["y"], stats.design(data, ["x"]), "HC9")
 
 
-@pytest.mark.parametrize("count, n, level", [(0, 10, 0.95), (3, 10, 0.95), (10, 10, 0.9),
-                                             (53, 77, 0.95), (1, 2, 0.99), (499, 1000, 0.8)])
+@pytest.mark.parametrize(
+    "count, n, level",
+    [(0, 10, 0.95), (3, 10, 0.95), (10, 10, 0.9), (53, 77, 0.95), (1, 2, 0.99), (499, 1000, 0.8)],
+)
 def test_wilson_matches_statsmodels(count, n, level):
     from statsmodels.stats.proportion import proportion_confint
+
     expected = proportion_confint(count, n, alpha=1 - level, method="wilson")
     assert stats.wilson(count, n, level) == pytest.approx(expected, rel=1e-13, abs=1e-15)
 
 
 def test_the_normal_critical_value_matches_scipy():
     from scipy.stats import norm
+
     for level in (0.8, 0.9, 0.95, 0.99):
-        assert stats.critical_value(level) == pytest.approx(norm.ppf(1 - (1 - level) / 2),
-                                                            rel=1e-14)
+        assert stats.critical_value(level) == pytest.approx(
+            norm.ppf(1 - (1 - level) / 2), rel=1e-14
+        )

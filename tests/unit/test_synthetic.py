@@ -25,9 +25,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from udsyn.synthetic import generator
 from udsyn.clean.names import normalise_name
 from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.synthetic import generator
 
 ROOT = Path(__file__).parents[2]
 CONFIG = ROOT / "config" / "synthetic.yaml"
@@ -36,26 +36,59 @@ REGISTER = ROOT / "data" / "raw" / "register" / "municipalities.csv"
 ALIASES = ROOT / "config" / "municipality_aliases.csv"
 SURVEY = ROOT / "data" / "raw" / "survey"
 FILES = ("dataset.csv", "labels.csv")
-CLI_ARGS = ["--config", str(CONFIG), "--questionnaire", str(QUESTIONNAIRE), "--register", str(REGISTER)]
+CLI_ARGS = [
+    "--config",
+    str(CONFIG),
+    "--questionnaire",
+    str(QUESTIONNAIRE),
+    "--register",
+    str(REGISTER),
+]
 
 # The contract, written out by hand (not derived from the generator).
 EXPECTED_HEADER = (
     "respondentid;created;modified;starttime;closetime;difftime;responsecollectsessions;"
     "numberofreturnedmail;distributionschedule;email;digitaldistributionstatus;kommune;navn;"
     "stilling;gruppe;q1;q2_1;q2_2;q2_3;q2_4;q2_5;q2_6;q2_7;q2_8;q2_9;q2_9_tekst;q3;q4;q5;q5_aar;"
-    "q6;q7;" + "".join(f"q8_{i}_type;q8_{i}_start;q8_{i}_active;" for i in range(1, 6))
+    "q6;q7;"
+    + "".join(f"q8_{i}_type;q8_{i}_start;q8_{i}_active;" for i in range(1, 6))
     + "q9;q10;q11;q12_1;q12_2;q12_3;q12_4;q12_5;q12_6;q12_6_tekst;q13;"
-    + ";".join(f"{family}_{i}" for family, k in [("statcompletion", 3), ("statcreation", 7),
-                                                 ("statdistribution", 5), ("statsource", 6),
-                                                 ("statcollect", 4), ("statoverall", 5)]
-               for i in range(1, k + 1)))
+    + ";".join(
+        f"{family}_{i}"
+        for family, k in [
+            ("statcompletion", 3),
+            ("statcreation", 7),
+            ("statdistribution", 5),
+            ("statsource", 6),
+            ("statcollect", 4),
+            ("statoverall", 5),
+        ]
+        for i in range(1, k + 1)
+    )
+)
 GATED = [c for c in EXPECTED_HEADER.split(";") if re.fullmatch(r"q[2-8](_.*)?", c)]
 FREE_TEXT = ("q2_9_tekst", "q12_6_tekst", "q13")
 LABELS_FIELDS = ["field_name", "field_value", "field_text"]  # names for reading; not in the file
 LIKERT = ("q3", "q4", "q9", "q10", "q11")
-YEAR_FORMATS = [r"\d{4}", r"ca\. \d{4}", r"omkring \d{4}", r"\d{4}/\d{2}", r"\d{4}/\d{4}", r"\d{4}-\d{4}",
-                r"før \d{4}", r"\d{4}'erne", r"ved ikke"]
-FTE_FORMATS = [r"\d+(,5)?", r"ca\. \d+(,5)?", r"\d+(,5)?-\d+(,5)?", r"\d+(,5)? årsværk", r"ingen", r"ved ikke"]
+YEAR_FORMATS = [
+    r"\d{4}",
+    r"ca\. \d{4}",
+    r"omkring \d{4}",
+    r"\d{4}/\d{2}",
+    r"\d{4}/\d{4}",
+    r"\d{4}-\d{4}",
+    r"før \d{4}",
+    r"\d{4}'erne",
+    r"ved ikke",
+]
+FTE_FORMATS = [
+    r"\d+(,5)?",
+    r"ca\. \d+(,5)?",
+    r"\d+(,5)?-\d+(,5)?",
+    r"\d+(,5)? årsværk",
+    r"ingen",
+    r"ved ikke",
+]
 
 
 def read_table(path: Path) -> list[dict[str, str]]:
@@ -107,8 +140,10 @@ def listed(rows, cfg) -> list[dict[str, str]]:
 def code_of(register) -> dict[str, int]:
     """Matching key -> register code, from register names and the alias table."""
     aliases = pd.read_csv(ALIASES)
-    return {**{normalise_name(n): c for n, c in zip(register["name"], register["code"])},
-            **{normalise_name(a): int(c) for a, c in zip(aliases["alias"], aliases["code"])}}
+    return {
+        **{normalise_name(n): c for n, c in zip(register["name"], register["code"])},
+        **{normalise_name(a): int(c) for a, c in zip(aliases["alias"], aliases["code"])},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +154,7 @@ def z(register) -> np.ndarray:
 
 # ------------------------------------------------------------------ reproducibility
 
+
 def test_regenerating_reproduces_the_committed_files_byte_for_byte(tmp_path):
     generator.main(CLI_ARGS + ["--out", str(tmp_path)])
     for name in FILES:
@@ -128,8 +164,13 @@ def test_regenerating_reproduces_the_committed_files_byte_for_byte(tmp_path):
 @pytest.mark.parametrize("hash_seed", ["0", "4242"])
 def test_output_does_not_depend_on_the_hash_seed(tmp_path, hash_seed):
     env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-    subprocess.run([sys.executable, "-m", "udsyn.synthetic.generator", *CLI_ARGS, "--out", str(tmp_path)],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "udsyn.synthetic.generator", *CLI_ARGS, "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     for name in FILES:
         assert (tmp_path / name).read_bytes() == (SURVEY / name).read_bytes(), name
 
@@ -155,6 +196,7 @@ def test_readme_says_synthetic_and_lists_current_checksums():
 
 # ------------------------------------------------------------------ format
 
+
 @pytest.mark.parametrize("name", FILES)
 def test_files_use_the_export_dialect(name):
     raw = (SURVEY / name).read_bytes()
@@ -170,14 +212,20 @@ def test_dataset_header_is_the_contract():
 
 
 def test_pandas_reads_the_same_table_as_csv(rows):
-    frame = pd.read_csv(SURVEY / "dataset.csv", sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
+    frame = pd.read_csv(
+        SURVEY / "dataset.csv", sep=";", dtype=str, keep_default_na=False, encoding="utf-8"
+    )
     assert frame.shape == (len(rows), len(EXPECTED_HEADER.split(";")))
     assert frame.to_dict("records") == rows
 
 
 def test_quoting_is_exercised_in_real_rows(listed):
     texts = [r[c] for r in listed for c in FREE_TEXT]
-    assert any(";" in t for t in texts) and any('"' in t for t in texts) and any("\n" in t for t in texts)
+    assert (
+        any(";" in t for t in texts)
+        and any('"' in t for t in texts)
+        and any("\n" in t for t in texts)
+    )
 
 
 def test_rows_sorted_by_unique_integer_respondentid(rows):
@@ -189,7 +237,9 @@ def test_rows_sorted_by_unique_integer_respondentid(rows):
 def test_labels_have_no_header_row_and_three_fields():
     first_line = (SURVEY / "labels.csv").read_text(encoding="utf-8").split("\n", 1)[0]
     assert first_line == "digitaldistributionstatus;1;Succes"
-    assert all(None not in lab and None not in lab.values() for lab in read_labels(SURVEY / "labels.csv"))
+    assert all(
+        None not in lab and None not in lab.values() for lab in read_labels(SURVEY / "labels.csv")
+    )
 
 
 def test_labels_sorted_by_field_order_then_value():
@@ -209,7 +259,16 @@ def test_every_coded_cell_is_an_integer_with_a_label(rows):
     allowed: dict[str, set[str]] = {}
     for lab in labels:
         allowed.setdefault(lab["field_name"], set()).add(lab["field_value"])
-    for required in ["q1", "q3", "q5", "q7", "q8_1_type", "q8_5_active", "q12_6", "statcreation_7"]:
+    for required in [
+        "q1",
+        "q3",
+        "q5",
+        "q7",
+        "q8_1_type",
+        "q8_5_active",
+        "q12_6",
+        "statcreation_7",
+    ]:
         assert required in allowed
     for field, values in allowed.items():
         used = {r[field] for r in rows} - {""}
@@ -218,6 +277,7 @@ def test_every_coded_cell_is_an_integer_with_a_label(rows):
 
 
 # ------------------------------------------------------------------ who is on the list
+
 
 def test_98_distinct_municipalities_all_matchable(listed, code_of, register):
     codes = [code_of.get(normalise_name(r["kommune"])) for r in listed]
@@ -228,7 +288,14 @@ def test_98_distinct_municipalities_all_matchable(listed, code_of, register):
 def test_names_are_typed_in_variants(listed, register):
     exact = set(register["name"])
     typed = [r["kommune"] for r in listed]
-    assert {"Århus", "Københavns Kommune", "Nordfyn", "Vesthimmerland", "Koege", "Høje Taastrup"} <= set(typed)
+    assert {
+        "Århus",
+        "Københavns Kommune",
+        "Nordfyn",
+        "Vesthimmerland",
+        "Koege",
+        "Høje Taastrup",
+    } <= set(typed)
     assert any(t != t.strip() for t in typed) and any("  " in t for t in typed)
     assert any(t.endswith(" Kommune") and t[:-8] in exact for t in typed)
     assert any(t.isupper() for t in typed) and any(t.islower() for t in typed)
@@ -237,7 +304,11 @@ def test_names_are_typed_in_variants(listed, register):
 def test_kommune_suffix_at_the_configured_rate(listed, cfg):
     fixed_names = set(cfg["municipality_names"]["fixed"].values())
     free = [r["kommune"] for r in listed if r["kommune"] not in fixed_names]
-    p = sum(v for form, v in cfg["municipality_names"]["forms"].items() if form.lower().endswith("kommune"))
+    p = sum(
+        v
+        for form, v in cfg["municipality_names"]["forms"].items()
+        if form.lower().endswith("kommune")
+    )
     assert near(sum(t.lower().endswith("kommune") for t in free), len(free), p)
 
 
@@ -251,8 +322,11 @@ def test_response_rate_near_the_configured_propensity(listed, code_of, cfg, z):
     coefs = cfg["response"]["propensity"]
     expected = logistic(coefs["intercept"] + coefs["z"] * z).mean()
     # Count municipalities by register code: one municipality's rows may be typed differently.
-    responded = {code_of[normalise_name(r["kommune"])] for r in listed
-                 if r["statoverall_3"] == "1" or r["statoverall_4"] == "1"}
+    responded = {
+        code_of[normalise_name(r["kommune"])]
+        for r in listed
+        if r["statoverall_3"] == "1" or r["statoverall_4"] == "1"
+    }
     assert near(len(responded), len(z), expected), (len(responded) / len(z), expected)
     assert expected == pytest.approx(0.80, abs=0.01)  # the level the config comment states
 
@@ -260,7 +334,9 @@ def test_response_rate_near_the_configured_propensity(listed, code_of, cfg, z):
 def test_expected_headline_share_is_calibrated_to_seven_in_ten(cfg, z, register):
     """The config claims its parameters give 70 % business focus among responders."""
     merged = (register["n_premerger"] > 1).to_numpy(float)
-    peripheral = register["kommunegruppe"].isin(cfg["register"]["peripheral_groups"]).to_numpy(float)
+    peripheral = (
+        register["kommunegruppe"].isin(cfg["register"]["peripheral_groups"]).to_numpy(float)
+    )
     cov = {"intercept": 1.0, "z": z, "merged": merged, "peripheral": peripheral}
 
     def p(coefs):
@@ -291,6 +367,7 @@ def test_duplicates_at_the_configured_rate(listed, code_of, cfg):
 
 
 # ------------------------------------------------------------------ status and answers
+
 
 def test_status_families_are_one_hot(rows):
     families = {}
@@ -348,7 +425,10 @@ def test_skip_logic(rows):
 
 
 def test_ved_ikke_at_the_configured_rates(listed, cfg):
-    field = {q["name"]: q["field"] for q in yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8"))["questions"]}
+    field = {
+        q["name"]: q["field"]
+        for q in yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8"))["questions"]
+    }
     for name, spec in cfg["likert"].items():
         answered = [r[field[name]] for r in listed if r[field[name]] != ""]
         assert near(answered.count("9"), len(answered), spec["dont_know_rate"]), name
@@ -379,6 +459,7 @@ def test_approximate_years_at_the_configured_rate(listed, cfg):
 
 # ------------------------------------------------------------------ personal data and free text
 
+
 def test_personal_data_is_obviously_fake(rows, cfg):
     surnames = set(cfg["people"]["surnames"])
     for r in rows:
@@ -392,8 +473,11 @@ def test_free_text_messiness_at_the_configured_rates(listed, cfg):
     ft = cfg["free_text"]
     texts = [(r, r[c]) for r in listed for c in FREE_TEXT if r[c]]
     markup = sum(any(m in t for m in ft["markup"]) for _, t in texts)
-    personal = [t for r, t in texts
-                if r["navn"] in t or r["email"] in t or any(x in t for x in ft["phones"] + ft["cprs"])]
+    personal = [
+        t
+        for r, t in texts
+        if r["navn"] in t or r["email"] in t or any(x in t for x in ft["phones"] + ft["cprs"])
+    ]
     assert near(markup, len(texts), ft["markup_rate"])
     assert near(len(personal), len(texts), ft["personal_data_rate"])
     assert any("<script>" in t for _, t in texts) and personal
@@ -403,11 +487,15 @@ def test_every_documented_messiness_form_occurs(cfg, listed, code_of):
     """The seed was chosen so that the cleaning step meets every form (see the config)."""
     questionnaire = build_questionnaire(yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8")))
     aliases = [row["alias"] for row in read_table_comma(ALIASES)]
-    summary = generator.generate_export(cfg, questionnaire, read_table_comma(REGISTER), aliases)[-1]
+    summary = generator.generate_export(cfg, questionnaire, read_table_comma(REGISTER), aliases)[
+        -1
+    ]
     name_forms = summary["municipality_name_forms"]
     for form in cfg["municipality_names"]["forms"]:
         assert any(used.split("+")[-1] == form for used in name_forms), form
-    assert any("hyphen_to_space" in used for used in name_forms) and any("ascii" in used for used in name_forms)
+    assert any("hyphen_to_space" in used for used in name_forms) and any(
+        "ascii" in used for used in name_forms
+    )
     for form in [*cfg["year_forms"], *(vague["form"] for vague in cfg["year_vague_forms"])]:
         assert form in summary["year_forms"], form
     for form in [*cfg["fte_forms"], cfg["fte_zero_text"]]:
@@ -429,7 +517,7 @@ def test_every_documented_messiness_form_occurs(cfg, listed, code_of):
     assert ["01", "10"] in doubles and ["01", "01"] in doubles  # partial + complete, two complete
 
 
-# ------------------------------------------------------------------ the size parameter (benchmarks)
+# ------------------------------------------------------- the size parameter (benchmarks)
 
 SIZED = 2_000
 
@@ -478,36 +566,60 @@ def test_respondents_below_the_default_export_is_refused(cfg):
     assert smallest == len(read_table(SURVEY / "dataset.csv"))
     with pytest.raises(ValueError, match=f"at least {smallest}"):
         generator.generate_export(cfg, questionnaire, register, aliases, respondents=smallest - 1)
-    _, same, *_ = generator.generate_export(cfg, questionnaire, register, aliases, respondents=smallest)
+    _, same, *_ = generator.generate_export(
+        cfg, questionnaire, register, aliases, respondents=smallest
+    )
     _, default, *_ = generator.generate_export(cfg, questionnaire, register, aliases)
     assert list(same) == list(default)
 
 
-def test_pipeline_accepts_the_sized_export(sized_export, config, questionnaire, register, aliases,
-                                           cleaning_settings, derive_settings):
+def test_pipeline_accepts_the_sized_export(
+    sized_export, config, questionnaire, register, aliases, cleaning_settings, derive_settings
+):
     """Validate, clean and derive, in-process as the rules call them: one row kept per
     responding municipality, every other row excluded with its reason."""
-    from udsyn.core import files
     from udsyn.clean.cleaning import clean_export
+    from udsyn.core import files
     from udsyn.derive.derivation import derive_municipalities
     from udsyn.ingest.export import load_export
     from udsyn.ingest.validation import validate_inputs
 
     survey = config["survey"]
-    export = load_export(survey, questionnaire, str(sized_export / "dataset.csv"),
-                         str(sized_export / "labels.csv"))
-    checks = validate_inputs(export, files.read_text_table(REGISTER), "register", questionnaire,
-                             survey["timestamp_format"])
+    export = load_export(
+        survey, questionnaire, str(sized_export / "dataset.csv"), str(sized_export / "labels.csv")
+    )
+    checks = validate_inputs(
+        export,
+        files.read_text_table(REGISTER),
+        "register",
+        questionnaire,
+        survey["timestamp_format"],
+    )
     assert checks.set_index("role").loc["dataset", "rows"] == SIZED
-    result = clean_export(export.dataset, export.labels, register, aliases, questionnaire,
-                          cleaning_settings, dataset_file="dataset", register_file="register",
-                          aliases_file="aliases", data_origin="synthetic",
-                          predecessors=files.read_text_table(ROOT / "data/raw/register/predecessors.csv"),
-                          predecessors_file="predecessors")
+    result = clean_export(
+        export.dataset,
+        export.labels,
+        register,
+        aliases,
+        questionnaire,
+        cleaning_settings,
+        dataset_file="dataset",
+        register_file="register",
+        aliases_file="aliases",
+        data_origin="synthetic",
+        predecessors=files.read_text_table(ROOT / "data/raw/register/predecessors.csv"),
+        predecessors_file="predecessors",
+    )
     assert len(result.respondents) + len(result.exclusions) == SIZED
     assert result.respondents["municipality_code"].is_unique and len(result.respondents) <= 98
     reasons = result.exclusions["reason"].value_counts()
     assert reasons["duplicate_superseded"] > 0.9 * SIZED
-    derived = derive_municipalities(register, result.respondents, result.initiatives, questionnaire,
-                                    derive_settings, "synthetic")
+    derived = derive_municipalities(
+        register,
+        result.respondents,
+        result.initiatives,
+        questionnaire,
+        derive_settings,
+        "synthetic",
+    )
     assert len(derived) == 98 and derived["responded"].sum() == len(result.respondents)

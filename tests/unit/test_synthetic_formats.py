@@ -16,9 +16,9 @@ import datetime as dt
 import io as stdio
 import math
 import os
+import re
 import subprocess
 import sys
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -27,9 +27,8 @@ import pytest
 import yaml
 from python_calamine import CalamineWorkbook
 
-from udsyn.synthetic import generator
-from udsyn.synthetic import formats
 from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.synthetic import formats, generator
 from udsyn.synthetic.formats import parse_format, short_names
 
 ROOT = Path(__file__).parents[2]
@@ -38,7 +37,14 @@ QUESTIONNAIRE = ROOT / "config" / "questionnaire.yaml"
 REGISTER = ROOT / "data" / "raw" / "register" / "municipalities.csv"
 ALIASES = ROOT / "config" / "municipality_aliases.csv"
 SURVEY = ROOT / "data" / "raw" / "survey"
-CLI_ARGS = ["--config", str(CONFIG), "--questionnaire", str(QUESTIONNAIRE), "--register", str(REGISTER)]
+CLI_ARGS = [
+    "--config",
+    str(CONFIG),
+    "--questionnaire",
+    str(QUESTIONNAIRE),
+    "--register",
+    str(REGISTER),
+]
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 # Written out by hand (docs/surveyxact-export.md), not taken from the module.
 TEXT_DIALECTS = {  # base format: (encoding, BOM, delimiter, line end)
@@ -48,9 +54,11 @@ TEXT_DIALECTS = {  # base format: (encoding, BOM, delimiter, line end)
     "intl": ("utf-16-le", b"\xff\xfe", "\t", b"\r\n"),
     "excel": ("cp1252", b"", ",", b"\r\n"),
 }
-NUMBER_COLUMNS = re.compile(r"respondentid|responsecollectsessions|numberofreturnedmail|distributionschedule|"
-                            r"digitaldistributionstatus|stat[a-z]+_\d+|q(1|3|4|5|7|9|10|11)|q(2|12)_\d|"
-                            r"q8_\d_(type|active)")
+NUMBER_COLUMNS = re.compile(
+    r"respondentid|responsecollectsessions|numberofreturnedmail|distributionschedule|"
+    r"digitaldistributionstatus|stat[a-z]+_\d+|q(1|3|4|5|7|9|10|11)|q(2|12)_\d|"
+    r"q8_\d_(type|active)"
+)
 TIME_COLUMNS = ("created", "modified", "starttime", "closetime")
 
 
@@ -73,7 +81,9 @@ def questionnaire():
 def canonical(cfg, questionnaire):
     """(header, rows, labels) of the default export."""
     aliases = [row["alias"] for row in read_csv_table(ALIASES)]
-    header, rows, _, labels, _ = generator.generate_export(cfg, questionnaire, read_csv_table(REGISTER), aliases)
+    header, rows, _, labels, _ = generator.generate_export(
+        cfg, questionnaire, read_csv_table(REGISTER), aliases
+    )
     return header, [list(row) for row in rows], [list(row) for row in labels]
 
 
@@ -94,11 +104,17 @@ def write(canonical, cfg, questionnaire, tmp_path_factory):
     return write_format
 
 
-# ------------------------------------------------------------------ reading back, rendering as text
+# ------------------------------------------------------- reading back, rendering as text
+
 
 def render(value) -> str:
     """A typed cell as text: numbers without '.0', datetimes in the timestamp format."""
-    if value is None or value == "" or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+    if (
+        value is None
+        or value == ""
+        or value is pd.NaT
+        or (isinstance(value, float) and math.isnan(value))
+    ):
         return ""
     if isinstance(value, (dt.datetime, dt.date)):
         return value.strftime(TIMESTAMP)
@@ -113,14 +129,21 @@ def read_text_format(folder: Path, base: str) -> tuple[list[list[str]], list[lis
     def read(name):
         raw = (folder / name).read_bytes()
         assert raw.startswith(bom)
-        return list(csv.reader(stdio.StringIO(raw[len(bom):].decode(encoding), newline=""), delimiter=delimiter))
+        return list(
+            csv.reader(
+                stdio.StringIO(raw[len(bom) :].decode(encoding), newline=""), delimiter=delimiter
+            )
+        )
 
     return read("dataset.csv"), read("labels.csv")
 
 
 def read_xlsx(path: Path) -> dict[str, list[list]]:
     book = CalamineWorkbook.from_path(str(path))
-    return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
+    return {
+        name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        for name in book.sheet_names
+    }
 
 
 def expected_cells(canonical, difftime: str) -> list[list[str]]:
@@ -132,12 +155,17 @@ def expected_cells(canonical, difftime: str) -> list[list[str]]:
     def convert(cell: str) -> str:
         if cell == "" or difftime == "comma":
             return cell
-        return cell.replace(",", ".") if difftime == "point" else render(float(cell.replace(",", ".")))
+        return (
+            cell.replace(",", ".")
+            if difftime == "point"
+            else render(float(cell.replace(",", ".")))
+        )
 
     return [[convert(c) if i == position else c for i, c in enumerate(row)] for row in rows]
 
 
 # ------------------------------------------------------------------ format values
+
 
 def test_format_values_parse_into_a_base_and_modifiers():
     assert parse_format("csv") == formats.ExportFormat("csv", ())
@@ -145,7 +173,9 @@ def test_format_values_parse_into_a_base_and_modifiers():
     assert parse_format("sav").has("short") and parse_format("sav+english").has("short")
 
 
-@pytest.mark.parametrize("value", ["sav+eu", "xml", "csv+shorter", "csv+short+short", "short+csv", ""])
+@pytest.mark.parametrize(
+    "value", ["sav+eu", "xml", "csv+shorter", "csv+short+short", "short+csv", ""]
+)
 def test_a_format_that_makes_no_sense_is_an_error_listing_the_valid_values(value):
     with pytest.raises(ValueError) as error:
         parse_format(value)
@@ -162,10 +192,15 @@ def test_cli_refuses_a_bad_format_before_generating(tmp_path, capsys):
 def test_cli_writes_the_chosen_format(tmp_path):
     generator.main(CLI_ARGS + ["--out", str(tmp_path), "--format", "intl+short"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset.csv", "labels.csv"]
-    assert (tmp_path / "dataset.csv").read_bytes().startswith(b"\xff\xfe" + "responde\t".encode("utf-16-le"))
+    assert (
+        (tmp_path / "dataset.csv")
+        .read_bytes()
+        .startswith(b"\xff\xfe" + "responde\t".encode("utf-16-le"))
+    )
 
 
 # ------------------------------------------------------------------ text dialects: bytes
+
 
 def test_csv_is_the_shipped_export_byte_for_byte(write):
     for name in ("dataset.csv", "labels.csv"):
@@ -174,7 +209,9 @@ def test_csv_is_the_shipped_export_byte_for_byte(write):
 
 def test_csv_bom_is_the_shipped_export_after_a_bom(write):
     for name in ("dataset.csv", "labels.csv"):
-        assert (write("csv-bom") / name).read_bytes() == codecs.BOM_UTF8 + (SURVEY / name).read_bytes()
+        assert (write("csv-bom") / name).read_bytes() == codecs.BOM_UTF8 + (
+            SURVEY / name
+        ).read_bytes()
 
 
 @pytest.mark.parametrize("base", ["eu", "intl", "excel"])
@@ -183,9 +220,12 @@ def test_dialect_line_ends_encoding_and_delimiter(write, base):
     for name in ("dataset.csv", "labels.csv"):
         raw = (write(base) / name).read_bytes()
         assert raw.startswith(bom) and (base == "intl" or not raw.startswith(codecs.BOM_UTF8))
-        text = raw[len(bom):].decode(encoding)
+        text = raw[len(bom) :].decode(encoding)
         outside_quotes = re.sub(r'"(?:[^"]|"")*"', "", text)
-        assert text.endswith(line_end.decode()) and outside_quotes.count("\n") == outside_quotes.count("\r\n") > 100
+        assert (
+            text.endswith(line_end.decode())
+            and outside_quotes.count("\n") == outside_quotes.count("\r\n") > 100
+        )
         assert text.split("\r\n", 1)[0].count(delimiter) >= 2
     with pytest.raises(UnicodeDecodeError):  # the Danish letters are not UTF-8 here
         (write(base) / "dataset.csv").read_bytes().decode("utf-8")
@@ -203,8 +243,10 @@ def test_eu_quotes_every_text_field_and_leaves_numbers_bare(write, canonical):
     lines = text.split("\r\n")
     assert lines[0] == ";".join(f'"{c}"' for c in header)
     first = rows[0]
-    expected = [c if NUMBER_COLUMNS.fullmatch(h) or h == "difftime" else '"' + c.replace('"', '""') + '"'
-                for h, c in zip(header, first)]
+    expected = [
+        c if NUMBER_COLUMNS.fullmatch(h) or h == "difftime" else '"' + c.replace('"', '""') + '"'
+        for h, c in zip(header, first)
+    ]
     assert "\n" not in "".join(first)
     assert lines[1] == ";".join(expected)
     assert '""' in lines[1] and ";100001;" not in lines[1] and lines[1].startswith("100001;")
@@ -214,7 +256,9 @@ def test_eu_quotes_every_text_field_and_leaves_numbers_bare(write, canonical):
     assert any(re.fullmatch(r"\d+", r[q6]) for r in rows)
     assert re.search(r';"\d+";', text)
     label_lines = (write("eu") / "labels.csv").read_bytes().decode("iso-8859-15").split("\r\n")
-    assert '"q1";1;"Ja"' in label_lines and label_lines[0] == '"digitaldistributionstatus";1;"Succes"'
+    assert (
+        '"q1";1;"Ja"' in label_lines and label_lines[0] == '"digitaldistributionstatus";1;"Succes"'
+    )
 
 
 def test_eu_refuses_a_character_it_cannot_encode(canonical, cfg, questionnaire, tmp_path):
@@ -237,8 +281,17 @@ def test_labels_files_have_no_header_row(write):
 
 # ------------------------------------------------------------------ every format: the same cells
 
-@pytest.mark.parametrize("base,difftime", [("csv", "comma"), ("csv-bom", "comma"), ("eu", "comma"),
-                                           ("intl", "point"), ("excel", "comma")])
+
+@pytest.mark.parametrize(
+    "base,difftime",
+    [
+        ("csv", "comma"),
+        ("csv-bom", "comma"),
+        ("eu", "comma"),
+        ("intl", "point"),
+        ("excel", "comma"),
+    ],
+)
 def test_text_formats_hold_the_canonical_cells(write, canonical, base, difftime):
     dataset, labels = read_text_format(write(base), base)
     assert dataset[0] == canonical[0]
@@ -256,11 +309,15 @@ def test_xlsx_holds_the_canonical_cells(write, canonical, base):
     for part in parts:
         sheet = sheets[part]
         assert sheet[0][0] == "respondentid"
-        assert [render(r[0]) for r in sheet[1:]] == [r[0] for r in rows]  # rows aligned by respondent
+        assert [render(r[0]) for r in sheet[1:]] == [
+            r[0] for r in rows
+        ]  # rows aligned by respondent
         for j, name in enumerate(sheet[0]):
             cells[name] = [render(r[j]) for r in sheet[1:]]
     assert sorted(cells) == sorted(header)
-    assert [[cells[c][i] for c in header] for i in range(len(rows))] == expected_cells(canonical, "number")
+    assert [[cells[c][i] for c in header] for i in range(len(rows))] == expected_cells(
+        canonical, "number"
+    )
     assert [[render(v) for v in row] for row in sheets["Labels"]] == labels
 
 
@@ -285,8 +342,15 @@ def test_xlsx_cell_types(write):
     assert sheets["Labels"][0] == ["digitaldistributionstatus", 1.0, "Succes"]
     assert all(len(row) == 3 for row in sheets["Labels"])
     structure = sheets["Structure"]
-    assert structure[0] == ["questionName", "variableName", "questionType", "subType", "questionText",
-                            "choiceValue", "choiceText"]
+    assert structure[0] == [
+        "questionName",
+        "variableName",
+        "questionType",
+        "subType",
+        "questionText",
+        "choiceValue",
+        "choiceText",
+    ]
     assert ["q1", "q1", "SingleChoice"] == structure[1][:3] and structure[1][5:] == [1.0, "Ja"]
     assert any(r[1] == "q13" and r[2] == "Text" for r in structure)
 
@@ -299,7 +363,9 @@ def test_sav_holds_the_canonical_cells_under_short_names(write, canonical):
     assert all(len(name) <= 8 for name in frame.columns)
     got = [[render(v) for v in row] for row in frame.itertuples(index=False)]
     # SPSS pads strings with blanks, so a text's trailing blanks ("Ærø ") do not survive a .sav.
-    assert got == [[cell.rstrip(" ") for cell in row] for row in expected_cells(canonical, "number")]
+    assert got == [
+        [cell.rstrip(" ") for cell in row] for row in expected_cells(canonical, "number")
+    ]
     assert any(cell.endswith(" ") for row in rows for cell in row)
     value_labels = {}
     for field, code, text in labels:
@@ -314,18 +380,29 @@ def test_sav_holds_the_canonical_cells_under_short_names(write, canonical):
 
 # ------------------------------------------------------------------ modifiers
 
+
 def test_short_names_of_surveyxacts_own_columns(canonical):
     short = short_names(canonical[0])
-    assert [short[c] for c in ("respondentid", "closetime", "starttime", "digitaldistributionstatus")] == \
-        ["responde", "closetim", "starttim", "digitald"]
+    assert [
+        short[c] for c in ("respondentid", "closetime", "starttime", "digitaldistributionstatus")
+    ] == ["responde", "closetim", "starttim", "digitald"]
     assert short["statoverall_4"] == "stato_4" and short["statcompletion_1"] == "statc_1"
     assert short["statcreation_7"] == "stat_7" and short["statcollect_2"] == "statl_2"
-    assert short["q8_1_type"] == "q8_1_typ" and short["q1"] == "q1" and short["difftime"] == "difftime"
+    assert (
+        short["q8_1_type"] == "q8_1_typ"
+        and short["q1"] == "q1"
+        and short["difftime"] == "difftime"
+    )
     assert len(set(short.values())) == len(short) and all(len(s) <= 8 for s in short.values())
 
 
 def test_short_names_number_collisions_spss_style():
-    header = ["digitaldistributionstatus", "digitaldata", "digitaldetail", *(f"longquestion{i}" for i in range(12))]
+    header = [
+        "digitaldistributionstatus",
+        "digitaldata",
+        "digitaldetail",
+        *(f"longquestion{i}" for i in range(12)),
+    ]
     short = short_names(header)
     assert [short[c] for c in header[:3]] == ["digitald", "digit_1", "digit_2"]
     assert short["longquestion0"] == "longques" and short["longquestion10"] == "longq_10"
@@ -360,13 +437,33 @@ def test_api_order_and_its_extra_columns(write, canonical, cfg):
     header, rows, labels = canonical
     dataset, api_labels = read_text_format(write("csv+api"), "csv")
     order = dataset[0]
-    assert order[:8] == ["survey", "respondentid", "organiza", "created", "modified", "closetime", "starttime",
-                         "difftime"]
-    assert order.index("email") + 1 == order.index("digitaldistributionstatus") < order.index("kommune")
-    assert order.index("kommune") < order.index("q1") < order.index("q13") < order.index("statcompletion_1")
-    assert all(c.startswith("stat") for c in order[order.index("statcompletion_1"):])
+    assert order[:8] == [
+        "survey",
+        "respondentid",
+        "organiza",
+        "created",
+        "modified",
+        "closetime",
+        "starttime",
+        "difftime",
+    ]
+    assert (
+        order.index("email") + 1
+        == order.index("digitaldistributionstatus")
+        < order.index("kommune")
+    )
+    assert (
+        order.index("kommune")
+        < order.index("q1")
+        < order.index("q13")
+        < order.index("statcompletion_1")
+    )
+    assert all(c.startswith("stat") for c in order[order.index("statcompletion_1") :])
     assert sorted(order) == sorted([*header, "survey", "organiza"])
-    survey, organisation = str(cfg["formats"]["api_survey_id"]), str(cfg["formats"]["api_organisation_id"])
+    survey, organisation = (
+        str(cfg["formats"]["api_survey_id"]),
+        str(cfg["formats"]["api_organisation_id"]),
+    )
     for before, after in zip(rows, dataset[1:]):
         cell = dict(zip(order, after))
         assert cell["survey"] == survey and cell["organiza"] == organisation
@@ -390,7 +487,9 @@ def test_english_labels(write, canonical, cfg):
 
 
 def test_english_without_a_translation_is_an_error(canonical, cfg, questionnaire, tmp_path):
-    partial = dict(cfg, english_labels={k: v for k, v in cfg["english_labels"].items() if k != "I kø"})
+    partial = dict(
+        cfg, english_labels={k: v for k, v in cfg["english_labels"].items() if k != "I kø"}
+    )
     with pytest.raises(ValueError, match="english_labels.*I kø"):
         formats.write_export(tmp_path, "csv+english", *canonical, questionnaire, partial)
 
@@ -403,15 +502,21 @@ def test_spaces_add_a_trailing_space_to_every_label(write, canonical):
 def test_modifiers_combine_with_every_base_format(write, canonical):
     frame, meta = pyreadstat.read_sav(str(write("sav+api+zeros+english+spaces") / "export.sav"))
     assert list(frame.columns)[:3] == ["survey", "responde", "organiza"]
-    assert meta.variable_value_labels["q1"][1.0] == "Yes"  # pyreadstat drops a label's trailing blanks
+    assert (
+        meta.variable_value_labels["q1"][1.0] == "Yes"
+    )  # pyreadstat drops a label's trailing blanks
     assert b"Yes " in (write("sav+api+zeros+english+spaces") / "export.sav").read_bytes()
     dataset, labels = read_text_format(write("intl+short+api+zeros"), "intl")
     assert dataset[0][:3] == ["survey", "responde", "organiza"] and labels[0][0] == "digitald"
     sheets = read_xlsx(write("xlsx-split+short+api") / "export.xlsx")
-    assert sheets["Dataset(1)"][0][:2] == ["responde", "survey"] and sheets["Dataset(2)"][0][0] == "responde"
+    assert (
+        sheets["Dataset(1)"][0][:2] == ["responde", "survey"]
+        and sheets["Dataset(2)"][0][0] == "responde"
+    )
 
 
 # ------------------------------------------------------------------ determinism
+
 
 @pytest.mark.parametrize("value", ["csv", "eu", "intl", "xlsx", "xlsx-split+api", "sav"])
 def test_two_writes_give_the_same_bytes(write, value):
@@ -426,6 +531,20 @@ def test_two_writes_give_the_same_bytes(write, value):
 def test_other_formats_do_not_depend_on_the_hash_seed(write, tmp_path, hash_seed):
     value = "xlsx-split+api+short+zeros+english"
     env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-    subprocess.run([sys.executable, "-m", "udsyn.synthetic.generator", *CLI_ARGS, "--out", str(tmp_path), "--format", value],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "udsyn.synthetic.generator",
+            *CLI_ARGS,
+            "--out",
+            str(tmp_path),
+            "--format",
+            value,
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     assert (tmp_path / "export.xlsx").read_bytes() == (write(value) / "export.xlsx").read_bytes()

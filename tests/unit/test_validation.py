@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT, labels_for, make_export
+
 from udsyn.core import files
 from udsyn.core.errors import InputError
 from udsyn.ingest.validation import validate_dataset, validate_labels, validate_register
@@ -31,12 +31,15 @@ def test_shipped_register_is_valid():
     assert register["population_2007"].dtype == "int64"
 
 
-@pytest.mark.parametrize("row, column, value, expected", [
-    (3, "region", "Sjaelland", "not one of the allowed values"),
-    (5, "population_2007", "many", "wrong type"),
-    (7, "kommunegruppe", "Bykommuner", "not one of the allowed values"),
-    (9, "n_premerger", "0", "must lie in the range [1, 20]"),
-])
+@pytest.mark.parametrize(
+    "row, column, value, expected",
+    [
+        (3, "region", "Sjaelland", "not one of the allowed values"),
+        (5, "population_2007", "many", "wrong type"),
+        (7, "kommunegruppe", "Bykommuner", "not one of the allowed values"),
+        (9, "n_premerger", "0", "must lie in the range [1, 20]"),
+    ],
+)
 def test_register_cell_errors(row, column, value, expected):
     raw = raw_register()
     raw.loc[row - 1, column] = value
@@ -72,13 +75,16 @@ def test_dataset_valid_and_extra_columns_allowed(questionnaire):
     validate_dataset(dataset, "dataset.csv", questionnaire, FORMAT)
 
 
-@pytest.mark.parametrize("cells, column, value, expected", [
-    ({"q3": "7"}, "q3", "7", "not one of the questionnaire's codes for this field"),
-    ({"q2_3": "2"}, "q2_3", "2", "multiple-choice item must be 0, 1 or empty"),
-    ({"statoverall_4": "yes"}, "statoverall_4", "yes", "must be 0, 1 or empty"),
-    ({"starttime": "04-03-2014 10:00"}, "starttime", "04-03-2014 10:00", "not a timestamp"),
-    ({"respondentid": "R17"}, "respondentid", "R17", "must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "cells, column, value, expected",
+    [
+        ({"q3": "7"}, "q3", "7", "not one of the questionnaire's codes for this field"),
+        ({"q2_3": "2"}, "q2_3", "2", "multiple-choice item must be 0, 1 or empty"),
+        ({"statoverall_4": "yes"}, "statoverall_4", "yes", "must be 0, 1 or empty"),
+        ({"starttime": "04-03-2014 10:00"}, "starttime", "04-03-2014 10:00", "not a timestamp"),
+        ({"respondentid": "R17"}, "respondentid", "R17", "must be a whole number"),
+    ],
+)
 def test_dataset_cell_errors(questionnaire, cells, column, value, expected):
     dataset = make_export(questionnaire, [{"kommune": "Aarhus"}, {"kommune": "Odense", **cells}])
     message = message_of(lambda: validate_dataset(dataset, "dataset.csv", questionnaire, FORMAT))
@@ -95,11 +101,14 @@ def test_dataset_missing_column_and_duplicate_id(questionnaire):
     assert "row 2, column 'respondentid'" in message and "unique" in message
 
 
-@pytest.mark.parametrize("content, expected", [
-    (b"", "is empty"),
-    (b"a;b\n\xff\xfe;x\n", "cannot be decoded"),
-    (b"a;b\n1;2;3;4\n", "has 4 fields where the header has 2"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"", "is empty"),
+        (b"a;b\n\xff\xfe;x\n", "cannot be decoded"),
+        (b"a;b\n1;2;3;4\n", "has 4 fields where the header has 2"),
+    ],
+)
 def test_unreadable_files(tmp_path, content, expected):
     path = tmp_path / "dataset.csv"
     path.write_bytes(content)
@@ -108,5 +117,7 @@ def test_unreadable_files(tmp_path, content, expected):
 
 
 def test_missing_file(tmp_path):
-    message = message_of(lambda: files.read_text_table(tmp_path / "nowhere.csv", what="survey dataset"))
+    message = message_of(
+        lambda: files.read_text_table(tmp_path / "nowhere.csv", what="survey dataset")
+    )
     assert "does not exist" in message

@@ -8,19 +8,34 @@ import pytest
 from udsyn.analysis.verdicts import verdict, verdict_table
 
 
-@pytest.mark.parametrize("main_holds, share, expected", [
-    (True, 0.95, "as claimed"), (True, 0.9, "as claimed"), (True, 0.89, "fragile"),
-    (False, 1.0, "not supported"), (False, 0.0, "not supported")])
+@pytest.mark.parametrize(
+    "main_holds, share, expected",
+    [
+        (True, 0.95, "as claimed"),
+        (True, 0.9, "as claimed"),
+        (True, 0.89, "fragile"),
+        (False, 1.0, "not supported"),
+        (False, 0.0, "not supported"),
+    ],
+)
 def test_verdict_needs_the_main_analysis_and_the_multiverse(main_holds, share, expected):
     assert verdict(main_holds, share, 0.9) == expected
 
 
 def test_the_table_reads_the_summary_and_states_its_criterion():
-    summary = pd.DataFrame({
-        "claim": ["headline", "crisis"], "holds_when": ["interval above 0.5", "interval above 0"],
-        "main_estimate": [0.69, 0.27], "main_ci_low": [0.58, 0.06], "main_ci_high": [0.78, 0.48],
-        "main_holds": ["yes", "yes"], "n_distinct": [24, 36], "n_distinct_holds": [23, 14],
-        "share_distinct_holds": [23 / 24, 14 / 36]})
+    summary = pd.DataFrame(
+        {
+            "claim": ["headline", "crisis"],
+            "holds_when": ["interval above 0.5", "interval above 0"],
+            "main_estimate": [0.69, 0.27],
+            "main_ci_low": [0.58, 0.06],
+            "main_ci_high": [0.78, 0.48],
+            "main_holds": ["yes", "yes"],
+            "n_distinct": [24, 36],
+            "n_distinct_holds": [23, 14],
+            "share_distinct_holds": [23 / 24, 14 / 36],
+        }
+    )
     table = verdict_table(summary, 0.9)
     assert table["verdict"].tolist() == ["as claimed", "fragile"]
     assert table["main_passes"].tolist() == ["yes", "yes"]
@@ -31,6 +46,7 @@ def test_the_table_reads_the_summary_and_states_its_criterion():
 
 def test_the_template_types_no_verdict_and_no_confidence_level():
     from conftest import ROOT
+
     template = (ROOT / "report" / "template.html.j2").read_text(encoding="utf-8")
     assert "as claimed" not in template  # it comes from results/analysis/verdicts.csv
     assert "95%" not in template  # the level comes from config analysis.confidence_level

@@ -12,17 +12,16 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 from jsonschema import ValidationError, validate
 
-from conftest import ROOT
-from udsyn.analysis import claims
-from udsyn.core import files
-from udsyn.synthetic import generator
-from udsyn.analysis import weighting
+from udsyn.analysis import claims, weighting
 from udsyn.analysis.claims import AnalysisSettings
 from udsyn.clean.cleaning import clean_export
+from udsyn.core import files
 from udsyn.derive.derivation import derive_municipalities
 from udsyn.ingest.export import in_memory
+from udsyn.synthetic import generator
 
 ORIGIN = "synthetic"
 SIZES = ("under 20,000", "20,000-39,999", "40,000-59,999", "60,000-99,999", "100,000 and over")
@@ -38,12 +37,17 @@ def frame(seed: int = 1, n: int = 60) -> pd.DataFrame:
     """A register of ``n`` municipalities with covariates and a response pattern
     that depends on them."""
     rng = np.random.default_rng(seed)
-    data = pd.DataFrame({
-        "code": np.arange(101, 101 + n),
-        "region": rng.choice(["Hovedstaden", "Midtjylland", "Sjælland"], n),
-        "size_class": rng.choice(SIZES[:4], n),
-        "merged": rng.integers(0, 2, n), "peripheral": rng.integers(0, 2, n),
-        "capital": 0, "log_population_2007": rng.normal(10.5, 0.5, n)})
+    data = pd.DataFrame(
+        {
+            "code": np.arange(101, 101 + n),
+            "region": rng.choice(["Hovedstaden", "Midtjylland", "Sjælland"], n),
+            "size_class": rng.choice(SIZES[:4], n),
+            "merged": rng.integers(0, 2, n),
+            "peripheral": rng.integers(0, 2, n),
+            "capital": 0,
+            "log_population_2007": rng.normal(10.5, 0.5, n),
+        }
+    )
     data.loc[0, "capital"] = 1
     p = 0.5 + 0.3 * data["merged"]
     data["responded"] = (rng.random(n) < p).astype(int)
@@ -59,7 +63,7 @@ def test_one_margin_equals_post_stratification(method):
     result = weighting.response_weights(data, method, ["region"], SIZES)
     assert (result.method, result.covariates, result.fallback) == (method, ("region",), [])
     responded = data[data["responded"] == 1]
-    by_hand = (data.groupby("region").size() / responded.groupby("region").size())
+    by_hand = data.groupby("region").size() / responded.groupby("region").size()
     expected = responded["region"].map(by_hand)
     np.testing.assert_allclose(result.weights.to_numpy(), expected.to_numpy(), rtol=1e-6)
     assert result.weights.sum() == pytest.approx(len(data))
@@ -82,8 +86,8 @@ def test_raking_meets_every_margin_and_effective_n_is_at_most_n():
 
 def test_a_category_without_respondents_falls_back_by_the_rule():
     data = frame(3)
-    data.loc[data["region"] == "Sjælland", "responded"] = 0      # no respondent: dropped
-    data.loc[data["size_class"] == SIZES[0], "responded"] = 0    # merged into the next class
+    data.loc[data["region"] == "Sjælland", "responded"] = 0  # no respondent: dropped
+    data.loc[data["size_class"] == SIZES[0], "responded"] = 0  # merged into the next class
     result = weighting.response_weights(data, "raking", ["region", "size_class"], SIZES)
     assert result.covariates == ("size_class",)
     assert any("region dropped" in step for step in result.fallback)
@@ -101,8 +105,10 @@ def test_ipw_drops_a_category_where_everyone_responded():
 def test_a_failing_method_ends_unweighted_and_is_recorded(monkeypatch, config):
     """Forced failure: the raking library raises; the build goes on unweighted and
     the summary and the headline say so."""
+
     def broken(*args, **kwargs):
         raise RuntimeError("forced failure")
+
     monkeypatch.setattr(weighting, "_rake", broken)
     data = frame(5).assign(business_focus_purpose=1.0, business_focus_likert=0.0)
     data.loc[data.index[::3], "business_focus_purpose"] = 0.0
@@ -110,7 +116,9 @@ def test_a_failing_method_ends_unweighted_and_is_recorded(monkeypatch, config):
     result = weighting.response_weights(data, "raking", ["region", "merged"], SIZES)
     assert result.method == "unweighted" and result.covariates == ()
     assert [s.split(" failed")[0] for s in result.fallback[:2]] == [
-        "raking on region, merged", "raking on region"]
+        "raking on region, merged",
+        "raking on region",
+    ]
     assert np.allclose(result.weights, len(data) / data["responded"].sum())
     _, _, summary = claims.weights_tables(data, settings, ORIGIN)
     row = summary.iloc[0]
@@ -135,7 +143,7 @@ def test_weighted_share_linearisation_variance_by_hand():
     assert share.std_error == pytest.approx(math.sqrt(variance))
     # equal weights: p(1-p)/(n-1), the textbook with-replacement variance
     equal = weighting.weighted_share(pd.Series([1, 0, 1, 1]), pd.Series([2.0] * 4))
-    assert equal.std_error ** 2 == pytest.approx(0.75 * 0.25 / 3)
+    assert equal.std_error**2 == pytest.approx(0.75 * 0.25 / 3)
 
 
 def test_response_tests_are_fisher_and_reproducible(config):
@@ -144,23 +152,30 @@ def test_response_tests_are_fisher_and_reproducible(config):
     table = claims.nonresponse_tests(data, settings, ORIGIN)
     assert list(table["covariate"]) == list(weighting.REGISTER_COVARIATES)
     from scipy import stats as scipy_stats
+
     merged = pd.crosstab(data["merged"], data["responded"]).to_numpy()[:, ::-1]
     assert table.set_index("covariate").loc["merged", "p_value"] == pytest.approx(
-        scipy_stats.fisher_exact(merged).pvalue)
+        scipy_stats.fisher_exact(merged).pvalue
+    )
     again = claims.nonresponse_tests(data, settings, ORIGIN)
     pd.testing.assert_frame_equal(table, again)  # the Monte Carlo p-values are seeded
 
 
 def test_item_missingness_and_sensitivity_bounds(config):
     settings = settings_with(config)
-    data = frame(7, n=40).assign(international=1.0, business_focus_purpose=1.0,
-                                 business_focus_likert=1.0)
+    data = frame(7, n=40).assign(
+        international=1.0, business_focus_purpose=1.0, business_focus_likert=1.0
+    )
     data["fte_per_10k"] = np.where(np.arange(40) % 4 == 0, np.nan, np.arange(40) / 10)
     data["international_fte"] = data["fte_per_10k"]
     rng = np.random.default_rng(0)
-    dated = pd.DataFrame({"municipality_code": rng.choice(data["code"], 80),
-                          "initiative_type": "business",
-                          "start_year": rng.choice([2000, 2005, 2009, 2011, np.nan], 80)})
+    dated = pd.DataFrame(
+        {
+            "municipality_code": rng.choice(data["code"], 80),
+            "initiative_type": "business",
+            "start_year": rng.choice([2000, 2005, 2009, 2011, np.nan], 80),
+        }
+    )
     items = claims.item_missingness(data, dated, settings, ORIGIN).set_index("variable")
     respondents = data[data["responded"] == 1]
     assert items.loc["international_fte", "n_units"] == len(respondents)
@@ -176,9 +191,11 @@ def test_item_missingness_and_sensitivity_bounds(config):
 def test_the_schema_checks_the_weighting_section(config):
     schema = files.read_yaml(ROOT / "workflow" / "schemas" / "config.schema.yaml")
     validate(config, schema)
-    for bad in ({"method": "magic", "covariates": ["region"]},
-                {"method": "raking", "covariates": ["shoe_size"]},
-                {"method": "raking"}):
+    for bad in (
+        {"method": "magic", "covariates": ["region"]},
+        {"method": "raking", "covariates": ["shoe_size"]},
+        {"method": "raking"},
+    ):
         wrong = copy.deepcopy(config)
         wrong["analysis"]["weighting"] = bad
         with pytest.raises(ValidationError):
@@ -190,8 +207,9 @@ def test_the_schema_checks_the_weighting_section(config):
 COVERAGE_SEEDS = (11, 12, 13, 14, 15, 16)
 
 
-def simulated_headline(seed, config, questionnaire, register, aliases, cleaning_settings,
-                       derive_settings, settings):
+def simulated_headline(
+    seed, config, questionnaire, register, aliases, cleaning_settings, derive_settings, settings
+):
     """The weighted headline on the export the generator draws with ``seed``, and
     the generator's population share (the mean over the register municipalities
     of P(take part) P(business purpose): the superpopulation estimand)."""
@@ -200,24 +218,37 @@ def simulated_headline(seed, config, questionnaire, register, aliases, cleaning_
     rows = register.astype(str).to_dict("records")
     alias_list = aliases["alias"].tolist()
     header, data_rows, labels_header, labels, _ = generator.generate_export(
-        truth, questionnaire, rows, alias_list)
+        truth, questionnaire, rows, alias_list
+    )
     dataset = pd.DataFrame([list(r) for r in data_rows], columns=header)
     export = in_memory(dataset, pd.DataFrame(labels, columns=labels_header), questionnaire)
-    clean = clean_export(export.dataset, export.labels, register, aliases, questionnaire,
-                         cleaning_settings, dataset_file="dataset", register_file="register",
-                         aliases_file="aliases", data_origin=ORIGIN)
-    derived = derive_municipalities(register, clean.respondents, clean.initiatives,
-                                    questionnaire, derive_settings, ORIGIN)
+    clean = clean_export(
+        export.dataset,
+        export.labels,
+        register,
+        aliases,
+        questionnaire,
+        cleaning_settings,
+        dataset_file="dataset",
+        register_file="register",
+        aliases_file="aliases",
+        data_origin=ORIGIN,
+    )
+    derived = derive_municipalities(
+        register, clean.respondents, clean.initiatives, questionnaire, derive_settings, ORIGIN
+    )
     table = claims.headline(derived, settings, ORIGIN)
     cov = generator.municipality_covariates(rows, truth)
     takes_part = generator.logistic(generator.linear_predictor(truth["takes_part"]["ja"], cov))
-    business = generator.logistic(generator.linear_predictor(
-        truth["purposes"]["business_any"], cov))
+    business = generator.logistic(
+        generator.linear_predictor(truth["purposes"]["business_any"], cov)
+    )
     return table, float((takes_part * business).mean())
 
 
 def test_weighted_headline_interval_covers_the_population_share(
-        config, questionnaire, register, aliases, cleaning_settings, derive_settings):
+    config, questionnaire, register, aliases, cleaning_settings, derive_settings
+):
     """On six other generator seeds the weighted interval (no finite-population
     correction) covers the population share at least five times, and is never
     narrower than 0.8 x the unweighted Wilson interval (the old interval with a
@@ -225,11 +256,20 @@ def test_weighted_headline_interval_covers_the_population_share(
     settings = AnalysisSettings.from_config(config["analysis"], config["derive"])
     covered = 0
     for seed in COVERAGE_SEEDS:
-        table, share = simulated_headline(seed, config, questionnaire, register, aliases,
-                                          cleaning_settings, derive_settings, settings)
+        table, share = simulated_headline(
+            seed,
+            config,
+            questionnaire,
+            register,
+            aliases,
+            cleaning_settings,
+            derive_settings,
+            settings,
+        )
         rows = table[table["definition_key"] == "purpose"].set_index("weighting")
         weighted, unweighted = rows.loc["weighted"], rows.loc["unweighted"]
         covered += weighted["ci_low"] <= share <= weighted["ci_high"]
-        assert (weighted["ci_high"] - weighted["ci_low"]
-                >= 0.8 * (unweighted["ci_high"] - unweighted["ci_low"])), seed
+        assert weighted["ci_high"] - weighted["ci_low"] >= 0.8 * (
+            unweighted["ci_high"] - unweighted["ci_low"]
+        ), seed
     assert covered >= len(COVERAGE_SEEDS) - 1

@@ -1,12 +1,8 @@
 """Rule headline: analysis 1, the headline share (unweighted and weighted for
 non-response), the respondents' weights and their diagnostics."""
 
-import sys
-from pathlib import Path
-
-
-from udsyn.core import files
 from udsyn.analysis.claims import AnalysisSettings, headline, weights_tables
+from udsyn.core import files
 from udsyn.core.runner import data_origin, run
 
 
@@ -21,9 +17,17 @@ def main(smk, log):
     files.write_table(balance, smk.output.balance)
     files.write_table(summary, smk.output.summary)
     row = summary.iloc[0]
-    log.info("headline: %d rows; weights: %s on %s (fallback: %s), design effect %.3f, "
-             "effective n %.1f of %d", len(table), row["method_used"], row["covariates_used"],
-             row["fallback"], row["design_effect"], row["effective_n"], row["n_respondents"])
+    log.info(
+        "headline: %d rows; weights: %s on %s (fallback: %s), design effect %.3f, "
+        "effective n %.1f of %d",
+        len(table),
+        row["method_used"],
+        row["covariates_used"],
+        row["fallback"],
+        row["design_effect"],
+        row["effective_n"],
+        row["n_respondents"],
+    )
 
 
 run(main, snakemake)

@@ -1,12 +1,8 @@
 """Rule missingness: item non-response per variable, and the FTE intensity and crisis result
 under the missing values (bounds, inverse-probability weighting)."""
 
-import sys
-from pathlib import Path
-
-
-from udsyn.core import files
 from udsyn.analysis.claims import AnalysisSettings, item_missingness, missingness_sensitivity
+from udsyn.core import files
 from udsyn.core.runner import data_origin, run
 
 

@@ -8,8 +8,9 @@ from udsyn.core.runner import data_origin, run
 
 def main(smk, log):
     settings = AnalysisSettings.from_values(smk.params.settings)
-    table = representativeness(files.read_table(smk.input.municipalities), settings,
-                data_origin(smk.params.synthetic))
+    table = representativeness(
+        files.read_table(smk.input.municipalities), settings, data_origin(smk.params.synthetic)
+    )
     files.write_table(table, smk.output.table)
     log.info("representativeness: %d rows", len(table))
 

@@ -1,16 +1,12 @@
 """Rule calibration_gather: every batch -> results.csv (per seed), summary.csv
 (coverage, power/size, bias, RMSE, failures) and the standalone report.md."""
 
-import sys
-from pathlib import Path
-
-
 import pandas as pd
 
-from udsyn.synthetic import calibration
 from udsyn.core import files
-from udsyn.ingest.questionnaire import build_questionnaire
 from udsyn.core.runner import run
+from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.synthetic import calibration
 
 
 def main(smk, log):
@@ -21,10 +17,17 @@ def main(smk, log):
     register_rows = files.read_text_table(smk.input.register).to_dict("records")
     synthetic_cfg = files.read_yaml(smk.input.synthetic)
     definitions = {
-        variant: {name: text for name, (_, text) in calibration.truths(
-            calibration.variant_config(synthetic_cfg, overrides or {}), register_rows,
-            questionnaire, smk.params.config).items()}
-        for variant, overrides in settings["variants"].items()}
+        variant: {
+            name: text
+            for name, (_, text) in calibration.truths(
+                calibration.variant_config(synthetic_cfg, overrides or {}),
+                register_rows,
+                questionnaire,
+                smk.params.config,
+            ).items()
+        }
+        for variant, overrides in settings["variants"].items()
+    }
     every_test = calibration.tests(smk.params.config)
     test_estimands = {name: every_test[name][0] for name in settings["tests"]}
     summary = calibration.summarise(results, definitions, test_estimands)

@@ -1,19 +1,15 @@
 """Rule clean: validated export -> respondents, initiatives, exclusions, changes."""
 
-import sys
-from pathlib import Path
-
-
-from udsyn.core import files
 from udsyn.clean.cleaning import (
     CleaningSettings,
     clean_export,
     cleaning_summary,
     rule_catalogue,
 )
+from udsyn.core import files
+from udsyn.core.runner import data_origin, run
 from udsyn.ingest.export import load_export
 from udsyn.ingest.questionnaire import build_questionnaire
-from udsyn.core.runner import data_origin, run
 from udsyn.ingest.validation import validate_register
 
 
@@ -29,10 +25,13 @@ def main(smk, log):
         aliases=files.read_text_table(smk.input.aliases, what="alias table"),
         questionnaire=questionnaire,
         settings=CleaningSettings.from_config(cleaning, survey),
-        dataset_file=smk.input.dataset, register_file=smk.input.register,
-        aliases_file=smk.input.aliases, data_origin=data_origin(survey["synthetic"]),
+        dataset_file=smk.input.dataset,
+        register_file=smk.input.register,
+        aliases_file=smk.input.aliases,
+        data_origin=data_origin(survey["synthetic"]),
         predecessors=files.read_text_table(smk.input.predecessors, what="predecessor table"),
-        predecessors_file=smk.input.predecessors)
+        predecessors_file=smk.input.predecessors,
+    )
     for name in ("respondents", "initiatives", "exclusions", "changes"):
         table = getattr(result, name)
         files.write_table(table, smk.output[name])

@@ -1,13 +1,9 @@
 """Rule derive: register + clean survey -> one row per municipality."""
 
-import sys
-from pathlib import Path
-
-
 from udsyn.core import files
+from udsyn.core.runner import data_origin, run
 from udsyn.derive.derivation import DeriveSettings, derive_municipalities
 from udsyn.ingest.questionnaire import build_questionnaire
-from udsyn.core.runner import data_origin, run
 from udsyn.ingest.validation import validate_register
 
 
@@ -19,11 +15,16 @@ def main(smk, log):
         register=validate_register(files.read_text_table(smk.input.register), smk.input.register),
         respondents=files.read_table(smk.input.respondents),
         initiatives=files.read_table(smk.input.initiatives),
-        questionnaire=questionnaire, settings=settings,
-        data_origin=data_origin(smk.params.synthetic))
+        questionnaire=questionnaire,
+        settings=settings,
+        data_origin=data_origin(smk.params.synthetic),
+    )
     files.write_table(municipalities, smk.output.municipalities)
-    log.info("municipalities: %d rows, %d responded", len(municipalities),
-             municipalities["responded"].sum())
+    log.info(
+        "municipalities: %d rows, %d responded",
+        len(municipalities),
+        municipalities["responded"].sum(),
+    )
 
 
 run(main, snakemake)

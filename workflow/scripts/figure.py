@@ -6,13 +6,9 @@ reads and the config values it needs. A rule draws several figures where the
 manifest gives them a common `rule` (each data file is read once).
 """
 
-import sys
-from pathlib import Path
-
-
-from udsyn.report import figures
 from udsyn.core import files
 from udsyn.core.runner import run
+from udsyn.report import figures
 
 
 def main(smk, log):
@@ -21,11 +17,19 @@ def main(smk, log):
     text = figures.text_columns([figure["options"] for figure in smk.params.figures])
     tables = {name: files.read_table(smk.input[name], text=text) for name in names}  # each once
     for figure in smk.params.figures:
-        drawn = figures.draw(figure["function"], {name: tables[name] for name in figure["data"]},
-                             figure["options"], smk.params.labels)
+        drawn = figures.draw(
+            figure["function"],
+            {name: tables[name] for name in figure["data"]},
+            figure["options"],
+            smk.params.labels,
+        )
         figures.save(drawn, smk.output[f"png_{figure['id']}"], smk.output[f"svg_{figure['id']}"])
-        log.info("%s: drew %s from %s", figure["id"], figure["function"],
-                 ", ".join(smk.input[name] for name in figure["data"]))
+        log.info(
+            "%s: drew %s from %s",
+            figure["id"],
+            figure["function"],
+            ", ".join(smk.input[name] for name in figure["data"]),
+        )
 
 
 run(main, snakemake)

@@ -2,15 +2,11 @@
 the multiverse (respondents and initiatives; exclusions and changes are those of
 rule clean, which differ only in which duplicate is kept)."""
 
-import sys
-from pathlib import Path
-
-
-from udsyn.core import files
 from udsyn.clean.cleaning import CleaningSettings, clean_export
+from udsyn.core import files
+from udsyn.core.runner import data_origin, run
 from udsyn.ingest.export import load_export
 from udsyn.ingest.questionnaire import build_questionnaire
-from udsyn.core.runner import data_origin, run
 from udsyn.ingest.validation import validate_register
 
 
@@ -24,16 +20,24 @@ def main(smk, log):
         register=validate_register(files.read_text_table(smk.input.register), smk.input.register),
         aliases=files.read_text_table(smk.input.aliases, what="alias table"),
         predecessors=files.read_text_table(smk.input.predecessors, what="predecessor table"),
-        questionnaire=questionnaire, dataset_file=smk.input.dataset,
-        register_file=smk.input.register, aliases_file=smk.input.aliases,
-        predecessors_file=smk.input.predecessors, data_origin=data_origin(survey["synthetic"]))
+        questionnaire=questionnaire,
+        dataset_file=smk.input.dataset,
+        register_file=smk.input.register,
+        aliases_file=smk.input.aliases,
+        predecessors_file=smk.input.predecessors,
+        data_origin=data_origin(survey["synthetic"]),
+    )
     for i, rule in enumerate(smk.params.duplicate_rules):
         settings = CleaningSettings.from_config({**cleaning, "duplicate_rule": rule}, survey)
         result = clean_export(settings=settings, **inputs)
         files.write_table(result.respondents, smk.output.respondents[i])
         files.write_table(result.initiatives, smk.output.initiatives[i])
-        log.info("duplicate rule %s: %d respondents, %d initiatives", rule,
-                 len(result.respondents), len(result.initiatives))
+        log.info(
+            "duplicate rule %s: %d respondents, %d initiatives",
+            rule,
+            len(result.respondents),
+            len(result.initiatives),
+        )
 
 
 run(main, snakemake)

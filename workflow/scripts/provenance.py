@@ -1,12 +1,10 @@
 """Rule provenance: sha256, size, rows and maker of every input and output."""
 
-import sys
 from pathlib import Path
 
-
 from udsyn.core import files
-from udsyn.report.provenance import provenance_table, software_versions
 from udsyn.core.runner import run
+from udsyn.report.provenance import provenance_table, software_versions
 
 
 def main(smk, log):

@@ -1,24 +1,22 @@
 """Rule report: results files -> report/report.html (one self-contained file)."""
 
-import sys
 from pathlib import Path
 
-
 from udsyn.core import files
-from udsyn.report.figure_manifest import entries, load_labels, load_manifest
+from udsyn.core.runner import run
 from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.report.figure_manifest import entries, load_labels, load_manifest
 from udsyn.report.html import (
     calibration_view,
     estimand_texts,
     estimand_values,
     free_texts,
-    show_free_texts,
     image_data_uri,
     item_index,
     records,
     render,
+    show_free_texts,
 )
-from udsyn.core.runner import run
 
 
 def main(smk, log):
@@ -35,18 +33,25 @@ def main(smk, log):
         "config": config,
         "tables": {name: records(table) for name, table in tables.items()},
         "figures": figures,
-        "free_texts": (free_texts(files.read_table(smk.input.respondents), questionnaire)
-                       if show_free_texts(config["survey"]["synthetic"],
-                                          config["survey"]["free_text_appendix"]) else None),
+        "free_texts": (
+            free_texts(files.read_table(smk.input.respondents), questionnaire)
+            if show_free_texts(
+                config["survey"]["synthetic"], config["survey"]["free_text_appendix"]
+            )
+            else None
+        ),
         "index": item_index(smk.params.tables, figures, smk.params.made_by),
         "calibration": calibration_view(
             files.read_table(smk.input.calibration[0]) if len(smk.input.calibration) else None,
-            config["analysis"]["confidence_level"], config["multiverse"]["holds"]),
-        "estimands": estimand_texts(files.read_yaml(smk.input.estimands),
-                                    estimand_values(config, len(questionnaire.initiatives))),
+            config["analysis"]["confidence_level"],
+            config["multiverse"]["holds"],
+        ),
+        "estimands": estimand_texts(
+            files.read_yaml(smk.input.estimands),
+            estimand_values(config, len(questionnaire.initiatives)),
+        ),
     }
-    html = render(Path(smk.input.template).parent, Path(smk.input.template).name, context,
-                  labels)
+    html = render(Path(smk.input.template).parent, Path(smk.input.template).name, context, labels)
     files.write_text(html, smk.output.report)
     log.info("rendered %s (%d figures, %d tables)", smk.output.report, len(figures), len(tables))
 

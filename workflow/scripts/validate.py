@@ -3,14 +3,10 @@ labels checked; the export against the codebook, the register against its
 schema. Writes what was read and how, which export column feeds each variable,
 and how every label compared."""
 
-import sys
-from pathlib import Path
-
-
 from udsyn.core import files
+from udsyn.core.runner import data_origin, run
 from udsyn.ingest.export import load_export
 from udsyn.ingest.questionnaire import build_questionnaire
-from udsyn.core.runner import data_origin, run
 from udsyn.ingest.validation import validate_inputs
 
 
@@ -19,19 +15,28 @@ def main(smk, log):
     questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))
     export = load_export(survey, questionnaire, smk.input.dataset, smk.input.labels)
     for detected in export.reading:
-        log.info("%s %s read as %s: %s", detected.role, detected.file, detected.format,
-                 detected.how)
+        log.info(
+            "%s %s read as %s: %s", detected.role, detected.file, detected.format, detected.how
+        )
     for match in export.columns.itertuples():
         if match.rule != "exact":
-            log.info("column %s <- %s (%s)", match.variable, match.export_column or "-",
-                     match.rule)
+            log.info(
+                "column %s <- %s (%s)", match.variable, match.export_column or "-", match.rule
+            )
     for check in export.label_checks.itertuples():
         if check.status in ("trimmed", "mapped", "trimmed_and_mapped"):
-            log.info("label %s=%s %r -> %r (%s)", check.field, check.code, check.export_label,
-                     check.expected_label, check.status)
+            log.info(
+                "label %s=%s %r -> %r (%s)",
+                check.field,
+                check.code,
+                check.export_label,
+                check.expected_label,
+                check.status,
+            )
     register = files.read_text_table(smk.input.register, what="municipality register")
-    checks = validate_inputs(export, register, smk.input.register, questionnaire,
-                             survey["timestamp_format"])
+    checks = validate_inputs(
+        export, register, smk.input.register, questionnaire, survey["timestamp_format"]
+    )
     checks["sha256"] = [files.sha256_of(path) for path in checks["file"]]
     origin = data_origin(survey["synthetic"])
     for table in (checks, export.columns, export.label_checks):

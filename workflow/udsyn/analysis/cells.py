@@ -20,8 +20,14 @@ def _estimable(observed: int, size: int) -> bool:
     return observed >= 2 or 0 < observed == size
 
 
-def collapse_cells(units: pd.DataFrame, columns: Sequence[str], observed: pd.Series, *,
-                   collapse_column: str, collapse_order: Sequence[str]) -> pd.DataFrame:
+def collapse_cells(
+    units: pd.DataFrame,
+    columns: Sequence[str],
+    observed: pd.Series,
+    *,
+    collapse_column: str,
+    collapse_order: Sequence[str],
+) -> pd.DataFrame:
     """Post-stratification cell of each population unit, empty cells collapsed.
 
     Cells cross ``columns``. A cell is *estimable* when it has at least two
@@ -49,9 +55,17 @@ def collapse_cells(units: pd.DataFrame, columns: Sequence[str], observed: pd.Ser
         rank = {"": 0}
     unknown = sorted(set(frame[collapse_column]) - set(rank))
     if unknown:
-        raise InputError([Problem("config (derive)", "a class is not among the configured labels",
-                                  column=collapse_column, value=unknown)],
-                         "check derive.size_labels")
+        raise InputError(
+            [
+                Problem(
+                    "config (derive)",
+                    "a class is not among the configured labels",
+                    column=collapse_column,
+                    value=unknown,
+                )
+            ],
+            "check derive.size_labels",
+        )
     members: dict[tuple, tuple[str, ...]] = {}
     problems = []
     groups = frame.groupby(others, sort=True) if others else [((), frame)]
@@ -63,24 +77,32 @@ def collapse_cells(units: pd.DataFrame, columns: Sequence[str], observed: pd.Ser
         if not estimable:
             target = {c: classes[0] for c in classes}
         else:
-            target = {c: min(estimable, key=lambda a: (abs(rank[a] - rank[c]), rank[a]))
-                      for c in classes}
+            target = {
+                c: min(estimable, key=lambda a: (abs(rank[a] - rank[c]), rank[a])) for c in classes
+            }
         for anchor in dict.fromkeys(target.values()):
             merged = tuple(c for c in classes if target[c] == anchor)
             observed_n = int(counts.loc[list(merged), "sum"].sum())
             size = int(counts.loc[list(merged), "size"].sum())
             if not _estimable(observed_n, size):
-                problems.append(Problem(
-                    "config (analysis)", f"post-stratification cell has {observed_n} respondent(s) "
-                    f"with a value for {size} municipalities: its share or variance cannot be "
-                    "estimated", column="poststratification_cells",
-                    value=" | ".join([*key, " + ".join(merged)] if collapse_column in columns
-                                     else key)))
+                problems.append(
+                    Problem(
+                        "config (analysis)",
+                        f"post-stratification cell has {observed_n} respondent(s) "
+                        f"with a value for {size} municipalities: its share or variance cannot be "
+                        "estimated",
+                        column="poststratification_cells",
+                        value=" | ".join(
+                            [*key, " + ".join(merged)] if collapse_column in columns else key
+                        ),
+                    )
+                )
             for c in merged:
                 members[(*key, c)] = merged
     if problems:
-        raise InputError(problems, "post-stratify on coarser cells "
-                                   "(config analysis.poststratification_cells)")
+        raise InputError(
+            problems, "post-stratify on coarser cells (config analysis.poststratification_cells)"
+        )
     out = frame[others].copy()
     keys = list(zip(*(frame[c] for c in others + [collapse_column]))) if len(frame) else []
     out["members"] = [" + ".join(members[k]) for k in keys]

@@ -28,9 +28,9 @@ fit models or need the t distribution: the rules that need proportions alone
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,7 @@ TIDY_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]
 
 # ------------------------------------------------------------------ proportions
 
+
 def critical_value(confidence_level: float, df: float | None = None) -> float:
     """Two-sided critical value: normal (the standard library's), or Student t
     with ``df`` degrees of freedom (scipy, imported only then)."""
@@ -51,6 +52,7 @@ def critical_value(confidence_level: float, df: float | None = None) -> float:
     if df is None:
         return NormalDist().inv_cdf(upper)
     from scipy import stats as scipy_stats
+
     return float(scipy_stats.t.ppf(upper, df))
 
 
@@ -61,10 +63,10 @@ def wilson(count: float, n: float, confidence_level: float) -> tuple[float, floa
     if n == 0:
         return math.nan, math.nan
     crit = critical_value(confidence_level)
-    share, crit2 = count / n, crit ** 2
+    share, crit2 = count / n, crit**2
     denom = 1 + crit2 / n
     center = (share + crit2 / (2 * n)) / denom
-    dist = crit * math.sqrt(share * (1.0 - share) / n + crit2 / (4.0 * n ** 2)) / denom
+    dist = crit * math.sqrt(share * (1.0 - share) / n + crit2 / (4.0 * n**2)) / denom
     # At 0 (n) successes the lower (upper) end is exactly 0 (1); rounding in
     # center - dist would leave it 1e-17 off, on the wrong side of the estimate.
     low = 0.0 if count == 0 else max(0.0, center - dist)
@@ -98,20 +100,22 @@ def poststratified_proportion(values: pd.Series, cells: pd.Series) -> PostStrati
     by_cell = frame.groupby("cell", sort=True)["y"]
     size, n, p = by_cell.size(), by_cell.count(), by_cell.mean()
     if ((n == 0) | ((n == 1) & (size > 1))).any():
-        raise ValueError("every cell needs two observed units or a complete census "
-                         "(collapse the cells first)")
+        raise ValueError(
+            "every cell needs two observed units or a complete census (collapse the cells first)"
+        )
     weight = size / size.sum()
     estimate = float((weight * p).sum())
     within = (n / (n - 1).where(n > 1) * p * (1 - p)).where(n < size, 0.0)
-    variance = float((weight ** 2 * (1 - n / size) * within / n).sum())
+    variance = float((weight**2 * (1 - n / size) * within / n).sum())
     n_total = int(n.sum())
     spread = estimate * (1 - estimate)
     n_effective = spread / variance if variance > 0 else math.inf
     return PostStratified(estimate, variance, n_total, n_effective)
 
 
-def wilson_effective(estimate: float, n_effective: float,
-                     confidence_level: float) -> tuple[float, float]:
+def wilson_effective(
+    estimate: float, n_effective: float, confidence_level: float
+) -> tuple[float, float]:
     """Wilson interval with an effective sample size (Kish): p * n_eff successes
     out of n_eff. An infinite n_eff (zero variance) gives (p, p)."""
     if math.isinf(n_effective):
@@ -120,6 +124,7 @@ def wilson_effective(estimate: float, n_effective: float,
 
 
 # ------------------------------------------------------------------ models
+
 
 @dataclass(frozen=True)
 class Fit:
@@ -146,6 +151,7 @@ class Fit:
 
     def p_values(self) -> np.ndarray:
         from scipy import stats as scipy_stats  # a model was fitted: statsmodels loaded it
+
         statistic = np.abs(self.params / self.std_errors())
         if self.df_resid is None:
             return 2 * scipy_stats.norm.sf(statistic)
@@ -155,9 +161,17 @@ class Fit:
         """One row per term: term, estimate, std_error, ci_low, ci_high, p_value."""
         se = self.std_errors()
         half = self.critical(confidence_level) * se
-        return pd.DataFrame({"term": list(self.terms), "estimate": self.params, "std_error": se,
-                             "ci_low": self.params - half, "ci_high": self.params + half,
-                             "p_value": self.p_values()}, columns=TIDY_COLUMNS)
+        return pd.DataFrame(
+            {
+                "term": list(self.terms),
+                "estimate": self.params,
+                "std_error": se,
+                "ci_low": self.params - half,
+                "ci_high": self.params + half,
+                "p_value": self.p_values(),
+            },
+            columns=TIDY_COLUMNS,
+        )
 
     def linear_combination(self, weights: Sequence[float]) -> tuple[float, float]:
         """Estimate and standard error of sum(weights * params)."""
@@ -187,15 +201,24 @@ def fit_ols(y: pd.Series, x: pd.DataFrame, cov_type: str, groups=None) -> Fit:
     """OLS with statsmodels' HC0-HC3 or cluster-robust covariance, t-based inference."""
     _check_cov_type(cov_type, cluster_ok=True)
     from statsmodels.regression.linear_model import OLS  # only the model rules pay for it
+
     model = OLS(np.asarray(y, dtype=float), np.asarray(x, dtype=float))
     kwds = {"groups": _groups(groups)} if cov_type == CLUSTER else None
     result = model.fit(cov_type=cov_type, cov_kwds=kwds, use_t=True)
-    return Fit(tuple(x.columns), np.asarray(result.params), np.asarray(result.cov_params()),
-               int(result.nobs), cov_type, df_resid=float(result.df_resid),
-               residual_variance=float(result.scale))
+    return Fit(
+        tuple(x.columns),
+        np.asarray(result.params),
+        np.asarray(result.cov_params()),
+        int(result.nobs),
+        cov_type,
+        df_resid=float(result.df_resid),
+        residual_variance=float(result.scale),
+    )
 
 
-def _sandwich(x: np.ndarray, residual: np.ndarray, weight: np.ndarray, cov_type: str) -> np.ndarray:
+def _sandwich(
+    x: np.ndarray, residual: np.ndarray, weight: np.ndarray, cov_type: str
+) -> np.ndarray:
     """HCx sandwich of a canonical-link GLM: score x_i (y_i - mu_i), information
     X' diag(weight) X, leverage h_i = weight_i x_i' B x_i."""
     bread = np.linalg.inv(x.T @ (x * weight[:, None]))
@@ -208,8 +231,9 @@ def _sandwich(x: np.ndarray, residual: np.ndarray, weight: np.ndarray, cov_type:
     return cov * n / (n - k) if cov_type == "HC1" else cov
 
 
-def _mle_fit(result, x: pd.DataFrame, y: np.ndarray, mean: np.ndarray, weight: np.ndarray,
-             cov_type: str) -> Fit:
+def _mle_fit(
+    result, x: pd.DataFrame, y: np.ndarray, mean: np.ndarray, weight: np.ndarray, cov_type: str
+) -> Fit:
     if cov_type == CLUSTER:
         cov = np.asarray(result.cov_params())
     else:
@@ -222,6 +246,7 @@ def fit_logit(y: pd.Series, x: pd.DataFrame, cov_type: str, groups=None) -> Fit:
     _check_cov_type(cov_type, cluster_ok=True)
     outcome = np.asarray(y, dtype=float)
     from statsmodels.discrete.discrete_model import Logit
+
     model = Logit(outcome, np.asarray(x, dtype=float))
     if cov_type == CLUSTER:
         result = model.fit(disp=0, cov_type=CLUSTER, cov_kwds={"groups": _groups(groups)})
@@ -237,8 +262,13 @@ def fit_poisson(y: pd.Series, x: pd.DataFrame, cov_type: str, offset=None, group
     outcome = np.asarray(y, dtype=float)
     from statsmodels.genmod import families
     from statsmodels.genmod.generalized_linear_model import GLM
-    model = GLM(outcome, np.asarray(x, dtype=float), family=families.Poisson(),
-                offset=None if offset is None else np.asarray(offset, dtype=float))
+
+    model = GLM(
+        outcome,
+        np.asarray(x, dtype=float),
+        family=families.Poisson(),
+        offset=None if offset is None else np.asarray(offset, dtype=float),
+    )
     if cov_type == CLUSTER:
         result = model.fit(cov_type=CLUSTER, cov_kwds={"groups": _groups(groups)})
     else:

@@ -20,9 +20,9 @@ import pandas as pd
 
 VERDICTS = {
     "as claimed": "the main analysis passes the claim's test and the claim holds in at least "
-                  "the configured share of the multiverse's distinct analyses",
+    "the configured share of the multiverse's distinct analyses",
     "fragile": "the main analysis passes the claim's test, but the claim holds in fewer than "
-               "the configured share of the distinct analyses",
+    "the configured share of the distinct analyses",
     "not supported": "the main analysis does not pass the claim's test",
 }
 
@@ -38,19 +38,23 @@ def verdict_table(summary: pd.DataFrame, min_share: float) -> pd.DataFrame:
     """One row per claim of the multiverse summary: the main analysis' test,
     the share of distinct analyses in which the claim holds, and the verdict."""
     main_holds = summary["main_holds"].astype(str).eq("yes")
-    verdicts = [verdict(holds, share, min_share)
-                for holds, share in zip(main_holds, summary["share_distinct_holds"])]
-    return pd.DataFrame({
-        "claim": summary["claim"],
-        "test": summary["holds_when"],
-        "main_estimate": summary["main_estimate"],
-        "main_ci_low": summary["main_ci_low"],
-        "main_ci_high": summary["main_ci_high"],
-        "main_passes": main_holds.map({True: "yes", False: "no"}),
-        "n_distinct": summary["n_distinct"],
-        "n_distinct_holds": summary["n_distinct_holds"],
-        "share_distinct_holds": summary["share_distinct_holds"],
-        "min_share_distinct_holds": min_share,
-        "verdict": verdicts,
-        "criterion": [VERDICTS[v] for v in verdicts],
-    })
+    verdicts = [
+        verdict(holds, share, min_share)
+        for holds, share in zip(main_holds, summary["share_distinct_holds"])
+    ]
+    return pd.DataFrame(
+        {
+            "claim": summary["claim"],
+            "test": summary["holds_when"],
+            "main_estimate": summary["main_estimate"],
+            "main_ci_low": summary["main_ci_low"],
+            "main_ci_high": summary["main_ci_high"],
+            "main_passes": main_holds.map({True: "yes", False: "no"}),
+            "n_distinct": summary["n_distinct"],
+            "n_distinct_holds": summary["n_distinct_holds"],
+            "share_distinct_holds": summary["share_distinct_holds"],
+            "min_share_distinct_holds": min_share,
+            "verdict": verdicts,
+            "criterion": [VERDICTS[v] for v in verdicts],
+        }
+    )

@@ -47,8 +47,9 @@ RAKING_ITERATIONS = 1000
 log = logging.getLogger("udsyn.analysis.weighting")
 
 
-def categories(municipalities: pd.DataFrame, covariate: str,
-               size_labels: Sequence[str]) -> tuple[pd.Series, list[str]]:
+def categories(
+    municipalities: pd.DataFrame, covariate: str, size_labels: Sequence[str]
+) -> tuple[pd.Series, list[str]]:
     """Each municipality's category of ``covariate`` as text, and the categories
     in table order (regions alphabetical, size classes as configured, no/yes)."""
     if covariate in BINARY:
@@ -79,17 +80,22 @@ class Weights:
 def kish_design_effect(weights: np.ndarray) -> float:
     """Kish's design effect of unequal weighting, n sum(w^2) / (sum w)^2 (>= 1)."""
     w = np.asarray(weights, dtype=float)
-    return float(len(w) * (w ** 2).sum() / w.sum() ** 2)
+    return float(len(w) * (w**2).sum() / w.sum() ** 2)
 
 
 def effective_n(weights: np.ndarray) -> float:
     """Kish's effective sample size (sum w)^2 / sum(w^2): at most n (Cauchy-Schwarz)."""
     w = np.asarray(weights, dtype=float)
-    return float(w.sum() ** 2 / (w ** 2).sum())
+    return float(w.sum() ** 2 / (w**2).sum())
 
 
-def _prepare(municipalities: pd.DataFrame, covariates: Sequence[str], method: str,
-             size_labels: Sequence[str], steps: list[str]) -> tuple[pd.DataFrame, list[str]]:
+def _prepare(
+    municipalities: pd.DataFrame,
+    covariates: Sequence[str],
+    method: str,
+    size_labels: Sequence[str],
+    steps: list[str],
+) -> tuple[pd.DataFrame, list[str]]:
     """Step 1 of the fallback rule: the categories, thin ones merged or dropped."""
     responded = municipalities["responded"].to_numpy() == 1
     frame, kept = pd.DataFrame(index=municipalities.index), []
@@ -107,13 +113,15 @@ def _prepare(municipalities: pd.DataFrame, covariates: Sequence[str], method: st
             good = [c for c in order if usable(c)]
             if good:
                 rank = {c: i for i, c in enumerate(order)}
-                target = {c: min(good, key=lambda g: (abs(rank[g] - rank[c]), rank[g]))
-                          for c in bad}
+                target = {
+                    c: min(good, key=lambda g: (abs(rank[g] - rank[c]), rank[g])) for c in bad
+                }
                 merged = {g: [c for c in order if c == g or target.get(c) == g] for g in good}
                 label = {c: " + ".join(merged[g]) for g in good for c in merged[g]}
                 values = values.map(label)
-                steps.append(f"{covariate}: " + ", ".join(f"'{c}' merged into '{target[c]}'"
-                                                          for c in bad))
+                steps.append(
+                    f"{covariate}: " + ", ".join(f"'{c}' merged into '{target[c]}'" for c in bad)
+                )
                 order = list(dict.fromkeys(label[c] for c in order))
                 bad = []
         if bad:
@@ -134,11 +142,17 @@ def _rake(cells: pd.DataFrame, responded: np.ndarray, covariates: list[str]) -> 
     import weightipy
 
     register = len(cells)
-    targets = {c: {str(k): 100 * float(v) for k, v in cells[c].value_counts(normalize=True)
-                   .sort_index().items()} for c in covariates}
+    targets = {
+        c: {
+            str(k): 100 * float(v)
+            for k, v in cells[c].value_counts(normalize=True).sort_index().items()
+        }
+        for c in covariates
+    }
     sample = cells.loc[responded, covariates].astype(str).reset_index(drop=True)
-    scheme = weightipy.scheme_from_dict(targets, name="udsyn", rim_params={
-        "max_iterations": RAKING_ITERATIONS, "convcrit": 1e-12})
+    scheme = weightipy.scheme_from_dict(
+        targets, name="udsyn", rim_params={"max_iterations": RAKING_ITERATIONS, "convcrit": 1e-12}
+    )
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -173,8 +187,12 @@ def _ipw(cells: pd.DataFrame, responded: np.ndarray, covariates: list[str]) -> n
     return weights * len(cells) / weights.sum()
 
 
-def response_weights(municipalities: pd.DataFrame, method: str, covariates: Sequence[str],
-                     size_labels: Sequence[str]) -> Weights:
+def response_weights(
+    municipalities: pd.DataFrame,
+    method: str,
+    covariates: Sequence[str],
+    size_labels: Sequence[str],
+) -> Weights:
     """The respondents' weights by ``method`` on ``covariates``, with the
     fallback rule of this module's docstring."""
     if method not in METHODS:
@@ -191,22 +209,25 @@ def response_weights(municipalities: pd.DataFrame, method: str, covariates: Sequ
                 raise ArithmeticError("a weight is not finite and positive")
             for step in steps:
                 log.warning("weighting fallback: %s", step)
-            return Weights(pd.Series(weights, index=index), method, tuple(kept), steps,
-                           cells[kept])
+            return Weights(
+                pd.Series(weights, index=index), method, tuple(kept), steps, cells[kept]
+            )
         except Exception as error:  # noqa: BLE001 -- any failure falls back (module docstring)
-            steps.append(f"{method} on {', '.join(kept)} failed ({type(error).__name__}: "
-                         f"{error}); {kept[-1]} dropped")
+            steps.append(
+                f"{method} on {', '.join(kept)} failed ({type(error).__name__}: "
+                f"{error}); {kept[-1]} dropped"
+            )
             kept = kept[:-1]
     steps.append("no covariate left: unweighted (equal weights)")
     for step in steps:
         log.warning("weighting fallback: %s", step)
     n = int(responded.sum())
     equal = len(municipalities) / n if n else math.nan
-    return Weights(pd.Series(equal, index=index, dtype=float), "unweighted", (), steps,
-                   cells[[]])
+    return Weights(pd.Series(equal, index=index, dtype=float), "unweighted", (), steps, cells[[]])
 
 
 # ------------------------------------------------------------------ estimates
+
 
 @dataclass(frozen=True)
 class WeightedShare:
@@ -230,12 +251,11 @@ def weighted_share(values: pd.Series, weights: pd.Series) -> WeightedShare:
         return WeightedShare(math.nan, math.nan, 0, math.nan)
     p = float((w * y).sum() / w.sum())
     z = w * (y - p) / w.sum()
-    variance = float(n / (n - 1) * (z ** 2).sum()) if n > 1 else math.nan
+    variance = float(n / (n - 1) * (z**2).sum()) if n > 1 else math.nan
     return WeightedShare(p, math.sqrt(variance), n, effective_n(w))
 
 
-def logit_interval(share: WeightedShare, critical: float,
-                   wilson) -> tuple[float, float, str]:
+def logit_interval(share: WeightedShare, critical: float, wilson) -> tuple[float, float, str]:
     """The interval of a weighted share: on the logit scale,
     logit(p) +- z se / (p (1 - p)) (R survey's svyciprop 'logit'); at p = 0 or 1,
     where that is degenerate, Wilson with the Kish effective n. Returns the ends
@@ -244,13 +264,17 @@ def logit_interval(share: WeightedShare, critical: float,
     if 0 < p < 1 and se > 0:
         half = critical * se / (p * (1 - p))
         centre = math.log(p / (1 - p))
-        return (1 / (1 + math.exp(-(centre - half))), 1 / (1 + math.exp(-(centre + half))),
-                "logit")
+        return (
+            1 / (1 + math.exp(-(centre - half))),
+            1 / (1 + math.exp(-(centre + half))),
+            "logit",
+        )
     low, high = wilson(p * share.effective_n, share.effective_n)
     return low, high, "Wilson with Kish effective n"
 
 
 # ------------------------------------------------------------------ diagnostics
+
 
 def smd(share: float, target: float) -> float:
     """Standardised mean difference of a 0/1 indicator, respondents (share) vs
@@ -259,8 +283,9 @@ def smd(share: float, target: float) -> float:
     return (share - target) / pooled if pooled > 0 else 0.0
 
 
-def balance(municipalities: pd.DataFrame, result: Weights,
-            size_labels: Sequence[str]) -> list[dict]:
+def balance(
+    municipalities: pd.DataFrame, result: Weights, size_labels: Sequence[str]
+) -> list[dict]:
     """Per register covariate and category: register share, respondents' share
     unweighted and weighted, and the SMD of each against the register; and
     log population (a continuous check), its mean difference in register SDs."""
@@ -273,28 +298,46 @@ def balance(municipalities: pd.DataFrame, result: Weights,
             inside = (values == category).to_numpy()
             target = float(inside.mean())
             plain = float(inside[responded].mean()) if responded.any() else math.nan
-            weighted = float((w * inside[responded]).sum() / w.sum()) if responded.any() \
-                else math.nan
-            rows.append({"covariate": covariate, "category": category,
-                         "in_weighting": "yes" if covariate in result.covariates else "no",
-                         "register_value": target, "unweighted_value": plain,
-                         "weighted_value": weighted, "smd_before": smd(plain, target),
-                         "smd_after": smd(weighted, target)})
+            weighted = (
+                float((w * inside[responded]).sum() / w.sum()) if responded.any() else math.nan
+            )
+            rows.append(
+                {
+                    "covariate": covariate,
+                    "category": category,
+                    "in_weighting": "yes" if covariate in result.covariates else "no",
+                    "register_value": target,
+                    "unweighted_value": plain,
+                    "weighted_value": weighted,
+                    "smd_before": smd(plain, target),
+                    "smd_after": smd(weighted, target),
+                }
+            )
     x = municipalities["log_population_2007"].to_numpy(float)
     sd = float(x.std(ddof=1))
     plain = float(x[responded].mean())
     weighted = float((w * x[responded]).sum() / w.sum())
-    rows.append({"covariate": "log_population_2007", "category": "mean", "in_weighting": "no",
-                 "register_value": float(x.mean()), "unweighted_value": plain,
-                 "weighted_value": weighted, "smd_before": (plain - x.mean()) / sd,
-                 "smd_after": (weighted - x.mean()) / sd})
+    rows.append(
+        {
+            "covariate": "log_population_2007",
+            "category": "mean",
+            "in_weighting": "no",
+            "register_value": float(x.mean()),
+            "unweighted_value": plain,
+            "weighted_value": weighted,
+            "smd_before": (plain - x.mean()) / sd,
+            "smd_after": (weighted - x.mean()) / sd,
+        }
+    )
     return rows
 
 
 # ------------------------------------------------------------------ non-response tests
 
-def response_test(municipalities: pd.DataFrame, covariate: str,
-                  size_labels: Sequence[str], seed: int = 20141127) -> dict:
+
+def response_test(
+    municipalities: pd.DataFrame, covariate: str, size_labels: Sequence[str], seed: int = 20141127
+) -> dict:
     """Fisher's exact test of response against a covariate's categories (scipy):
     exact for two categories; for more, its r x 2 generalisation with a Monte
     Carlo p-value (10,000 tables, fixed seed, so the same data give the same p)."""
@@ -302,17 +345,33 @@ def response_test(municipalities: pd.DataFrame, covariate: str,
 
     values, order = categories(municipalities, covariate, size_labels)
     responded = municipalities["responded"].to_numpy() == 1
-    table = np.array([[int(((values == c).to_numpy() & responded).sum()),
-                       int(((values == c).to_numpy() & ~responded).sum())] for c in order])
+    table = np.array(
+        [
+            [
+                int(((values == c).to_numpy() & responded).sum()),
+                int(((values == c).to_numpy() & ~responded).sum()),
+            ]
+            for c in order
+        ]
+    )
     table = table[table.sum(axis=1) > 0]
     if len(table) < 2 or (table.sum(axis=0) == 0).any():
-        return {"test": "none (one category or no variation in response)",
-                "n_categories": len(table), "p_value": math.nan}
+        return {
+            "test": "none (one category or no variation in response)",
+            "n_categories": len(table),
+            "p_value": math.nan,
+        }
     if len(table) == 2:
         result = scipy_stats.fisher_exact(table)
-        return {"test": "Fisher's exact test (2 x 2, two-sided)", "n_categories": 2,
-                "p_value": float(result.pvalue)}
+        return {
+            "test": "Fisher's exact test (2 x 2, two-sided)",
+            "n_categories": 2,
+            "p_value": float(result.pvalue),
+        }
     method = scipy_stats.MonteCarloMethod(n_resamples=10_000, rng=np.random.default_rng(seed))
     result = scipy_stats.fisher_exact(table, method=method)
-    return {"test": f"Fisher's exact test ({len(table)} x 2, Monte Carlo p, 10,000 tables)",
-            "n_categories": len(table), "p_value": float(result.pvalue)}
+    return {
+        "test": f"Fisher's exact test ({len(table)} x 2, Monte Carlo p, 10,000 tables)",
+        "n_categories": len(table),
+        "p_value": float(result.pvalue),
+    }

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from udsyn.core.errors import input_error
-from udsyn.core.files import csv_safety
 from udsyn.clean.names import MunicipalityMatcher
 from udsyn.clean.parse import NUMBER_RULES, YEAR_RULES, parse_number, parse_unique, parse_year
-from udsyn.ingest.questionnaire import Field, Questionnaire
 from udsyn.clean.scrub import SCRUB_RULES, scrub_personal_data
+from udsyn.core.errors import input_error
+from udsyn.core.files import csv_safety
+from udsyn.ingest.questionnaire import Field, Questionnaire
 
 # Exclusion reasons, in the order they are tested (documented in the README).
 EXCLUSION_REASONS = {
@@ -27,41 +27,41 @@ EXCLUSION_REASONS = {
     "declined": "the municipality declined to take part (SurveyXact status 'Frafaldet')",
     "no_response": "distributed but fewer questions answered than cleaning.min_answered_questions",
     "duplicate_superseded": "another submission from the same municipality was kept "
-                            "(config cleaning.duplicate_rule)",
+    "(config cleaning.duplicate_rule)",
 }
 
 NAME_RULES = {
     "name_normalised": "the typed name equals a register name after normalisation (case, "
-                       "spaces, hyphens, a trailing 'Kommune', å/æ/ø written aa/ae/oe)",
+    "spaces, hyphens, a trailing 'Kommune', å/æ/ø written aa/ae/oe)",
     "name_alias": "the typed name is in the alias table (config cleaning.aliases), e.g. an "
-                  "old or genitive name; never a fuzzy guess",
+    "old or genitive name; never a fuzzy guess",
     "name_predecessor": "the typed name is a pre-2007 municipality (config "
-                        "register.predecessors): its 2007 successor; a municipality split "
-                        "between successors is an error naming them, never a guess",
+    "register.predecessors): its 2007 successor; a municipality split "
+    "between successors is an error naming them, never a guess",
 }
 
 ZERO_RULES = {
     "multi_zeros_not_answered": "a multiple-choice question whose items all read 0 counts as "
-                                "answered ('none chosen') only when the row was started, the "
-                                "question was shown (its shown_if in the questionnaire) and the "
-                                "respondent answered a later question or completed the survey; "
-                                "otherwise the 0s mean 'never reached' and become missing",
+    "answered ('none chosen') only when the row was started, the "
+    "question was shown (its shown_if in the questionnaire) and the "
+    "respondent answered a later question or completed the survey; "
+    "otherwise the 0s mean 'never reached' and become missing",
 }
 
 TEXT_RULES = {
     "text_truncated": "a free-text answer longer than config cleaning.max_text_chars characters "
-                      "(after scrubbing) is cut there and '[… N more characters removed]' is "
-                      "appended; the raw value is not repeated in changes.csv",
+    "(after scrubbing) is cut there and '[… N more characters removed]' is "
+    "appended; the raw value is not repeated in changes.csv",
 }
 
 SAFETY_RULES = {
     "formula_neutralised": "a text value that starts with =, +, -, @, a tab or a carriage return "
-                           "(and is not a plain number) would run as a formula in a spreadsheet: "
-                           "every results CSV writes it with a leading apostrophe (') "
-                           "(udsyn.core.files.write_table); the value is otherwise unchanged",
+    "(and is not a plain number) would run as a formula in a spreadsheet: "
+    "every results CSV writes it with a leading apostrophe (') "
+    "(udsyn.core.files.write_table); the value is otherwise unchanged",
     "line_break_normalised": "a lone carriage return (an old Mac line break) inside a text value "
-                             "is written as a line feed, so that every results CSV has one "
-                             "record per row (udsyn.core.files.write_table)",
+    "is written as a line feed, so that every results CSV has one "
+    "record per row (udsyn.core.files.write_table)",
 }
 
 # Rules that leave a parsed value equal to its raw text: not a change.
@@ -87,24 +87,32 @@ class CleaningSettings:
     max_text_chars: int = 10_000
 
     @classmethod
-    def from_config(cls, cleaning: dict, survey: dict) -> "CleaningSettings":
+    def from_config(cls, cleaning: dict, survey: dict) -> CleaningSettings:
         return cls(
             test_marker_column=cleaning["test_marker"]["column"],
             test_marker_value=cleaning["test_marker"]["value"],
             duplicate_rule=cleaning["duplicate_rule"],
             min_answered_questions=cleaning["min_answered_questions"],
-            suggestions=cleaning["suggestions"], year_min=cleaning["year_min"],
-            fielded_year=survey["fielded_year"], year_range_pick=cleaning["year_range_pick"],
+            suggestions=cleaning["suggestions"],
+            year_min=cleaning["year_min"],
+            fielded_year=survey["fielded_year"],
+            year_range_pick=cleaning["year_range_pick"],
             year_before_offset=cleaning["year_before_offset"],
             decade_offset=cleaning["decade_offset"],
-            fte_min=cleaning["fte_min"], fte_max=cleaning["fte_max"],
+            fte_min=cleaning["fte_min"],
+            fte_max=cleaning["fte_max"],
             timestamp_format=survey["timestamp_format"],
-            max_text_chars=cleaning["max_text_chars"])
+            max_text_chars=cleaning["max_text_chars"],
+        )
 
     def year_options(self) -> dict:
-        return dict(fielded_year=self.fielded_year, year_min=self.year_min,
-                    range_pick=self.year_range_pick, before_offset=self.year_before_offset,
-                    decade_offset=self.decade_offset)
+        return dict(
+            fielded_year=self.fielded_year,
+            year_min=self.year_min,
+            range_pick=self.year_range_pick,
+            before_offset=self.year_before_offset,
+            decade_offset=self.decade_offset,
+        )
 
     def number_options(self) -> dict:
         return dict(minimum=self.fte_min, maximum=self.fte_max)
@@ -126,13 +134,27 @@ class _ChangeLog:
     def __init__(self) -> None:
         self.parts: list[pd.DataFrame] = []
 
-    def add(self, respondentid: pd.Series, column: str, raw: pd.Series, clean: pd.Series,
-            rule: pd.Series, changed: pd.Series) -> None:
+    def add(
+        self,
+        respondentid: pd.Series,
+        column: str,
+        raw: pd.Series,
+        clean: pd.Series,
+        rule: pd.Series,
+        changed: pd.Series,
+    ) -> None:
         if changed.any():
-            self.parts.append(pd.DataFrame({
-                "respondentid": respondentid[changed], "column": column,
-                "raw_value": raw[changed], "clean_value": clean[changed].astype("string"),
-                "rule": rule[changed]}))
+            self.parts.append(
+                pd.DataFrame(
+                    {
+                        "respondentid": respondentid[changed],
+                        "column": column,
+                        "raw_value": raw[changed],
+                        "clean_value": clean[changed].astype("string"),
+                        "rule": rule[changed],
+                    }
+                )
+            )
 
     def frame(self) -> pd.DataFrame:
         if not self.parts:
@@ -189,8 +211,9 @@ def unanswered_zero_blocks(frame: pd.DataFrame, questionnaire: Questionnaire) ->
     return pd.DataFrame(unanswered, index=frame.index)
 
 
-def blank_unanswered_zeros(frame: pd.DataFrame, questionnaire: Questionnaire,
-                           unanswered: pd.DataFrame) -> pd.DataFrame:
+def blank_unanswered_zeros(
+    frame: pd.DataFrame, questionnaire: Questionnaire, unanswered: pd.DataFrame
+) -> pd.DataFrame:
     """``frame`` with the items of every unanswered zero block made empty."""
     changed = {}
     for question, items in questionnaire.multi_questions.items():
@@ -201,8 +224,13 @@ def blank_unanswered_zeros(frame: pd.DataFrame, questionnaire: Questionnaire,
     return frame.assign(**changed) if changed else frame
 
 
-def _log_zero_blocks(log: "_ChangeLog", kept: pd.DataFrame, raw: pd.DataFrame,
-                     unanswered: pd.DataFrame, questionnaire: Questionnaire) -> None:
+def _log_zero_blocks(
+    log: _ChangeLog,
+    kept: pd.DataFrame,
+    raw: pd.DataFrame,
+    unanswered: pd.DataFrame,
+    questionnaire: Questionnaire,
+) -> None:
     """Every 0 made missing by the zero rule in a kept row, cell by cell."""
     for question, items in questionnaire.multi_questions.items():
         block = unanswered.loc[kept.index, question]
@@ -210,20 +238,27 @@ def _log_zero_blocks(log: "_ChangeLog", kept: pd.DataFrame, raw: pd.DataFrame,
             cells = raw.loc[kept.index, item.field]
             changed = block & (cells == "0")
             if changed.any():
-                log.add(kept["respondentid"], item.field, cells,
-                        pd.Series(pd.NA, index=kept.index, dtype="string"),
-                        pd.Series("multi_zeros_not_answered", index=kept.index,
-                                  dtype="string"), changed)
+                log.add(
+                    kept["respondentid"],
+                    item.field,
+                    cells,
+                    pd.Series(pd.NA, index=kept.index, dtype="string"),
+                    pd.Series("multi_zeros_not_answered", index=kept.index, dtype="string"),
+                    changed,
+                )
 
 
 def answered_questions(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.Series:
     """How many questions (a multi-choice block counts once) a row answered."""
     filled = frame[[f.field for f in questionnaire.all_fields]].apply(
-        lambda column: column.str.strip() != "")
+        lambda column: column.str.strip() != ""
+    )
     by_question = {}
     for field in questionnaire.all_fields:
         seen = by_question.get(field.question)
-        by_question[field.question] = filled[field.field] if seen is None else seen | filled[field.field]
+        by_question[field.question] = (
+            filled[field.field] if seen is None else seen | filled[field.field]
+        )
     return pd.DataFrame(by_question).sum(axis=1).astype(int)
 
 
@@ -247,21 +282,28 @@ def _pick_duplicates(candidates: pd.DataFrame, rule: str) -> pd.Series:
     return candidates.index.isin(kept_index)
 
 
-def _exclusions(frame: pd.DataFrame, settings: CleaningSettings,
-                questionnaire: Questionnaire) -> pd.Series:
+def _exclusions(
+    frame: pd.DataFrame, settings: CleaningSettings, questionnaire: Questionnaire
+) -> pd.Series:
     """The reason each row is excluded before matching ("" when kept so far)."""
     marker = frame[settings.test_marker_column].str.strip().str.casefold()
     reasons = np.select(
-        [marker == settings.test_marker_value.casefold(),
-         frame[questionnaire.declined_column] == "1",
-         frame["answered_questions"] < settings.min_answered_questions],
-        ["test_response", "declined", "no_response"], default="")
+        [
+            marker == settings.test_marker_value.casefold(),
+            frame[questionnaire.declined_column] == "1",
+            frame["answered_questions"] < settings.min_answered_questions,
+        ],
+        ["test_response", "declined", "no_response"],
+        default="",
+    )
     return pd.Series(reasons, index=frame.index)
 
 
 def _label_maps(labels: pd.DataFrame) -> dict[str, dict[str, str]]:
-    return {field: dict(zip(group["field_value"], group["field_text"]))
-            for field, group in labels.groupby("field_name", sort=True)}
+    return {
+        field: dict(zip(group["field_value"], group["field_text"]))
+        for field, group in labels.groupby("field_name", sort=True)
+    }
 
 
 def _clean_parsed(raw: pd.Series, field: Field, settings: CleaningSettings):
@@ -275,8 +317,14 @@ def _clean_parsed(raw: pd.Series, field: Field, settings: CleaningSettings):
     return values, parsed["rule"].astype("string")
 
 
-def _log_parsed(log: _ChangeLog, ids: pd.Series, field: Field, raw: pd.Series,
-                values: pd.Series, rules: pd.Series) -> None:
+def _log_parsed(
+    log: _ChangeLog,
+    ids: pd.Series,
+    field: Field,
+    raw: pd.Series,
+    values: pd.Series,
+    rules: pd.Series,
+) -> None:
     changed = ~rules.isin(_UNCHANGED_RULES) | (raw != raw.str.strip())
     log.add(ids, field.field, raw, values, rules, changed)
 
@@ -286,8 +334,14 @@ def truncate_text(text: str, max_chars: int) -> str:
     return f"{text[:max_chars]} [… {len(text) - max_chars} more characters removed]"
 
 
-def _clean_text(raw: pd.Series, names: pd.Series, ids: pd.Series, field: Field,
-                settings: CleaningSettings, log: _ChangeLog) -> pd.Series:
+def _clean_text(
+    raw: pd.Series,
+    names: pd.Series,
+    ids: pd.Series,
+    field: Field,
+    settings: CleaningSettings,
+    log: _ChangeLog,
+) -> pd.Series:
     """Scrub personal data from free text, then cut overlong text.
 
     The raw text of a scrubbed cell is withheld from the log and that of a cut
@@ -312,13 +366,20 @@ def _clean_text(raw: pd.Series, names: pd.Series, ids: pd.Series, field: Field,
         rules.append("+".join(applied))
     cleaned = pd.Series(cleaned, index=raw.index, dtype="string")
     rules = pd.Series(rules, index=raw.index, dtype="string")
-    log.add(ids, field.field, pd.Series(logged_raw, index=raw.index, dtype="string"),
-            pd.Series(logged_clean, index=raw.index, dtype="string"), rules, rules != "")
+    log.add(
+        ids,
+        field.field,
+        pd.Series(logged_raw, index=raw.index, dtype="string"),
+        pd.Series(logged_clean, index=raw.index, dtype="string"),
+        rules,
+        rules != "",
+    )
     return cleaned
 
 
-def _log_csv_safety(log: _ChangeLog, ids: pd.Series, column: str, raw: pd.Series,
-                    values: pd.Series) -> None:
+def _log_csv_safety(
+    log: _ChangeLog, ids: pd.Series, column: str, raw: pd.Series, values: pd.Series
+) -> None:
     """Log the labels the CSV writer will change (``udsyn.core.files.csv_safety``)."""
     safety = {label: csv_safety(label) for label in values.dropna().unique()}
     if not any(rule for _, rule in safety.values()):
@@ -330,29 +391,47 @@ def _log_csv_safety(log: _ChangeLog, ids: pd.Series, column: str, raw: pd.Series
         log.add(ids, column, raw, written.astype("string"), rules.astype("string"), changed)
 
 
-def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataFrame,
-                 aliases: pd.DataFrame, questionnaire: Questionnaire,
-                 settings: CleaningSettings, *, dataset_file: str, register_file: str,
-                 aliases_file: str, data_origin: str, predecessors: pd.DataFrame | None = None,
-                 predecessors_file: str = "") -> CleanResult:
+def clean_export(
+    dataset: pd.DataFrame,
+    labels: pd.DataFrame,
+    register: pd.DataFrame,
+    aliases: pd.DataFrame,
+    questionnaire: Questionnaire,
+    settings: CleaningSettings,
+    *,
+    dataset_file: str,
+    register_file: str,
+    aliases_file: str,
+    data_origin: str,
+    predecessors: pd.DataFrame | None = None,
+    predecessors_file: str = "",
+) -> CleanResult:
     """Clean a validated export. Raises InputError for an unmatched municipality,
     an export without data rows, or one whose every row is excluded."""
     if dataset.empty:
-        raise input_error(dataset_file, "the survey dataset has a header but no data rows",
-                          "export the dataset again with its responses; an export without "
-                          "rows has nothing to analyse")
+        raise input_error(
+            dataset_file,
+            "the survey dataset has a header but no data rows",
+            "export the dataset again with its responses; an export without "
+            "rows has nothing to analyse",
+        )
     id_column = questionnaire.id_column
     raw = dataset.reset_index(drop=True)
     # The zero rule first: 0s that mean "never reached" are not answers.
     unanswered = unanswered_zero_blocks(raw, questionnaire)
     frame = blank_unanswered_zeros(raw, questionnaire, unanswered)
-    frame = frame.assign(row_number=np.arange(1, len(frame) + 1),
-                         respondentid=frame[id_column].astype("int64"),
-                         answered_questions=answered_questions(frame, questionnaire))
-    for column, parsed in ((questionnaire.start_column, "started_at_ts"),
-                           (questionnaire.close_column, "closed_at_ts")):
-        frame[parsed] = pd.to_datetime(frame[column].replace("", None),
-                                       format=settings.timestamp_format)
+    frame = frame.assign(
+        row_number=np.arange(1, len(frame) + 1),
+        respondentid=frame[id_column].astype("int64"),
+        answered_questions=answered_questions(frame, questionnaire),
+    )
+    for column, parsed in (
+        (questionnaire.start_column, "started_at_ts"),
+        (questionnaire.close_column, "closed_at_ts"),
+    ):
+        frame[parsed] = pd.to_datetime(
+            frame[column].replace("", None), format=settings.timestamp_format
+        )
     log = _ChangeLog()
 
     reasons = _exclusions(frame, settings, questionnaire).to_numpy(dtype=object)
@@ -362,69 +441,107 @@ def clean_export(dataset: pd.DataFrame, labels: pd.DataFrame, register: pd.DataF
     # Only the columns matching and duplicate resolution need are taken for every
     # candidate row; the kept rows' answers are taken once, below.
     muni_column = questionnaire.municipality_column
-    candidates = frame.loc[reasons == "", ["respondentid", "row_number", muni_column,
-                                           "answered_questions", "started_at_ts",
-                                           "closed_at_ts"]]
-    matcher = MunicipalityMatcher(register[["code", "name"]], aliases,
-                                  register_file=register_file, aliases_file=aliases_file,
-                                  predecessors=predecessors, predecessors_file=predecessors_file)
-    matched = matcher.match_series(candidates[muni_column], file=dataset_file,
-                                   column=muni_column, row_numbers=candidates["row_number"],
-                                   suggestions=settings.suggestions)
+    candidates = frame.loc[
+        reasons == "",
+        [
+            "respondentid",
+            "row_number",
+            muni_column,
+            "answered_questions",
+            "started_at_ts",
+            "closed_at_ts",
+        ],
+    ]
+    matcher = MunicipalityMatcher(
+        register[["code", "name"]],
+        aliases,
+        register_file=register_file,
+        aliases_file=aliases_file,
+        predecessors=predecessors,
+        predecessors_file=predecessors_file,
+    )
+    matched = matcher.match_series(
+        candidates[muni_column],
+        file=dataset_file,
+        column=muni_column,
+        row_numbers=candidates["row_number"],
+        suggestions=settings.suggestions,
+    )
     candidates["municipality_code"] = matched["code"].astype("int64")
     candidates["municipality_name"] = matched["name"]
     renamed = matched["rule"] != "exact"
-    log.add(candidates["respondentid"], muni_column, candidates[muni_column],
-            matched["code"].astype(str) + " " + matched["name"],
-            "name_" + matched["rule"], renamed)
+    log.add(
+        candidates["respondentid"],
+        muni_column,
+        candidates[muni_column],
+        matched["code"].astype(str) + " " + matched["name"],
+        "name_" + matched["rule"],
+        renamed,
+    )
 
     # Several submissions from one municipality: keep one by the configured rule.
     keep = _pick_duplicates(candidates, settings.duplicate_rule)
     kept_rows = candidates[keep]
     superseded = candidates[~keep]
     # The detail names the municipality and its kept row: written once per municipality.
-    detail_of = {code: f"municipality {code} {name}: kept respondentid {kept_id} "
-                       f"(rule {settings.duplicate_rule})"
-                 for code, name, kept_id in zip(kept_rows["municipality_code"],
-                                                kept_rows["municipality_name"],
-                                                kept_rows["respondentid"])}
+    detail_of = {
+        code: f"municipality {code} {name}: kept respondentid {kept_id} "
+        f"(rule {settings.duplicate_rule})"
+        for code, name, kept_id in zip(
+            kept_rows["municipality_code"],
+            kept_rows["municipality_name"],
+            kept_rows["respondentid"],
+        )
+    }
     reasons[superseded.index] = "duplicate_superseded"
     details[:] = _zero_details(reasons, details, unanswered)
     details[superseded.index] = superseded["municipality_code"].map(detail_of).to_numpy(object)
     kept = frame.loc[kept_rows.index].assign(
         municipality_code=kept_rows["municipality_code"],
-        municipality_name=kept_rows["municipality_name"])
+        municipality_name=kept_rows["municipality_name"],
+    )
     reasons = pd.Series(reasons, index=frame.index, dtype="str")
     details = pd.Series(details, index=frame.index, dtype="str")
     if kept.empty:
-        counts = ", ".join(f"{reason} {count}" for reason, count
-                           in sorted(reasons[reasons != ""].value_counts().items()))
-        raise input_error(dataset_file, f"no row is kept as a response: all {len(frame)} were "
-                          f"excluded ({counts})",
-                          "check config cleaning.test_marker and cleaning.min_answered_questions, "
-                          "and that survey.dataset is the export with the responses")
+        counts = ", ".join(
+            f"{reason} {count}"
+            for reason, count in sorted(reasons[reasons != ""].value_counts().items())
+        )
+        raise input_error(
+            dataset_file,
+            f"no row is kept as a response: all {len(frame)} were excluded ({counts})",
+            "check config cleaning.test_marker and cleaning.min_answered_questions, "
+            "and that survey.dataset is the export with the responses",
+        )
 
     _log_zero_blocks(log, kept, raw, unanswered, questionnaire)
     respondents = _respondent_table(kept, labels, questionnaire, settings, log)
     initiatives = _initiative_table(kept, labels, questionnaire, settings, log)
 
     excluded = frame.loc[reasons != "", ["respondentid", "row_number"]]
-    exclusions = pd.DataFrame({
-        "respondentid": excluded["respondentid"], "row_number": excluded["row_number"],
-        "reason": reasons[excluded.index], "detail": details[excluded.index]})
+    exclusions = pd.DataFrame(
+        {
+            "respondentid": excluded["respondentid"],
+            "row_number": excluded["row_number"],
+            "reason": reasons[excluded.index],
+            "detail": details[excluded.index],
+        }
+    )
     changes = log.frame()
 
     result = CleanResult(
         respondents=_finish(respondents, data_origin, ["municipality_code"]),
         initiatives=_finish(initiatives, data_origin, ["municipality_code", "initiative_no"]),
         exclusions=_finish(exclusions, data_origin, ["respondentid"]),
-        changes=_finish(changes, data_origin, ["respondentid", "column", "rule"]))
+        changes=_finish(changes, data_origin, ["respondentid", "column", "rule"]),
+    )
     check_row_accounting(frame["respondentid"], result)
     return result
 
 
-def _zero_details(reasons: np.ndarray, details: np.ndarray,
-                  unanswered: pd.DataFrame) -> np.ndarray:
+def _zero_details(
+    reasons: np.ndarray, details: np.ndarray, unanswered: pd.DataFrame
+) -> np.ndarray:
     """A no_response row's detail names the blocks of 0s not counted as answers."""
     details = details.copy()
     if unanswered.empty or not unanswered.to_numpy().any():
@@ -432,8 +549,10 @@ def _zero_details(reasons: np.ndarray, details: np.ndarray,
     questions = np.array(unanswered.columns)
     for position in np.flatnonzero((reasons == "no_response") & unanswered.any(axis=1).to_numpy()):
         blocks = ", ".join(questions[unanswered.iloc[position].to_numpy()])
-        details[position] = (f"multiple-choice items reading 0 not counted as answers "
-                             f"(rule multi_zeros_not_answered): {blocks}")
+        details[position] = (
+            f"multiple-choice items reading 0 not counted as answers "
+            f"(rule multi_zeros_not_answered): {blocks}"
+        )
     return details
 
 
@@ -444,8 +563,13 @@ def _finish(table: pd.DataFrame, data_origin: str, sort_by: list[str]) -> pd.Dat
     return table
 
 
-def _respondent_table(kept: pd.DataFrame, labels: pd.DataFrame, questionnaire: Questionnaire,
-                      settings: CleaningSettings, log: _ChangeLog) -> pd.DataFrame:
+def _respondent_table(
+    kept: pd.DataFrame,
+    labels: pd.DataFrame,
+    questionnaire: Questionnaire,
+    settings: CleaningSettings,
+    log: _ChangeLog,
+) -> pd.DataFrame:
     label_maps = _label_maps(labels)
     ids = kept["respondentid"]
     names = kept[questionnaire.respondent_name_column]
@@ -475,16 +599,22 @@ def _respondent_table(kept: pd.DataFrame, labels: pd.DataFrame, questionnaire: Q
     return pd.DataFrame(out)
 
 
-def _initiative_table(kept: pd.DataFrame, labels: pd.DataFrame, questionnaire: Questionnaire,
-                      settings: CleaningSettings, log: _ChangeLog) -> pd.DataFrame:
+def _initiative_table(
+    kept: pd.DataFrame,
+    labels: pd.DataFrame,
+    questionnaire: Questionnaire,
+    settings: CleaningSettings,
+    log: _ChangeLog,
+) -> pd.DataFrame:
     """One row per reported initiative (a Q8 slot with any field filled)."""
     label_maps = _label_maps(labels)
     purpose_keys = {str(p.code): p.key for p in questionnaire.purposes}
     ids = kept["respondentid"]
     slots = []
     for slot in questionnaire.initiatives:
-        raw_type, raw_start, raw_active = (kept[f.field] for f in (slot.type, slot.start,
-                                                                    slot.active))
+        raw_type, raw_start, raw_active = (
+            kept[f.field] for f in (slot.type, slot.start, slot.active)
+        )
         reported = (raw_type.str.strip() + raw_start.str.strip() + raw_active.str.strip()) != ""
         years, rules = _clean_parsed(raw_start, slot.start, settings)
         _log_parsed(log, ids, slot.start, raw_start, years, rules)
@@ -492,14 +622,20 @@ def _initiative_table(kept: pd.DataFrame, labels: pd.DataFrame, questionnaire: Q
         still_active = raw_active.map(label_maps[slot.active.field]).astype("string")
         _log_csv_safety(log, ids, slot.type.field, raw_type, type_label)
         _log_csv_safety(log, ids, slot.active.field, raw_active, still_active)
-        slots.append(pd.DataFrame({
-            "respondentid": ids, "municipality_code": kept["municipality_code"],
-            "initiative_no": slot.slot,
-            "initiative_type": raw_type.map(purpose_keys).astype("string"),
-            "initiative_type_label": type_label,
-            "start_year": years, "start_year_rule": rules.where(rules != "missing"),
-            "still_active": still_active,
-        })[reported])
+        slots.append(
+            pd.DataFrame(
+                {
+                    "respondentid": ids,
+                    "municipality_code": kept["municipality_code"],
+                    "initiative_no": slot.slot,
+                    "initiative_type": raw_type.map(purpose_keys).astype("string"),
+                    "initiative_type_label": type_label,
+                    "start_year": years,
+                    "start_year_rule": rules.where(rules != "missing"),
+                    "still_active": still_active,
+                }
+            )[reported]
+        )
     return pd.concat(slots, ignore_index=True)
 
 
@@ -509,13 +645,23 @@ def rule_catalogue() -> pd.DataFrame:
     Written beside exclusions.csv and changes.csv, whose `reason` and `rule`
     columns it explains.
     """
-    kinds = [("exclusion", EXCLUSION_REASONS), ("municipality name", NAME_RULES),
-             ("year", YEAR_RULES), ("number", NUMBER_RULES),
-             ("personal data", {f"scrub_{k}": v for k, v in SCRUB_RULES.items()}),
-             ("multiple choice", ZERO_RULES), ("free text", TEXT_RULES),
-             ("spreadsheet safety", SAFETY_RULES)]
-    return pd.DataFrame([{"kind": kind, "rule": rule, "description": text}
-                         for kind, rules in kinds for rule, text in rules.items()])
+    kinds = [
+        ("exclusion", EXCLUSION_REASONS),
+        ("municipality name", NAME_RULES),
+        ("year", YEAR_RULES),
+        ("number", NUMBER_RULES),
+        ("personal data", {f"scrub_{k}": v for k, v in SCRUB_RULES.items()}),
+        ("multiple choice", ZERO_RULES),
+        ("free text", TEXT_RULES),
+        ("spreadsheet safety", SAFETY_RULES),
+    ]
+    return pd.DataFrame(
+        [
+            {"kind": kind, "rule": rule, "description": text}
+            for kind, rules in kinds
+            for rule, text in rules.items()
+        ]
+    )
 
 
 def cleaning_summary(n_raw_rows: int, result: CleanResult, rules: pd.DataFrame) -> pd.DataFrame:
@@ -531,16 +677,30 @@ def cleaning_summary(n_raw_rows: int, result: CleanResult, rules: pd.DataFrame) 
         for rule in combined.split("+"):
             applied[rule] = applied.get(rule, 0) + int(count)
     rows = [
-        {"kind": "rows", "rule": "raw", "count": n_raw_rows,
-         "description": "data rows in the survey export"},
-        {"kind": "rows", "rule": "kept", "count": len(result.respondents),
-         "description": "rows kept as responses (results/clean/respondents.csv)"},
-        {"kind": "rows", "rule": "excluded", "count": len(result.exclusions),
-         "description": "rows excluded, with their reason (results/clean/exclusions.csv)"},
+        {
+            "kind": "rows",
+            "rule": "raw",
+            "count": n_raw_rows,
+            "description": "data rows in the survey export",
+        },
+        {
+            "kind": "rows",
+            "rule": "kept",
+            "count": len(result.respondents),
+            "description": "rows kept as responses (results/clean/respondents.csv)",
+        },
+        {
+            "kind": "rows",
+            "rule": "excluded",
+            "count": len(result.exclusions),
+            "description": "rows excluded, with their reason (results/clean/exclusions.csv)",
+        },
     ]
     for kind, counts in (("exclusion", reasons), ("change", applied)):
-        rows += [{"kind": kind, "rule": rule, "count": int(count), "description": described[rule]}
-                 for rule, count in sorted(counts.items())]
+        rows += [
+            {"kind": kind, "rule": rule, "count": int(count), "description": described[rule]}
+            for rule, count in sorted(counts.items())
+        ]
     return pd.DataFrame(rows)
 
 

@@ -32,35 +32,35 @@ YEAR_RULES: dict[str, str] = {
     "missing": "Empty or blank text: missing (not a change, nothing was answered).",
     "year": "A four-digit year, e.g. '2010': taken as is.",
     "year_approximate": "An approximate year, e.g. 'ca. 2012', 'omkring 2011', 'cirka 2010', "
-                        "'~2010': the year.",
+    "'~2010': the year.",
     "year_range": "A range of years, e.g. '2009/10', '2009-2010': the first or last year "
-                  "(config cleaning.year_range_pick); a two-digit second year is read in the "
-                  "century of the first; a range ending before it starts is unparseable.",
+    "(config cleaning.year_range_pick); a two-digit second year is read in the "
+    "century of the first; a range ending before it starts is unparseable.",
     "year_before": "A year with 'før', 'inden' or 'before', e.g. 'før 2007': the year minus "
-                   "config cleaning.year_before_offset.",
-    "decade": "A decade, e.g. \"1990'erne\", \"90'erne\": the decade's first year plus config "
-              "cleaning.decade_offset (two-digit decades 50-90 are 19xx, 00-40 are 20xx).",
+    "config cleaning.year_before_offset.",
+    "decade": 'A decade, e.g. "1990\'erne", "90\'erne": the decade\'s first year plus config '
+    "cleaning.decade_offset (two-digit decades 50-90 are 19xx, 00-40 are 20xx).",
     "dont_know": "'Ved ikke', 'vides ikke', 'husker ikke' or '?': missing.",
     "year_out_of_range": "A parsed year before config cleaning.year_min or after the year the "
-                         "survey was fielded (survey.fielded_year): missing.",
+    "survey was fielded (survey.fielded_year): missing.",
     "year_unparseable": "Any other text: missing.",
 }
 
 NUMBER_RULES: dict[str, str] = {
     "missing": "Empty or blank text: missing (not a change, nothing was answered).",
     "number": "A number with an optional decimal point, e.g. '2', '2.0' (no thousands "
-              "separators).",
+    "separators).",
     "decimal_comma": "A number with a decimal comma, e.g. '1,5': read as 1.5.",
     "number_approximate": "An approximate number, e.g. 'ca. 2', 'omkring 3', 'cirka 1,5': "
-                          "the number.",
+    "the number.",
     "number_with_unit": "A number followed by a unit, e.g. '2 årsværk', '3 stillinger', "
-                        "'2 fte': the number.",
+    "'2 fte': the number.",
     "number_range": "A range, e.g. '1-2', '1,5-2': its midpoint; a range ending below its "
-                    "start is unparseable.",
+    "start is unparseable.",
     "zero_word": "'ingen', 'nul' or '0 (ingen)': zero.",
     "dont_know": "'Ved ikke', 'vides ikke', 'husker ikke' or '?': missing.",
     "number_out_of_range": "A parsed number below config cleaning.fte_min or above "
-                           "cleaning.fte_max: missing.",
+    "cleaning.fte_max: missing.",
     "number_unparseable": "Any other text: missing.",
 }
 
@@ -68,10 +68,21 @@ NUMBER_RULES: dict[str, str] = {
 
 # Typographic variants that word processors and phones substitute for the
 # plain characters the patterns below expect.
-_TRANSLATE = str.maketrans({
-    "\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'", "\u02bc": "'",
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
-})
+_TRANSLATE = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u02bc": "'",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+    }
+)
 
 _DONT_KNOW = re.compile(r"(?:ved ikke|vides ikke|husker ikke|\?+)")
 _APPROX = r"(?:ca\.? ?|cirka |omkring |~ ?)"
@@ -114,13 +125,14 @@ def _decade_start(digits: str) -> int | None:
     return None
 
 
-def _year_and_rule(text: str, *, range_pick: str, before_offset: int,
-                   decade_offset: int) -> tuple[int | None, str]:
+def _year_and_rule(
+    text: str, *, range_pick: str, before_offset: int, decade_offset: int
+) -> tuple[int | None, str]:
     """The year a normalised text names and the rule, before the range check."""
     if _DONT_KNOW.fullmatch(text):
         return None, "dont_know"
     approximate = re.match(_APPROX, text)
-    core = text[approximate.end():] if approximate else text
+    core = text[approximate.end() :] if approximate else text
     if _YEAR.fullmatch(core):
         return int(core), "year_approximate" if approximate else "year"
     if match := _YEAR_BEFORE.fullmatch(core):
@@ -140,8 +152,15 @@ def _year_and_rule(text: str, *, range_pick: str, before_offset: int,
     return None, "year_unparseable"
 
 
-def parse_year(text: str | None, *, fielded_year: int, year_min: int, range_pick: str,
-               before_offset: int, decade_offset: int) -> Parsed:
+def parse_year(
+    text: str | None,
+    *,
+    fielded_year: int,
+    year_min: int,
+    range_pick: str,
+    before_offset: int,
+    decade_offset: int,
+) -> Parsed:
     """Parse a free-text year by the rules in ``YEAR_RULES``; never raises on text.
 
     ``range_pick`` is "first" or "last"; years outside ``year_min``..``fielded_year``
@@ -151,8 +170,12 @@ def parse_year(text: str | None, *, fielded_year: int, year_min: int, range_pick
         raise ValueError(f"range_pick must be 'first' or 'last', not {range_pick!r}")
     if _is_missing(text):
         return Parsed(None, "missing")
-    year, rule = _year_and_rule(_normalise(str(text)), range_pick=range_pick,
-                                before_offset=before_offset, decade_offset=decade_offset)
+    year, rule = _year_and_rule(
+        _normalise(str(text)),
+        range_pick=range_pick,
+        before_offset=before_offset,
+        decade_offset=decade_offset,
+    )
     if year is not None and not year_min <= year <= fielded_year:
         return Parsed(None, "year_out_of_range")
     return Parsed(year, rule)
@@ -222,8 +245,9 @@ def parse_number(text: str | None, *, minimum: float, maximum: float) -> Parsed:
 _DTYPES: dict[Callable[..., Parsed], str] = {parse_year: "Int64", parse_number: "float64"}
 
 
-def parse_unique(values: pd.Series, parser: Callable[..., Parsed],
-                 **kwargs: object) -> pd.DataFrame:
+def parse_unique(
+    values: pd.Series, parser: Callable[..., Parsed], **kwargs: object
+) -> pd.DataFrame:
     """Parse a column, each distinct value once, into columns ``value`` and ``rule``.
 
     The result is aligned to ``values.index``. Missing cells (NaN/None) get the
@@ -242,5 +266,6 @@ def parse_unique(values: pd.Series, parser: Callable[..., Parsed],
         value = value.astype("float64")  # None -> NaN
     elif dtype != "object":
         value = value.astype(dtype)
-    return pd.DataFrame({"value": value,
-                         "rule": pd.Series(picked_rules, index=values.index, dtype="str")})
+    return pd.DataFrame(
+        {"value": value, "rule": pd.Series(picked_rules, index=values.index, dtype="str")}
+    )

@@ -14,20 +14,22 @@ from collections.abc import Iterable
 SCRUB_RULES: dict[str, str] = {
     "email": "An e-mail address (local part, at-sign, domain) is replaced by '[e-mail removed]'.",
     "phone": "A Danish phone number, 8 digits written together or in groups ('12345678', "
-             "'12 34 56 78', '1234 5678'), optionally after +45 or 0045, is replaced by "
-             "'[phone removed]'.",
+    "'12 34 56 78', '1234 5678'), optionally after +45 or 0045, is replaced by "
+    "'[phone removed]'.",
     "cpr": "A CPR-like number, DDMMYY-XXXX or DDMMYYXXXX with a day 01-31 and month 01-12, "
-           "is replaced by '[CPR removed]'.",
+    "is replaced by '[CPR removed]'.",
     "name": "The respondent's name from the distribution list, in full or any capitalised "
-            "part of at least 3 letters, as a whole word in any case, is replaced by "
-            "'[name removed]'.",
+    "part of at least 3 letters, as a whole word in any case, is replaced by "
+    "'[name removed]'.",
 }
 
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
 # Digits on either side would make the number part of a longer one (an ID, an
 # amount), which is not what these patterns mean.
-_CPR = re.compile(r"(?<![0-9])(?:0[1-9]|[12][0-9]|3[01])(?:0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}"
-                  r"(?![0-9])")
+_CPR = re.compile(
+    r"(?<![0-9])(?:0[1-9]|[12][0-9]|3[01])(?:0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}"
+    r"(?![0-9])"
+)
 # "2009 2010" has the 4+4 shape of a phone number but is two years: excluded.
 _PHONE = re.compile(
     r"(?<![0-9])(?:(?:\+|00)45 ?)?"
@@ -53,8 +55,11 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
         if not isinstance(name, str) or not name.strip():
             continue
         words.add(r"\s+".join(re.escape(part) for part in name.split()))
-        words.update(re.escape(part) for part in re.split(r"[\s-]+", name)
-                     if len(part) >= 3 and part[0].isupper())
+        words.update(
+            re.escape(part)
+            for part in re.split(r"[\s-]+", name)
+            if len(part) >= 3 and part[0].isupper()
+        )
     if not words:
         return None
     # Longest first, so that a full name is removed as one piece.
@@ -62,8 +67,9 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
-def scrub_personal_data(text: str | None, names: Iterable[str] = ()
-                        ) -> tuple[str | None, tuple[str, ...]]:
+def scrub_personal_data(
+    text: str | None, names: Iterable[str] = ()
+) -> tuple[str | None, tuple[str, ...]]:
     """The text with personal data replaced, and the sorted ids of the rules applied.
 
     ``names`` are the personal names known for this respondent (e.g. from the

@@ -70,7 +70,14 @@ class OutputError(InputError):
     kind = "output error"
 
 
-def input_error(file: str, message: str, hint: str, *, row: int | None = None,
-                column: str | None = None, value: object = None) -> InputError:
+def input_error(
+    file: str,
+    message: str,
+    hint: str,
+    *,
+    row: int | None = None,
+    column: str | None = None,
+    value: object = None,
+) -> InputError:
     """Shorthand for an InputError with a single problem."""
     return InputError([Problem(file, message, row, column, value)], hint)

@@ -47,8 +47,10 @@ FLOAT_FORMAT = "%.6f"
 csv.field_size_limit((1 << 31) - 1)
 # Delimiters a wrongly configured export is likely to use instead.
 _OTHER_DELIMITERS = (";", ",", "\t", "|")
-_ENCODING_HINT = ("set the file's real encoding in config (survey.encoding: utf-8, cp1252, "
-                  "latin-1 or utf-16), or re-export the file as UTF-8")
+_ENCODING_HINT = (
+    "set the file's real encoding in config (survey.encoding: utf-8, cp1252, "
+    "latin-1 or utf-16), or re-export the file as UTF-8"
+)
 # Arrow parses the file in blocks and cannot split a record between two blocks,
 # so a block must hold the longest record: the whole file, within reason.
 _MIN_BLOCK = 1 << 20
@@ -82,8 +84,17 @@ def _locate(text: str, offset: int, delimiter: str, quote: bool = True) -> tuple
     return len(records) - 1, len(records[-1]) - 1
 
 
-def _where(path: str, text: str, offset: int, delimiter: str, header: list[str],
-           message: str, *, has_header: bool = True, quote: bool = True) -> Problem:
+def _where(
+    path: str,
+    text: str,
+    offset: int,
+    delimiter: str,
+    header: list[str],
+    message: str,
+    *,
+    has_header: bool = True,
+    quote: bool = True,
+) -> Problem:
     """A Problem at character ``offset`` of ``text``, naming data row and column
     (without a header row, the first record is data row 1)."""
     record, field_no = _locate(text, offset, delimiter, quote)
@@ -93,42 +104,72 @@ def _where(path: str, text: str, offset: int, delimiter: str, header: list[str],
     return Problem(path, message, row=record + (0 if has_header else 1), column=column)
 
 
-def where_in_text(path: str, text: str, offset: int, delimiter: str, message: str, *,
-                  has_header: bool = True, quote: bool = True) -> Problem:
+def where_in_text(
+    path: str,
+    text: str,
+    offset: int,
+    delimiter: str,
+    message: str,
+    *,
+    has_header: bool = True,
+    quote: bool = True,
+) -> Problem:
     """A Problem at character ``offset`` of a delimited ``text`` naming its data row
     and column, for readers that find a problem before parsing (e.g. an ambiguous
     byte while detecting the encoding)."""
-    first = next((r for r in csv.reader(StringIO(text, newline=""), delimiter=delimiter,
-                                        quoting=_quoting(quote)) if r), [])
+    first = next(
+        (
+            r
+            for r in csv.reader(
+                StringIO(text, newline=""), delimiter=delimiter, quoting=_quoting(quote)
+            )
+            if r
+        ),
+        [],
+    )
     header = first if has_header else []
-    return _where(path, text, offset, delimiter, header, message, has_header=has_header,
-                  quote=quote)
+    return _where(
+        path, text, offset, delimiter, header, message, has_header=has_header, quote=quote
+    )
 
 
 def _guess_encoding(raw: bytes) -> str:
     """A short guess at what a file that failed to decode really is."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return ("it starts with a UTF-16 byte-order mark: the file is UTF-16 "
-                "(survey.encoding: utf-16)")
+        return (
+            "it starts with a UTF-16 byte-order mark: the file is UTF-16 (survey.encoding: utf-16)"
+        )
     if raw[:200].count(b"\x00") > 20:
-        return ("it has NUL bytes between the letters: the file is probably UTF-16 "
-                "(survey.encoding: utf-16)")
+        return (
+            "it has NUL bytes between the letters: the file is probably UTF-16 "
+            "(survey.encoding: utf-16)"
+        )
     try:
         raw.decode("cp1252")
     except UnicodeDecodeError:
         return "it is not cp1252 either"
-    return ("it decodes as cp1252, the Windows encoding of Western European text: the file is "
-            "probably cp1252 (survey.encoding: cp1252)")
+    return (
+        "it decodes as cp1252, the Windows encoding of Western European text: the file is "
+        "probably cp1252 (survey.encoding: cp1252)"
+    )
 
 
-def _decode(raw: bytes, path: str, encoding: str, delimiter: str, *, has_header: bool = True,
-            quote: bool = True) -> str:
+def _decode(
+    raw: bytes,
+    path: str,
+    encoding: str,
+    delimiter: str,
+    *,
+    has_header: bool = True,
+    quote: bool = True,
+) -> str:
     """The file's text; an InputError naming row, column and bytes if it does not decode."""
     try:
         codec = codecs.lookup(_codec(encoding)).name
     except LookupError:
-        raise input_error(path, f"'{encoding}' is not an encoding Python knows",
-                          _ENCODING_HINT) from None
+        raise input_error(
+            path, f"'{encoding}' is not an encoding Python knows", _ENCODING_HINT
+        ) from None
     try:
         return raw.decode(codec)
     except UnicodeDecodeError as error:
@@ -138,17 +179,41 @@ def _decode(raw: bytes, path: str, encoding: str, delimiter: str, *, has_header:
             prefix = raw[:start].decode(codec)
         except UnicodeDecodeError:
             prefix = ""
-        header = next(csv.reader(StringIO(prefix, newline=""), delimiter=delimiter,
-                                 quoting=_quoting(quote)), []) if has_header else []
-        problem = _where(path, prefix, len(prefix), delimiter, header,
-                         f"cannot be decoded as {encoding} ({error.reason}); "
-                         f"{_guess_encoding(raw)}", has_header=has_header, quote=quote)
-        problem = replace(problem, value=raw[error.start:error.start + 4])
+        header = (
+            next(
+                csv.reader(
+                    StringIO(prefix, newline=""), delimiter=delimiter, quoting=_quoting(quote)
+                ),
+                [],
+            )
+            if has_header
+            else []
+        )
+        problem = _where(
+            path,
+            prefix,
+            len(prefix),
+            delimiter,
+            header,
+            f"cannot be decoded as {encoding} ({error.reason}); {_guess_encoding(raw)}",
+            has_header=has_header,
+            quote=quote,
+        )
+        problem = replace(problem, value=raw[error.start : error.start + 4])
         raise InputError([problem], _ENCODING_HINT) from None
 
 
-def _check_text(text: str, path: str, delimiter: str, header: list[str], what: str,
-                hint: str, *, has_header: bool = True, quote: bool = True) -> None:
+def _check_text(
+    text: str,
+    path: str,
+    delimiter: str,
+    header: list[str],
+    what: str,
+    hint: str,
+    *,
+    has_header: bool = True,
+    quote: bool = True,
+) -> None:
     """Problems the CSV reader would not report: NUL bytes, a wrong delimiter, a
     quoted value that is never closed."""
     nul = text.find("\x00")
@@ -158,22 +223,38 @@ def _check_text(text: str, path: str, delimiter: str, header: list[str], what: s
         start = max(text.rfind(mark, 0, nul) for mark in (delimiter, "\n", "\r")) + 1
         end = min(text.find(mark, nul) % (len(text) + 1) for mark in (delimiter, "\n", "\r"))
         context = text[start:end].strip('"')
-        raise InputError([replace(_where(path, text, nul, delimiter, header,
-                                         f"contains a NUL byte ({count} in the file), which no "
-                                         "text export holds", has_header=has_header,
-                                         quote=quote), value=context)],
-                         "the file is damaged or not text in the configured encoding (NUL bytes "
-                         "between letters mean UTF-16: survey.encoding: utf-16); remove the NUL "
-                         "bytes or export the file again") from None
+        raise InputError(
+            [
+                replace(
+                    _where(
+                        path,
+                        text,
+                        nul,
+                        delimiter,
+                        header,
+                        f"contains a NUL byte ({count} in the file), which no text export holds",
+                        has_header=has_header,
+                        quote=quote,
+                    ),
+                    value=context,
+                )
+            ],
+            "the file is damaged or not text in the configured encoding (NUL bytes "
+            "between letters mean UTF-16: survey.encoding: utf-16); remove the NUL "
+            "bytes or export the file again",
+        ) from None
     if len(header) == 1 and has_header:
         others = [d for d in _OTHER_DELIMITERS if d != delimiter and d in header[0]]
         if others:
             shown = {"\t": "a tab"}.get(others[0], f"'{others[0]}'")
-            raise input_error(path, f"the header is a single column that contains {shown}: the "
-                              f"file seems to be delimited by {shown}, not '{delimiter}'",
-                              f"set the delimiter the {what} really uses in config "
-                              "(survey.delimiter), or export it again with ';'",
-                              value=header[0])
+            raise input_error(
+                path,
+                f"the header is a single column that contains {shown}: the "
+                f"file seems to be delimited by {shown}, not '{delimiter}'",
+                f"set the delimiter the {what} really uses in config "
+                "(survey.delimiter), or export it again with ';'",
+                value=header[0],
+            )
     # An unclosed quote swallows the rest of the file into one value. It leaves an
     # odd number of quote characters; only then is the text parsed strictly.
     if quote and text.count('"') % 2:
@@ -189,15 +270,24 @@ def _check_text(text: str, path: str, delimiter: str, header: list[str], what: s
             else:
                 message = f"has a stray quote character ({error})"
             value = records[-1][-1] if records[-1] else None
-            raise InputError([Problem(path, message, row=last or None, column=column,
-                                      value=value)],
-                             "close the quote (a '\"' inside a quoted value is written '\"\"'), "
-                             f"or export the {what} again") from None
+            raise InputError(
+                [Problem(path, message, row=last or None, column=column, value=value)],
+                "close the quote (a '\"' inside a quoted value is written '\"\"'), "
+                f"or export the {what} again",
+            ) from None
 
 
-def read_text_table(path: str | Path, *, delimiter: str = ",", encoding: str = "utf-8",
-                    what: str = "table", hint: str = "", header: bool = True,
-                    names: list[str] | None = None, quote: bool = True) -> pd.DataFrame:
+def read_text_table(
+    path: str | Path,
+    *,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    what: str = "table",
+    hint: str = "",
+    header: bool = True,
+    names: list[str] | None = None,
+    quote: bool = True,
+) -> pd.DataFrame:
     """Read a delimited file with every cell as a string ("" for empty).
 
     Nothing is converted on reading: parsing is the cleaning step's job, where
@@ -234,8 +324,16 @@ def read_text_table(path: str | Path, *, delimiter: str = ",", encoding: str = "
     if text.startswith("\ufeff"):
         text = text[1:]  # a byte-order mark in a UTF-16 or cp1252 file
     try:
-        first = next((r for r in csv.reader(StringIO(text, newline=""), delimiter=delimiter,
-                                            quoting=_quoting(quote)) if r), [])
+        first = next(
+            (
+                r
+                for r in csv.reader(
+                    StringIO(text, newline=""), delimiter=delimiter, quoting=_quoting(quote)
+                )
+                if r
+            ),
+            [],
+        )
         if not first:  # (a first record means the text is not blank)
             raise input_error(path, f"the {what} file is empty", hint)
         header_row = first if header else list(names)
@@ -244,15 +342,21 @@ def read_text_table(path: str | Path, *, delimiter: str = ",", encoding: str = "
         raise input_error(path, f"cannot be read as a delimited table ({error})", hint) from None
     duplicated = sorted({name for name in header_row if header_row.count(name) > 1})
     if duplicated:
-        raise input_error(path, "the header names a column twice", hint,
-                          value=", ".join(duplicated))
+        raise input_error(
+            path, "the header names a column twice", hint, value=", ".join(duplicated)
+        )
     ragged: list[Problem] = []
     expected = "the header has" if header else "the table has"
 
     def note_ragged(row) -> str:
-        ragged.append(Problem(path, f"has {row.actual_columns} fields where {expected} "
-                                    f"{row.expected_columns}",
-                              row=row.number - (1 if header else 0), value=row.text))
+        ragged.append(
+            Problem(
+                path,
+                f"has {row.actual_columns} fields where {expected} {row.expected_columns}",
+                row=row.number - (1 if header else 0),
+                value=row.text,
+            )
+        )
         return "skip"
 
     data = text.encode("utf-8")
@@ -266,26 +370,40 @@ def read_text_table(path: str | Path, *, delimiter: str = ",", encoding: str = "
         table = pa_csv.read_csv(
             BytesIO(data),
             read_options=pa_csv.ReadOptions(
-                encoding="utf8", use_threads=False,
+                encoding="utf8",
+                use_threads=False,
                 block_size=min(max(_MIN_BLOCK, len(data) + 1), _MAX_BLOCK),
-                column_names=None if header else list(names)),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                              quote_char='"' if quote else False,
-                                              invalid_row_handler=note_ragged),
-            convert_options=_string_columns(header_row))
+                column_names=None if header else list(names),
+            ),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                quote_char='"' if quote else False,
+                invalid_row_handler=note_ragged,
+            ),
+            convert_options=_string_columns(header_row),
+        )
     except pa.ArrowInvalid as error:
-        raise _arrow_error(path, str(error), header_row, hint,
-                           first_row=1 if header else 0) from None
+        raise _arrow_error(
+            path, str(error), header_row, hint, first_row=1 if header else 0
+        ) from None
     if ragged:
-        raise InputError(ragged, f"check the delimiter in config (now '{delimiter}') and "
-                                 "that quoted text is closed")
+        raise InputError(
+            ragged,
+            f"check the delimiter in config (now '{delimiter}') and that quoted text is closed",
+        )
     return table.to_pandas()
 
 
-def _string_columns(header: list[str], text: pa.DataType = pa.string()) -> pa_csv.ConvertOptions:
-    """Every column as text, "" for an empty cell (nothing converted on reading)."""
-    return pa_csv.ConvertOptions(column_types={name: text for name in header},
-                                 strings_can_be_null=False, quoted_strings_can_be_null=False)
+def _string_columns(header: list[str], text: pa.DataType | None = None) -> pa_csv.ConvertOptions:
+    """Every column as text (``text``: pa.string() unless given), "" for an empty cell
+    (nothing converted on reading)."""
+    text = pa.string() if text is None else text
+    return pa_csv.ConvertOptions(
+        column_types={name: text for name in header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
 
 
 def _read_plain_utf8(raw: bytes, delimiter: str, encoding: str) -> pd.DataFrame | None:
@@ -303,7 +421,7 @@ def _read_plain_utf8(raw: bytes, delimiter: str, encoding: str) -> pd.DataFrame 
     ends = [i for i in (raw.find(b"\n", 0, 1 << 20), raw.find(b"\r", 0, 1 << 20)) if i >= 0]
     if not ends:
         return None
-    line = raw[len(raw) - len(data):min(ends)]
+    line = raw[len(raw) - len(data) : min(ends)]
     try:
         header = line.decode("utf-8").split(delimiter)
     except UnicodeDecodeError:
@@ -313,11 +431,13 @@ def _read_plain_utf8(raw: bytes, delimiter: str, encoding: str) -> pd.DataFrame 
     try:
         table = pa_csv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),
-            read_options=pa_csv.ReadOptions(encoding="utf8", use_threads=True,
-                                            block_size=_FAST_BLOCK),
+            read_options=pa_csv.ReadOptions(
+                encoding="utf8", use_threads=True, block_size=_FAST_BLOCK
+            ),
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             # pandas holds text as large_string: read so, and no column is cast
-            convert_options=_string_columns(header, pa.large_string()))
+            convert_options=_string_columns(header, pa.large_string()),
+        )
     except pa.ArrowInvalid:
         return None
     if table.column_names != header:
@@ -325,20 +445,27 @@ def _read_plain_utf8(raw: bytes, delimiter: str, encoding: str) -> pd.DataFrame 
     return table.to_pandas()
 
 
-def _arrow_error(path: str, message: str, header: list[str], hint: str,
-                 first_row: int = 1) -> InputError:
+def _arrow_error(
+    path: str, message: str, header: list[str], hint: str, first_row: int = 1
+) -> InputError:
     """pyarrow's message as an InputError naming row and column where it says them
     (``first_row``: records before data row 1, the header's one or none)."""
     found = re.search(r"column #(\d+): Row #(\d+)", message)
     row = int(found.group(2)) - first_row if found else None
     column = header[int(found.group(1))] if found and int(found.group(1)) < len(header) else None
     if "UTF8" in message or "decode" in message.lower():
-        return input_error(path, "cannot be decoded as the configured encoding", _ENCODING_HINT,
-                           row=row, column=column)
+        return input_error(
+            path,
+            "cannot be decoded as the configured encoding",
+            _ENCODING_HINT,
+            row=row,
+            column=column,
+        )
     if "Empty CSV" in message:
         return input_error(path, "the file is empty", hint)
-    return input_error(path, f"cannot be read as a delimited table: {message}", hint,
-                       row=row, column=column)
+    return input_error(
+        path, f"cannot be read as a delimited table: {message}", hint, row=row, column=column
+    )
 
 
 def read_table(path: str | Path, text: Iterable[str] = ()) -> pd.DataFrame:
@@ -349,8 +476,13 @@ def read_table(path: str | Path, text: Iterable[str] = ()) -> pd.DataFrame:
     multiverse's choice columns: a cut-off year written "2008" in a column with
     empty cells would otherwise come back as the float 2008.0.
     """
-    return pd.read_csv(path, keep_default_na=False, na_values=[""], encoding="utf-8",
-                       dtype={column: str for column in text} or None)
+    return pd.read_csv(
+        path,
+        keep_default_na=False,
+        na_values=[""],
+        encoding="utf-8",
+        dtype={column: str for column in text} or None,
+    )
 
 
 def read_yaml(path: str | Path) -> dict:
@@ -383,8 +515,15 @@ def atomic_open(path: str | Path) -> Iterator[TextIO]:
         # file; only one job writes a given output, so any such file is stale.
         for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
             stale.unlink(missing_ok=True)
-        handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent,
-                                             prefix=f".{path.name}.", suffix=".tmp", delete=False)
+        handle = tempfile.NamedTemporaryFile(
+            "w",
+            encoding="utf-8",
+            newline="",
+            dir=path.parent,
+            prefix=f".{path.name}.",
+            suffix=".tmp",
+            delete=False,
+        )
     except OSError as error:
         raise _output_error(path, error) from None
     try:
@@ -404,9 +543,11 @@ _UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUO
 
 
 def _output_error(path: Path, error: OSError) -> OutputError:
-    return OutputError([Problem(str(path), f"cannot be written: {error.strerror}")],
-                       f"make {path.parent} writable (permissions, a read-only or full disk) "
-                       "and run make again; nothing half-written was kept")
+    return OutputError(
+        [Problem(str(path), f"cannot be written: {error.strerror}")],
+        f"make {path.parent} writable (permissions, a read-only or full disk) "
+        "and run make again; nothing half-written was kept",
+    )
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula
@@ -423,8 +564,11 @@ _LONE_CR = re.compile(r"\r(?!\n)")
 
 def formula_like(value: object) -> bool:
     """True for text a spreadsheet would run as a formula (see ``FORMULA_START``)."""
-    return (isinstance(value, str) and value[:1] in FORMULA_START
-            and _PLAIN_NUMBER.fullmatch(value) is None)
+    return (
+        isinstance(value, str)
+        and value[:1] in FORMULA_START
+        and _PLAIN_NUMBER.fullmatch(value) is None
+    )
 
 
 def csv_safety(value: object) -> tuple[object, tuple[str, ...]]:
@@ -460,8 +604,9 @@ def _candidates(column: pd.Series) -> np.ndarray:
     holding a carriage return (vectorised for string columns)."""
     if isinstance(column.dtype, pd.StringDtype):
         return column.str.contains(r"^[=+\-@\t\r]|\r", regex=True, na=False).to_numpy(bool)
-    return column.map(lambda v: isinstance(v, str) and (v[:1] in FORMULA_START or "\r" in v)
-                      ).to_numpy(dtype=bool)
+    return column.map(
+        lambda v: isinstance(v, str) and (v[:1] in FORMULA_START or "\r" in v)
+    ).to_numpy(dtype=bool)
 
 
 def make_csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -498,9 +643,10 @@ def _plain_csv_text(frame: pd.DataFrame) -> str | None:
     pyarrow; None unless every column is text or integer and there are two or more
     (pandas quotes a lone empty cell): the caller then writes it with pandas."""
     if frame.shape[1] < 2 or not all(
-            isinstance(dtype, pd.StringDtype)
-            or (pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
-            for dtype in frame.dtypes):
+        isinstance(dtype, pd.StringDtype)
+        or (pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
+        for dtype in frame.dtypes
+    ):
         return None
     header = StringIO()
     csv.writer(header, lineterminator="\n").writerow([str(name) for name in frame.columns])
@@ -510,8 +656,9 @@ def _plain_csv_text(frame: pd.DataFrame) -> str | None:
         return None
     try:  # no cell needs quoting (pyarrow refuses otherwise): its own writer
         body = BytesIO()
-        pa_csv.write_csv(table, body, pa_csv.WriteOptions(include_header=False,
-                                                          quoting_style="none", eol="\n"))
+        pa_csv.write_csv(
+            table, body, pa_csv.WriteOptions(include_header=False, quoting_style="none", eol="\n")
+        )
         return header.getvalue() + body.getvalue().decode("utf-8")
     except pa.ArrowInvalid:
         pass
@@ -523,19 +670,21 @@ def _plain_csv_text(frame: pd.DataFrame) -> str | None:
     for column in table.columns:
         text = pc.cast(column, pa.large_string())
         if not pa.types.is_integer(column.type):
-            quoted = pc.binary_join_element_wise(scalar('"'), pc.replace_substring(text, '"', '""'),
-                                                 scalar('"'), scalar(""))
+            quoted = pc.binary_join_element_wise(
+                scalar('"'), pc.replace_substring(text, '"', '""'), scalar('"'), scalar("")
+            )
             text = pc.if_else(pc.match_substring_regex(text, '[,"\n]'), quoted, text)
         cells.append(pc.fill_null(text, scalar("")))
-    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, scalar(",")),
-                                        scalar("\n"), scalar(""))
+    lines = pc.binary_join_element_wise(
+        pc.binary_join_element_wise(*cells, scalar(",")), scalar("\n"), scalar("")
+    )
     # the records lie end to end in the array's data buffer: take them as one text
     lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
     if len(lines) == 0:
         return header.getvalue()
     _, offsets, data = lines.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
-    return header.getvalue() + data[int(bounds[0]):int(bounds[-1])].to_pybytes().decode("utf-8")
+    bounds = np.frombuffer(offsets, dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
+    return header.getvalue() + data[int(bounds[0]) : int(bounds[-1])].to_pybytes().decode("utf-8")
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:

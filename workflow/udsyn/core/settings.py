@@ -16,5 +16,9 @@ def from_sections(cls: type[T], *sections: dict) -> T:
     merged: dict = {}
     for section in sections:
         merged.update(section)
-    return cls(**{name: tuple(merged[name]) if isinstance(merged[name], list) else merged[name]
-                  for name in cls.__dataclass_fields__})
+    return cls(
+        **{
+            name: tuple(merged[name]) if isinstance(merged[name], list) else merged[name]
+            for name in cls.__dataclass_fields__
+        }
+    )

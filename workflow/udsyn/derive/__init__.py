@@ -1,1 +1,3 @@
-"""Derived variables per municipality and initiative (``derivation``): post-reform size, post-crisis initiatives, the headline definition."""
+"""Derived variables per municipality and initiative (``derivation``): post-reform size,
+post-crisis initiatives, the headline definition.
+"""

@@ -42,13 +42,18 @@ class SurveyExport:
 
 def read_options(survey: dict) -> ReadOptions:
     """The reading settings of config ``survey`` (each ``auto`` unless forced)."""
-    return ReadOptions(encoding=survey["encoding"], delimiter=survey["delimiter"],
-                       quoting=survey["quoting"], labels_header=survey["labels_header"],
-                       timestamp_format=survey["timestamp_format"])
+    return ReadOptions(
+        encoding=survey["encoding"],
+        delimiter=survey["delimiter"],
+        quoting=survey["quoting"],
+        labels_header=survey["labels_header"],
+        timestamp_format=survey["timestamp_format"],
+    )
 
 
-def load_export(survey: dict, questionnaire: Questionnaire, dataset_file: str,
-                labels_file: str) -> SurveyExport:
+def load_export(
+    survey: dict, questionnaire: Questionnaire, dataset_file: str, labels_file: str
+) -> SurveyExport:
     """Read, name and check the export (see the module docstring).
 
     ``labels_file`` is the file the workflow resolved (``export_files.labels_file``):
@@ -60,9 +65,11 @@ def load_export(survey: dict, questionnaire: Questionnaire, dataset_file: str,
         sibling = sibling_labels(dataset_file)
         looked = f" (looked for {sibling})" if sibling else ""
         raise input_error(
-            dataset_file, f"no labels table: survey.labels is '{AUTO}' and the dataset is a "
+            dataset_file,
+            f"no labels table: survey.labels is '{AUTO}' and the dataset is a "
             f"delimited text export, whose labels are a file of their own{looked}",
-            "set survey.labels to the labels file SurveyXact exported with this dataset")
+            "set survey.labels to the labels file SurveyXact exported with this dataset",
+        )
     dataset, dataset_read = read_dataset(dataset_file, options)
     labels, labels_read = read_labels(labels_file, options)
     return name_and_check(dataset, labels, (dataset_read, labels_read), questionnaire)
@@ -75,28 +82,59 @@ def shown_name(detected: Detected) -> str:
     return detected.file
 
 
-def name_and_check(dataset: pd.DataFrame, labels: pd.DataFrame,
-                   reading: tuple[Detected, Detected],
-                   questionnaire: Questionnaire) -> SurveyExport:
+def name_and_check(
+    dataset: pd.DataFrame,
+    labels: pd.DataFrame,
+    reading: tuple[Detected, Detected],
+    questionnaire: Questionnaire,
+) -> SurveyExport:
     """Steps 2 and 3 of ``load_export`` on tables already read."""
     dataset_read, labels_read = reading
-    matches = resolve_columns(list(dataset.columns), questionnaire.expected_columns,
-                              questionnaire.optional_columns, shown_name(dataset_read))
+    matches = resolve_columns(
+        list(dataset.columns),
+        questionnaire.expected_columns,
+        questionnaire.optional_columns,
+        shown_name(dataset_read),
+    )
     dataset, labels = rename_export(dataset, labels, matches)
     labels = validate_labels(labels, shown_name(labels_read), questionnaire)
-    labels, label_checks = check_labels(labels, questionnaire, shown_name(labels_read),
-                                        list(dataset.columns))
-    return SurveyExport(dataset=dataset, labels=labels, reading=reading,
-                        columns=column_table(matches), label_checks=label_checks)
+    labels, label_checks = check_labels(
+        labels, questionnaire, shown_name(labels_read), list(dataset.columns)
+    )
+    return SurveyExport(
+        dataset=dataset,
+        labels=labels,
+        reading=reading,
+        columns=column_table(matches),
+        label_checks=label_checks,
+    )
 
 
-def in_memory(dataset: pd.DataFrame, labels: pd.DataFrame, questionnaire: Questionnaire,
-              dataset_file: str = "dataset.csv", labels_file: str = "labels.csv") -> SurveyExport:
+def in_memory(
+    dataset: pd.DataFrame,
+    labels: pd.DataFrame,
+    questionnaire: Questionnaire,
+    dataset_file: str = "dataset.csv",
+    labels_file: str = "labels.csv",
+) -> SurveyExport:
     """An export from tables built in memory (tests, tools): named and checked."""
+
     def read(role: str, file: str, header: str) -> Detected:
-        return Detected(role=role, file=file, format="delimited text", sheet="",
-                        encoding="utf-8", delimiter=";", quoting="minimal", header=header,
-                        how="built in memory")
-    return name_and_check(dataset, labels, (read("dataset", dataset_file, "present"),
-                                            read("labels", labels_file, "absent")),
-                          questionnaire)
+        return Detected(
+            role=role,
+            file=file,
+            format="delimited text",
+            sheet="",
+            encoding="utf-8",
+            delimiter=";",
+            quoting="minimal",
+            header=header,
+            how="built in memory",
+        )
+
+    return name_and_check(
+        dataset,
+        labels,
+        (read("dataset", dataset_file, "present"), read("labels", labels_file, "absent")),
+        questionnaire,
+    )

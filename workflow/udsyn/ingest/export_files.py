@@ -31,7 +31,7 @@ AUTO = "auto"
 
 
 def one_file_format(path: str | Path) -> str | None:
-    """"xlsx", "sav" or "excel-xml" for an export that holds its own labels;
+    """ "xlsx", "sav" or "excel-xml" for an export that holds its own labels;
     None for anything else (a delimited text file, or a file not there)."""
     try:
         with open(path, "rb") as handle:

@@ -36,14 +36,27 @@ from udsyn.ingest.export_files import SAV_MAGIC, SPREADSHEET_NS, ZIP_MAGIC, look
 FORMATS = ("delimited text", "xlsx", "excel-xml", "sav")
 LABEL_COLUMNS = ["field_name", "field_value", "field_text"]
 # Header rows a labels file may carry (the database dump's, and common ones).
-KNOWN_LABEL_HEADERS = {("field_name", "field_value", "field_text"), ("variable", "code", "label"),
-                       ("variable", "value", "label"), ("name", "value", "label")}
+KNOWN_LABEL_HEADERS = {
+    ("field_name", "field_value", "field_text"),
+    ("variable", "code", "label"),
+    ("variable", "value", "label"),
+    ("name", "value", "label"),
+}
 # Delimiters SurveyXact (";" EU, tab INTL) and Excel ("," or ";") write, in the
 # order they are tried.
 DELIMITERS = (";", "\t", ",", "|")
 DELIMITER_NAMES = {"\t": "tab"}
-ENCODINGS = ("auto", "utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252",
-             "iso-8859-15", "latin-1")
+ENCODINGS = (
+    "auto",
+    "utf-8",
+    "utf-8-sig",
+    "utf-16",
+    "utf-16-le",
+    "utf-16-be",
+    "cp1252",
+    "iso-8859-15",
+    "latin-1",
+)
 SAMPLE_RECORDS = 100
 # The bytes where cp1252 and ISO-8859-15 give different characters (0xA4: '€'
 # in ISO-8859-15, '¤' in cp1252, ...). 0x80-0x9F are control characters in
@@ -57,66 +70,87 @@ PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 DATASET_PART = re.compile(r"Dataset\((\d+)\)")
 RESPONDENT_IDS = ("respondentid", "responde")
 IGNORED_SHEETS = ("Structure", "Variables")
-_EXPORT_AGAIN = ("export the survey again from SurveyXact as CSV (EU or INTL format), "
-                 "Excel (.xlsx) or SPSS (.sav)")
+_EXPORT_AGAIN = (
+    "export the survey again from SurveyXact as CSV (EU or INTL format), "
+    "Excel (.xlsx) or SPSS (.sav)"
+)
 
 
 @dataclass(frozen=True)
 class ReadOptions:
     """How to read an export; "auto" detects the property from the file."""
 
-    encoding: str = "auto"       # auto | utf-8 | utf-8-sig | utf-16 (BOM required) | utf-16-le | utf-16-be | cp1252 | iso-8859-15 | latin-1
-    delimiter: str = "auto"      # auto | one character
-    quoting: str = "auto"        # auto | double-quote | none   ('none': a " is an ordinary character)
+    # auto | utf-8 | utf-8-sig | utf-16 (BOM required) | utf-16-le | utf-16-be | cp1252 |
+    # iso-8859-15 | latin-1
+    encoding: str = "auto"
+    delimiter: str = "auto"  # auto | one character
+    quoting: str = "auto"  # auto | double-quote | none   ('none': a " is an ordinary character)
     labels_header: str = "auto"  # auto | present | absent
-    timestamp_format: str = "%Y-%m-%d %H:%M:%S"   # how datetime cells of .xlsx/.sav/.xml become text
+    timestamp_format: str = (
+        "%Y-%m-%d %H:%M:%S"  # how datetime cells of .xlsx/.sav/.xml become text
+    )
 
 
 @dataclass(frozen=True)
 class Detected:
     """What was read and how; becomes a row of results/validated/checks.csv."""
 
-    role: str                # "dataset" | "labels"
+    role: str  # "dataset" | "labels"
     file: str
-    format: str              # "delimited text" | "xlsx" | "excel-xml" | "sav"
-    sheet: str               # "" | "Dataset" | "Dataset(1)+Dataset(2)" | "Labels" | "value labels"
-    encoding: str            # codec used for text ("utf-16-le", "iso-8859-15", ...); "" for binary formats
-    delimiter: str           # ";" "," "tab" "|" ; "" for binary formats
-    quoting: str             # "all text quoted" | "minimal" | "none" | ""
-    header: str              # "present" | "absent"
-    how: str                 # one short sentence: each property detected (from what) or configured
+    format: str  # "delimited text" | "xlsx" | "excel-xml" | "sav"
+    sheet: str  # "" | "Dataset" | "Dataset(1)+Dataset(2)" | "Labels" | "value labels"
+    encoding: str  # codec used for text ("utf-16-le", "iso-8859-15", ...); "" for binary formats
+    delimiter: str  # ";" "," "tab" "|" ; "" for binary formats
+    quoting: str  # "all text quoted" | "minimal" | "none" | ""
+    header: str  # "present" | "absent"
+    how: str  # one short sentence: each property detected (from what) or configured
 
 
 # --------------------------------------------------------------------------- format
+
 
 def _head(path: str, size: int = 1 << 16) -> bytes:
     """The first bytes of ``path``; an InputError if it is missing or a folder."""
     p = Path(path)
     if not p.exists():
-        raise input_error(path, "the file does not exist",
-                          "check the path in config (survey.dataset / survey.labels)")
+        raise input_error(
+            path,
+            "the file does not exist",
+            "check the path in config (survey.dataset / survey.labels)",
+        )
     if p.is_dir():
-        raise input_error(path, "the path is a folder, not a file",
-                          "check the path in config (survey.dataset / survey.labels)")
+        raise input_error(
+            path,
+            "the path is a folder, not a file",
+            "check the path in config (survey.dataset / survey.labels)",
+        )
     with open(p, "rb") as handle:
         return handle.read(size)
 
 
 def _zip_format(path: str) -> str:
-    """"xlsx" for a zip holding a workbook; an InputError saying what else it is."""
+    """ "xlsx" for a zip holding a workbook; an InputError saying what else it is."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError):
-        raise input_error(path, "starts like a zip archive (an .xlsx is one) but is damaged",
-                          _EXPORT_AGAIN) from None
+        raise input_error(
+            path, "starts like a zip archive (an .xlsx is one) but is damaged", _EXPORT_AGAIN
+        ) from None
     if "xl/workbook.xml" in names:
         return "xlsx"
-    what = ("an OpenDocument file (.ods/.odt)" if "content.xml" in names
-            else "a Word document (.docx)" if "word/document.xml" in names
-            else "a zip archive")
-    raise input_error(path, f"is {what}, not an Excel workbook or a text export",
-                      "unpack or convert it: " + _EXPORT_AGAIN)
+    what = (
+        "an OpenDocument file (.ods/.odt)"
+        if "content.xml" in names
+        else "a Word document (.docx)"
+        if "word/document.xml" in names
+        else "a zip archive"
+    )
+    raise input_error(
+        path,
+        f"is {what}, not an Excel workbook or a text export",
+        "unpack or convert it: " + _EXPORT_AGAIN,
+    )
 
 
 def export_format(path: str | Path) -> str:
@@ -130,19 +164,25 @@ def export_format(path: str | Path) -> str:
     if head.startswith(SAV_MAGIC):
         return "sav"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise input_error(path, "is an old Excel 97-2003 workbook (.xls) or another OLE2 file, "
-                          "which udsyn does not read", "save it as .xlsx or " + _EXPORT_AGAIN)
+        raise input_error(
+            path,
+            "is an old Excel 97-2003 workbook (.xls) or another OLE2 file, "
+            "which udsyn does not read",
+            "save it as .xlsx or " + _EXPORT_AGAIN,
+        )
     if head.startswith(b"%PDF"):
         raise input_error(path, "is a PDF document, not a data export", _EXPORT_AGAIN)
     if looks_like_xml(head):
         if SPREADSHEET_NS.encode() in head:
             return "excel-xml"
-        raise input_error(path, "is an XML file but not an Excel-XML (SpreadsheetML) workbook",
-                          _EXPORT_AGAIN)
+        raise input_error(
+            path, "is an XML file but not an Excel-XML (SpreadsheetML) workbook", _EXPORT_AGAIN
+        )
     return "delimited text"
 
 
 # --------------------------------------------------------------------------- cells
+
 
 class _Unexpected(Exception):
     """A cell value that has no CSV rendering (a bool, a time of day, ...)."""
@@ -186,10 +226,11 @@ def cell_text(value: object, timestamp_format: str) -> str:
 
 
 def _cells_hint(what: str) -> str:
-    return (f"format the cell as text or a number in the {what}, or " + _EXPORT_AGAIN)
+    return f"format the cell as text or a number in the {what}, or " + _EXPORT_AGAIN
 
 
 # --------------------------------------------------------------------------- text
+
 
 def _bom_encoding(raw: bytes) -> tuple[str, str] | None:
     """The encoding a byte-order mark says, with the evidence."""
@@ -209,14 +250,19 @@ def _configured_encoding(raw: bytes, path: str, encoding: str) -> tuple[str, str
     try:
         codecs.lookup(name)
     except LookupError:
-        raise input_error(path, f"survey.encoding '{encoding}' is not an encoding Python knows",
-                          "set survey.encoding to one of " + ", ".join(ENCODINGS)) from None
+        raise input_error(
+            path,
+            f"survey.encoding '{encoding}' is not an encoding Python knows",
+            "set survey.encoding to one of " + ", ".join(ENCODINGS),
+        ) from None
     if name == "utf-16":
         bom = _bom_encoding(raw)
         if bom is None or not bom[0].startswith("utf-16"):
-            raise input_error(path, "survey.encoding is utf-16 but the file has no UTF-16 "
-                              "byte-order mark", "set survey.encoding: utf-16-le or utf-16-be "
-                              "(the byte order), or export again")
+            raise input_error(
+                path,
+                "survey.encoding is utf-16 but the file has no UTF-16 byte-order mark",
+                "set survey.encoding: utf-16-le or utf-16-be (the byte order), or export again",
+            )
         return bom[0], f"configured utf-16 ({bom[1]})"
     return name, f"configured {name}"
 
@@ -242,12 +288,13 @@ def _locate_byte(raw: bytes, offset: int, path: str, message: str) -> Problem:
 def _structure_guess(text: str) -> tuple[str, bool]:
     """The delimiter to locate a problem with before detection is done (the
     first record's most frequent candidate)."""
-    first = text[:text.find("\n")] if "\n" in text else text
+    first = text[: text.find("\n")] if "\n" in text else text
     return max(DELIMITERS, key=first.count), True
 
 
-def _detect_encoding(raw: bytes, path: str,
-                     eu_dialect: Callable[[str, bool], bool]) -> tuple[str, str]:
+def _detect_encoding(
+    raw: bytes, path: str, eu_dialect: Callable[[str, bool], bool]
+) -> tuple[str, str]:
     """(codec, evidence) for a text export; refuses what it could misread.
 
     ``eu_dialect(text, whole)`` says whether the text is in SurveyXact's EU dialect
@@ -260,10 +307,13 @@ def _detect_encoding(raw: bytes, path: str,
     guess = _utf16_guess(raw)
     if guess:
         raise input_error(
-            path, f"has NUL bytes but no byte-order mark: UTF-16 without a byte-order mark; "
-            f"it looks like UTF-16 {guess}", f"set survey.encoding: utf-16-{guess.lower()}, or "
+            path,
+            f"has NUL bytes but no byte-order mark: UTF-16 without a byte-order mark; "
+            f"it looks like UTF-16 {guess}",
+            f"set survey.encoding: utf-16-{guess.lower()}, or "
             "export again (SurveyXact's INTL export always has the byte-order mark, so this "
-            "file was re-saved)")
+            "file was re-saved)",
+        )
     try:
         raw.decode("utf-8")
         return "utf-8", "valid UTF-8 throughout"
@@ -272,28 +322,44 @@ def _detect_encoding(raw: bytes, path: str,
     if C1_BYTES.search(raw):
         bad = CP1252_UNDEFINED.search(raw)
         if bad:
-            byte = raw[bad.start():bad.start() + 1]
-            problem = _locate_byte(raw, bad.start(), path,
-                                   f"byte 0x{byte.hex().upper()} is neither UTF-8 nor a "
-                                   "character in cp1252, and a control character in ISO-8859-15")
-            raise InputError([problem], "set survey.encoding to the file's real encoding, or "
-                             "export again")
+            byte = raw[bad.start() : bad.start() + 1]
+            problem = _locate_byte(
+                raw,
+                bad.start(),
+                path,
+                f"byte 0x{byte.hex().upper()} is neither UTF-8 nor a "
+                "character in cp1252, and a control character in ISO-8859-15",
+            )
+            raise InputError(
+                [problem], "set survey.encoding to the file's real encoding, or export again"
+            )
         return "cp1252", "8-bit with bytes 0x80-0x9F, which only cp1252 uses for text"
     ambiguous = AMBIGUOUS_8BIT.search(raw)
     if ambiguous is None:
-        return "iso-8859-15", ("8-bit without the bytes where cp1252 and ISO-8859-15 differ: "
-                               "the same text as cp1252 for this file")
+        return "iso-8859-15", (
+            "8-bit without the bytes where cp1252 and ISO-8859-15 differ: "
+            "the same text as cp1252 for this file"
+        )
     if eu_dialect(*_sample_text(raw, "latin-1")):
-        return "iso-8859-15", ("8-bit with bytes where cp1252 and ISO-8859-15 differ, in "
-                               "SurveyXact's EU dialect (';', all text quoted), written in "
-                               "ISO-8859-15")
-    byte = raw[ambiguous.start():ambiguous.start() + 1]
-    problem = _locate_byte(raw, ambiguous.start(), path,
-                           f"byte 0x{byte.hex().upper()} reads as '{byte.decode('iso-8859-15')}' "
-                           f"in ISO-8859-15 or '{byte.decode('cp1252')}' in cp1252, and the file "
-                           "is not in SurveyXact's EU dialect, which says which")
-    raise InputError([problem], "set survey.encoding: iso-8859-15 or cp1252 (whichever shows "
-                     "the text right), or export again as UTF-8")
+        return "iso-8859-15", (
+            "8-bit with bytes where cp1252 and ISO-8859-15 differ, in "
+            "SurveyXact's EU dialect (';', all text quoted), written in "
+            "ISO-8859-15"
+        )
+    byte = raw[ambiguous.start() : ambiguous.start() + 1]
+    problem = _locate_byte(
+        raw,
+        ambiguous.start(),
+        path,
+        f"byte 0x{byte.hex().upper()} reads as '{byte.decode('iso-8859-15')}' "
+        f"in ISO-8859-15 or '{byte.decode('cp1252')}' in cp1252, and the file "
+        "is not in SurveyXact's EU dialect, which says which",
+    )
+    raise InputError(
+        [problem],
+        "set survey.encoding: iso-8859-15 or cp1252 (whichever shows "
+        "the text right), or export again as UTF-8",
+    )
 
 
 def _sample_text(raw: bytes, codec: str) -> tuple[str, bool]:
@@ -315,8 +381,9 @@ def _sample_text(raw: bytes, codec: str) -> tuple[str, bool]:
 def _records(sample: str, whole: bool, delimiter: str, quote: bool) -> list[list[str]]:
     """The first records of ``sample`` (blank lines skipped, as the reader does);
     the last one dropped when the sample is cut."""
-    reader = csv.reader(StringIO(sample, newline=""), delimiter=delimiter,
-                        quoting=files._quoting(quote))
+    reader = csv.reader(
+        StringIO(sample, newline=""), delimiter=delimiter, quoting=files._quoting(quote)
+    )
     try:  # one record more than needed: the last may be cut
         records = list(itertools.islice((r for r in reader if r), SAMPLE_RECORDS + 1))
     except csv.Error:
@@ -326,8 +393,9 @@ def _records(sample: str, whole: bool, delimiter: str, quote: bool) -> list[list
     return records
 
 
-def _delimiter_candidates(sample: str, whole: bool, quote: bool,
-                          fields: int | None) -> dict[str, int]:
+def _delimiter_candidates(
+    sample: str, whole: bool, quote: bool, fields: int | None
+) -> dict[str, int]:
     """Candidate -> fields per record, for each candidate that splits every
     sampled record into as many fields as the first (2 or more; ``fields``)."""
     valid = {}
@@ -350,7 +418,9 @@ def _header_widths(sample: str, quote: bool, fields: int | None) -> dict[str, in
     widths = {}
     for candidate in DELIMITERS:
         try:
-            record = next(csv.reader(first, delimiter=candidate, quoting=files._quoting(quote)), [])
+            record = next(
+                csv.reader(first, delimiter=candidate, quoting=files._quoting(quote)), []
+            )
         except csv.Error:
             continue
         if len(record) >= 2 and (fields is None or len(record) == fields):
@@ -358,13 +428,15 @@ def _header_widths(sample: str, quote: bool, fields: int | None) -> dict[str, in
     return widths
 
 
-def _detect_delimiter(sample: str, whole: bool, quote: bool, path: str,
-                      fields: int | None) -> tuple[str, str]:
+def _detect_delimiter(
+    sample: str, whole: bool, quote: bool, path: str, fields: int | None
+) -> tuple[str, str]:
     """(delimiter, evidence): the one candidate that gives a rectangular table."""
     valid = _delimiter_candidates(sample, whole, quote, fields)
     tried = ", ".join(_show(d) for d in DELIMITERS)
-    shape = (f"{fields} fields per record" if fields
-             else "2 or more fields, the same in every record")
+    shape = (
+        f"{fields} fields per record" if fields else "2 or more fields, the same in every record"
+    )
     if not valid:
         # No candidate gives a rectangular sample: a ragged row or an unclosed
         # quote. The header alone then decides (the candidate that splits it
@@ -375,16 +447,24 @@ def _detect_delimiter(sample: str, whole: bool, quote: bool, path: str,
             best = max(header.values())
             winners = [d for d, width in header.items() if width == best]
             if len(winners) == 1:
-                return winners[0], (f"delimiter {_show(winners[0])} detected from the header "
-                                    "(the records that follow do not all fit it)")
-        raise input_error(path, f"no delimiter ({tried}) splits the first records into {shape}",
-                          "set survey.delimiter to the file's delimiter, or export again")
+                return winners[0], (
+                    f"delimiter {_show(winners[0])} detected from the header "
+                    "(the records that follow do not all fit it)"
+                )
+        raise input_error(
+            path,
+            f"no delimiter ({tried}) splits the first records into {shape}",
+            "set survey.delimiter to the file's delimiter, or export again",
+        )
     best = max(valid.values())
     winners = [d for d, width in valid.items() if width == best]
     if len(winners) > 1:
-        raise input_error(path, "several delimiters split the first records into a table: "
-                          + ", ".join(f"{_show(d)} ({w} fields)" for d, w in valid.items()),
-                          "set survey.delimiter to the one the file uses")
+        raise input_error(
+            path,
+            "several delimiters split the first records into a table: "
+            + ", ".join(f"{_show(d)} ({w} fields)" for d, w in valid.items()),
+            "set survey.delimiter to the one the file uses",
+        )
     others = "" if len(valid) == 1 else " (most fields)"
     return winners[0], f"delimiter {_show(winners[0])} detected from the first records{others}"
 
@@ -424,7 +504,7 @@ def _quoted_flags(sample: str, delimiter: str) -> list[list[tuple[str, bool]]]:
 
 
 def _detect_quoting(sample: str, delimiter: str) -> str:
-    """"all text quoted" (the EU dialect) when every non-empty field that is not
+    """ "all text quoted" (the EU dialect) when every non-empty field that is not
     a plain number is quoted, "minimal" when some are, "none" when no field
     starts with '"'. The header is left out when there are data records: how
     names are quoted says nothing about the cells."""
@@ -434,25 +514,37 @@ def _detect_quoting(sample: str, delimiter: str) -> str:
     fields = [field for record in records for field in record]
     if not any(quoted for _, quoted in fields):
         return "none"
-    text = [(value, quoted) for value, quoted in fields
-            if value and not (not quoted and PLAIN_NUMBER.fullmatch(value))]
+    text = [
+        (value, quoted)
+        for value, quoted in fields
+        if value and not (not quoted and PLAIN_NUMBER.fullmatch(value))
+    ]
     return "all text quoted" if all(quoted for _, quoted in text) else "minimal"
 
 
 def _labels_header(first: list[str], path: str, where: str = "") -> str:
-    """"absent" when the first record is a label (its code a whole number),
+    """ "absent" when the first record is a label (its code a whole number),
     "present" when it is a known header; otherwise an InputError."""
     if len(first) != 3:
-        raise input_error(path + where, f"a labels table has 3 columns (variable, code, label); "
-                          f"this one has {len(first)}", "export the labels again, or check "
-                          "survey.labels / survey.delimiter", row=1, value=first)
+        raise input_error(
+            path + where,
+            f"a labels table has 3 columns (variable, code, label); this one has {len(first)}",
+            "export the labels again, or check survey.labels / survey.delimiter",
+            row=1,
+            value=first,
+        )
     if WHOLE_NUMBER.fullmatch(first[1].strip()):
         return "absent"
     if tuple(name.strip().lower() for name in first) in KNOWN_LABEL_HEADERS:
         return "present"
-    raise input_error(path + where, "the first labels record is neither a label (its second field "
-                      "a whole-number code) nor a known header", "set survey.labels_header: "
-                      "present or absent", row=1, value=first)
+    raise input_error(
+        path + where,
+        "the first labels record is neither a label (its second field "
+        "a whole-number code) nor a known header",
+        "set survey.labels_header: present or absent",
+        row=1,
+        value=first,
+    )
 
 
 @dataclass(frozen=True)
@@ -472,12 +564,18 @@ def _text_dialect(raw: bytes, path: str, options: ReadOptions, role: str) -> _Di
     fields = 3 if role == "labels" else None
     quote = options.quoting != "none"
     if options.quoting not in ("auto", "double-quote", "none"):
-        raise input_error(path, f"survey.quoting '{options.quoting}' is not auto, double-quote "
-                          "or none", "set survey.quoting to auto, double-quote or none")
+        raise input_error(
+            path,
+            f"survey.quoting '{options.quoting}' is not auto, double-quote or none",
+            "set survey.quoting to auto, double-quote or none",
+        )
 
     def eu_dialect(text: str, whole: bool) -> bool:
-        valid = _delimiter_candidates(text, whole, quote, fields) if options.delimiter == "auto" \
+        valid = (
+            _delimiter_candidates(text, whole, quote, fields)
+            if options.delimiter == "auto"
             else {options.delimiter: 0}
+        )
         return list(valid) == [";"] and _detect_quoting(text, ";") == "all text quoted"
 
     if options.encoding == "auto":
@@ -492,13 +590,19 @@ def _text_dialect(raw: bytes, path: str, options: ReadOptions, role: str) -> _Di
         how.append(evidence)
     else:
         if len(options.delimiter) != 1 or options.delimiter in '"\r\n':
-            raise input_error(path, f"survey.delimiter {options.delimiter!r} is not one character",
-                              "set survey.delimiter to auto or the file's delimiter (; , tab |)")
+            raise input_error(
+                path,
+                f"survey.delimiter {options.delimiter!r} is not one character",
+                "set survey.delimiter to auto or the file's delimiter (; , tab |)",
+            )
         delimiter = options.delimiter
         how.append(f"delimiter {_show(delimiter)} configured")
     observed = _detect_quoting(sample, delimiter) if quote else "none"
-    how.append(f"quoting {observed} detected from the first records" if options.quoting == "auto"
-               else f"quoting configured {options.quoting}")
+    how.append(
+        f"quoting {observed} detected from the first records"
+        if options.quoting == "auto"
+        else f"quoting configured {options.quoting}"
+    )
     header = True
     if role == "labels":
         header, evidence = _text_labels_header(sample, whole, delimiter, quote, path, options)
@@ -508,15 +612,18 @@ def _text_dialect(raw: bytes, path: str, options: ReadOptions, role: str) -> _Di
     return _Dialect(encoding, delimiter, quote, observed, header, how)
 
 
-def _text_labels_header(sample: str, whole: bool, delimiter: str, quote: bool, path: str,
-                        options: ReadOptions) -> tuple[bool, str]:
+def _text_labels_header(
+    sample: str, whole: bool, delimiter: str, quote: bool, path: str, options: ReadOptions
+) -> tuple[bool, str]:
     """Whether the labels file has a header row, and why."""
     if options.labels_header in ("present", "absent"):
         return options.labels_header == "present", f"header configured {options.labels_header}"
     if options.labels_header != "auto":
-        raise input_error(path, f"survey.labels_header '{options.labels_header}' is not auto, "
-                          "present or absent", "set survey.labels_header to auto, present or "
-                          "absent")
+        raise input_error(
+            path,
+            f"survey.labels_header '{options.labels_header}' is not auto, present or absent",
+            "set survey.labels_header to auto, present or absent",
+        )
     records = _records(sample, whole, delimiter, quote)
     if not records:
         raise input_error(path, "the labels file is empty", "export the labels again")
@@ -531,7 +638,7 @@ _BLANK_BYTES = codecs.BOM_UTF8 + b" \r\n\t\x00\xff\xfe"
 def _blank(raw: bytes) -> bool:
     """No byte but white space, NULs and byte-order marks (an empty export); the
     first 64 KiB decide for any real file without copying a large one."""
-    if raw[:1 << 16].strip(_BLANK_BYTES):
+    if raw[: 1 << 16].strip(_BLANK_BYTES):
         return False
     return not raw.strip(_BLANK_BYTES)
 
@@ -545,19 +652,35 @@ def _read_text(path: str, options: ReadOptions, role: str) -> tuple[pd.DataFrame
     dialect = _text_dialect(raw, path, options, role)
     del raw
     what = "survey labels" if role == "labels" else "survey dataset"
-    frame = files.read_text_table(path, delimiter=dialect.delimiter, encoding=dialect.encoding,
-                               what=what, header=dialect.header, quote=dialect.quote,
-                               names=None if dialect.header else LABEL_COLUMNS)
+    frame = files.read_text_table(
+        path,
+        delimiter=dialect.delimiter,
+        encoding=dialect.encoding,
+        what=what,
+        header=dialect.header,
+        quote=dialect.quote,
+        names=None if dialect.header else LABEL_COLUMNS,
+    )
     if role == "labels":
         if frame.shape[1] != 3:
-            raise input_error(path, f"a labels table has 3 columns; this one has {frame.shape[1]}",
-                              "export the labels again, or set survey.delimiter",
-                              value=list(frame.columns))
+            raise input_error(
+                path,
+                f"a labels table has 3 columns; this one has {frame.shape[1]}",
+                "export the labels again, or set survey.delimiter",
+                value=list(frame.columns),
+            )
         frame.columns = LABEL_COLUMNS
-    detected = Detected(role, path, "delimited text", "", dialect.encoding,
-                        _show(dialect.delimiter), dialect.quoting,
-                        "present" if dialect.header else "absent",
-                        "; ".join(dialect.how) + ".")
+    detected = Detected(
+        role,
+        path,
+        "delimited text",
+        "",
+        dialect.encoding,
+        _show(dialect.delimiter),
+        dialect.quoting,
+        "present" if dialect.header else "absent",
+        "; ".join(dialect.how) + ".",
+    )
     return frame, detected
 
 
@@ -578,15 +701,21 @@ def _calamine_sheets(path: str) -> tuple[list[str], Callable[[str], Rows]]:
         book = python_calamine.CalamineWorkbook.from_path(path)
         names = list(book.sheet_names)
     except Exception:  # calamine's errors (zip, xml, password) all mean: not readable
-        raise input_error(path, "cannot be opened as an Excel workbook (damaged, encrypted or "
-                          "not really .xlsx)", _EXPORT_AGAIN) from None
+        raise input_error(
+            path,
+            "cannot be opened as an Excel workbook (damaged, encrypted or not really .xlsx)",
+            _EXPORT_AGAIN,
+        ) from None
 
     def rows(name: str) -> Rows:
         try:
             return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception:
-            raise input_error(_sheet_file(path, name), "the sheet cannot be read (damaged "
-                              "workbook)", _EXPORT_AGAIN) from None
+            raise input_error(
+                _sheet_file(path, name),
+                "the sheet cannot be read (damaged workbook)",
+                _EXPORT_AGAIN,
+            ) from None
 
     return names, rows
 
@@ -599,13 +728,17 @@ def _xml_sheets(path: str) -> tuple[list[str], Callable[[str], Rows]]:
     with open(path, "rb") as handle:
         raw = handle.read()
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
-        raise input_error(path, "the XML file declares a DOCTYPE or entities, which an "
-                          "Excel-XML export never does", _EXPORT_AGAIN)
+        raise input_error(
+            path,
+            "the XML file declares a DOCTYPE or entities, which an Excel-XML export never does",
+            _EXPORT_AGAIN,
+        )
     try:
         root = ET.fromstring(raw)
     except ET.ParseError as error:
-        raise input_error(path, f"is not well-formed XML (line {error.position[0]})",
-                          _EXPORT_AGAIN) from None
+        raise input_error(
+            path, f"is not well-formed XML (line {error.position[0]})", _EXPORT_AGAIN
+        ) from None
     ns = "{" + SPREADSHEET_NS + "}"
     sheets = {sheet.get(ns + "Name", ""): sheet for sheet in root.iter(ns + "Worksheet")}
 
@@ -651,14 +784,22 @@ def _xml_value(data, ns: str, where: str, row: int, column: int) -> object:
             return text.strip() == "1"
     except ValueError:
         pass
-    raise input_error(where, f"a cell of type {kind} that cannot be read", _EXPORT_AGAIN,
-                      row=row, column=f"column {column}", value=text)
+    raise input_error(
+        where,
+        f"a cell of type {kind} that cannot be read",
+        _EXPORT_AGAIN,
+        row=row,
+        column=f"column {column}",
+        value=text,
+    )
 
 
 def _trim(rows: Rows) -> Rows:
     """Rows without the trailing empty rows and columns a workbook may report."""
+
     def empty(value: object) -> bool:
         return value is None or value == ""
+
     while rows and all(empty(v) for v in rows[-1]):
         rows = rows[:-1]
     width = max((len(r) for r in rows), default=0)
@@ -683,8 +824,9 @@ def _texts_fast(rows: Rows, timestamp_format: str) -> list[list[str]]:
     return [[value if type(value) is str else text(value) for value in row] for row in rows]
 
 
-def _as_text_rows(rows: Rows, where: str, header: list[str] | None,
-                  timestamp_format: str) -> list[list[str]]:
+def _as_text_rows(
+    rows: Rows, where: str, header: list[str] | None, timestamp_format: str
+) -> list[list[str]]:
     """Every cell through ``cell_text``; an unexpected cell is an InputError
     naming sheet, data row and column."""
     try:
@@ -700,8 +842,9 @@ def _as_text_rows(rows: Rows, where: str, header: list[str] | None,
                 texts.append(cell_text(value, timestamp_format))
             except _Unexpected as why:
                 column = header[index] if header else f"column {index + 1}"
-                problems.append(Problem(where, str(why), row=number or None, column=column,
-                                        value=str(value)))
+                problems.append(
+                    Problem(where, str(why), row=number or None, column=column, value=str(value))
+                )
                 texts.append("")
         out.append(texts)
     if problems:
@@ -717,39 +860,53 @@ def _sheet_table(rows: Rows, where: str, options: ReadOptions) -> pd.DataFrame:
     header = _as_text_rows(rows[:1], where, None, options.timestamp_format)[0]
     for index, name in enumerate(header):
         if name == "":
-            raise input_error(where, f"column {index + 1} has no name in the header row",
-                              _EXPORT_AGAIN)
+            raise input_error(
+                where, f"column {index + 1} has no name in the header row", _EXPORT_AGAIN
+            )
     duplicated = sorted({name for name in header if header.count(name) > 1})
     if duplicated:
-        raise input_error(where, "the header names a column twice", _EXPORT_AGAIN,
-                          value=", ".join(duplicated))
+        raise input_error(
+            where, "the header names a column twice", _EXPORT_AGAIN, value=", ".join(duplicated)
+        )
     body = _as_text_rows(rows[1:], where, header, options.timestamp_format)
     return _frame(body, header)
 
 
 def _frame(body: list[list[str]], header: list[str]) -> pd.DataFrame:
     """A table of text cells shaped as ``read_text_table`` returns it."""
-    columns = {name: pd.Series([row[i] for row in body], dtype="str")
-               for i, name in enumerate(header)}
+    columns = {
+        name: pd.Series([row[i] for row in body], dtype="str") for i, name in enumerate(header)
+    }
     return pd.DataFrame(columns, columns=header)
 
 
 def _dataset_sheets(names: list[str], path: str) -> list[str]:
     """``Dataset`` or ``Dataset(1)``, ``Dataset(2)``, ... (numbered from 1 on)."""
-    parts = sorted((int(m.group(1)), name) for name in names
-                   if (m := DATASET_PART.fullmatch(name)))
+    parts = sorted(
+        (int(m.group(1)), name) for name in names if (m := DATASET_PART.fullmatch(name))
+    )
     if "Dataset" in names and parts:
-        raise input_error(path, "the workbook has both a Dataset sheet and numbered Dataset(n) "
-                          "sheets", "export the survey again", value=", ".join(names))
+        raise input_error(
+            path,
+            "the workbook has both a Dataset sheet and numbered Dataset(n) sheets",
+            "export the survey again",
+            value=", ".join(names),
+        )
     if "Dataset" in names:
         return ["Dataset"]
     if not parts:
-        raise input_error(path, "the workbook has no Dataset sheet (sheets: "
-                          + ", ".join(names) + ")", "export the survey again from SurveyXact "
-                          "as Excel, or name the dataset sheet Dataset")
+        raise input_error(
+            path,
+            "the workbook has no Dataset sheet (sheets: " + ", ".join(names) + ")",
+            "export the survey again from SurveyXact as Excel, or name the dataset sheet Dataset",
+        )
     if [n for n, _ in parts] != list(range(1, len(parts) + 1)):
-        raise input_error(path, "the numbered Dataset(n) sheets are not 1, 2, 3, ...",
-                          "export the survey again", value=", ".join(n for _, n in parts))
+        raise input_error(
+            path,
+            "the numbered Dataset(n) sheets are not 1, 2, 3, ...",
+            "export the survey again",
+            value=", ".join(n for _, n in parts),
+        )
     return [name for _, name in parts]
 
 
@@ -759,9 +916,13 @@ def _join_parts(tables: list[pd.DataFrame], sheets: list[str], path: str) -> pd.
     first = tables[0]
     for table, sheet in zip(tables, sheets):
         if table.columns[0].lower() not in RESPONDENT_IDS:
-            raise input_error(_sheet_file(path, sheet), "the first column of a Dataset(n) part "
-                              "is not the respondent id (respondentid or responde)",
-                              "export the survey again", column=table.columns[0])
+            raise input_error(
+                _sheet_file(path, sheet),
+                "the first column of a Dataset(n) part "
+                "is not the respondent id (respondentid or responde)",
+                "export the survey again",
+                column=table.columns[0],
+            )
     ids = first.iloc[:, 0].tolist()
     for table, sheet in zip(tables[1:], sheets[1:]):
         theirs = table.iloc[:, 0].tolist()
@@ -771,34 +932,56 @@ def _join_parts(tables: list[pd.DataFrame], sheets: list[str], path: str) -> pd.
     for table, sheet in zip(tables[1:], sheets[1:]):
         for name in table.columns[1:]:
             if name in seen:
-                raise input_error(_sheet_file(path, sheet), f"column '{name}' is also in sheet "
-                                  f"{seen[name]}", "export the survey again", column=name)
+                raise input_error(
+                    _sheet_file(path, sheet),
+                    f"column '{name}' is also in sheet {seen[name]}",
+                    "export the survey again",
+                    column=name,
+                )
             seen[name] = sheet
     joined = pd.concat([first] + [t.iloc[:, 1:] for t in tables[1:]], axis=1)
     return joined.reset_index(drop=True)
 
 
-def _id_mismatch(ids: list[str], theirs: list[str], sheet: str, other: str, path: str,
-                 column: str) -> InputError:
+def _id_mismatch(
+    ids: list[str], theirs: list[str], sheet: str, other: str, path: str, column: str
+) -> InputError:
     """The first respondent where two parts differ: missing from which part, or
     in another order."""
     mine, their_set = set(ids), set(theirs)
     for row, value in enumerate(ids, start=1):
         if value not in their_set:
-            return input_error(_sheet_file(path, sheet), f"respondent id is missing from sheet "
-                               f"{other}", "export the survey again", row=row, column=column,
-                               value=value)
+            return input_error(
+                _sheet_file(path, sheet),
+                f"respondent id is missing from sheet {other}",
+                "export the survey again",
+                row=row,
+                column=column,
+                value=value,
+            )
     for row, value in enumerate(theirs, start=1):
         if value not in mine:
-            return input_error(_sheet_file(path, other), f"respondent id is missing from sheet "
-                               f"{sheet}", "export the survey again", row=row, column=column,
-                               value=value)
-    row = next((i for i, (a, b) in enumerate(zip(ids, theirs), start=1) if a != b),
-               min(len(ids), len(theirs)) + 1)
+            return input_error(
+                _sheet_file(path, other),
+                f"respondent id is missing from sheet {sheet}",
+                "export the survey again",
+                row=row,
+                column=column,
+                value=value,
+            )
+    row = next(
+        (i for i, (a, b) in enumerate(zip(ids, theirs), start=1) if a != b),
+        min(len(ids), len(theirs)) + 1,
+    )
     value = theirs[row - 1] if row <= len(theirs) else None
-    return input_error(_sheet_file(path, other), f"the respondent ids are not in the order (or "
-                       f"number) of sheet {sheet}", "export the survey again", row=row,
-                       column=column, value=value)
+    return input_error(
+        _sheet_file(path, other),
+        f"the respondent ids are not in the order (or number) of sheet {sheet}",
+        "export the survey again",
+        row=row,
+        column=column,
+        value=value,
+    )
 
 
 def _workbook(path: str, fmt: str) -> tuple[list[str], Callable[[str], Rows]]:
@@ -810,25 +993,32 @@ def _ignored_note(names: list[str]) -> str:
     return f"; sheets {', '.join(ignored)} ignored" if ignored else ""
 
 
-def _read_workbook_dataset(path: str, fmt: str, options: ReadOptions
-                           ) -> tuple[pd.DataFrame, Detected]:
+def _read_workbook_dataset(
+    path: str, fmt: str, options: ReadOptions
+) -> tuple[pd.DataFrame, Detected]:
     names, rows = _workbook(path, fmt)
     sheets = _dataset_sheets(names, path)
     tables = [_sheet_table(rows(sheet), _sheet_file(path, sheet), options) for sheet in sheets]
     frame = tables[0] if len(tables) == 1 else _join_parts(tables, sheets, path)
     joined = " joined side by side on the respondent id" if len(sheets) > 1 else ""
-    how = (f"format {fmt} detected from the file's first bytes; sheet{'s' if joined else ''} "
-           f"{', '.join(sheets)}{joined}; header present (first row){_ignored_note(names)}.")
+    how = (
+        f"format {fmt} detected from the file's first bytes; sheet{'s' if joined else ''} "
+        f"{', '.join(sheets)}{joined}; header present (first row){_ignored_note(names)}."
+    )
     return frame, Detected("dataset", path, fmt, "+".join(sheets), "", "", "", "present", how)
 
 
-def _read_workbook_labels(path: str, fmt: str, options: ReadOptions
-                          ) -> tuple[pd.DataFrame, Detected]:
+def _read_workbook_labels(
+    path: str, fmt: str, options: ReadOptions
+) -> tuple[pd.DataFrame, Detected]:
     names, rows = _workbook(path, fmt)
     if "Labels" not in names:
-        raise input_error(path, "the workbook has no Labels sheet (sheets: " + ", ".join(names)
-                          + ")", "export the survey again from SurveyXact as Excel, or point "
-                          "survey.labels at the labels file")
+        raise input_error(
+            path,
+            "the workbook has no Labels sheet (sheets: " + ", ".join(names) + ")",
+            "export the survey again from SurveyXact as Excel, or point "
+            "survey.labels at the labels file",
+        )
     where = _sheet_file(path, "Labels")
     cells = _as_text_rows(_trim(rows("Labels")), where, None, options.timestamp_format)
     if not cells:
@@ -839,19 +1029,31 @@ def _read_workbook_labels(path: str, fmt: str, options: ReadOptions
     elif options.labels_header in ("present", "absent"):
         found, how_header = options.labels_header, f"header configured {options.labels_header}"
     else:
-        raise input_error(path, f"survey.labels_header '{options.labels_header}' is not auto, "
-                          "present or absent", "set survey.labels_header")
+        raise input_error(
+            path,
+            f"survey.labels_header '{options.labels_header}' is not auto, present or absent",
+            "set survey.labels_header",
+        )
     if len(cells[0]) != 3:
-        raise input_error(where, f"a labels table has 3 columns; this one has {len(cells[0])}",
-                          "export the labels again", row=1, value=cells[0])
+        raise input_error(
+            where,
+            f"a labels table has 3 columns; this one has {len(cells[0])}",
+            "export the labels again",
+            row=1,
+            value=cells[0],
+        )
     body = cells[1:] if found == "present" else cells
-    how = (f"format {fmt} detected from the file's first bytes; sheet Labels; "
-           f"{how_header}{_ignored_note(names)}.")
-    return _frame(body, LABEL_COLUMNS), Detected("labels", path, fmt, "Labels", "", "", "",
-                                                 found, how)
+    how = (
+        f"format {fmt} detected from the file's first bytes; sheet Labels; "
+        f"{how_header}{_ignored_note(names)}."
+    )
+    return _frame(body, LABEL_COLUMNS), Detected(
+        "labels", path, fmt, "Labels", "", "", "", found, how
+    )
 
 
 # --------------------------------------------------------------------------- sav
+
 
 def _read_sav(path: str, **kwargs):
     """pyreadstat's read, its errors as an InputError."""
@@ -860,8 +1062,9 @@ def _read_sav(path: str, **kwargs):
     try:
         return pyreadstat.read_sav(path, apply_value_formats=False, **kwargs)
     except Exception:  # ReadstatError and friends: the file is not a readable .sav
-        raise input_error(path, "cannot be read as an SPSS .sav file (damaged or truncated)",
-                          _EXPORT_AGAIN) from None
+        raise input_error(
+            path, "cannot be read as an SPSS .sav file (damaged or truncated)", _EXPORT_AGAIN
+        ) from None
 
 
 def _sav_column(values: pd.Series, name: str, path: str, options: ReadOptions) -> pd.Series:
@@ -882,8 +1085,9 @@ def _sav_column(values: pd.Series, name: str, path: str, options: ReadOptions) -
 def _read_sav_dataset(path: str, options: ReadOptions) -> tuple[pd.DataFrame, Detected]:
     data, meta = _read_sav(path)
     header = list(data.columns)
-    frame = pd.DataFrame({name: _sav_column(data[name], name, path, options) for name in header},
-                         columns=header)
+    frame = pd.DataFrame(
+        {name: _sav_column(data[name], name, path, options) for name in header}, columns=header
+    )
     how = "format sav detected from the file's first bytes ($FL2/$FL3); variable names as header."
     return frame, Detected("dataset", path, "sav", "", "", "", "", "present", how)
 
@@ -896,15 +1100,24 @@ def _read_sav_labels(path: str, options: ReadOptions) -> tuple[pd.DataFrame, Det
             try:
                 body.append([name, cell_text(code, options.timestamp_format), label])
             except _Unexpected as why:
-                raise input_error(path, f"a value label's code is {why}", _EXPORT_AGAIN,
-                                  column=name, value=str(code)) from None
-    how = ("format sav detected from the file's first bytes ($FL2/$FL3); labels from its "
-           "embedded value labels, variables in column order.")
-    return _frame(body, LABEL_COLUMNS), Detected("labels", path, "sav", "value labels", "", "",
-                                                 "", "absent", how)
+                raise input_error(
+                    path,
+                    f"a value label's code is {why}",
+                    _EXPORT_AGAIN,
+                    column=name,
+                    value=str(code),
+                ) from None
+    how = (
+        "format sav detected from the file's first bytes ($FL2/$FL3); labels from its "
+        "embedded value labels, variables in column order."
+    )
+    return _frame(body, LABEL_COLUMNS), Detected(
+        "labels", path, "sav", "value labels", "", "", "", "absent", how
+    )
 
 
 # --------------------------------------------------------------------------- API
+
 
 def _read(path: str | Path, options: ReadOptions, role: str) -> tuple[pd.DataFrame, Detected]:
     path = str(path)

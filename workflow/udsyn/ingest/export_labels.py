@@ -33,21 +33,24 @@ LABEL_STATUSES = {
     "mapped": "equal after the questionnaire's label_map",
     "trimmed_and_mapped": "equal after removing spaces and applying the label_map",
     "not_in_questionnaire": "a code the export labels but the questionnaire's value set does "
-                            "not have (an error only if a response uses it)",
+    "not have (an error only if a response uses it)",
     "not_read_as_label": "a multiple-choice item, status flag or column the analysis reads as a "
-                         "code or not at all: its label is not used",
+    "code or not at all: its label is not used",
 }
 
-_HINT = ("the analysis compares answers with the questionnaire's labels, so the export's must "
-         "match: if the export words them otherwise (another language, other spelling), add a "
-         "label_map to your copy of the questionnaire (config survey.questionnaire), e.g. "
-         "label_map: {\"Yes\": \"Ja\", \"No\": \"Nej\", \"Don't know\": \"Ved ikke\"}; if its "
-         "codes differ, change the value set's codes in your copy (README, 'Using a real "
-         "export')")
+_HINT = (
+    "the analysis compares answers with the questionnaire's labels, so the export's must "
+    "match: if the export words them otherwise (another language, other spelling), add a "
+    "label_map to your copy of the questionnaire (config survey.questionnaire), e.g. "
+    'label_map: {"Yes": "Ja", "No": "Nej", "Don\'t know": "Ved ikke"}; if its '
+    "codes differ, change the value set's codes in your copy (README, 'Using a real "
+    "export')"
+)
 
 
-def check_labels(labels: pd.DataFrame, questionnaire: Questionnaire, file: str,
-                 dataset_columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def check_labels(
+    labels: pd.DataFrame, questionnaire: Questionnaire, file: str, dataset_columns: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(labels with texts trimmed and mapped, a report row per label).
 
     ``labels`` has columns field_name, field_value, field_text under the
@@ -60,11 +63,19 @@ def check_labels(labels: pd.DataFrame, questionnaire: Questionnaire, file: str,
     foreign = ~labels["field_name"].isin(set(dataset_columns))
     if foreign.any():
         raise InputError(
-            [Problem(file, "the labels name a field that is not a column of the dataset",
-                     row=int(row), column="field_name", value=name)
-             for row, name in zip(rows[foreign.to_numpy()], labels.loc[foreign, "field_name"])],
+            [
+                Problem(
+                    file,
+                    "the labels name a field that is not a column of the dataset",
+                    row=int(row),
+                    column="field_name",
+                    value=name,
+                )
+                for row, name in zip(rows[foreign.to_numpy()], labels.loc[foreign, "field_name"])
+            ],
             "the dataset and the labels table must come from the same SurveyXact export: "
-            "export both again together (survey.dataset, survey.labels)")
+            "export both again together (survey.dataset, survey.labels)",
+        )
     found = labels["field_text"].astype(str)
     trimmed = found.str.strip()
     mapped = trimmed.map(lambda text: questionnaire.label_map.get(text, text))
@@ -74,39 +85,60 @@ def check_labels(labels: pd.DataFrame, questionnaire: Questionnaire, file: str,
     checked = {f.field: f for f in questionnaire.all_fields if f.kind == "single"}
     report, problems = [], []
     for field_name, field in checked.items():
-        expected = {str(code): text for code, text
-                    in questionnaire.value_sets[field.value_set].items()}
+        expected = {
+            str(code): text for code, text in questionnaire.value_sets[field.value_set].items()
+        }
         for code, label in expected.items():
             at = position.get((field_name, code))
             if at is None:
-                problems.append(Problem(
-                    file, f"field '{field_name}' has no label for code {code}; the "
-                    f"questionnaire expects {label!r} (value set '{field.value_set}')",
-                    column="field_value", value=code))
+                problems.append(
+                    Problem(
+                        file,
+                        f"field '{field_name}' has no label for code {code}; the "
+                        f"questionnaire expects {label!r} (value set '{field.value_set}')",
+                        column="field_value",
+                        value=code,
+                    )
+                )
                 continue
             if mapped.iloc[at] != label:
-                problems.append(Problem(
-                    file, f"field '{field_name}', code {code}: the export's label is "
-                    f"{found.iloc[at]!r}, the questionnaire expects {label!r} (value set "
-                    f"'{field.value_set}')", row=int(rows[at]), column="field_text",
-                    value=found.iloc[at]))
+                problems.append(
+                    Problem(
+                        file,
+                        f"field '{field_name}', code {code}: the export's label is "
+                        f"{found.iloc[at]!r}, the questionnaire expects {label!r} (value set "
+                        f"'{field.value_set}')",
+                        row=int(rows[at]),
+                        column="field_text",
+                        value=found.iloc[at],
+                    )
+                )
                 continue
             was_trimmed = trimmed.iloc[at] != found.iloc[at]
             was_mapped = mapped.iloc[at] != trimmed.iloc[at]
-            status = ("trimmed_and_mapped" if was_trimmed and was_mapped else "trimmed"
-                      if was_trimmed else "mapped" if was_mapped else "as_expected")
+            status = (
+                "trimmed_and_mapped"
+                if was_trimmed and was_mapped
+                else "trimmed"
+                if was_trimmed
+                else "mapped"
+                if was_mapped
+                else "as_expected"
+            )
             report.append((field_name, code, found.iloc[at], label, status))
     for at, (field_name, code) in enumerate(key):
         if field_name in checked:
-            if code not in {str(c) for c in
-                            questionnaire.value_sets[checked[field_name].value_set]}:
+            if code not in {
+                str(c) for c in questionnaire.value_sets[checked[field_name].value_set]
+            }:
                 report.append((field_name, code, found.iloc[at], "", "not_in_questionnaire"))
         else:
             report.append((field_name, code, found.iloc[at], "", "not_read_as_label"))
     if problems:
         raise InputError(problems, _HINT)
-    table = pd.DataFrame(report, columns=["field", "code", "export_label", "expected_label",
-                                          "status"])
+    table = pd.DataFrame(
+        report, columns=["field", "code", "export_label", "expected_label", "status"]
+    )
     order = {name: i for i, name in enumerate(dataset_columns)}
     table = table.assign(_field=table["field"].map(order), _code=pd.to_numeric(table["code"]))
     table = table.sort_values(["_field", "_code"], kind="stable").drop(columns=["_field", "_code"])

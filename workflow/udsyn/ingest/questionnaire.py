@@ -7,7 +7,8 @@ field names is read through config alone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 # Kinds of export field (see config/questionnaire.yaml).
 CODED_KINDS = ("single", "multi_item")
@@ -97,7 +98,7 @@ class Questionnaire:
         (q8 between q7 and q9), where ``all_fields`` puts it last; without
         question numbers it stays last.
         """
-        slots = self.all_fields[len(self.fields):]
+        slots = self.all_fields[len(self.fields) :]
         block = question_number(slots[0].question) if slots else None
         for position, field in enumerate(self.fields):
             number = question_number(field.question)
@@ -117,8 +118,13 @@ class Questionnaire:
     @property
     def expected_columns(self) -> tuple[str, ...]:
         """Every column the pipeline reads from the export."""
-        columns = (self.id_column, *self.timing_columns, *self.background_columns,
-                   *(f.field for f in self.all_fields), *self.status_columns)
+        columns = (
+            self.id_column,
+            *self.timing_columns,
+            *self.background_columns,
+            *(f.field for f in self.all_fields),
+            *self.status_columns,
+        )
         return tuple(dict.fromkeys(columns))
 
     @property
@@ -126,8 +132,10 @@ class Questionnaire:
         """Columns an export may lack: the status families the pipeline does not
         read (only the family of the completed and declined flags is needed;
         the short names of the others are not documented)."""
-        needed = {column.rpartition("_")[0] for column in
-                  (self.completed_column, self.declined_column, *self.not_started_columns)}
+        needed = {
+            column.rpartition("_")[0]
+            for column in (self.completed_column, self.declined_column, *self.not_started_columns)
+        }
         return frozenset(c for c in self.status_columns if c.rpartition("_")[0] not in needed)
 
     @property
@@ -156,47 +164,82 @@ def build_questionnaire(spec: dict) -> Questionnaire:
             # SurveyXact names an item by its position in the option list, not
             # by its code (an option with code 16 can be _14).
             for position, item in enumerate(item_lists[question["items"]], start=1):
-                fields.append(Field(
-                    field=f"{field_id}_{position}", name=f"{question['name']}_{item['key']}",
-                    kind="multi_item", question=field_id, value_set="chosen",
-                    english=f"{question['english']}: {item['english']}", shown_if=shown_if))
+                fields.append(
+                    Field(
+                        field=f"{field_id}_{position}",
+                        name=f"{question['name']}_{item['key']}",
+                        kind="multi_item",
+                        question=field_id,
+                        value_set="chosen",
+                        english=f"{question['english']}: {item['english']}",
+                        shown_if=shown_if,
+                    )
+                )
         else:
-            fields.append(Field(field=field_id, name=question["name"], kind=kind,
-                                question=field_id.split("_")[0], english=question["english"],
-                                value_set=question.get("value_set"), shown_if=shown_if))
+            fields.append(
+                Field(
+                    field=field_id,
+                    name=question["name"],
+                    kind=kind,
+                    question=field_id.split("_")[0],
+                    english=question["english"],
+                    value_set=question.get("value_set"),
+                    shown_if=shown_if,
+                )
+            )
 
     block = spec["initiatives"]
     prefix = block["field_prefix"]
     initiatives = []
     for slot in range(1, int(spec["max_initiatives"]) + 1):
+
         def slot_field(part: str, kind: str, value_set: str | None) -> Field:
-            return Field(field=f"{prefix}_{slot}_{block[part]['suffix']}", name=part, kind=kind,
-                         question=prefix, english=block[part]["english"], value_set=value_set)
-        initiatives.append(Initiative(
-            slot=slot,
-            type=slot_field("type", "single", block["type"]["value_set"]),
-            start=slot_field("start", "year", None),
-            active=slot_field("active", "single", block["active"]["value_set"])))
+            return Field(
+                field=f"{prefix}_{slot}_{block[part]['suffix']}",
+                name=part,
+                kind=kind,
+                question=prefix,
+                english=block[part]["english"],
+                value_set=value_set,
+            )
+
+        initiatives.append(
+            Initiative(
+                slot=slot,
+                type=slot_field("type", "single", block["type"]["value_set"]),
+                start=slot_field("start", "year", None),
+                active=slot_field("active", "single", block["active"]["value_set"]),
+            )
+        )
 
     export = spec["export"]
-    status_columns = tuple(f"{family}_{i}" for family, count in export["status_families"].items()
-                           for i in range(1, int(count) + 1))
+    status_columns = tuple(
+        f"{family}_{i}"
+        for family, count in export["status_families"].items()
+        for i in range(1, int(count) + 1)
+    )
     return Questionnaire(
-        fields=tuple(fields), initiatives=tuple(initiatives), purposes=purposes,
-        dont_know_label=spec["dont_know_label"], id_column=export["id_column"],
+        fields=tuple(fields),
+        initiatives=tuple(initiatives),
+        purposes=purposes,
+        dont_know_label=spec["dont_know_label"],
+        id_column=export["id_column"],
         municipality_column=export["municipality_column"],
         timing_columns=tuple(export["timing_columns"]),
-        start_column=export["start_column"], close_column=export["close_column"],
+        start_column=export["start_column"],
+        close_column=export["close_column"],
         respondent_name_column=export["respondent_name_column"],
         personal_data_columns=tuple(export["personal_data_columns"]),
         background_columns=tuple(export["background_columns"]),
         status_columns=status_columns,
         completed_column=export["completed_column"],
         declined_column=export["declined_column"],
-        value_sets=spec["value_sets"], barriers=barriers,
+        value_sets=spec["value_sets"],
+        barriers=barriers,
         yes_label=spec["yes_label"],
         label_map={str(k): str(v) for k, v in (spec.get("label_map") or {}).items()},
-        not_started_columns=tuple(export.get("not_started_columns", ())))
+        not_started_columns=tuple(export.get("not_started_columns", ())),
+    )
 
 
 def _shown_if(condition: dict | None) -> tuple[str, tuple[str, ...]] | None:

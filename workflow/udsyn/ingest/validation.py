@@ -18,8 +18,13 @@ from udsyn.ingest.questionnaire import Questionnaire
 
 # Facts of the Danish municipal map since 2007 (design: the register).
 REGIONS = ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland")
-MUNICIPALITY_GROUPS = ("Hovedstadskommuner", "Storbykommuner", "Provinsbykommuner",
-                       "Oplandskommuner", "Landkommuner")
+MUNICIPALITY_GROUPS = (
+    "Hovedstadskommuner",
+    "Storbykommuner",
+    "Provinsbykommuner",
+    "Oplandskommuner",
+    "Landkommuner",
+)
 N_MUNICIPALITIES = 98
 
 # Codes are small whole numbers; respondent ids fit in 64 bits.
@@ -31,7 +36,7 @@ _CHECK_MESSAGES = {
     "column_in_dataframe": "required column is missing",
     "field_uniqueness": "value occurs more than once but must be unique",
     "multiple_fields_uniqueness": "this field_name and field_value occur together more than "
-                                  "once, but each code must be unique (one label per code)",
+    "once, but each code must be unique (one label per code)",
     "not_nullable": "value is missing but required",
     "coerce_dtype": "value has the wrong type",
     "dtype": "column has the wrong type",
@@ -69,9 +74,12 @@ def register_schema() -> pa.DataFrameSchema:
             "lat": pa.Column(float, pa.Check.in_range(54.5, 57.8), nullable=True),
             "lon": pa.Column(float, pa.Check.in_range(8.0, 15.2), nullable=True),
         },
-        checks=pa.Check(lambda frame: len(frame) == N_MUNICIPALITIES,
-                        error=f"the register must have {N_MUNICIPALITIES} rows"),
-        strict=True, coerce=True,
+        checks=pa.Check(
+            lambda frame: len(frame) == N_MUNICIPALITIES,
+            error=f"the register must have {N_MUNICIPALITIES} rows",
+        ),
+        strict=True,
+        coerce=True,
     )
 
 
@@ -83,7 +91,8 @@ def labels_schema() -> pa.DataFrameSchema:
             "field_value": pa.Column(str, pa.Check.str_matches(_WHOLE_NUMBER)),
             "field_text": pa.Column(str),
         },
-        unique=["field_name", "field_value"], strict=True,
+        unique=["field_name", "field_value"],
+        strict=True,
     )
 
 
@@ -91,11 +100,13 @@ def _timestamp_check(timestamp_format: str) -> pa.Check:
     def parses(values: pd.Series) -> pd.Series:
         parsed = pd.to_datetime(values, format=timestamp_format, errors="coerce")
         return (values == "") | parsed.notna()
+
     return pa.Check(parses, error=f"not a timestamp in the configured format {timestamp_format}")
 
 
-def dataset_schema(questionnaire: Questionnaire, columns: list[str],
-                   timestamp_format: str) -> pa.DataFrameSchema:
+def dataset_schema(
+    questionnaire: Questionnaire, columns: list[str], timestamp_format: str
+) -> pa.DataFrameSchema:
     """The dataset table: expected columns present, ids unique, every code one the
     questionnaire knows (its labels are checked in ``udsyn.ingest.export_labels``),
     multiple-choice items and status flags 0 or 1.
@@ -105,40 +116,61 @@ def dataset_schema(questionnaire: Questionnaire, columns: list[str],
     families) are checked only when the export has them.
     """
     present = set(columns)
-    schema = {questionnaire.id_column: pa.Column(str, [
-        pa.Check.str_matches(_RESPONDENT_ID, error="must be a whole number (at most 18 digits)"),
-        pa.Check(_unique_as_number, error="value occurs more than once but must be unique "
-                                          "(as a number: leading zeros do not count)")])}
+    schema = {
+        questionnaire.id_column: pa.Column(
+            str,
+            [
+                pa.Check.str_matches(
+                    _RESPONDENT_ID, error="must be a whole number (at most 18 digits)"
+                ),
+                pa.Check(
+                    _unique_as_number,
+                    error="value occurs more than once but must be unique "
+                    "(as a number: leading zeros do not count)",
+                ),
+            ],
+        )
+    }
     for name in questionnaire.expected_columns:
         if name in present or name not in questionnaire.optional_columns:
             schema.setdefault(name, pa.Column(str))
     for field in questionnaire.coded_fields:
         if field.kind == "multi_item":
-            schema[field.field] = pa.Column(str, pa.Check.isin(
-                ["", "0", "1"], error="multiple-choice item must be 0, 1 or empty"))
+            schema[field.field] = pa.Column(
+                str,
+                pa.Check.isin(["", "0", "1"], error="multiple-choice item must be 0, 1 or empty"),
+            )
             continue
         codes = [str(code) for code in questionnaire.value_sets[field.value_set]]
-        schema[field.field] = pa.Column(str, pa.Check.isin(
-            [""] + codes, error=f"code is not one of the questionnaire's codes for this field "
-                                f"{codes} (value set '{field.value_set}')"))
+        schema[field.field] = pa.Column(
+            str,
+            pa.Check.isin(
+                [""] + codes,
+                error=f"code is not one of the questionnaire's codes for this field "
+                f"{codes} (value set '{field.value_set}')",
+            ),
+        )
     for name in questionnaire.timing_columns:
         schema[name] = pa.Column(str, _timestamp_check(timestamp_format))
     for name in questionnaire.status_columns:
         if name in present or name not in questionnaire.optional_columns:
-            schema[name] = pa.Column(str, pa.Check.isin(["", "0", "1"],
-                                                        error="must be 0, 1 or empty"))
+            schema[name] = pa.Column(
+                str, pa.Check.isin(["", "0", "1"], error="must be 0, 1 or empty")
+            )
     return pa.DataFrameSchema(schema, strict=False)
 
 
 def _unique_as_number(ids: pd.Series) -> pd.Series:
     """True where an id is not the same whole number as another id ("007" = "7")."""
-    numbers = pd.to_numeric(ids.where(ids.str.fullmatch(_RESPONDENT_ID.strip("^$"))),
-                            errors="coerce")
+    numbers = pd.to_numeric(
+        ids.where(ids.str.fullmatch(_RESPONDENT_ID.strip("^$"))), errors="coerce"
+    )
     return ~(numbers.duplicated(keep=False) & numbers.notna())
 
 
-def _renamed_hint(problems: list[Problem], columns: list[str],
-                  expected: tuple[str, ...]) -> list[Problem]:
+def _renamed_hint(
+    problems: list[Problem], columns: list[str], expected: tuple[str, ...]
+) -> list[Problem]:
     """A missing column's message names unexpected header columns that look like it
     (a renamed column), so the researcher sees both at once."""
     extra = [name for name in columns if name not in expected]
@@ -146,23 +178,31 @@ def _renamed_hint(problems: list[Problem], columns: list[str],
     for problem in problems:
         if problem.message == _CHECK_MESSAGES["column_in_dataframe"] and problem.column and extra:
             folded = {name.strip().casefold(): name for name in extra}
-            alike = ([folded[problem.column.casefold()]] if problem.column.casefold() in folded
-                     else difflib.get_close_matches(problem.column, extra, n=2, cutoff=0.6))
+            alike = (
+                [folded[problem.column.casefold()]]
+                if problem.column.casefold() in folded
+                else difflib.get_close_matches(problem.column, extra, n=2, cutoff=0.6)
+            )
             if alike:
                 shown = ", ".join(repr(name) for name in alike)
-                problem = replace(problem, message=f"{problem.message}; the header has {shown}, "
-                                  "which is not expected: the same column renamed?")
+                problem = replace(
+                    problem,
+                    message=f"{problem.message}; the header has {shown}, "
+                    "which is not expected: the same column renamed?",
+                )
         explained.append(problem)
     return explained
 
 
-def _problems_from(errors: pa.errors.SchemaErrors, file: str, frame: pd.DataFrame,
-                   id_column: str | None) -> list[Problem]:
+def _problems_from(
+    errors: pa.errors.SchemaErrors, file: str, frame: pd.DataFrame, id_column: str | None
+) -> list[Problem]:
     """Turn pandera's failure cases into Problems, one per bad cell."""
     problems = []
     cases = errors.failure_cases
-    coerce_failed = set(cases.loc[cases["check"].astype(str).str.startswith("coerce_dtype"),
-                                  "column"])
+    coerce_failed = set(
+        cases.loc[cases["check"].astype(str).str.startswith("coerce_dtype"), "column"]
+    )
     for case in cases.itertuples(index=False):
         check = str(case.check)
         if case.column in coerce_failed and not check.startswith("coerce_dtype"):
@@ -182,8 +222,13 @@ def _problems_from(errors: pa.errors.SchemaErrors, file: str, frame: pd.DataFram
     return sorted(problems, key=lambda p: (p.row or 0, p.column or "", str(p.value)))
 
 
-def _validate(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str, hint: str,
-              id_column: str | None = None) -> pd.DataFrame:
+def _validate(
+    schema: pa.DataFrameSchema,
+    frame: pd.DataFrame,
+    file: str,
+    hint: str,
+    id_column: str | None = None,
+) -> pd.DataFrame:
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
@@ -193,86 +238,141 @@ def _validate(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str, hint: 
 def validate_register(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     """Typed register; raises InputError for any bad cell."""
     typed = raw.replace("", pd.NA)
-    return _validate(register_schema(), typed, file,
-                     "the register is a committed raw file: restore it from git "
-                     "(git checkout -- data/raw/register) or fix the named cells")
+    return _validate(
+        register_schema(),
+        typed,
+        file,
+        "the register is a committed raw file: restore it from git "
+        "(git checkout -- data/raw/register) or fix the named cells",
+    )
 
 
 def validate_labels(raw: pd.DataFrame, file: str, questionnaire: Questionnaire) -> pd.DataFrame:
     """Check the labels table's shape: a whole-number code and one label per
     field and code. (Which labels the analysis needs: ``udsyn.ingest.export_labels``.)"""
-    return _validate(labels_schema(), raw, file,
-                     "the labels table must hold, on each row, a field name, a code (a whole "
-                     "number) and its label, one row per field and code")
+    return _validate(
+        labels_schema(),
+        raw,
+        file,
+        "the labels table must hold, on each row, a field name, a code (a whole "
+        "number) and its label, one row per field and code",
+    )
 
 
-def validate_dataset(raw: pd.DataFrame, file: str, questionnaire: Questionnaire,
-                     timestamp_format: str) -> pd.DataFrame:
+def validate_dataset(
+    raw: pd.DataFrame, file: str, questionnaire: Questionnaire, timestamp_format: str
+) -> pd.DataFrame:
     """Check the dataset against its labels and the questionnaire's columns.
 
     A dataset with a header but no rows is an error: there is nothing to analyse.
     """
-    hint = ("fix the named cells in the export, or your copy of the questionnaire where the "
-            "export's codes differ from it: every code must be one the questionnaire knows, "
-            "respondentid must be a unique whole number, timestamps must follow "
-            "survey.timestamp_format and status flags be 0 or 1; a missing column means the "
-            "export or survey.questionnaire is not the expected one (SurveyXact field names, "
-            "case included)")
+    hint = (
+        "fix the named cells in the export, or your copy of the questionnaire where the "
+        "export's codes differ from it: every code must be one the questionnaire knows, "
+        "respondentid must be a unique whole number, timestamps must follow "
+        "survey.timestamp_format and status flags be 0 or 1; a missing column means the "
+        "export or survey.questionnaire is not the expected one (SurveyXact field names, "
+        "case included)"
+    )
     try:
-        validated = _validate(dataset_schema(questionnaire, list(raw.columns), timestamp_format),
-                              raw, file,
-                              hint, id_column=questionnaire.id_column)
+        validated = _validate(
+            dataset_schema(questionnaire, list(raw.columns), timestamp_format),
+            raw,
+            file,
+            hint,
+            id_column=questionnaire.id_column,
+        )
     except InputError as error:
-        raise InputError(_renamed_hint(error.problems, list(raw.columns),
-                                       questionnaire.expected_columns), error.hint) from None
+        raise InputError(
+            _renamed_hint(error.problems, list(raw.columns), questionnaire.expected_columns),
+            error.hint,
+        ) from None
     if validated.empty:
-        raise InputError([Problem(file, "the survey dataset has a header but no data rows")],
-                         "export the dataset again with its responses; an export without rows "
-                         "has nothing to analyse")
+        raise InputError(
+            [Problem(file, "the survey dataset has a header but no data rows")],
+            "export the dataset again with its responses; an export without rows "
+            "has nothing to analyse",
+        )
     return validated
 
 
 READING_COLUMNS = ("format", "sheet", "encoding", "delimiter", "quoting", "header", "how_read")
 
 
-def validate_inputs(export, register_raw: pd.DataFrame, register_file: str,
-                    questionnaire: Questionnaire, timestamp_format: str) -> pd.DataFrame:
+def validate_inputs(
+    export,
+    register_raw: pd.DataFrame,
+    register_file: str,
+    questionnaire: Questionnaire,
+    timestamp_format: str,
+) -> pd.DataFrame:
     """Validate the loaded export (``udsyn.ingest.export.SurveyExport``) and the register;
     return a table of what was read, how, and what passed."""
     register = validate_register(register_raw, register_file)
     dataset_read, labels_read = export.reading
     dataset = validate_dataset(export.dataset, dataset_read.file, questionnaire, timestamp_format)
     extra = sorted(set(dataset.columns) - set(questionnaire.expected_columns))
-    renamed = int((export.columns["rule"].isin(["surveyxact_short_name",
-                                                "first_8_characters"])).sum())
+    renamed = int(
+        (export.columns["rule"].isin(["surveyxact_short_name", "first_8_characters"])).sum()
+    )
     statuses = export.label_checks["status"].value_counts()
     adjusted = sum(int(statuses.get(s, 0)) for s in ("trimmed", "mapped", "trimmed_and_mapped"))
     checks = {
         "dataset": f"expected columns present ({renamed} under a short name); respondentid "
-                   f"unique; every code one the questionnaire knows; timestamps as "
-                   f"{timestamp_format}; {len(extra)} extra column(s) not read",
+        f"unique; every code one the questionnaire knows; timestamps as "
+        f"{timestamp_format}; {len(extra)} extra column(s) not read",
         "labels": f"field and code unique; every label the analysis relies on as the "
-                  f"questionnaire's ({adjusted} after trimming or label_map)",
+        f"questionnaire's ({adjusted} after trimming or label_map)",
         "register": f"{N_MUNICIPALITIES} municipalities; codes and names unique; regions, "
-                    "groups and ranges valid",
+        "groups and ranges valid",
     }
-    register_read = dict(format="delimited text", sheet="", encoding="utf-8", delimiter=",",
-                         quoting="minimal", header="present",
-                         how_read="udsyn's own register format (configured, not detected)")
+    register_read = dict(
+        format="delimited text",
+        sheet="",
+        encoding="utf-8",
+        delimiter=",",
+        quoting="minimal",
+        header="present",
+        how_read="udsyn's own register format (configured, not detected)",
+    )
 
     def reading(detected) -> dict:
-        return dict(format=detected.format, sheet=detected.sheet, encoding=detected.encoding,
-                    delimiter=detected.delimiter, quoting=detected.quoting,
-                    header=detected.header, how_read=detected.how)
+        return dict(
+            format=detected.format,
+            sheet=detected.sheet,
+            encoding=detected.encoding,
+            delimiter=detected.delimiter,
+            quoting=detected.quoting,
+            header=detected.header,
+            how_read=detected.how,
+        )
 
     rows = [
-        dict(role="dataset", file=dataset_read.file, rows=len(dataset),
-             columns=dataset.shape[1], checks_passed=checks["dataset"], **reading(dataset_read)),
-        dict(role="labels", file=labels_read.file, rows=len(export.labels),
-             columns=export.labels.shape[1], checks_passed=checks["labels"],
-             **reading(labels_read)),
-        dict(role="register", file=register_file, rows=len(register),
-             columns=register.shape[1], checks_passed=checks["register"], **register_read),
+        dict(
+            role="dataset",
+            file=dataset_read.file,
+            rows=len(dataset),
+            columns=dataset.shape[1],
+            checks_passed=checks["dataset"],
+            **reading(dataset_read),
+        ),
+        dict(
+            role="labels",
+            file=labels_read.file,
+            rows=len(export.labels),
+            columns=export.labels.shape[1],
+            checks_passed=checks["labels"],
+            **reading(labels_read),
+        ),
+        dict(
+            role="register",
+            file=register_file,
+            rows=len(register),
+            columns=register.shape[1],
+            checks_passed=checks["register"],
+            **register_read,
+        ),
     ]
-    return pd.DataFrame(rows, columns=["role", "file", "rows", "columns", "checks_passed",
-                                       *READING_COLUMNS])
+    return pd.DataFrame(
+        rows, columns=["role", "file", "rows", "columns", "checks_passed", *READING_COLUMNS]
+    )

@@ -51,9 +51,9 @@ SHORT_NAME_LENGTH = 8
 MATCH_RULES = {
     "exact": "the export has a column of this name",
     "surveyxact_short_name": "SurveyXact's own short (8-character) name for one of its columns "
-                             "(e.g. responde, closetim, stato_4)",
+    "(e.g. responde, closetim, stato_4)",
     "first_8_characters": "the export's short name: the first 8 characters of the name, "
-                          "unambiguous among the columns udsyn reads",
+    "unambiguous among the columns udsyn reads",
     "absent_optional": "an optional column (a minor status family) the export does not have",
 }
 
@@ -83,15 +83,22 @@ def _suffixed_variants(prefix: str, header: list[str], claimed: set[str]) -> lis
     variants = []
     for column in header:
         stem, _, number = column.rpartition("_")
-        if (number.isdigit() and stem and column != prefix and column not in claimed
-                and prefix.startswith(stem) and len(column) <= SHORT_NAME_LENGTH
-                and len(stem) < len(prefix) - 1):
+        if (
+            number.isdigit()
+            and stem
+            and column != prefix
+            and column not in claimed
+            and prefix.startswith(stem)
+            and len(column) <= SHORT_NAME_LENGTH
+            and len(stem) < len(prefix) - 1
+        ):
             variants.append(column)
     return variants
 
 
-def resolve_columns(header: list[str], wanted: tuple[str, ...], optional: frozenset[str],
-                    file: str) -> list[ColumnMatch]:
+def resolve_columns(
+    header: list[str], wanted: tuple[str, ...], optional: frozenset[str], file: str
+) -> list[ColumnMatch]:
     """The export column of every ``wanted`` name (see the module docstring).
 
     ``optional`` names may be absent. Raises one InputError listing every
@@ -119,13 +126,20 @@ def resolve_columns(header: list[str], wanted: tuple[str, ...], optional: frozen
             variants = _suffixed_variants(prefix, header, claimed)
             if rivals or variants:
                 candidates = [prefix, *variants]
-                problems.append(Problem(
-                    file, f"column for field '{name}' is ambiguous: its short name would be "
-                    f"'{prefix}', which "
-                    + (f"is also the short name of {', '.join(repr(r) for r in rivals)}"
-                       if rivals else "SurveyXact also writes with a collision suffix")
-                    + f"; candidates in the export: {', '.join(repr(c) for c in candidates)}",
-                    column=name))
+                problems.append(
+                    Problem(
+                        file,
+                        f"column for field '{name}' is ambiguous: its short name would be "
+                        f"'{prefix}', which "
+                        + (
+                            f"is also the short name of {', '.join(repr(r) for r in rivals)}"
+                            if rivals
+                            else "SurveyXact also writes with a collision suffix"
+                        )
+                        + f"; candidates in the export: {', '.join(repr(c) for c in candidates)}",
+                        column=name,
+                    )
+                )
                 continue
             claimed.add(prefix)
             matches.append(ColumnMatch(name, prefix, "first_8_characters"))
@@ -134,51 +148,69 @@ def resolve_columns(header: list[str], wanted: tuple[str, ...], optional: frozen
             matches.append(ColumnMatch(name, "", "absent_optional"))
             continue
         unclaimed = [column for column in header if column not in claimed]
-        tried = [form for form in (short, prefix if len(name) > SHORT_NAME_LENGTH else None)
-                 if form]
+        tried = [
+            form for form in (short, prefix if len(name) > SHORT_NAME_LENGTH else None) if form
+        ]
         close = difflib.get_close_matches(name, unclaimed, n=3, cutoff=0.6)
-        close += [column for column in unclaimed
-                  if column.casefold() == name.casefold() and column not in close]
+        close += [
+            column
+            for column in unclaimed
+            if column.casefold() == name.casefold() and column not in close
+        ]
         message = f"required column for field '{name}' is missing"
         if tried:
             message += f" (looked for '{name}' and {', '.join(repr(t) for t in tried)})"
-        message += (f"; closest columns in the export: {', '.join(repr(c) for c in close)}"
-                    if close else "; no column of the export is close to it")
+        message += (
+            f"; closest columns in the export: {', '.join(repr(c) for c in close)}"
+            if close
+            else "; no column of the export is close to it"
+        )
         problems.append(Problem(file, message, column=name))
     if problems:
-        raise InputError(problems, "the export must have every column the questionnaire names, "
-                         "under its long name, SurveyXact's short name or its first 8 "
-                         "characters; if your export names a field otherwise, write that name "
-                         "in your copy of the questionnaire (config survey.questionnaire; "
-                         "README, 'Using a real export')")
+        raise InputError(
+            problems,
+            "the export must have every column the questionnaire names, "
+            "under its long name, SurveyXact's short name or its first 8 "
+            "characters; if your export names a field otherwise, write that name "
+            "in your copy of the questionnaire (config survey.questionnaire; "
+            "README, 'Using a real export')",
+        )
     return matches
 
 
 def column_table(matches: list[ColumnMatch]) -> pd.DataFrame:
     """The matches as a tidy table, in the questionnaire's order."""
-    return pd.DataFrame({
-        "variable": [m.variable for m in matches],
-        "export_column": [m.export_column for m in matches],
-        "rule": [m.rule for m in matches],
-        "description": [MATCH_RULES[m.rule] for m in matches],
-    })
+    return pd.DataFrame(
+        {
+            "variable": [m.variable for m in matches],
+            "export_column": [m.export_column for m in matches],
+            "rule": [m.rule for m in matches],
+            "description": [MATCH_RULES[m.rule] for m in matches],
+        }
+    )
 
 
 def renaming(matches: list[ColumnMatch]) -> dict[str, str]:
     """export column -> questionnaire name, for the columns matched under another name."""
-    return {m.export_column: m.variable for m in matches
-            if m.export_column and m.export_column != m.variable}
+    return {
+        m.export_column: m.variable
+        for m in matches
+        if m.export_column and m.export_column != m.variable
+    }
 
 
-def rename_export(dataset: pd.DataFrame, labels: pd.DataFrame,
-                  matches: list[ColumnMatch]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def rename_export(
+    dataset: pd.DataFrame, labels: pd.DataFrame, matches: list[ColumnMatch]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Dataset and labels under the questionnaire's names (an exact match always
     wins, so a renamed column never meets a column of its new name)."""
     mapping = renaming(matches)
     if not mapping:
         return dataset, labels
-    return (dataset.rename(columns=mapping),
-            labels.assign(field_name=labels["field_name"].replace(mapping)))
+    return (
+        dataset.rename(columns=mapping),
+        labels.assign(field_name=labels["field_name"].replace(mapping)),
+    )
 
 
 _STATUS_COLUMN = re.compile(r"^stat[a-z]*_\d+$")

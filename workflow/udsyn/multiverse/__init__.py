@@ -1,1 +1,3 @@
-"""The multiverse: its grid of choices (``grid``, standard library only) and the claims' estimators with the bootstrap (``estimators``)."""
+"""The multiverse: its grid of choices (``grid``, standard library only) and the claims'
+estimators with the bootstrap (``estimators``).
+"""

@@ -46,9 +46,9 @@ import numpy as np
 import pandas as pd
 
 from udsyn.analysis import cells
-from udsyn.multiverse import grid
 from udsyn.derive.derivation import DeriveSettings, derive_municipalities
 from udsyn.ingest.questionnaire import Questionnaire
+from udsyn.multiverse import grid
 
 NAN = math.nan
 SIZE_COLUMN = "size_class"
@@ -59,20 +59,35 @@ HOLDS_TESTS = ("above", "below", "equivalence")
 NEWTON_STEPS, NEWTON_TOLERANCE = 50, 1e-10
 
 ESTIMANDS = {
-    "headline": ("share", "share of responding municipalities with a known answer that have an "
-                          "international business focus"),
-    "shift": ("difference in shares", "share of business-type initiatives among dated "
-                                      "initiatives started from the crisis cut-off on minus the "
-                                      "share among those started before the reform"),
-    "reform": ("log-odds ratio per SD", "logistic regression of business focus on the "
-                                        "standardised post-reform size measure and merged "
-                                        "(more than one pre-reform municipality): the size "
-                                        "slope"),
-    "crisis": ("difference in shares", "share of dated initiatives started in or after the "
-                                       "crisis cut-off, peripheral minus other municipalities"),
-    "capital": ("ratio", "the capital's international FTE over the FTE predicted by the OLS line "
-                         "of log FTE on the size measure (other respondents with FTE > 0), "
-                         "with a bootstrap prediction interval (line and residual)"),
+    "headline": (
+        "share",
+        "share of responding municipalities with a known answer that have an "
+        "international business focus",
+    ),
+    "shift": (
+        "difference in shares",
+        "share of business-type initiatives among dated "
+        "initiatives started from the crisis cut-off on minus the "
+        "share among those started before the reform",
+    ),
+    "reform": (
+        "log-odds ratio per SD",
+        "logistic regression of business focus on the "
+        "standardised post-reform size measure and merged "
+        "(more than one pre-reform municipality): the size "
+        "slope",
+    ),
+    "crisis": (
+        "difference in shares",
+        "share of dated initiatives started in or after the "
+        "crisis cut-off, peripheral minus other municipalities",
+    ),
+    "capital": (
+        "ratio",
+        "the capital's international FTE over the FTE predicted by the OLS line "
+        "of log FTE on the size measure (other respondents with FTE > 0), "
+        "with a bootstrap prediction interval (line and residual)",
+    ),
 }
 
 
@@ -90,33 +105,53 @@ class EstimationSettings:
     size_labels: tuple[str, ...]
 
     @classmethod
-    def from_config(cls, derive: Mapping[str, Any], analysis: Mapping[str, Any],
-                    bootstrap_replicates: int) -> "EstimationSettings":
-        return cls(bootstrap_replicates=bootstrap_replicates,
-                   confidence_level=analysis["confidence_level"],
-                   poststratification_cells=tuple(analysis["poststratification_cells"]),
-                   reform_year=derive["reform_year"],
-                   business_purposes=tuple(derive["business_purposes"]),
-                   capital_code=derive["capital_code"], size_labels=tuple(derive["size_labels"]))
+    def from_config(
+        cls, derive: Mapping[str, Any], analysis: Mapping[str, Any], bootstrap_replicates: int
+    ) -> EstimationSettings:
+        return cls(
+            bootstrap_replicates=bootstrap_replicates,
+            confidence_level=analysis["confidence_level"],
+            poststratification_cells=tuple(analysis["poststratification_cells"]),
+            reform_year=derive["reform_year"],
+            business_purposes=tuple(derive["business_purposes"]),
+            capital_code=derive["capital_code"],
+            size_labels=tuple(derive["size_labels"]),
+        )
 
 
 # ------------------------------------------------------------------ the data of a specification
 
-def derive_variant(register: pd.DataFrame, clean: Mapping[str, pd.DataFrame],
-                   questionnaire: Questionnaire, derive: Mapping[str, Any],
-                   choices: Mapping[str, Any], data_origin: str) -> pd.DataFrame:
+
+def derive_variant(
+    register: pd.DataFrame,
+    clean: Mapping[str, pd.DataFrame],
+    questionnaire: Questionnaire,
+    derive: Mapping[str, Any],
+    choices: Mapping[str, Any],
+    data_origin: str,
+) -> pd.DataFrame:
     """The derived municipalities table under a specification's choices."""
-    settings = DeriveSettings.from_config({
-        **derive, "dont_know_as": choices["dont_know_as"],
-        "headline_definition": choices["headline_definition"],
-        "peripheral_groups": list(choices["peripheral_groups"]),
-        "crisis_cutoff_year": choices["crisis_cutoff_year"]})
-    return derive_municipalities(register, clean["respondents"], clean["initiatives"],
-                                 questionnaire, settings, data_origin)
+    settings = DeriveSettings.from_config(
+        {
+            **derive,
+            "dont_know_as": choices["dont_know_as"],
+            "headline_definition": choices["headline_definition"],
+            "peripheral_groups": list(choices["peripheral_groups"]),
+            "crisis_cutoff_year": choices["crisis_cutoff_year"],
+        }
+    )
+    return derive_municipalities(
+        register, clean["respondents"], clean["initiatives"], questionnaire, settings, data_origin
+    )
 
 
-def replicate_weights(municipalities: pd.DataFrame, observed: pd.Series, counts: np.ndarray,
-                      weighting: str, settings: EstimationSettings) -> np.ndarray:
+def replicate_weights(
+    municipalities: pd.DataFrame,
+    observed: pd.Series,
+    counts: np.ndarray,
+    weighting: str,
+    settings: EstimationSettings,
+) -> np.ndarray:
     """The analysis weights of every row of ``counts`` (rows x observed units):
     the counts themselves, or counts x N_h / n_h with the post-stratification
     cells recomputed from each row's resample. Row 0 (counts of 1) gives the
@@ -145,8 +180,7 @@ def replicate_weights(municipalities: pd.DataFrame, observed: pd.Series, counts:
     keyed = np.where(estimable[:, :, None, :], distance[None, None], np.iinfo(np.int64).max)
     target = keyed.argmin(axis=3)
     first_present = present.argmax(axis=1)
-    target = np.where(estimable.any(axis=2)[:, :, None], target,
-                      first_present[None, :, None])
+    target = np.where(estimable.any(axis=2)[:, :, None], target, first_present[None, :, None])
     into = target[..., None] == rank  # (rows, groups, classes, targets)
     merged_size = np.einsum("bgkt,gk->bgt", into, register.astype(float))
     merged_drawn = np.einsum("bgkt,bgk->bgt", into, drawn)
@@ -154,27 +188,41 @@ def replicate_weights(municipalities: pd.DataFrame, observed: pd.Series, counts:
     ok = (merged_drawn >= 2) | ((merged_drawn > 0) & (merged_drawn == merged_size))
     failed = (used & ~ok).any(axis=(1, 2))
     if failed[0]:  # the sample itself: the main analysis' error, with its message
-        cells.collapse_cells(municipalities, settings.poststratification_cells, observed,
-                             collapse_column=SIZE_COLUMN, collapse_order=settings.size_labels)
+        cells.collapse_cells(
+            municipalities,
+            settings.poststratification_cells,
+            observed,
+            collapse_column=SIZE_COLUMN,
+            collapse_order=settings.size_labels,
+        )
     rows = np.arange(counts.shape[0])[:, None]
     unit_target = target[rows, group[None, :], klass[None, :]]
     with np.errstate(invalid="ignore", divide="ignore"):
-        weight = (merged_size[rows, group[None, :], unit_target]
-                  / merged_drawn[rows, group[None, :], unit_target])
+        weight = (
+            merged_size[rows, group[None, :], unit_target]
+            / merged_drawn[rows, group[None, :], unit_target]
+        )
     weighted = counts * np.where(counts > 0, weight, 0.0)
     weighted[failed] = NAN
     return weighted
 
 
-def _cell_layout(municipalities: pd.DataFrame, observed: pd.Series,
-                 settings: EstimationSettings) -> dict[str, np.ndarray]:
+def _cell_layout(
+    municipalities: pd.DataFrame, observed: pd.Series, settings: EstimationSettings
+) -> dict[str, np.ndarray]:
     """Per observed unit, its group (the cell variables other than size class)
     and size class (its rank; one class if size class is not a cell variable),
     and the register's count of each group x class."""
-    key = (settings.poststratification_cells, settings.size_labels,
-           pd.util.hash_pandas_object(municipalities[[*settings.poststratification_cells]],
-                                      index=False).to_numpy().tobytes(),
-           observed.to_numpy().tobytes())
+    key = (
+        settings.poststratification_cells,
+        settings.size_labels,
+        pd.util.hash_pandas_object(
+            municipalities[[*settings.poststratification_cells]], index=False
+        )
+        .to_numpy()
+        .tobytes(),
+        observed.to_numpy().tobytes(),
+    )
     if key not in _LAYOUTS:
         columns = list(settings.poststratification_cells)
         others = [c for c in columns if c != SIZE_COLUMN]
@@ -187,9 +235,13 @@ def _cell_layout(municipalities: pd.DataFrame, observed: pd.Series,
             rank = {label: i for i, label in enumerate(settings.size_labels)}
             unknown = sorted(set(frame[SIZE_COLUMN]) - set(rank))
             if unknown:  # the main analysis' error, with its message
-                cells.collapse_cells(municipalities, columns, observed,
-                                     collapse_column=SIZE_COLUMN,
-                                     collapse_order=settings.size_labels)
+                cells.collapse_cells(
+                    municipalities,
+                    columns,
+                    observed,
+                    collapse_column=SIZE_COLUMN,
+                    collapse_order=settings.size_labels,
+                )
             class_codes = frame[SIZE_COLUMN].map(rank).to_numpy(int)
             n_classes = len(settings.size_labels)
         else:
@@ -197,28 +249,37 @@ def _cell_layout(municipalities: pd.DataFrame, observed: pd.Series,
         register = np.zeros((int(group_codes.max()) + 1, n_classes), dtype=int)
         np.add.at(register, (group_codes, class_codes), 1)
         mask = observed.astype(bool).to_numpy()
-        _LAYOUTS[key] = {"group": np.asarray(group_codes)[mask], "klass": class_codes[mask],
-                         "register": register}
+        _LAYOUTS[key] = {
+            "group": np.asarray(group_codes)[mask],
+            "klass": class_codes[mask],
+            "register": register,
+        }
     return _LAYOUTS[key]
 
 
 _LAYOUTS: dict[tuple, dict[str, np.ndarray]] = {}
 
 
-def poststratification_weights(municipalities: pd.DataFrame, observed: pd.Series,
-                               settings: EstimationSettings) -> np.ndarray:
+def poststratification_weights(
+    municipalities: pd.DataFrame, observed: pd.Series, settings: EstimationSettings
+) -> np.ndarray:
     """N_h / n_h of the observed municipalities, by ``cells.collapse_cells`` (the
     main analysis' cells): what row 0 of ``replicate_weights`` must give."""
-    cell = cells.collapse_cells(municipalities, settings.poststratification_cells, observed,
-                                collapse_column=SIZE_COLUMN,
-                                collapse_order=settings.size_labels)["cell"]
+    cell = cells.collapse_cells(
+        municipalities,
+        settings.poststratification_cells,
+        observed,
+        collapse_column=SIZE_COLUMN,
+        collapse_order=settings.size_labels,
+    )["cell"]
     size = cell.map(cell.value_counts())
     sampled = cell[observed].map(cell[observed].value_counts())
     return (size[observed] / sampled).to_numpy(float)
 
 
-def size_values(municipalities: pd.DataFrame, measure: str,
-                settings: EstimationSettings) -> pd.Series:
+def size_values(
+    municipalities: pd.DataFrame, measure: str, settings: EstimationSettings
+) -> pd.Series:
     """The post-stratification size measure as numbers (size class as its rank)."""
     if measure == SIZE_COLUMN:
         rank = {label: i for i, label in enumerate(settings.size_labels)}
@@ -227,6 +288,7 @@ def size_values(municipalities: pd.DataFrame, measure: str,
 
 
 # ------------------------------------------------------------------ vectorised estimators
+
 
 def resample_counts(rng: np.random.Generator, n_units: int, replicates: int) -> np.ndarray:
     """(1 + replicates) x n_units draw counts: a row of ones (the point estimate),
@@ -241,13 +303,15 @@ def resample_counts(rng: np.random.Generator, n_units: int, replicates: int) -> 
 # Sums over units use np.einsum without `optimize`, never `@`: einsum's own loops
 # do not call BLAS, whose summation order can differ between machines.
 
+
 def row_sums(weights: np.ndarray, *columns: np.ndarray) -> np.ndarray:
     """sum_n weights[b, n] * column[n] for every row b and column (B x columns)."""
     return np.einsum("bn,nk->bk", weights, np.column_stack(columns))
 
 
-def weighted_ratio(weights: np.ndarray, numerator: np.ndarray,
-                   denominator: np.ndarray) -> np.ndarray:
+def weighted_ratio(
+    weights: np.ndarray, numerator: np.ndarray, denominator: np.ndarray
+) -> np.ndarray:
     """sum(w * numerator) / sum(w * denominator) for every row of ``weights``;
     NaN where the denominator is 0 (a replicate without the units it needs)."""
     sums = row_sums(weights, numerator, denominator)
@@ -276,7 +340,7 @@ def batched_logit(weights: np.ndarray, design: np.ndarray, y: np.ndarray) -> np.
         w, b = weights[active], beta[active]
         eta = b[:, :1] * columns[0]
         for j in range(1, terms):
-            eta = eta + b[:, j:j + 1] * columns[j]
+            eta = eta + b[:, j : j + 1] * columns[j]
         p = 1.0 / (1.0 + np.exp(-eta))
         gradient = row_sums(w * (y - p), *columns)
         moments = row_sums(w * p * (1 - p), *(columns[j] * columns[k] for j, k in pairs))
@@ -338,22 +402,32 @@ def batched_ols(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray
 
 # ------------------------------------------------------------------ the five claims
 
+
 def _headline(data: Mapping[str, pd.DataFrame], choices, settings, rng):
     municipalities = data["municipalities"]
     values = municipalities["business_focus"].where(municipalities["responded"] == 1)
     known = values.notna()
-    counts = replicate_weights(municipalities, known, resample_counts(
-        rng, int(known.sum()), settings.bootstrap_replicates), choices["weighting"], settings)
+    counts = replicate_weights(
+        municipalities,
+        known,
+        resample_counts(rng, int(known.sum()), settings.bootstrap_replicates),
+        choices["weighting"],
+        settings,
+    )
     y = values[known].to_numpy(float)
     return weighted_ratio(counts, y, np.ones_like(y)), int(known.sum())
 
 
-def _initiative_sums(initiatives: pd.DataFrame, municipalities: pd.DataFrame,
-                     columns: Mapping[str, pd.Series]) -> pd.DataFrame:
+def _initiative_sums(
+    initiatives: pd.DataFrame, municipalities: pd.DataFrame, columns: Mapping[str, pd.Series]
+) -> pd.DataFrame:
     """Per municipality (register order), the sums of 0/1 initiative columns."""
-    frame = pd.DataFrame({"code": initiatives["municipality_code"].to_numpy(),
-                          **{name: column.astype(float).to_numpy()
-                             for name, column in columns.items()}})
+    frame = pd.DataFrame(
+        {
+            "code": initiatives["municipality_code"].to_numpy(),
+            **{name: column.astype(float).to_numpy() for name, column in columns.items()},
+        }
+    )
     sums = frame.groupby("code", sort=True).sum()
     return sums.reindex(municipalities["code"].to_numpy(), fill_value=0.0)
 
@@ -364,16 +438,29 @@ def _shift(data, choices, settings, rng):
     early = dated["start_year"] < settings.reform_year
     late = dated["start_year"] >= choices["crisis_cutoff_year"]
     business = dated["initiative_type"].isin(settings.business_purposes)
-    sums = _initiative_sums(dated, municipalities, {
-        "early": early, "early_business": early & business,
-        "late": late, "late_business": late & business})
+    sums = _initiative_sums(
+        dated,
+        municipalities,
+        {
+            "early": early,
+            "early_business": early & business,
+            "late": late,
+            "late_business": late & business,
+        },
+    )
     observed = pd.Series((sums["early"] + sums["late"] > 0).to_numpy(), index=municipalities.index)
     part = sums[observed.to_numpy()]
-    counts = replicate_weights(municipalities, observed, resample_counts(
-        rng, len(part), settings.bootstrap_replicates), choices["weighting"], settings)
+    counts = replicate_weights(
+        municipalities,
+        observed,
+        resample_counts(rng, len(part), settings.bootstrap_replicates),
+        choices["weighting"],
+        settings,
+    )
     late_share = weighted_ratio(counts, part["late_business"].to_numpy(), part["late"].to_numpy())
-    early_share = weighted_ratio(counts, part["early_business"].to_numpy(),
-                                 part["early"].to_numpy())
+    early_share = weighted_ratio(
+        counts, part["early_business"].to_numpy(), part["early"].to_numpy()
+    )
     return late_share - early_share, len(part)
 
 
@@ -386,8 +473,13 @@ def _reform(data, choices, settings, rng):
     standardised = (size - size.mean()) / spread if spread > 0 else np.full_like(size, NAN)
     # The merger term of the main analysis (udsyn.analysis.claims.REFORM_TERMS).
     merged = municipalities.loc[known, "merged"].to_numpy(float)
-    counts = replicate_weights(municipalities, known, resample_counts(
-        rng, int(known.sum()), settings.bootstrap_replicates), choices["weighting"], settings)
+    counts = replicate_weights(
+        municipalities,
+        known,
+        resample_counts(rng, int(known.sum()), settings.bootstrap_replicates),
+        choices["weighting"],
+        settings,
+    )
     design = np.column_stack([np.ones_like(standardised), standardised, merged])
     return batched_logit(counts, design, outcome[known].to_numpy(float))[:, 1], int(known.sum())
 
@@ -395,17 +487,29 @@ def _reform(data, choices, settings, rng):
 def _crisis(data, choices, settings, rng):
     municipalities, initiatives = data["municipalities"], data["initiatives"]
     dated = initiatives[initiatives["start_year"].notna()]
-    sums = _initiative_sums(dated, municipalities, {
-        "dated": pd.Series(True, index=dated.index),
-        "post": dated["start_year"] >= choices["crisis_cutoff_year"]})
+    sums = _initiative_sums(
+        dated,
+        municipalities,
+        {
+            "dated": pd.Series(True, index=dated.index),
+            "post": dated["start_year"] >= choices["crisis_cutoff_year"],
+        },
+    )
     observed = pd.Series((sums["dated"] > 0).to_numpy(), index=municipalities.index)
     part = sums[observed.to_numpy()]
     peripheral = municipalities.loc[observed, "peripheral"].to_numpy(float)
-    counts = replicate_weights(municipalities, observed, resample_counts(
-        rng, len(part), settings.bootstrap_replicates), choices["weighting"], settings)
+    counts = replicate_weights(
+        municipalities,
+        observed,
+        resample_counts(rng, len(part), settings.bootstrap_replicates),
+        choices["weighting"],
+        settings,
+    )
     post, n_dated = part["post"].to_numpy(), part["dated"].to_numpy()
-    share = {flag: weighted_ratio(counts, post * (peripheral == flag),
-                                  n_dated * (peripheral == flag)) for flag in (0, 1)}
+    share = {
+        flag: weighted_ratio(counts, post * (peripheral == flag), n_dated * (peripheral == flag))
+        for flag in (0, 1)
+    }
     return share[1] - share[0], len(part)
 
 
@@ -417,8 +521,13 @@ def _capital(data, choices, settings, rng):
     in_fit = (responded & (fte > 0).fillna(False) & ~is_capital).astype(bool)
     size = size_values(municipalities, choices["size_measure"], settings)
     n_fit = int(in_fit.sum())
-    counts = replicate_weights(municipalities, in_fit, resample_counts(
-        rng, n_fit, settings.bootstrap_replicates), choices["weighting"], settings)
+    counts = replicate_weights(
+        municipalities,
+        in_fit,
+        resample_counts(rng, n_fit, settings.bootstrap_replicates),
+        choices["weighting"],
+        settings,
+    )
     x, y = size[in_fit].to_numpy(), np.log(fte[in_fit].to_numpy(float))
     line = batched_ols(counts, x, y)
     # A prediction interval, as the main analysis': each replicate's prediction
@@ -429,18 +538,25 @@ def _capital(data, choices, settings, rng):
     drawn = rng.random(counts.shape[0] - 1)[:, None] * cumulative[:, -1:]
     pick = np.minimum((cumulative <= drawn).sum(axis=1), n_fit - 1)
     noise = np.concatenate([[0.0], residuals[1:][np.arange(len(pick)), pick]]) * (
-        math.sqrt(n_fit / (n_fit - 2)) if n_fit > 2 else NAN)
+        math.sqrt(n_fit / (n_fit - 2)) if n_fit > 2 else NAN
+    )
     capital_fte = fte[is_capital & responded]
-    observed = float(capital_fte.iloc[0]) if len(capital_fte) and pd.notna(
-        capital_fte.iloc[0]) else NAN
+    observed = (
+        float(capital_fte.iloc[0]) if len(capital_fte) and pd.notna(capital_fte.iloc[0]) else NAN
+    )
     if not observed > 0:  # the capital gave no positive FTE: nothing to compare
         return np.full(counts.shape[0], NAN), n_fit
     predicted = line[:, 0] + line[:, 1] * float(size[is_capital].iloc[0]) + noise
     return observed / np.exp(predicted), n_fit
 
 
-ESTIMATORS = {"headline": _headline, "shift": _shift, "reform": _reform, "crisis": _crisis,
-              "capital": _capital}
+ESTIMATORS = {
+    "headline": _headline,
+    "shift": _shift,
+    "reform": _reform,
+    "crisis": _crisis,
+    "capital": _capital,
+}
 
 
 def holds(low: float, high: float, rule: Mapping[str, Any]) -> bool | None:
@@ -465,13 +581,20 @@ def holds(low: float, high: float, rule: Mapping[str, Any]) -> bool | None:
 def holds_text(rule: Mapping[str, Any]) -> str:
     """The test in words."""
     if rule["test"] == "equivalence":
-        return (f"interval within {rule['value']} ± {rule['margin']} (equivalence: two "
-                f"one-sided tests)")
+        return (
+            f"interval within {rule['value']} ± {rule['margin']} (equivalence: two "
+            f"one-sided tests)"
+        )
     return f"interval {rule['test']} {rule['value']}"
 
 
-def estimate_claim(claim: str, data: Mapping[str, pd.DataFrame], choices: Mapping[str, Any],
-                   seed: int, settings: EstimationSettings) -> dict[str, Any]:
+def estimate_claim(
+    claim: str,
+    data: Mapping[str, pd.DataFrame],
+    choices: Mapping[str, Any],
+    seed: int,
+    settings: EstimationSettings,
+) -> dict[str, Any]:
     """One claim under one specification: estimate, percentile interval, n and
     the bootstrap replicates without an estimate."""
     rng = np.random.default_rng(seed)
@@ -483,16 +606,28 @@ def estimate_claim(claim: str, data: Mapping[str, pd.DataFrame], choices: Mappin
         low, high = (float(v) for v in np.quantile(finite, [alpha / 2, 1 - alpha / 2]))
     else:
         low = high = NAN
-    return {"estimate": estimate, "ci_low": low, "ci_high": high, "n": n,
-            "replicates_failed": int(len(replicates) - len(finite))}
+    return {
+        "estimate": estimate,
+        "ci_low": low,
+        "ci_high": high,
+        "n": n,
+        "replicates_failed": int(len(replicates) - len(finite)),
+    }
 
 
 # ------------------------------------------------------------------ batches and gathering
 
-def run_batch(work: Sequence[Mapping[str, Any]], main: Mapping[str, Any],
-              register: pd.DataFrame, clean: Mapping[str, Mapping[str, pd.DataFrame]],
-              questionnaire: Questionnaire, derive: Mapping[str, Any],
-              settings: EstimationSettings, data_origin: str) -> pd.DataFrame:
+
+def run_batch(
+    work: Sequence[Mapping[str, Any]],
+    main: Mapping[str, Any],
+    register: pd.DataFrame,
+    clean: Mapping[str, Mapping[str, pd.DataFrame]],
+    questionnaire: Questionnaire,
+    derive: Mapping[str, Any],
+    settings: EstimationSettings,
+    data_origin: str,
+) -> pd.DataFrame:
     """Estimate a batch of claim specifications (``udsyn.multiverse.grid.plan``). ``clean``:
     duplicate rule -> {"respondents", "initiatives"}. A choice a claim does not
     use takes the main specification's value ``main`` (it cannot change the
@@ -501,33 +636,71 @@ def run_batch(work: Sequence[Mapping[str, Any]], main: Mapping[str, Any],
     rows = []
     for item in work:
         choices = {**main, **item["choices"]}
-        key = grid.canonical({name: choices[name] for name in (
-            "duplicate_rule", "dont_know_as", "headline_definition", "peripheral_groups",
-            "crisis_cutoff_year")})
+        key = grid.canonical(
+            {
+                name: choices[name]
+                for name in (
+                    "duplicate_rule",
+                    "dont_know_as",
+                    "headline_definition",
+                    "peripheral_groups",
+                    "crisis_cutoff_year",
+                )
+            }
+        )
         if key not in derived:
-            derived[key] = derive_variant(register, clean[choices["duplicate_rule"]],
-                                          questionnaire, derive, choices, data_origin)
-        data = {"municipalities": derived[key],
-                "initiatives": clean[choices["duplicate_rule"]]["initiatives"]}
+            derived[key] = derive_variant(
+                register,
+                clean[choices["duplicate_rule"]],
+                questionnaire,
+                derive,
+                choices,
+                data_origin,
+            )
+        data = {
+            "municipalities": derived[key],
+            "initiatives": clean[choices["duplicate_rule"]]["initiatives"],
+        }
         result = estimate_claim(item["claim"], data, choices, item["seed"], settings)
-        rows.append({"claim": item["claim"], "claim_spec_id": item["claim_spec_id"],
-                     "seed": item["seed"], **result,
-                     **{name: grid.shown(value) for name, value in item["choices"].items()}})
+        rows.append(
+            {
+                "claim": item["claim"],
+                "claim_spec_id": item["claim_spec_id"],
+                "seed": item["seed"],
+                **result,
+                **{name: grid.shown(value) for name, value in item["choices"].items()},
+            }
+        )
     # Every choice has a column (config order), empty where the claim does not use it.
-    columns = ["claim", "claim_spec_id", "seed", *main, "estimate", "ci_low", "ci_high", "n",
-               "replicates_failed"]
+    columns = [
+        "claim",
+        "claim_spec_id",
+        "seed",
+        *main,
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "n",
+        "replicates_failed",
+    ]
     table = pd.DataFrame(rows).reindex(columns=columns)
     table.insert(0, "data_origin", data_origin)
     return table
 
 
-def _claim_table(batches: Sequence[pd.DataFrame], choices: Mapping[str, Sequence[Any]],
-                 rules: Mapping[str, Mapping[str, Any]], main: Mapping[str, Any]) -> pd.DataFrame:
+def _claim_table(
+    batches: Sequence[pd.DataFrame],
+    choices: Mapping[str, Sequence[Any]],
+    rules: Mapping[str, Mapping[str, Any]],
+    main: Mapping[str, Any],
+) -> pd.DataFrame:
     table = pd.concat(batches, ignore_index=True)
     main_ids = {grid.claim_spec_of(claim, main) for claim in grid.CLAIMS}
     table["is_main"] = table["claim_spec_id"].isin(main_ids).map({True: "yes", False: "no"})
-    verdicts = [holds(low, high, rules[claim]) for claim, low, high in
-                zip(table["claim"], table["ci_low"], table["ci_high"])]
+    verdicts = [
+        holds(low, high, rules[claim])
+        for claim, low, high in zip(table["claim"], table["ci_low"], table["ci_high"])
+    ]
     table["holds"] = ["" if v is None else ("yes" if v else "no") for v in verdicts]
     table["holds_when"] = table["claim"].map({c: holds_text(rules[c]) for c in grid.CLAIMS})
     table["scale"] = table["claim"].map({c: ESTIMANDS[c][0] for c in grid.CLAIMS})
@@ -538,13 +711,27 @@ def _claim_table(batches: Sequence[pd.DataFrame], choices: Mapping[str, Sequence
         if name not in table:
             table[name] = pd.NA
     first = ["data_origin", "claim", "claim_spec_id", "is_main", *choices]
-    rest = ["estimate", "ci_low", "ci_high", "n", "replicates_failed", "holds", "holds_when",
-            "scale", "definition", "seed"]
+    rest = [
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "n",
+        "replicates_failed",
+        "holds",
+        "holds_when",
+        "scale",
+        "definition",
+        "seed",
+    ]
     return table[first + rest].reset_index(drop=True)
 
 
-def gather(batches: Sequence[pd.DataFrame], multiverse: Mapping[str, Any],
-           main: Mapping[str, Any], data_origin: str) -> dict[str, pd.DataFrame]:
+def gather(
+    batches: Sequence[pd.DataFrame],
+    multiverse: Mapping[str, Any],
+    main: Mapping[str, Any],
+    data_origin: str,
+) -> dict[str, pd.DataFrame]:
     """The batches -> claim_specifications (one row per distinct analysis, with
     whether the claim holds by ``multiverse.holds``), specifications (the full
     grid), specification_results (grid x claim, where the claim applies:
@@ -555,51 +742,85 @@ def gather(batches: Sequence[pd.DataFrame], multiverse: Mapping[str, Any],
     restrict = multiverse.get("restrict") or {}
     claims = _claim_table(batches, choices, rules, main)
     for name, alternatives in choices.items():  # the values as written (grid.shown), not 2008.0
-        unknown = sorted(set(claims[name].dropna().astype(str)) - {grid.shown(a) for a in
-                                                                   alternatives})
+        unknown = sorted(
+            set(claims[name].dropna().astype(str)) - {grid.shown(a) for a in alternatives}
+        )
         if unknown:
-            raise ValueError(f"the batches' column {name} holds {unknown}, not an alternative "
-                             f"of multiverse.choices.{name}: read the batches with "
-                             f"udsyn.core.files.read_table(path, text=<the choice names>)")
-    expected = {item["claim_spec_id"]
-                for item in grid.claim_specifications(choices, multiverse["seed"], restrict)}
+            raise ValueError(
+                f"the batches' column {name} holds {unknown}, not an alternative "
+                f"of multiverse.choices.{name}: read the batches with "
+                f"udsyn.core.files.read_table(path, text=<the choice names>)"
+            )
+    expected = {
+        item["claim_spec_id"]
+        for item in grid.claim_specifications(choices, multiverse["seed"], restrict)
+    }
     found = set(claims["claim_spec_id"])
     if found != expected or claims["claim_spec_id"].duplicated().any():
-        raise ValueError(f"the batches hold {len(claims)} claim specifications, the grid "
-                         f"{len(expected)}: rerun the multiverse batches")
+        raise ValueError(
+            f"the batches hold {len(claims)} claim specifications, the grid "
+            f"{len(expected)}: rerun the multiverse batches"
+        )
     grid_rows = grid.specifications(choices)
     main_id = grid.spec_id(main)
-    specs = pd.DataFrame([{"data_origin": data_origin, "spec_id": grid.spec_id(values),
-                           "is_main": "yes" if grid.spec_id(values) == main_id else "no",
-                           **{name: grid.shown(value) for name, value in values.items()}}
-                          for values in grid_rows])
+    specs = pd.DataFrame(
+        [
+            {
+                "data_origin": data_origin,
+                "spec_id": grid.spec_id(values),
+                "is_main": "yes" if grid.spec_id(values) == main_id else "no",
+                **{name: grid.shown(value) for name, value in values.items()},
+            }
+            for values in grid_rows
+        ]
+    )
     by_id = claims.set_index("claim_spec_id")
-    results = pd.DataFrame([
-        {"data_origin": data_origin, "spec_id": grid.spec_id(values), "claim": claim,
-         "claim_spec_id": (cid := grid.claim_spec_of(claim, values)),
-         **{c: by_id.at[cid, c] for c in ("estimate", "ci_low", "ci_high", "holds")}}
-        for values in grid_rows for claim in grid.CLAIMS if grid.applies(claim, values, restrict)])
+    results = pd.DataFrame(
+        [
+            {
+                "data_origin": data_origin,
+                "spec_id": grid.spec_id(values),
+                "claim": claim,
+                "claim_spec_id": (cid := grid.claim_spec_of(claim, values)),
+                **{c: by_id.at[cid, c] for c in ("estimate", "ci_low", "ci_high", "holds")},
+            }
+            for values in grid_rows
+            for claim in grid.CLAIMS
+            if grid.applies(claim, values, restrict)
+        ]
+    )
     summary = summarise(claims, results, choices, rules, restrict)
     summary.insert(0, "data_origin", data_origin)
-    return {"claim_specifications": claims, "specifications": specs,
-            "specification_results": results, "summary": summary}
+    return {
+        "claim_specifications": claims,
+        "specifications": specs,
+        "specification_results": results,
+        "summary": summary,
+    }
 
 
-def restricted_text(claim: str, choices: Mapping[str, Sequence[Any]],
-                    restrict: Mapping[str, Any]) -> str:
+def restricted_text(
+    claim: str, choices: Mapping[str, Sequence[Any]], restrict: Mapping[str, Any]
+) -> str:
     """The alternatives left out for a claim, with the reason (empty if none)."""
     parts = []
     for name, entry in (restrict or {}).get(claim, {}).items():
         keep = {grid.canonical(a) for a in entry["alternatives"]}
         left_out = [grid.shown(a) for a in choices[name] if grid.canonical(a) not in keep]
         if left_out:
-            parts.append(f"{name} {', '.join(left_out)} left out: {' '.join(entry['reason'].split())}")
+            parts.append(
+                f"{name} {', '.join(left_out)} left out: {' '.join(entry['reason'].split())}"
+            )
     return "; ".join(parts)
 
 
-def summarise(claims: pd.DataFrame, results: pd.DataFrame, choices: Mapping[str, Sequence[Any]],
-              rules: Mapping[str, Mapping[str, Any]],
-              restrict: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def summarise(
+    claims: pd.DataFrame,
+    results: pd.DataFrame,
+    choices: Mapping[str, Sequence[Any]],
+    rules: Mapping[str, Mapping[str, Any]],
+    restrict: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
     """Per claim: in how many of its distinct analyses it holds (first: each
     distinct analysis is one estimate), in how many specifications of the grid
     (each distinct analysis repeated for the choices the claim does not use),
@@ -609,25 +830,31 @@ def summarise(claims: pd.DataFrame, results: pd.DataFrame, choices: Mapping[str,
         distinct = claims[claims["claim"] == claim]
         every = results[results["claim"] == claim]
         main = distinct[distinct["is_main"] == "yes"].iloc[0]
-        rows.append({
-            "claim": claim,
-            "n_distinct": len(distinct),
-            "n_distinct_holds": int((distinct["holds"] == "yes").sum()),
-            "share_distinct_holds": float((distinct["holds"] == "yes").mean()),
-            "n_distinct_without_interval": int((distinct["holds"].fillna("") == "").sum()),
-            "n_specifications": len(every),
-            "n_holds": int((every["holds"] == "yes").sum()),
-            "n_without_interval": int((every["holds"].fillna("") == "").sum()),
-            "share_holds": float((every["holds"] == "yes").mean()),
-            "specifications_per_distinct": len(every) // len(distinct),
-            "choices_used": ", ".join(n for n in choices if n in grid.CLAIM_CHOICES[claim]),
-            "restricted": restricted_text(claim, choices, restrict or {}),
-            "main_estimate": main["estimate"], "main_ci_low": main["ci_low"],
-            "main_ci_high": main["ci_high"], "main_n": int(main["n"]),
-            "main_holds": main["holds"],
-            "min_estimate": float(distinct["estimate"].min()),
-            "median_estimate": float(distinct["estimate"].median()),
-            "max_estimate": float(distinct["estimate"].max()),
-            "scale": ESTIMANDS[claim][0], "holds_when": holds_text(rules[claim]),
-            "definition": ESTIMANDS[claim][1]})
+        rows.append(
+            {
+                "claim": claim,
+                "n_distinct": len(distinct),
+                "n_distinct_holds": int((distinct["holds"] == "yes").sum()),
+                "share_distinct_holds": float((distinct["holds"] == "yes").mean()),
+                "n_distinct_without_interval": int((distinct["holds"].fillna("") == "").sum()),
+                "n_specifications": len(every),
+                "n_holds": int((every["holds"] == "yes").sum()),
+                "n_without_interval": int((every["holds"].fillna("") == "").sum()),
+                "share_holds": float((every["holds"] == "yes").mean()),
+                "specifications_per_distinct": len(every) // len(distinct),
+                "choices_used": ", ".join(n for n in choices if n in grid.CLAIM_CHOICES[claim]),
+                "restricted": restricted_text(claim, choices, restrict or {}),
+                "main_estimate": main["estimate"],
+                "main_ci_low": main["ci_low"],
+                "main_ci_high": main["ci_high"],
+                "main_n": int(main["n"]),
+                "main_holds": main["holds"],
+                "min_estimate": float(distinct["estimate"].min()),
+                "median_estimate": float(distinct["estimate"].median()),
+                "max_estimate": float(distinct["estimate"].max()),
+                "scale": ESTIMANDS[claim][0],
+                "holds_when": holds_text(rules[claim]),
+                "definition": ESTIMANDS[claim][1],
+            }
+        )
     return pd.DataFrame(rows)

@@ -35,8 +35,13 @@ CLAIMS = ("headline", "shift", "reform", "crisis", "capital")
 CLAIM_CHOICES = {
     "headline": ("duplicate_rule", "dont_know_as", "headline_definition", "weighting"),
     "shift": ("duplicate_rule", "crisis_cutoff_year", "weighting"),
-    "reform": ("duplicate_rule", "dont_know_as", "headline_definition", "size_measure",
-               "weighting"),
+    "reform": (
+        "duplicate_rule",
+        "dont_know_as",
+        "headline_definition",
+        "size_measure",
+        "weighting",
+    ),
     "crisis": ("duplicate_rule", "crisis_cutoff_year", "peripheral_groups", "weighting"),
     "capital": ("duplicate_rule", "size_measure", "weighting"),
 }
@@ -81,8 +86,10 @@ def seed_for(global_seed: int, identifier: str) -> int:
 def specifications(choices: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     """Every combination of the choices, in config order (first choice varies slowest)."""
     names = list(choices)
-    return [dict(zip(names, combination))
-            for combination in itertools.product(*(choices[name] for name in names))]
+    return [
+        dict(zip(names, combination))
+        for combination in itertools.product(*(choices[name] for name in names))
+    ]
 
 
 def problems(multiverse: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
@@ -98,11 +105,15 @@ def problems(multiverse: Mapping[str, Any], config: Mapping[str, Any]) -> list[s
         texts = {shown(a) for a in alternatives}
         given = {str(key) for key in justified.get(name, {})}
         if texts - given:
-            found.append(f"multiverse.justifications.{name} lacks a line for "
-                         f"{sorted(texts - given)}: say why each alternative is defensible")
+            found.append(
+                f"multiverse.justifications.{name} lacks a line for "
+                f"{sorted(texts - given)}: say why each alternative is defensible"
+            )
         if given - texts:
-            found.append(f"multiverse.justifications.{name} justifies {sorted(given - texts)}, "
-                         f"which multiverse.choices.{name} does not list")
+            found.append(
+                f"multiverse.justifications.{name} justifies {sorted(given - texts)}, "
+                f"which multiverse.choices.{name} does not list"
+            )
     completed = with_main(multiverse["choices"], config)
     main = main_specification(completed, config)
     for claim, restricted in multiverse.get("restrict", {}).items():
@@ -115,18 +126,23 @@ def problems(multiverse: Mapping[str, Any], config: Mapping[str, Any]) -> list[s
             if unknown:
                 found.append(f"{where}: {unknown} not among multiverse.choices.{name}")
             if canonical(main[name]) not in {canonical(a) for a in entry["alternatives"]}:
-                found.append(f"{where} leaves out the main analysis' value "
-                             f"{shown(main[name])!r}: the main specification must be estimated")
+                found.append(
+                    f"{where} leaves out the main analysis' value "
+                    f"{shown(main[name])!r}: the main specification must be estimated"
+                )
     reform = config["derive"]["reform_year"]
     early = [y for y in multiverse["choices"]["crisis_cutoff_year"] if y <= reform]
     if early:
-        found.append(f"multiverse.choices.crisis_cutoff_year {early}: a cut-off must come "
-                     f"after derive.reform_year ({reform})")
+        found.append(
+            f"multiverse.choices.crisis_cutoff_year {early}: a cut-off must come "
+            f"after derive.reform_year ({reform})"
+        )
     return found
 
 
-def with_main(choices: Mapping[str, Sequence[Any]],
-              config: Mapping[str, Any]) -> dict[str, list[Any]]:
+def with_main(
+    choices: Mapping[str, Sequence[Any]], config: Mapping[str, Any]
+) -> dict[str, list[Any]]:
     """The choices with the main analysis' value of each (the main config's
     cleaning.duplicate_rule and derive keys) appended where it is missing: the
     multiverse always contains the main analysis, so changing a main value in
@@ -139,8 +155,9 @@ def with_main(choices: Mapping[str, Sequence[Any]],
     return completed
 
 
-def justifications(multiverse: Mapping[str, Any],
-                   config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+def justifications(
+    multiverse: Mapping[str, Any], config: Mapping[str, Any]
+) -> dict[str, dict[str, str]]:
     """Choice -> shown alternative -> its one-line justification, in the order of
     the alternatives in force (``with_main``); a main value added by ``with_main``
     is justified as the main analysis' value."""
@@ -158,8 +175,9 @@ def justifications(multiverse: Mapping[str, Any],
     return out
 
 
-def claim_alternatives(claim: str, choices: Mapping[str, Sequence[Any]],
-                       restrict: Mapping[str, Any] | None = None) -> dict[str, list[Any]]:
+def claim_alternatives(
+    claim: str, choices: Mapping[str, Sequence[Any]], restrict: Mapping[str, Any] | None = None
+) -> dict[str, list[Any]]:
     """The alternatives of each choice the claim uses, as restricted for it by
     ``multiverse.restrict`` (in config order of the choices and alternatives)."""
     limits = (restrict or {}).get(claim, {})
@@ -176,8 +194,9 @@ def claim_alternatives(claim: str, choices: Mapping[str, Sequence[Any]],
     return out
 
 
-def applies(claim: str, spec: Mapping[str, Any],
-            restrict: Mapping[str, Any] | None = None) -> bool:
+def applies(
+    claim: str, spec: Mapping[str, Any], restrict: Mapping[str, Any] | None = None
+) -> bool:
     """Whether the claim is estimated in the (full) specification ``spec``."""
     for name, entry in (restrict or {}).get(claim, {}).items():
         if canonical(spec[name]) not in {canonical(a) for a in entry["alternatives"]}:
@@ -185,8 +204,9 @@ def applies(claim: str, spec: Mapping[str, Any],
     return True
 
 
-def main_specification(choices: Mapping[str, Sequence[Any]],
-                       config: Mapping[str, Any]) -> dict[str, Any]:
+def main_specification(
+    choices: Mapping[str, Sequence[Any]], config: Mapping[str, Any]
+) -> dict[str, Any]:
     """The specification of the main analysis: the main config's value of each
     choice it holds, else the choice's first alternative. A main value missing
     from the alternatives is an error (use ``with_main`` first)."""
@@ -198,15 +218,19 @@ def main_specification(choices: Mapping[str, Sequence[Any]],
             if canonical(value) not in {canonical(a) for a in alternatives}:
                 raise ValueError(
                     f"config multiverse.choices.{name} lacks the main analysis' value "
-                    f"{section}.{key} = {shown(value)!r}")
+                    f"{section}.{key} = {shown(value)!r}"
+                )
             main[name] = value
         else:
             main[name] = alternatives[0]
     return main
 
 
-def claim_specifications(choices: Mapping[str, Sequence[Any]], global_seed: int,
-                         restrict: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+def claim_specifications(
+    choices: Mapping[str, Sequence[Any]],
+    global_seed: int,
+    restrict: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """The distinct analyses: per claim (in CLAIMS order), every combination of
     the choices it uses (in config order; only the alternatives that apply to
     it, ``restrict``). Each has ``claim``, ``claim_spec_id``, ``seed`` and
@@ -216,8 +240,14 @@ def claim_specifications(choices: Mapping[str, Sequence[Any]], global_seed: int,
         used = claim_alternatives(claim, choices, restrict)
         for values in specifications(used):
             identifier = spec_id({"claim": claim, **values}, prefix=claim)
-            found.append({"claim": claim, "claim_spec_id": identifier,
-                          "seed": seed_for(global_seed, identifier), "choices": values})
+            found.append(
+                {
+                    "claim": claim,
+                    "claim_spec_id": identifier,
+                    "seed": seed_for(global_seed, identifier),
+                    "choices": values,
+                }
+            )
     return found
 
 
@@ -231,7 +261,7 @@ def batches(items: Sequence[Any], batch_size: int) -> list[list[Any]]:
     """Consecutive batches of at most ``batch_size`` items."""
     if batch_size < 1:
         raise ValueError("multiverse.batch_size must be at least 1")
-    return [list(items[start:start + batch_size]) for start in range(0, len(items), batch_size)]
+    return [list(items[start : start + batch_size]) for start in range(0, len(items), batch_size)]
 
 
 def batch_names(n_batches: int) -> list[str]:
@@ -242,7 +272,8 @@ def batch_names(n_batches: int) -> list[str]:
 
 def plan(multiverse: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Batch name -> the claim specifications it computes (the fan-out)."""
-    work = claim_specifications(multiverse["choices"], multiverse["seed"],
-                                multiverse.get("restrict"))
+    work = claim_specifications(
+        multiverse["choices"], multiverse["seed"], multiverse.get("restrict")
+    )
     grouped = batches(work, multiverse["batch_size"])
     return dict(zip(batch_names(len(grouped)), grouped))

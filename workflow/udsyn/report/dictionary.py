@@ -34,13 +34,18 @@ def codebook_entries(questionnaire: Questionnaire) -> dict[str, dict]:
             definition += f" (label; '{questionnaire.dont_know_label}' kept distinct from missing)"
         elif field.kind == "multi_item":
             definition += " (1 = chosen, 0 = not chosen, empty = not asked)"
-        entries[field.name] = {"type": _KIND_TYPES[field.kind], "definition": definition,
-                               "source": field.field}
+        entries[field.name] = {
+            "type": _KIND_TYPES[field.kind],
+            "definition": definition,
+            "source": field.field,
+        }
         if field.kind in ("year", "number"):
             entries[f"{field.name}_rule"] = {
-                "type": "text", "source": field.field,
+                "type": "text",
+                "source": field.field,
                 "definition": f"parse rule applied to {field.field} (see README, parsing "
-                              "rules); empty when not answered"}
+                "rules); empty when not answered",
+            }
     return entries
 
 
@@ -48,14 +53,20 @@ def _documented_as(file: str, files: dict) -> str:
     """The dictionary entry that documents ``file``: its own, else the first
     pattern entry ("results/multiverse/batches/batch_*.csv") that matches it,
     following ``same_as`` (a file with the columns of another)."""
-    key = file if file in files else next(
-        (pattern for pattern in files if "*" in pattern and fnmatchcase(file, pattern)), file)
+    key = (
+        file
+        if file in files
+        else next(
+            (pattern for pattern in files if "*" in pattern and fnmatchcase(file, pattern)), file
+        )
+    )
     entry = files.get(key) or {}
     return entry["same_as"] if "same_as" in entry else key
 
 
-def build_dictionary(spec: dict, questionnaire: Questionnaire, config: dict,
-                     headers: dict[str, list[str]]) -> pd.DataFrame:
+def build_dictionary(
+    spec: dict, questionnaire: Questionnaire, config: dict, headers: dict[str, list[str]]
+) -> pd.DataFrame:
     """Rows (file, column, type, definition, source_columns) in each file's column order.
 
     Raises ValueError naming every undocumented or documented-but-absent column.
@@ -73,11 +84,15 @@ def build_dictionary(spec: dict, questionnaire: Questionnaire, config: dict,
             mismatches.append(f"{file}: undocumented {undocumented}, absent {absent}")
         for column in columns:
             entry = entries.get(column, {})
-            rows.append({
-                "file": file, "column": column, "type": entry.get("type", ""),
-                "definition": str(entry.get("definition", "")).format(**config),
-                "source_columns": str(entry.get("source", "")).format(**config),
-            })
+            rows.append(
+                {
+                    "file": file,
+                    "column": column,
+                    "type": entry.get("type", ""),
+                    "definition": str(entry.get("definition", "")).format(**config),
+                    "source_columns": str(entry.get("source", "")).format(**config),
+                }
+            )
     if mismatches:
         raise ValueError("data dictionary out of date with the data:\n" + "\n".join(mismatches))
     return pd.DataFrame(rows)

@@ -99,8 +99,12 @@ def _format(value: Any, spec: str) -> str:
     return format(value, spec)
 
 
-def caption_value(spec: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
-                  config: Mapping[str, Any], labels: Mapping[str, Any] | None = None) -> str:
+def caption_value(
+    spec: Mapping[str, Any],
+    tables: Mapping[str, pd.DataFrame],
+    config: Mapping[str, Any],
+    labels: Mapping[str, Any] | None = None,
+) -> str:
     """One placeholder's text, from the data or the config as its spec says; with
     ``label: <kind>`` a ", "-separated list of identifiers is shown labelled."""
     fmt = spec.get("format", "")
@@ -111,44 +115,70 @@ def caption_value(spec: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
     values = list(dict.fromkeys(matching[spec["column"]].tolist()))
     if "label" in spec:
         labels = load_labels() if labels is None else labels
-        values = [", ".join(label(labels, spec["label"], part) for part in str(value).split(", "))
-                  for value in values]
+        values = [
+            ", ".join(label(labels, spec["label"], part) for part in str(value).split(", "))
+            for value in values
+        ]
     if "join" in spec:
         return spec["join"].join(_format(value, fmt) for value in values)
     if len(values) != 1:
-        raise input_error(spec["data"], f"a caption value needs one value of column "
-                          f"'{spec['column']}' where {spec.get('where', {})}, found "
-                          f"{len(values)}", "check the table against the figure manifest "
-                          "(workflow/figures.yaml)", column=spec["column"])
+        raise input_error(
+            spec["data"],
+            f"a caption value needs one value of column "
+            f"'{spec['column']}' where {spec.get('where', {})}, found "
+            f"{len(values)}",
+            "check the table against the figure manifest (workflow/figures.yaml)",
+            column=spec["column"],
+        )
     return _format(values[0], fmt)
 
 
-def caption(figure: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
-            config: Mapping[str, Any], labels: Mapping[str, Any] | None = None) -> str:
+def caption(
+    figure: Mapping[str, Any],
+    tables: Mapping[str, pd.DataFrame],
+    config: Mapping[str, Any],
+    labels: Mapping[str, Any] | None = None,
+) -> str:
     """The figure's caption with every placeholder filled."""
-    values = {name: caption_value(figure["values"][name], tables, config, labels)
-              for name in placeholders(figure["caption"])}
+    values = {
+        name: caption_value(figure["values"][name], tables, config, labels)
+        for name in placeholders(figure["caption"])
+    }
     return figure["caption"].format(**values)
 
 
 def source(figure: Mapping[str, Any]) -> str:
     """Which code made the figure from which files (for the report)."""
-    return (f"Made by {figure['script']} (udsyn.report.figures.{figure['function']}) from "
-            f"{', '.join(figure['data'].values())}.")
+    return (
+        f"Made by {figure['script']} (udsyn.report.figures.{figure['function']}) from "
+        f"{', '.join(figure['data'].values())}."
+    )
 
 
-def entries(config: Mapping[str, Any], root: str | Path = ".",
-            manifest: Mapping[str, dict] | None = None,
-            labels: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+def entries(
+    config: Mapping[str, Any],
+    root: str | Path = ".",
+    manifest: Mapping[str, dict] | None = None,
+    labels: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """Every figure as the report places it: id, title, filled caption, files, source."""
     manifest = load_manifest() if manifest is None else manifest
     labels = load_labels() if labels is None else labels
     found = []
     for figure_id, figure in manifest.items():
-        found.append({"id": figure_id, "title": figure["title"], "section": figure["section"],
-                      "caption": caption(figure, read_data(figure, root), config, labels),
-                      "png": figure["outputs"]["png"], "svg": figure["outputs"]["svg"],
-                      "rule": rule_name(figure_id, figure), "script": figure["script"],
-                      "function": f"udsyn.report.figures.{figure['function']}",
-                      "data": list(figure["data"].values()), "source": source(figure)})
+        found.append(
+            {
+                "id": figure_id,
+                "title": figure["title"],
+                "section": figure["section"],
+                "caption": caption(figure, read_data(figure, root), config, labels),
+                "png": figure["outputs"]["png"],
+                "svg": figure["outputs"]["svg"],
+                "rule": rule_name(figure_id, figure),
+                "script": figure["script"],
+                "function": f"udsyn.report.figures.{figure['function']}",
+                "data": list(figure["data"].values()),
+                "source": source(figure),
+            }
+        )
     return found

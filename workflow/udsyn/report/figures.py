@@ -31,15 +31,20 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
-from matplotlib import font_manager
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import (FixedLocator, FuncFormatter, MaxNLocator, NullFormatter,
-                               PercentFormatter)
+from matplotlib.ticker import (
+    FixedLocator,
+    FuncFormatter,
+    MaxNLocator,
+    NullFormatter,
+    PercentFormatter,
+)
 
 from udsyn.multiverse import grid
 from udsyn.report import figure_manifest
@@ -130,8 +135,9 @@ def save(figure: Figure, png: str | Path, svg: str | Path) -> None:
 
 def _write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp", delete=False)
+    handle = tempfile.NamedTemporaryFile(
+        "wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
     try:
         with handle:
             handle.write(data)
@@ -166,13 +172,14 @@ def _errors(rows: pd.DataFrame) -> np.ndarray:
     return np.nan_to_num(np.vstack([low, high]), nan=0.0)
 
 
-def _nice_log_ticks(low: float, high: float, mantissas: tuple[int, ...] = (1, 2, 5)
-                    ) -> list[float]:
+def _nice_log_ticks(
+    low: float, high: float, mantissas: tuple[int, ...] = (1, 2, 5)
+) -> list[float]:
     """1-2-5 (or other) ticks covering [low, high], for log axes spanning few decades."""
     ticks = []
     for exponent in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
         for mantissa in mantissas:
-            value = mantissa * 10.0 ** exponent
+            value = mantissa * 10.0**exponent
             if low <= value <= high:
                 ticks.append(value)
     return ticks
@@ -207,8 +214,12 @@ def text_columns(options: list[Mapping[str, Any]]) -> list[str]:
     return list(dict.fromkeys(name for option in options for name in option.get("choices", {})))
 
 
-def draw(function: str, tables: Mapping[str, pd.DataFrame], options: Mapping[str, Any],
-         labels: Labels | None = None) -> Figure:
+def draw(
+    function: str,
+    tables: Mapping[str, pd.DataFrame],
+    options: Mapping[str, Any],
+    labels: Labels | None = None,
+) -> Figure:
     """Draw a figure of the manifest: its function with its tables, options and,
     where the function shows identifiers, the labels."""
     draw_function = DRAW[function]
@@ -222,8 +233,9 @@ WEIGHTING_STYLE = {"unweighted": (BLUE, "o"), "weighted": (VERMILLION, "D")}
 
 
 @styled
-def headline(headline: pd.DataFrame, headline_definition: str,
-             labels: Labels | None = None) -> Figure:
+def headline(
+    headline: pd.DataFrame, headline_definition: str, labels: Labels | None = None
+) -> Figure:
     """Share with an international business focus: each definition, unweighted and
     weighted for non-response, with intervals, and the published share as a reference line."""
     labels = _labels(labels)
@@ -237,10 +249,11 @@ def headline(headline: pd.DataFrame, headline_definition: str,
         y = len(definitions) - 1 - position
         rows = headline[headline["definition_key"] == key]
         n = rows["n"].iloc[0]
-        label = _sentence(figure_manifest.label(labels, "values", key, choice="headline_definition"))
+        label = _sentence(
+            figure_manifest.label(labels, "values", key, choice="headline_definition")
+        )
         label = "\n".join(textwrap.wrap(label, 26))
-        label += (f"\n({'headline, ' if key == headline_definition else ''}"
-                  f"n = {n:.0f} known)")
+        label += f"\n({'headline, ' if key == headline_definition else ''}n = {n:.0f} known)"
         ticks.append(y)
         names.append(label)
         for offset, weighting in zip(offsets, weightings):
@@ -248,24 +261,48 @@ def headline(headline: pd.DataFrame, headline_definition: str,
             if row.empty:
                 continue
             colour, marker = WEIGHTING_STYLE.get(weighting, (GREY, "s"))
-            ax.errorbar(row["estimate"], [y + offset] * len(row), xerr=_errors(row), fmt=marker,
-                        color=colour, markersize=7, elinewidth=2.2,
-                        label=(figure_manifest.label(labels, "values", weighting, choice="weighting")
-                               if position == 0 else None))
+            ax.errorbar(
+                row["estimate"],
+                [y + offset] * len(row),
+                xerr=_errors(row),
+                fmt=marker,
+                color=colour,
+                markersize=7,
+                elinewidth=2.2,
+                label=(
+                    figure_manifest.label(labels, "values", weighting, choice="weighting")
+                    if position == 0
+                    else None
+                ),
+            )
             est, high = row["estimate"].iloc[0], row["ci_high"].iloc[0]
-            ax.text((high if pd.notna(high) else est) + 0.015, y + offset,
-                    f"{_percent(est)} ({_percent(row['ci_low'].iloc[0])}–{_percent(high)})",
-                    va="center", ha="left", fontsize=9.5, color=colour)
+            ax.text(
+                (high if pd.notna(high) else est) + 0.015,
+                y + offset,
+                f"{_percent(est)} ({_percent(row['ci_low'].iloc[0])}–{_percent(high)})",
+                va="center",
+                ha="left",
+                fontsize=9.5,
+                color=colour,
+            )
     published = headline["published_share"].iloc[0]
     ax.axvline(published, color=BLACK, linestyle="--", linewidth=1.1, zorder=1)
-    ax.text(published, 1.0, f" published: {published:.0%}", transform=ax.get_xaxis_transform(),
-            ha="center", va="bottom", fontsize=9.5)
+    ax.text(
+        published,
+        1.0,
+        f" published: {published:.0%}",
+        transform=ax.get_xaxis_transform(),
+        ha="center",
+        va="bottom",
+        fontsize=9.5,
+    )
     ax.set_yticks(ticks, names)
     ax.set_ylim(-0.6, len(definitions) - 0.4)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("share with an international business focus\n"
-                  "(respondents with a known answer; n per row)")
+    ax.set_xlabel(
+        "share with an international business focus\n(respondents with a known answer; n per row)"
+    )
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower left", ncols=len(weightings), handletextpad=0.3)
     return figure
@@ -275,8 +312,9 @@ def headline(headline: pd.DataFrame, headline_definition: str,
 
 
 @styled
-def initiative_periods(initiative_periods: pd.DataFrame, traditional: list[str],
-                       business: list[str]) -> Figure:
+def initiative_periods(
+    initiative_periods: pd.DataFrame, traditional: list[str], business: list[str]
+) -> Figure:
     """Share of each initiative type among initiatives started in each period."""
     table = initiative_periods.sort_values("period_order", kind="stable")
     types = list(dict.fromkeys(initiative_periods["initiative_type"]))
@@ -293,15 +331,27 @@ def initiative_periods(initiative_periods: pd.DataFrame, traditional: list[str],
             continue
         key = types[index]
         data = table[table["initiative_type"] == key]
-        colour = (VERMILLION if key in traditional else BLUE if key in business else GREY)
+        colour = VERMILLION if key in traditional else BLUE if key in business else GREY
         positions = [list(periods["period_order"]).index(order) for order in data["period_order"]]
-        ax.errorbar(positions, data["estimate"], yerr=_errors(data), color=colour, marker="o",
-                    markersize=5.5, elinewidth=1.6)
-        ax.set_title("\n".join(textwrap.wrap(_sentence(data["type_english"].iloc[0]), 26)),
-                     fontsize=10, fontweight="normal")
+        ax.errorbar(
+            positions,
+            data["estimate"],
+            yerr=_errors(data),
+            color=colour,
+            marker="o",
+            markersize=5.5,
+            elinewidth=1.6,
+        )
+        ax.set_title(
+            "\n".join(textwrap.wrap(_sentence(data["type_english"].iloc[0]), 26)),
+            fontsize=10,
+            fontweight="normal",
+        )
         ax.grid(axis="x", visible=False)
-    period_labels = [f"{period.replace(' ', chr(10), 1)}\nn = {n:.0f}"
-                     for period, n in zip(periods["period"], periods["n"])]
+    period_labels = [
+        f"{period.replace(' ', chr(10), 1)}\nn = {n:.0f}"
+        for period, n in zip(periods["period"], periods["n"])
+    ]
     for ax in axes[-1]:
         ax.set_xticks(x, period_labels, fontsize=9)
         ax.tick_params(axis="x", labelbottom=True)
@@ -311,10 +361,15 @@ def initiative_periods(initiative_periods: pd.DataFrame, traditional: list[str],
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     for ax in axes[:, 0]:
         ax.set_ylabel("share")
-    figure.legend(handles=[Line2D([], [], color=VERMILLION, marker="o", label="traditional"),
-                           Line2D([], [], color=BLUE, marker="o", label="business"),
-                           Line2D([], [], color=GREY, marker="o", label="other")],
-                  loc="outside upper center", ncols=3)
+    figure.legend(
+        handles=[
+            Line2D([], [], color=VERMILLION, marker="o", label="traditional"),
+            Line2D([], [], color=BLUE, marker="o", label="business"),
+            Line2D([], [], color=GREY, marker="o", label="other"),
+        ],
+        loc="outside upper center",
+        ncols=3,
+    )
     return figure
 
 
@@ -328,8 +383,9 @@ def _expit(value: np.ndarray) -> np.ndarray:
 
 
 @styled
-def reform(reform: pd.DataFrame, municipalities: pd.DataFrame,
-           labels: Labels | None = None) -> Figure:
+def reform(
+    reform: pd.DataFrame, municipalities: pd.DataFrame, labels: Labels | None = None
+) -> Figure:
     """Each outcome against post-reform size by merger status with the fitted lines
     (top), and the models' effects with intervals (bottom). The size effect is
     drawn per doubling of the population (the log-population coefficient and its
@@ -339,8 +395,7 @@ def reform(reform: pd.DataFrame, municipalities: pd.DataFrame,
     models = list(dict.fromkeys(reform["model"]))
     respondents = municipalities[municipalities["responded"] == 1]
     figure = new_figure(height=5.9)
-    axes = figure.subplots(2, len(models), squeeze=False,
-                           gridspec_kw={"height_ratios": [1.5, 1]})
+    axes = figure.subplots(2, len(models), squeeze=False, gridspec_kw={"height_ratios": [1.5, 1]})
     population = respondents["population_2007"].astype(float)
     grid = np.geomspace(population.min(), population.max(), 200)
     for column, model in enumerate(models):
@@ -354,20 +409,31 @@ def reform(reform: pd.DataFrame, municipalities: pd.DataFrame,
             y = group[outcome].astype(float)
             if logit:  # the 0/1 outcome as rug ticks, merged drawn just outside
                 y = y + np.where(y > 0.5, 0.035, -0.035) * merged
-                ax.scatter(group["population_2007"], y, marker="|", s=90, color=colour, alpha=0.7,
-                           linewidths=1.2)
+                ax.scatter(
+                    group["population_2007"],
+                    y,
+                    marker="|",
+                    s=90,
+                    color=colour,
+                    alpha=0.7,
+                    linewidths=1.2,
+                )
             else:
-                ax.scatter(group["population_2007"], y, s=16, color=colour, alpha=0.75,
-                           edgecolors="none")
-            line = (coef.get("const", 0.0) + coef.get("log_population_2007", 0.0) * np.log(grid)
-                    + coef.get("merged", 0.0) * merged)
-            ax.plot(grid, _expit(line) if logit else line, color=colour, linewidth=2,
-                    label=label)
+                ax.scatter(
+                    group["population_2007"], y, s=16, color=colour, alpha=0.75, edgecolors="none"
+                )
+            line = (
+                coef.get("const", 0.0)
+                + coef.get("log_population_2007", 0.0) * np.log(grid)
+                + coef.get("merged", 0.0) * merged
+            )
+            ax.plot(grid, _expit(line) if logit else line, color=colour, linewidth=2, label=label)
         ax.set_xscale("log")
         _log_axis(ax.xaxis, float(grid[0]) / 1.2, float(grid[-1]) * 1.2, mantissas=(1,))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:,.10g}k"))
-        ax.set_xlabel(f"population 2007\n(n = {terms['n'].iloc[0]:.0f} with a known answer)",
-                      fontsize=9.5)
+        ax.set_xlabel(
+            f"population 2007\n(n = {terms['n'].iloc[0]:.0f} with a known answer)", fontsize=9.5
+        )
         ax.set_title(_sentence(figure_manifest.label(labels, "outcomes", outcome)), fontsize=10.5)
         if logit:
             ax.set_ylim(-0.12, 1.12)
@@ -380,10 +446,24 @@ def reform(reform: pd.DataFrame, municipalities: pd.DataFrame,
         bottom = axes[1, column]
         y = np.arange(len(effects))[::-1]
         bottom.axvline(0, color=BLACK, linewidth=0.9, zorder=1)
-        bottom.errorbar(effects["estimate"], y, xerr=_errors(effects), fmt="o", color=BLACK,
-                        markersize=5.5, elinewidth=2)
-        bottom.set_yticks(y, ["\n".join(textwrap.wrap(figure_manifest.label(labels, "terms", term), 12))
-                              for term in effects["term"]] if column == 0 else [])
+        bottom.errorbar(
+            effects["estimate"],
+            y,
+            xerr=_errors(effects),
+            fmt="o",
+            color=BLACK,
+            markersize=5.5,
+            elinewidth=2,
+        )
+        bottom.set_yticks(
+            y,
+            [
+                "\n".join(textwrap.wrap(figure_manifest.label(labels, "terms", term), 12))
+                for term in effects["term"]
+            ]
+            if column == 0
+            else [],
+        )
         bottom.set_ylim(-0.6, len(effects) - 0.4)
         bottom.grid(axis="y", visible=False)
         bottom.set_xlabel(textwrap.fill(f"effect ({terms['scale'].iloc[0]})", 26))
@@ -413,8 +493,7 @@ GROUP_COLOURS = {"peripheral": VERMILLION, "other": BLUE}
 
 
 @styled
-def crisis(crisis: pd.DataFrame, robustness: pd.DataFrame,
-           labels: Labels | None = None) -> Figure:
+def crisis(crisis: pd.DataFrame, robustness: pd.DataFrame, labels: Labels | None = None) -> Figure:
     """Post-crisis share, peripheral vs. other, at the configured cut-off (left), and the
     difference at every cut-off of the robustness check (right)."""
     labels = _labels(labels)
@@ -428,10 +507,23 @@ def crisis(crisis: pd.DataFrame, robustness: pd.DataFrame,
         colour = GROUP_COLOURS.get(row["group"], GREY)
         name = _sentence(figure_manifest.label(labels, "groups", row["group"]))
         frame = row.to_frame().T
-        left.errorbar(frame["estimate"].astype(float), [position], xerr=_errors(frame), fmt="o",
-                      color=colour, markersize=8, elinewidth=2.4)
-        left.text(row["ci_high"] + 0.02, position, _percent(row["estimate"]), va="center",
-                  fontsize=10, color=colour)
+        left.errorbar(
+            frame["estimate"].astype(float),
+            [position],
+            xerr=_errors(frame),
+            fmt="o",
+            color=colour,
+            markersize=8,
+            elinewidth=2.4,
+        )
+        left.text(
+            row["ci_high"] + 0.02,
+            position,
+            _percent(row["estimate"]),
+            va="center",
+            fontsize=10,
+            color=colour,
+        )
         ticks.append(f"{name}\n(n = {row['n']:.0f} initiatives)")
     left.set_yticks(y, ticks)
     left.set_ylim(-0.6, len(shares) - 0.4)
@@ -448,14 +540,23 @@ def crisis(crisis: pd.DataFrame, robustness: pd.DataFrame,
     for _, row in checks.iterrows():
         main = row["year"] == cutoff
         frame = row.to_frame().T
-        right.errorbar([row["year"]], frame["estimate"].astype(float), yerr=_errors(frame),
-                       fmt="o", color=VERMILLION if main else GREY, markersize=8 if main else 6.5,
-                       elinewidth=2.4 if main else 1.8)
-    right.set_xticks(checks["year"], [f"{year}" + ("\n(main)" if year == cutoff else "")
-                                      for year in checks["year"]])
+        right.errorbar(
+            [row["year"]],
+            frame["estimate"].astype(float),
+            yerr=_errors(frame),
+            fmt="o",
+            color=VERMILLION if main else GREY,
+            markersize=8 if main else 6.5,
+            elinewidth=2.4 if main else 1.8,
+        )
+    right.set_xticks(
+        checks["year"],
+        [f"{year}" + ("\n(main)" if year == cutoff else "") for year in checks["year"]],
+    )
     right.set_xlim(checks["year"].min() - 0.6, checks["year"].max() + 0.6)
-    right.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value * 100:+.0f} pp"
-                                                  if value else "0"))
+    right.yaxis.set_major_formatter(
+        FuncFormatter(lambda value, _: f"{value * 100:+.0f} pp" if value else "0")
+    )
     right.set_xlabel("crisis cut-off year")
     right.set_ylabel("peripheral − other")
     right.set_title("Difference by cut-off year")
@@ -473,42 +574,84 @@ def capital(capital: pd.DataFrame, municipalities: pd.DataFrame, level: float) -
     interval the analysis tests it against (udsyn.analysis.claims.capital: the capital's
     ratio to the line with a prediction interval; the FTE interval is its observed
     FTE divided by the ratio's interval ends)."""
-    data = municipalities[(municipalities["responded"] == 1)
-                          & (municipalities["international_fte"] > 0)]
+    data = municipalities[
+        (municipalities["responded"] == 1) & (municipalities["international_fte"] > 0)
+    ]
     is_capital = data["capital"] == 1
     rest, top = data[~is_capital], data[is_capital]
     elasticity = float(_one(capital, "estimate", quantity="elasticity"))
     intercept = float(_one(capital, "estimate", quantity="intercept"))
     figure = new_figure(height=4.6)
     ax = figure.add_subplot()
-    ax.scatter(rest["population_2007"], rest["international_fte"], s=26, color=BLUE, alpha=0.75,
-               edgecolors="none", label="other respondents reporting FTE > 0")
+    ax.scatter(
+        rest["population_2007"],
+        rest["international_fte"],
+        s=26,
+        color=BLUE,
+        alpha=0.75,
+        edgecolors="none",
+        label="other respondents reporting FTE > 0",
+    )
     span = np.geomspace(rest["population_2007"].min(), rest["population_2007"].max(), 100)
-    ax.plot(span, np.exp(intercept) * span ** elasticity, color=BLACK, linewidth=1.6,
-            label=f"fit without the capital (elasticity {elasticity:.2f})")
+    ax.plot(
+        span,
+        np.exp(intercept) * span**elasticity,
+        color=BLACK,
+        linewidth=1.6,
+        label=f"fit without the capital (elasticity {elasticity:.2f})",
+    )
     all_population = data["population_2007"].astype(float)
     if not top.empty:
         row = top.iloc[0]
         if row["population_2007"] > span[-1]:  # the line extended to the capital's size
             reach = np.geomspace(span[-1], row["population_2007"], 30)
-            ax.plot(reach, np.exp(intercept) * reach ** elasticity, color=BLACK, linewidth=1.4,
-                    linestyle=":")
+            ax.plot(
+                reach,
+                np.exp(intercept) * reach**elasticity,
+                color=BLACK,
+                linewidth=1.4,
+                linestyle=":",
+            )
         band = prediction_interval(capital)
         if band is not None:
             predicted, low, high = band
-            ax.errorbar([row["population_2007"]], [predicted],
-                        yerr=[[predicted - low], [high - predicted]], fmt="_", color=BLACK,
-                        markersize=14, elinewidth=2.4, capsize=5, zorder=2,
-                        label=f"{level:.0%} prediction interval for its size")
-        ax.scatter([row["population_2007"]], [row["international_fte"]], s=110, color=VERMILLION,
-                   edgecolors=BLACK, linewidths=0.8, zorder=3, label="the capital")
+            ax.errorbar(
+                [row["population_2007"]],
+                [predicted],
+                yerr=[[predicted - low], [high - predicted]],
+                fmt="_",
+                color=BLACK,
+                markersize=14,
+                elinewidth=2.4,
+                capsize=5,
+                zorder=2,
+                label=f"{level:.0%} prediction interval for its size",
+            )
+        ax.scatter(
+            [row["population_2007"]],
+            [row["international_fte"]],
+            s=110,
+            color=VERMILLION,
+            edgecolors=BLACK,
+            linewidths=0.8,
+            zorder=3,
+            label="the capital",
+        )
         ratio = _rows(capital, quantity="capital_ratio")["estimate"]
         note = f"{row['name']} (capital)\n{row['international_fte']:g} FTE"
         if len(ratio) and pd.notna(ratio.iloc[0]):
             note += f", {ratio.iloc[0]:.1f}× the line"
-        ax.annotate(note, (row["population_2007"], row["international_fte"]),
-                    xytext=(-12, 0), textcoords="offset points", ha="right", va="center",
-                    fontsize=10, color=VERMILLION, fontweight="bold")
+        ax.annotate(
+            note,
+            (row["population_2007"], row["international_fte"]),
+            xytext=(-12, 0),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=10,
+            color=VERMILLION,
+            fontweight="bold",
+        )
     fte = data["international_fte"].astype(float)
     band = prediction_interval(capital) if not top.empty else None
     if band is not None:
@@ -542,6 +685,7 @@ def prediction_interval(capital: pd.DataFrame) -> tuple[float, float, float] | N
 
 # --- figure 6: representativeness --------------------------------------------------------
 
+
 @styled
 def representativeness(representativeness: pd.DataFrame, labels: Labels | None = None) -> Figure:
     """Response rate by region and size class with intervals (left), and each
@@ -552,30 +696,61 @@ def representativeness(representativeness: pd.DataFrame, labels: Labels | None =
     overall = _rows(table, category="all")
     sizes = [int((table["dimension"] == d).sum()) for d in dimensions]
     figure = new_figure(height=1.4 + 0.42 * sum(sizes))
-    axes = figure.subplots(len(dimensions), 2, squeeze=False, sharex="col",
-                           gridspec_kw={"height_ratios": sizes, "width_ratios": [1.25, 1]})
+    axes = figure.subplots(
+        len(dimensions),
+        2,
+        squeeze=False,
+        sharex="col",
+        gridspec_kw={"height_ratios": sizes, "width_ratios": [1.25, 1]},
+    )
     for row_index, dimension in enumerate(dimensions):
         rows = table[table["dimension"] == dimension]
         y = np.arange(len(rows))[::-1]
         rate, shares = axes[row_index]
         if not overall.empty:
-            rate.axvline(overall["estimate"].iloc[0], color=BLACK, linestyle="--", linewidth=1,
-                         zorder=1)
-        rate.errorbar(rows["estimate"], y, xerr=_errors(rows), fmt="o", color=BLUE,
-                      markersize=6.5, elinewidth=2)
-        rate.set_yticks(y, [f"{category} ({responded:.0f}/{register:.0f})" for category, responded,
-                            register in zip(rows["category"], rows["n_responded"],
-                                            rows["n_register"])])
+            rate.axvline(
+                overall["estimate"].iloc[0], color=BLACK, linestyle="--", linewidth=1, zorder=1
+            )
+        rate.errorbar(
+            rows["estimate"],
+            y,
+            xerr=_errors(rows),
+            fmt="o",
+            color=BLUE,
+            markersize=6.5,
+            elinewidth=2,
+        )
+        rate.set_yticks(
+            y,
+            [
+                f"{category} ({responded:.0f}/{register:.0f})"
+                for category, responded, register in zip(
+                    rows["category"], rows["n_responded"], rows["n_register"]
+                )
+            ],
+        )
         rate.set_ylim(-0.6, len(rows) - 0.4)
         rate.set_xlim(0, 1.02)
         rate.xaxis.set_major_formatter(PercentFormatter(1.0))
-        rate.set_title(f"Response rate by {figure_manifest.label(labels, 'dimensions', dimension)}")
+        rate.set_title(
+            f"Response rate by {figure_manifest.label(labels, 'dimensions', dimension)}"
+        )
         rate.grid(axis="y", visible=False)
         height = 0.38
-        shares.barh(y + height / 2, rows["register_share"], height=height, color=LIGHT_GREY,
-                    label="register")
-        shares.barh(y - height / 2, rows["respondent_share"], height=height, color=BLUE,
-                    label="respondents")
+        shares.barh(
+            y + height / 2,
+            rows["register_share"],
+            height=height,
+            color=LIGHT_GREY,
+            label="register",
+        )
+        shares.barh(
+            y - height / 2,
+            rows["respondent_share"],
+            height=height,
+            color=BLUE,
+            label="respondents",
+        )
         shares.set_yticks(y, [])
         shares.set_ylim(-0.6, len(rows) - 0.4)
         shares.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -583,12 +758,15 @@ def representativeness(representativeness: pd.DataFrame, labels: Labels | None =
         shares.grid(axis="y", visible=False)
     axes[-1, 0].set_xlabel("response rate (responded / in register)")
     axes[-1, 1].set_xlabel("share of municipalities")
-    handles = [Line2D([], [], color=BLACK, linestyle="--", label="overall response rate"),
-               Patch(color=LIGHT_GREY, label="register"), Patch(color=BLUE, label="respondents")]
-    figure.legend(handles=handles[1:] if overall.empty else handles,
-                  loc="outside upper center", ncols=3)
+    handles = [
+        Line2D([], [], color=BLACK, linestyle="--", label="overall response rate"),
+        Patch(color=LIGHT_GREY, label="register"),
+        Patch(color=BLUE, label="respondents"),
+    ]
+    figure.legend(
+        handles=handles[1:] if overall.empty else handles, loc="outside upper center", ncols=3
+    )
     return figure
-
 
 
 # --- the multiverse: one specification curve per claim -----------------------------------
@@ -596,14 +774,22 @@ def representativeness(representativeness: pd.DataFrame, labels: Labels | None =
 CLAIM_AXES = {
     # claim -> (axis label, tick format)
     "headline": ("share with a business focus", lambda v, _: f"{v:.0%}"),
-    "shift": ("business-type share: late − early", lambda v, _: f"{v * 100:+.0f} pp" if v else "0"),
+    "shift": (
+        "business-type share: late − early",
+        lambda v, _: f"{v * 100:+.0f} pp" if v else "0",
+    ),
     "reform": ("log-odds ratio per SD of size", lambda v, _: f"{v:+.1f}" if v else "0"),
-    "crisis": ("post-crisis share: peripheral − other",
-               lambda v, _: f"{v * 100:+.0f} pp" if v else "0"),
+    "crisis": (
+        "post-crisis share: peripheral − other",
+        lambda v, _: f"{v * 100:+.0f} pp" if v else "0",
+    ),
     "capital": ("capital FTE / predicted (log scale)", lambda v, _: f"{v:,.10g}"),
 }
-HOLDS_STYLE = {"yes": (BLUE, "holds"), "no": (VERMILLION, "does not hold"),
-               "": (GREY, "no interval")}
+HOLDS_STYLE = {
+    "yes": (BLUE, "holds"),
+    "no": (VERMILLION, "does not hold"),
+    "": (GREY, "no interval"),
+}
 
 
 def curve_table(claim_specifications: pd.DataFrame, claim: str) -> pd.DataFrame:
@@ -615,8 +801,9 @@ def curve_table(claim_specifications: pd.DataFrame, claim: str) -> pd.DataFrame:
     return table.sort_values(["estimate", "claim_spec_id"], kind="stable").reset_index(drop=True)
 
 
-def indicators(table: pd.DataFrame, used: list[str], choices: Mapping[str, list]
-               ) -> tuple[list[tuple[str, str]], np.ndarray]:
+def indicators(
+    table: pd.DataFrame, used: list[str], choices: Mapping[str, list]
+) -> tuple[list[tuple[str, str]], np.ndarray]:
     """The indicator rows of a specification curve, (choice, alternative as
     udsyn.multiverse.grid.shown writes it) for each alternative of each choice the claim
     uses in config order, and the marks: rows x specifications, True where the
@@ -624,20 +811,29 @@ def indicators(table: pd.DataFrame, used: list[str], choices: Mapping[str, list]
     one mark per choice (a value that matches no alternative, such as 2008.0
     for 2008, is an error, not an empty row)."""
     rows = [(name, grid.shown(value)) for name in used for value in choices[name]]
-    marks = np.array([(table[name].astype(str) == value).to_numpy() for name, value in rows],
-                     dtype=bool).reshape(len(rows), len(table))
+    marks = np.array(
+        [(table[name].astype(str) == value).to_numpy() for name, value in rows], dtype=bool
+    ).reshape(len(rows), len(table))
     for name in used:
         per_spec = marks[[i for i, (n, _) in enumerate(rows) if n == name]].sum(axis=0)
         if (per_spec != 1).any():
             bad = sorted(set(table.loc[per_spec != 1, name].astype(str)))
-            raise ValueError(f"specification curve: column {name} holds {bad}, not one of "
-                             f"its alternatives {[v for n, v in rows if n == name]}")
+            raise ValueError(
+                f"specification curve: column {name} holds {bad}, not one of "
+                f"its alternatives {[v for n, v in rows if n == name]}"
+            )
     return rows, marks
 
 
 @styled
-def specification_curve(claim_specifications: pd.DataFrame, summary: pd.DataFrame, claim: str,
-                        holds: dict, choices: dict, labels: Labels | None = None) -> Figure:
+def specification_curve(
+    claim_specifications: pd.DataFrame,
+    summary: pd.DataFrame,
+    claim: str,
+    holds: dict,
+    choices: dict,
+    labels: Labels | None = None,
+) -> Figure:
     """A specification curve (Simonsohn, Simmons & Nelson 2020): the claim's
     estimate and interval under every distinct specification, sorted (top), and
     which alternative of each choice it used (bottom, in config order). The main
@@ -648,19 +844,39 @@ def specification_curve(claim_specifications: pd.DataFrame, summary: pd.DataFram
     rows, marks = indicators(table, used, choices)
     table.index = table.index + 1  # specifications numbered 1..N along the x axis
     figure = new_figure(height=2.9 + 0.2 * len(rows))
-    top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={
-        "height_ratios": [2.9, 0.2 * len(rows) + 0.3], "hspace": 0.06})
+    top, bottom = figure.subplots(
+        2,
+        1,
+        sharex=True,
+        gridspec_kw={"height_ratios": [2.9, 0.2 * len(rows) + 0.3], "hspace": 0.06},
+    )
     x = table.index.to_numpy()
     for verdict, (colour, label) in HOLDS_STYLE.items():
         part = table[(table["holds"] == verdict) & (table["is_main"] != "yes")]
         if len(part):
-            top.errorbar(part.index.to_numpy(), part["estimate"].astype(float),
-                         yerr=_errors(part), fmt="o", color=colour, markersize=3.2,
-                         elinewidth=0.8, alpha=0.9, label=label)
+            top.errorbar(
+                part.index.to_numpy(),
+                part["estimate"].astype(float),
+                yerr=_errors(part),
+                fmt="o",
+                color=colour,
+                markersize=3.2,
+                elinewidth=0.8,
+                alpha=0.9,
+                label=label,
+            )
     main = table[table["is_main"] == "yes"]
-    top.errorbar(main.index.to_numpy(), main["estimate"].astype(float), yerr=_errors(main),
-                 fmt="D", color=BLACK, markersize=6, elinewidth=1.6, label="main specification",
-                 zorder=5)
+    top.errorbar(
+        main.index.to_numpy(),
+        main["estimate"].astype(float),
+        yerr=_errors(main),
+        fmt="D",
+        color=BLACK,
+        markersize=6,
+        elinewidth=1.6,
+        label="main specification",
+        zorder=5,
+    )
     reference = float(holds[claim]["value"])
     top.axhline(reference, color=BLACK, linewidth=0.9, linestyle="--", zorder=1)
     label, formatter = CLAIM_AXES[claim]
@@ -672,15 +888,32 @@ def specification_curve(claim_specifications: pd.DataFrame, summary: pd.DataFram
     top.grid(axis="x", visible=False)
 
     y = np.arange(len(rows))[::-1]
-    colours = [BLACK if m == "yes" else HOLDS_STYLE[h][0]
-               for m, h in zip(table["is_main"], table["holds"])]
+    colours = [
+        BLACK if m == "yes" else HOLDS_STYLE[h][0]
+        for m, h in zip(table["is_main"], table["holds"])
+    ]
     for position, chosen in zip(y, marks):
-        bottom.scatter(x[chosen], np.full(chosen.sum(), position), s=7, marker="s",
-                       c=[c for c, keep in zip(colours, chosen) if keep], linewidths=0)
-    bottom.set_yticks(y, [textwrap.shorten(
-        f"{figure_manifest.label(labels, 'choices', name)}: "
-        f"{figure_manifest.label(labels, 'values', value, choice=name)}", 60, placeholder="…")
-        for name, value in rows], fontsize=7.5)
+        bottom.scatter(
+            x[chosen],
+            np.full(chosen.sum(), position),
+            s=7,
+            marker="s",
+            c=[c for c, keep in zip(colours, chosen) if keep],
+            linewidths=0,
+        )
+    bottom.set_yticks(
+        y,
+        [
+            textwrap.shorten(
+                f"{figure_manifest.label(labels, 'choices', name)}: "
+                f"{figure_manifest.label(labels, 'values', value, choice=name)}",
+                60,
+                placeholder="…",
+            )
+            for name, value in rows
+        ],
+        fontsize=7.5,
+    )
     bottom.set_ylim(-0.7, len(rows) - 0.3)
     bottom.set_xlim(0, len(table) + 1)
     _integer_ticks(bottom.xaxis)
@@ -689,5 +922,15 @@ def specification_curve(claim_specifications: pd.DataFrame, summary: pd.DataFram
     return figure
 
 
-DRAW = {draw.__name__: draw for draw in (headline, initiative_periods, reform, crisis, capital,
-                                         representativeness, specification_curve)}
+DRAW = {
+    draw.__name__: draw
+    for draw in (
+        headline,
+        initiative_periods,
+        reform,
+        crisis,
+        capital,
+        representativeness,
+        specification_curve,
+    )
+}

@@ -43,7 +43,7 @@ def pvalue(value, digits: int = 3, prefix: bool = True) -> str:
     p: '0.004', '< 0.001'."""
     if _missing(value):
         return "–"
-    value, floor = float(value), 10.0 ** -digits
+    value, floor = float(value), 10.0**-digits
     if not 0 <= value <= 1:
         raise ValueError(f"a p-value must lie between 0 and 1, not {value}")
     text = f"< {floor:.{digits}f}" if value < floor else f"{value:.{digits}f}"
@@ -69,8 +69,11 @@ def interval(row, kind: str = "pct", digits: int = 0) -> str:
     low, high = row["ci_low"], row["ci_high"]
     if _missing(low) or _missing(high):
         return ""
-    show = {"pct": lambda v: pct(v, digits), "points": lambda v: points(v, digits),
-            "num": lambda v: num(v, digits)}[kind]
+    show = {
+        "pct": lambda v: pct(v, digits),
+        "points": lambda v: points(v, digits),
+        "num": lambda v: num(v, digits),
+    }[kind]
     return f"{show(low)} to {show(high)}"
 
 
@@ -82,8 +85,10 @@ def image_data_uri(path: str | Path) -> str:
 
 def records(frame: pd.DataFrame) -> list[dict]:
     """Rows as dicts with pandas' missing values as None (Jinja-friendly)."""
-    return [{key: (None if _missing(value) else value) for key, value in row.items()}
-            for row in frame.astype(object).to_dict("records")]
+    return [
+        {key: (None if _missing(value) else value) for key, value in row.items()}
+        for row in frame.astype(object).to_dict("records")
+    ]
 
 
 def environment(template_dir: str | Path, labels: dict | None = None) -> jinja2.Environment:
@@ -93,17 +98,26 @@ def environment(template_dir: str | Path, labels: dict | None = None) -> jinja2.
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         autoescape=True,  # every value is escaped: respondents' text cannot become markup
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-        trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pct=pct, points=points, num=num, interval=interval, pvalue=pvalue,
-                       label=lambda value, kind, choice=None: figure_manifest.label(labels, kind, value,
-                                                                             choice))
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        pct=pct,
+        points=points,
+        num=num,
+        interval=interval,
+        pvalue=pvalue,
+        label=lambda value, kind, choice=None: figure_manifest.label(labels, kind, value, choice),
+    )
     env.globals.update(pick=pick)
     return env
 
 
-def render(template_dir: str | Path, template_name: str, context: dict,
-           labels: dict | None = None) -> str:
+def render(
+    template_dir: str | Path, template_name: str, context: dict, labels: dict | None = None
+) -> str:
     return environment(template_dir, labels).get_template(template_name).render(**context)
 
 
@@ -114,8 +128,9 @@ def estimand_values(config: dict, max_initiatives: int) -> dict[str, str]:
     cutoff = int(derive["crisis_cutoff_year"])
     return {
         "headline_definition": str(derive["headline_definition"]),
-        "weighting_variables": ", ".join(name.replace("_", " ")
-                                         for name in analysis["weighting"]["covariates"]),
+        "weighting_variables": ", ".join(
+            name.replace("_", " ") for name in analysis["weighting"]["covariates"]
+        ),
         "reform_year": str(derive["reform_year"]),
         "crisis_cutoff_year": str(cutoff),
         "last_precrisis_year": str(cutoff - 1),
@@ -128,6 +143,7 @@ def estimand_values(config: dict, max_initiatives: int) -> dict[str, str]:
 def estimand_texts(spec: dict, values: dict[str, str]) -> dict:
     """``spec`` (report/estimands.yaml) with every {name} filled in from ``values``;
     a name not in ``values`` is an error (a typo would otherwise show as text)."""
+
     def fill(item):
         if isinstance(item, str):
             return item.format_map(values)
@@ -136,11 +152,13 @@ def estimand_texts(spec: dict, values: dict[str, str]) -> dict:
         if isinstance(item, dict):
             return {key: fill(part) for key, part in item.items()}
         return item
+
     try:
         return fill(spec)
     except KeyError as missing:
-        raise ValueError(f"report/estimands.yaml names {missing}, which is not one of "
-                         f"{sorted(values)}") from None
+        raise ValueError(
+            f"report/estimands.yaml names {missing}, which is not one of {sorted(values)}"
+        ) from None
 
 
 def show_free_texts(synthetic: bool, setting: str) -> bool:
@@ -168,17 +186,29 @@ def item_index(tables: dict[str, str], figures: list[dict], made_by: dict) -> li
     """Every table and figure of the report with the rule, script and files that made it."""
     items = []
     for figure in figures:
-        items.append({"item": f"Figure: {figure['title']}", "rule": figure["rule"],
-                      "script": f"{figure['script']} ({figure['function']})",
-                      "files": [figure["png"], figure["svg"], *figure["data"]]})
+        items.append(
+            {
+                "item": f"Figure: {figure['title']}",
+                "rule": figure["rule"],
+                "script": f"{figure['script']} ({figure['function']})",
+                "files": [figure["png"], figure["svg"], *figure["data"]],
+            }
+        )
     for name, path in tables.items():
         maker = made_by.get(path, {"rule": "", "script": ""})
-        items.append({"item": f"Table: {name}", "rule": maker["rule"],
-                      "script": maker["script"], "files": [path]})
+        items.append(
+            {
+                "item": f"Table: {name}",
+                "rule": maker["rule"],
+                "script": maker["script"],
+                "files": [path],
+            }
+        )
     return items
 
 
 # ------------------------------------------------------------------ calibration appendix
+
 
 def _claim_true(truth: float, rule: dict) -> bool:
     """Whether the generator makes a claim true, by the claim's test in
@@ -190,8 +220,9 @@ def _claim_true(truth: float, rule: dict) -> bool:
     return abs(truth - rule["value"]) < rule["margin"]
 
 
-def calibration_view(summary: pd.DataFrame | None, level: float, holds: dict,
-                     truth_variant: str = "truth") -> dict | None:
+def calibration_view(
+    summary: pd.DataFrame | None, level: float, holds: dict, truth_variant: str = "truth"
+) -> dict | None:
     """What the report says about the calibration (``make calibrate``'s
     results/calibration/summary.csv), or None when it was not run.
 
@@ -207,8 +238,10 @@ def calibration_view(summary: pd.DataFrame | None, level: float, holds: dict,
     rows = records(summary)
     variants = list(dict.fromkeys(row["variant"] for row in rows))
     if truth_variant not in variants:
-        raise ValueError(f"the calibration summary has no variant {truth_variant!r} "
-                         f"(it has {variants}); rerun make calibrate")
+        raise ValueError(
+            f"the calibration summary has no variant {truth_variant!r} "
+            f"(it has {variants}); rerun make calibrate"
+        )
     # The generator as configured first, then its variants in the summary's order.
     variants = [truth_variant] + [v for v in variants if v != truth_variant]
     truths = {(r["variant"], r["name"]): r["truth"] for r in rows if r["kind"] == "coverage"}
@@ -216,45 +249,85 @@ def calibration_view(summary: pd.DataFrame | None, level: float, holds: dict,
     for row in (r for r in rows if r["kind"] == "coverage" and r["variant"] == truth_variant):
         k = int(row["n_estimated"])
         band = 2 * math.sqrt(level * (1 - level) / k) if k else math.nan
-        others = [{"variant": r["variant"], "coverage": r["value"], "mcse": r["mcse"]}
-                  for r in rows if r["kind"] == "coverage" and r["name"] == row["name"]
-                  and r["variant"] != truth_variant]
+        others = [
+            {"variant": r["variant"], "coverage": r["value"], "mcse": r["mcse"]}
+            for r in rows
+            if r["kind"] == "coverage"
+            and r["name"] == row["name"]
+            and r["variant"] != truth_variant
+        ]
         bias_mcse = row["bias_mcse"]
-        intervals.append({
-            **row, "k": k, "band_low": level - band,
-            "band_high": min(1.0, level + band),
-            "outside": bool(k) and abs(row["value"] - level) > band,
-            "biased": bias_mcse is not None and abs(row["bias"]) > 2 * bias_mcse,
-            "other_variants": others})
+        intervals.append(
+            {
+                **row,
+                "k": k,
+                "band_low": level - band,
+                "band_high": min(1.0, level + band),
+                "outside": bool(k) and abs(row["value"] - level) > band,
+                "biased": bias_mcse is not None and abs(row["bias"]) > 2 * bias_mcse,
+                "other_variants": others,
+            }
+        )
     claims = {}
     for claim, rule in holds.items():
         rates = []
         for variant in variants:
-            found = [r for r in rows if r["variant"] == variant
-                     and r["name"] == f"multiverse_{claim}_holds"]
+            found = [
+                r
+                for r in rows
+                if r["variant"] == variant and r["name"] == f"multiverse_{claim}_holds"
+            ]
             truth = truths.get((variant, f"multiverse_{claim}"))
             if not found or truth is None:
                 continue
-            rates.append({"variant": variant, "rate": found[0]["value"],
-                          "mcse": found[0]["mcse"], "k": int(found[0]["n_estimated"]),
-                          "reads": "power" if _claim_true(truth, rule)
-                          else "false-positive rate"})
+            rates.append(
+                {
+                    "variant": variant,
+                    "rate": found[0]["value"],
+                    "mcse": found[0]["mcse"],
+                    "k": int(found[0]["n_estimated"]),
+                    "reads": "power" if _claim_true(truth, rule) else "false-positive rate",
+                }
+            )
         claims[claim] = rates
     tests = []
-    for name in dict.fromkeys(r["name"] for r in rows
-                              if r["kind"] in ("power", "size", "rejection")):
-        tests.append({"name": name, "variants": [
-            {"variant": r["variant"], "kind": r["kind"], "rate": r["value"], "mcse": r["mcse"],
-             "k": int(r["n_estimated"])}
-            for r in rows if r["name"] == name and r["kind"] in ("power", "size", "rejection")]})
+    for name in dict.fromkeys(
+        r["name"] for r in rows if r["kind"] in ("power", "size", "rejection")
+    ):
+        tests.append(
+            {
+                "name": name,
+                "variants": [
+                    {
+                        "variant": r["variant"],
+                        "kind": r["kind"],
+                        "rate": r["value"],
+                        "mcse": r["mcse"],
+                        "k": int(r["n_estimated"]),
+                    }
+                    for r in rows
+                    if r["name"] == name and r["kind"] in ("power", "size", "rejection")
+                ],
+            }
+        )
     builds = [r for r in rows if r["kind"] == "build_failure"]
     return {
-        "level": level, "variants": variants, "truth_variant": truth_variant,
+        "level": level,
+        "variants": variants,
+        "truth_variant": truth_variant,
         "n_seeds": int(next(r["n_seeds"] for r in intervals)) if intervals else 0,
-        "intervals": intervals, "claims": claims, "tests": tests,
-        "builds": [{"variant": r["variant"], "share": r["value"],
-                    "failed": int(round(r["value"] * r["n_estimated"])),
-                    "k": int(r["n_estimated"])} for r in builds],
+        "intervals": intervals,
+        "claims": claims,
+        "tests": tests,
+        "builds": [
+            {
+                "variant": r["variant"],
+                "share": r["value"],
+                "failed": int(round(r["value"] * r["n_estimated"])),
+                "k": int(r["n_estimated"]),
+            }
+            for r in builds
+        ],
         "outside": [r["name"] for r in intervals if r["outside"]],
         "biased": [r["name"] for r in intervals if r["biased"]],
     }

@@ -32,13 +32,15 @@ def provenance_table(paths: list[str], producers: dict[str, str]) -> pd.DataFram
     """One row per file, sorted by path. ``producers`` maps path -> rule (or origin)."""
     rows = []
     for path in sorted(set(paths)):
-        rows.append({
-            "path": path,
-            "rule": producers.get(path, "input"),
-            "rows": count_records(path) if path.endswith(".csv") else None,
-            "bytes": Path(path).stat().st_size,
-            "sha256": sha256_of(path),
-        })
+        rows.append(
+            {
+                "path": path,
+                "rule": producers.get(path, "input"),
+                "rows": count_records(path) if path.endswith(".csv") else None,
+                "bytes": Path(path).stat().st_size,
+                "sha256": sha256_of(path),
+            }
+        )
     table = pd.DataFrame(rows)
     table["rows"] = table["rows"].astype("Int64")
     return table
@@ -63,8 +65,10 @@ def installed_versions(lock_text: str) -> dict[str, str]:
 def software_versions(lock_text: str) -> pd.DataFrame:
     """Python and every locked package with the version actually installed."""
     rows = [{"package": "python", "version": platform.python_version()}]
-    rows += [{"package": name, "version": version}
-             for name, version in installed_versions(lock_text).items()]
+    rows += [
+        {"package": name, "version": version}
+        for name, version in installed_versions(lock_text).items()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -93,14 +97,24 @@ def build_manifest(raw: list[str], outputs: dict[str, dict], lock_text: str) -> 
     relative to the project root, so the manifest is the same wherever it is built.
     """
     return {
-        "inputs": {path: {**file_record(path), "origin": "committed raw input"}
-                   for path in sorted(set(raw))},
-        "outputs": {path: {**file_record(path), "rule": made["rule"],
-                           "script": made["script"], "inputs": sorted(set(made["inputs"]))}
-                    for path, made in sorted(outputs.items())},
+        "inputs": {
+            path: {**file_record(path), "origin": "committed raw input"}
+            for path in sorted(set(raw))
+        },
+        "outputs": {
+            path: {
+                **file_record(path),
+                "rule": made["rule"],
+                "script": made["script"],
+                "inputs": sorted(set(made["inputs"])),
+            }
+            for path, made in sorted(outputs.items())
+        },
         "not_listed": NOT_IN_MANIFEST,
-        "software": {"python": platform.python_version(),
-                     "packages": installed_versions(lock_text)},
+        "software": {
+            "python": platform.python_version(),
+            "packages": installed_versions(lock_text),
+        },
     }
 
 

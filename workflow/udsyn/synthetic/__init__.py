@@ -1,1 +1,4 @@
-"""The synthetic SurveyXact export: its generator (``generator``), writers for every export format (``formats``) and the calibration over many generated data sets (``calibration``)."""
+"""The synthetic SurveyXact export: its generator (``generator``), writers for every export
+format (``formats``) and the calibration over many generated data sets
+(``calibration``).
+"""

@@ -60,8 +60,15 @@ MODIFIERS = ("short", "api", "zeros", "english", "spaces")
 NUMBER, TIMESTAMP, DURATION, TEXT = "number", "timestamp", "duration", "text"
 LABEL_KINDS = (TEXT, NUMBER, TEXT)  # a labels row: field, code, label text
 SPLIT_SHEETS = ("Dataset(1)", "Dataset(2)")
-STRUCTURE_HEADER = ["questionName", "variableName", "questionType", "subType", "questionText",
-                    "choiceValue", "choiceText"]
+STRUCTURE_HEADER = [
+    "questionName",
+    "variableName",
+    "questionType",
+    "subType",
+    "questionText",
+    "choiceValue",
+    "choiceText",
+]
 STRUCTURE_TYPES = {"single": "SingleChoice", "multi_item": "MultipleChoice"}  # other kinds: "Text"
 # Short names: SurveyXact's own columns, cut to 8 characters like every name
 # (listed so that the mapping is explicit), and the status families' prefixes.
@@ -69,10 +76,20 @@ STRUCTURE_TYPES = {"single": "SingleChoice", "multi_item": "MultipleChoice"}  # 
 # minor families are a plausible guess (real exports number them stat_1..20,
 # statc_*, stat_21..25, statd_*, stats_*; their mapping is not documented).
 # The pipeline relies on the overall family only.
-SHORT_NAMES = {"respondentid": "responde", "closetime": "closetim", "starttime": "starttim",
-               "digitaldistributionstatus": "digitald"}
-STATUS_PREFIXES = {"statoverall": "stato", "statcompletion": "statc", "statcreation": "stat",
-                   "statdistribution": "statd", "statsource": "stats", "statcollect": "statl"}
+SHORT_NAMES = {
+    "respondentid": "responde",
+    "closetime": "closetim",
+    "starttime": "starttim",
+    "digitaldistributionstatus": "digitald",
+}
+STATUS_PREFIXES = {
+    "statoverall": "stato",
+    "statcompletion": "statc",
+    "statcreation": "stat",
+    "statdistribution": "statd",
+    "statsource": "stats",
+    "statcollect": "statl",
+}
 SHORT_LENGTH = 8  # SPSS's classic variable-name length
 COLLISION_STEM = 5  # a colliding name keeps this many characters before "_<n>" (digit_1)
 SAV_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -120,12 +137,16 @@ def parse_format(value: str) -> ExportFormat:
     part, a second base format or a repeated modifier is a ValueError listing
     the valid values. ``sav`` always has short names (SPSS's own)."""
     base, *modifiers = value.split("+")
-    valid = (f"valid: one base format ({', '.join(BASE_FORMATS)}) then any of the modifiers "
-             f"({', '.join(MODIFIERS)}) joined by '+', e.g. 'intl+short+api'")
+    valid = (
+        f"valid: one base format ({', '.join(BASE_FORMATS)}) then any of the modifiers "
+        f"({', '.join(MODIFIERS)}) joined by '+', e.g. 'intl+short+api'"
+    )
     wrong = [part for part in modifiers if part not in MODIFIERS]
     if base not in BASE_FORMATS or wrong or len(set(modifiers)) != len(modifiers):
-        raise ValueError(f"format {value!r} makes no sense "
-                         f"({'; '.join(_format_faults(base, modifiers, wrong))}); {valid}")
+        raise ValueError(
+            f"format {value!r} makes no sense "
+            f"({'; '.join(_format_faults(base, modifiers, wrong))}); {valid}"
+        )
     if base == "sav" and "short" not in modifiers:
         modifiers = ["short", *modifiers]
     return ExportFormat(base, tuple(modifiers))
@@ -133,19 +154,26 @@ def parse_format(value: str) -> ExportFormat:
 
 def _format_faults(base: str, modifiers: list[str], wrong: list[str]) -> list[str]:
     faults = [] if base in BASE_FORMATS else [f"{base!r} is not a base format"]
-    faults += [f"{part!r} is a base format, only one is allowed" if part in BASE_FORMATS
-               else f"{part!r} is not a modifier" for part in wrong]
+    faults += [
+        f"{part!r} is a base format, only one is allowed"
+        if part in BASE_FORMATS
+        else f"{part!r} is not a modifier"
+        for part in wrong
+    ]
     repeated = sorted({m for m in modifiers if modifiers.count(m) > 1})
     return faults + ([f"repeated: {', '.join(repeated)}"] if repeated else [])
 
 
 # ------------------------------------------------------------------ the export as a value
 
+
 class MappedRows:
     """``function`` applied to every row of ``rows``, lazily and as often as it is
     iterated (a large export is never held in memory by a CSV format)."""
 
-    def __init__(self, rows: Iterable[Sequence[str]], function: Callable[[Sequence[str]], list[str]]):
+    def __init__(
+        self, rows: Iterable[Sequence[str]], function: Callable[[Sequence[str]], list[str]]
+    ):
         self.rows, self.function = rows, function
 
     def __iter__(self) -> Iterator[list[str]]:
@@ -174,22 +202,42 @@ def column_kinds(header: Sequence[str], cfg: dict, questionnaire: Questionnaire)
     timestamps; difftime is a duration; the rest (free text, names, free-text
     years and FTE, which are open answers) is text."""
     layout, formats = cfg["export_layout"], cfg["formats"]
-    numbers = {questionnaire.id_column, *layout["coded_admin_columns"], *formats["count_columns"],
-               *questionnaire.status_columns, *(f.field for f in questionnaire.coded_fields),
-               *formats["api_columns"]}
-    kind_of = {**dict.fromkeys(numbers, NUMBER), **dict.fromkeys(questionnaire.timing_columns, TIMESTAMP),
-               formats["duration_column"]: DURATION}
+    numbers = {
+        questionnaire.id_column,
+        *layout["coded_admin_columns"],
+        *formats["count_columns"],
+        *questionnaire.status_columns,
+        *(f.field for f in questionnaire.coded_fields),
+        *formats["api_columns"],
+    }
+    kind_of = {
+        **dict.fromkeys(numbers, NUMBER),
+        **dict.fromkeys(questionnaire.timing_columns, TIMESTAMP),
+        formats["duration_column"]: DURATION,
+    }
     return [kind_of.get(column, TEXT) for column in header]
 
 
-def canonical_export(header: Sequence[str], rows: Iterable[Sequence[str]], labels: Sequence[Sequence[str]],
-                     cfg: dict, questionnaire: Questionnaire) -> Export:
+def canonical_export(
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    labels: Sequence[Sequence[str]],
+    cfg: dict,
+    questionnaire: Questionnaire,
+) -> Export:
     """The generator's export as an Export value."""
-    return Export(list(header), column_kinds(header, cfg, questionnaire), rows,
-                  [list(row) for row in labels], questionnaire.id_column, list(header))
+    return Export(
+        list(header),
+        column_kinds(header, cfg, questionnaire),
+        rows,
+        [list(row) for row in labels],
+        questionnaire.id_column,
+        list(header),
+    )
 
 
 # ------------------------------------------------------------------ modifiers (pure)
+
 
 def short_names(header: Sequence[str]) -> dict[str, str]:
     """SurveyXact's short (8-character, SPSS-style) name of every column: the
@@ -208,7 +256,7 @@ def short_names(header: Sequence[str]) -> dict[str, str]:
         while short in taken:
             number += 1
             suffix = f"_{number}"
-            short = name[:min(COLLISION_STEM, SHORT_LENGTH - len(suffix))] + suffix
+            short = name[: min(COLLISION_STEM, SHORT_LENGTH - len(suffix))] + suffix
         mapping[name] = short
         taken.add(short)
     return mapping
@@ -217,8 +265,12 @@ def short_names(header: Sequence[str]) -> dict[str, str]:
 def with_short_names(export: Export) -> Export:
     """Dataset and labels with the short variable names."""
     short = short_names(export.header)
-    return replace(export, header=[short[c] for c in export.header], id_column=short[export.id_column],
-                   labels=[[short[field], code, text] for field, code, text in export.labels])
+    return replace(
+        export,
+        header=[short[c] for c in export.header],
+        id_column=short[export.id_column],
+        labels=[[short[field], code, text] for field, code, text in export.labels],
+    )
 
 
 def multi_item_columns(questionnaire: Questionnaire) -> list[str]:
@@ -249,26 +301,55 @@ def api_order(header: Sequence[str], cfg: dict, questionnaire: Questionnaire) ->
     questionnaire order, the status families last. ``header`` must hold every
     column the config and questionnaire name."""
     survey, organisation = cfg["formats"]["api_columns"]
-    timing = [c for c in questionnaire.timing_columns
-              if c not in (questionnaire.start_column, questionnaire.close_column)]
-    first = [survey, questionnaire.id_column, organisation, *timing, questionnaire.close_column,
-             questionnaire.start_column, cfg["formats"]["duration_column"]]
+    timing = [
+        c
+        for c in questionnaire.timing_columns
+        if c not in (questionnaire.start_column, questionnaire.close_column)
+    ]
+    first = [
+        survey,
+        questionnaire.id_column,
+        organisation,
+        *timing,
+        questionnaire.close_column,
+        questionnaire.start_column,
+        cfg["formats"]["duration_column"],
+    ]
     coded_admin = list(cfg["export_layout"]["coded_admin_columns"])
-    email = [c for c in questionnaire.personal_data_columns if c not in questionnaire.background_columns]
+    email = [
+        c for c in questionnaire.personal_data_columns if c not in questionnaire.background_columns
+    ]
     questions = [f.field for f in questionnaire.export_fields]
-    later = {*first, *email, *coded_admin, *questionnaire.background_columns, *questions,
-             *questionnaire.status_columns}
+    later = {
+        *first,
+        *email,
+        *coded_admin,
+        *questionnaire.background_columns,
+        *questions,
+        *questionnaire.status_columns,
+    }
     admin = [c for c in header if c not in later]
-    return [*first, *admin, *email, *coded_admin, *questionnaire.background_columns, *questions,
-            *questionnaire.status_columns]
+    return [
+        *first,
+        *admin,
+        *email,
+        *coded_admin,
+        *questionnaire.background_columns,
+        *questions,
+        *questionnaire.status_columns,
+    ]
 
 
 def in_api_order(export: Export, cfg: dict, questionnaire: Questionnaire) -> Export:
     """Columns in the API's order, with its constant ``survey`` and ``organiza``
     columns (ids from the config); labels rows follow the new column order."""
     order = api_order(export.header, cfg, questionnaire)
-    constants = dict(zip(cfg["formats"]["api_columns"],
-                         (str(cfg["formats"]["api_survey_id"]), str(cfg["formats"]["api_organisation_id"]))))
+    constants = dict(
+        zip(
+            cfg["formats"]["api_columns"],
+            (str(cfg["formats"]["api_survey_id"]), str(cfg["formats"]["api_organisation_id"])),
+        )
+    )
     position = {c: i for i, c in enumerate(export.header)}
     missing = [c for c in order if c not in position and c not in constants]
     if missing:
@@ -282,11 +363,19 @@ def in_api_order(export: Export, cfg: dict, questionnaire: Questionnaire) -> Exp
 
     rank = {c: i for i, c in enumerate(order)}
     labels = sorted(export.labels, key=lambda row: rank[row[0]])  # stable: codes keep their order
-    return replace(export, header=order, kinds=kinds, rows=MappedRows(export.rows, reorder), labels=labels,
-                   long_header=order)
+    return replace(
+        export,
+        header=order,
+        kinds=kinds,
+        rows=MappedRows(export.rows, reorder),
+        labels=labels,
+        long_header=order,
+    )
 
 
-def english_labels(labels: Sequence[Sequence[str]], translation: dict[str, str]) -> list[list[str]]:
+def english_labels(
+    labels: Sequence[Sequence[str]], translation: dict[str, str]
+) -> list[list[str]]:
     """Label texts in English (an English-language questionnaire's export);
     a text the translation table lacks is a ValueError naming it."""
     missing = sorted({text for _, _, text in labels if text not in translation})
@@ -300,8 +389,9 @@ def labels_with_trailing_spaces(labels: Sequence[Sequence[str]]) -> list[list[st
     return [[field, code, f"{text} "] for field, code, text in labels]
 
 
-def apply_modifiers(export: Export, export_format: ExportFormat, cfg: dict,
-                    questionnaire: Questionnaire) -> Export:
+def apply_modifiers(
+    export: Export, export_format: ExportFormat, cfg: dict, questionnaire: Questionnaire
+) -> Export:
     """The modifiers in a fixed order: zeros and the API order on long names,
     then short names, then the label texts."""
     if export_format.has("zeros"):
@@ -319,8 +409,9 @@ def apply_modifiers(export: Export, export_format: ExportFormat, cfg: dict,
 
 # ------------------------------------------------------------------ cells
 
+
 def where(row_number: int, row: Sequence[str], export: Export, column: str) -> str:
-    """"row 3 (respondentid 100003), column 'q13'" for messages; row 0 is the header."""
+    """ "row 3 (respondentid 100003), column 'q13'" for messages; row 0 is the header."""
     if row_number == 0:
         return f"the header, column {column!r}"
     rid = row[export.header.index(export.id_column)] if export.id_column in export.header else ""
@@ -333,7 +424,9 @@ def number_value(text: str) -> int | float:
     return int(text) if text.lstrip("-").isdigit() else float(text)
 
 
-def typed_cell(text: str, kind: str, timestamp_format: str) -> int | float | dt.datetime | str | None:
+def typed_cell(
+    text: str, kind: str, timestamp_format: str
+) -> int | float | dt.datetime | str | None:
     """The value a typed format (xlsx, sav) stores: None for an empty cell."""
     if text == "":
         return None
@@ -350,12 +443,19 @@ def typed_rows(export: Export, timestamp_format: str, file: str) -> list[list]:
     out = []
     for number, row in enumerate(export.rows, start=1):
         try:
-            out.append([typed_cell(text, kind, timestamp_format) for text, kind in zip(row, export.kinds)])
+            out.append(
+                [typed_cell(text, kind, timestamp_format) for text, kind in zip(row, export.kinds)]
+            )
         except ValueError:
-            bad = next(c for c, (text, kind) in enumerate(zip(row, export.kinds))
-                       if not _converts(text, kind, timestamp_format))
-            raise ValueError(f"{file}: {where(number, row, export, export.header[bad])}: "
-                             f"{row[bad]!r} is not a {export.kinds[bad]}") from None
+            bad = next(
+                c
+                for c, (text, kind) in enumerate(zip(row, export.kinds))
+                if not _converts(text, kind, timestamp_format)
+            )
+            raise ValueError(
+                f"{file}: {where(number, row, export, export.header[bad])}: "
+                f"{row[bad]!r} is not a {export.kinds[bad]}"
+            ) from None
     return out
 
 
@@ -369,6 +469,7 @@ def _converts(text: str, kind: str, timestamp_format: str) -> bool:
 
 # ------------------------------------------------------------------ text formats
 
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside ``path``, renamed to it on success, removed on failure."""
@@ -381,32 +482,51 @@ def atomic_path(path: Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
-def format_records(records: Iterable[Sequence[str]], kinds: Sequence[str], dialect: TextDialect,
-                   header: bool) -> str:
+def format_records(
+    records: Iterable[Sequence[str]], kinds: Sequence[str], dialect: TextDialect, header: bool
+) -> str:
     """Records as text in ``dialect``. EU quotes every text field (empty as ""),
     the header's names too, and leaves numbers bare; the others quote minimally."""
     records = list(records)
     if dialect.decimal_point and not header:
         durations = [i for i, kind in enumerate(kinds) if kind == DURATION]
-        records = [[c.replace(",", ".") if i in durations else c for i, c in enumerate(r)] for r in records]
+        records = [
+            [c.replace(",", ".") if i in durations else c for i, c in enumerate(r)]
+            for r in records
+        ]
     if not dialect.quote_text:
         buffer = StringIO()
-        csv.writer(buffer, delimiter=dialect.delimiter, lineterminator=dialect.lineterminator,
-                   quoting=csv.QUOTE_MINIMAL).writerows(records)
+        csv.writer(
+            buffer,
+            delimiter=dialect.delimiter,
+            lineterminator=dialect.lineterminator,
+            quoting=csv.QUOTE_MINIMAL,
+        ).writerows(records)
         return buffer.getvalue()
     bare = [not header and kind in (NUMBER, DURATION) for kind in kinds]
-    return "".join(dialect.delimiter.join(cell if plain else '"' + cell.replace('"', '""') + '"'
-                                          for cell, plain in zip(record, bare)) + dialect.lineterminator
-                   for record in records)
+    return "".join(
+        dialect.delimiter.join(
+            cell if plain else '"' + cell.replace('"', '""') + '"'
+            for cell, plain in zip(record, bare)
+        )
+        + dialect.lineterminator
+        for record in records
+    )
 
 
-def write_text_table(path: Path, header: Sequence[str] | None, kinds: Sequence[str],
-                     rows: Iterable[Sequence[str]], dialect: TextDialect,
-                     describe: Callable[[int, Sequence[str], int], str]) -> None:
+def write_text_table(
+    path: Path,
+    header: Sequence[str] | None,
+    kinds: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    dialect: TextDialect,
+    describe: Callable[[int, Sequence[str], int], str],
+) -> None:
     """One table in ``dialect`` (no header row when ``header`` is None), written
     block by block and atomically. A character the encoding lacks is a
     ValueError naming the file and ``describe(row number, row, column)``:
     never substituted."""
+
     def encoded(records: list[tuple[int, Sequence[str]]], is_header: bool) -> bytes:
         text = format_records([record for _, record in records], kinds, dialect, is_header)
         try:
@@ -418,8 +538,10 @@ def write_text_table(path: Path, header: Sequence[str] | None, kinds: Sequence[s
                         cell.encode(dialect.encoding)
                     except UnicodeEncodeError as error:
                         raise ValueError(
-                            f"{path.name}: {describe(number, record, column)}: {cell[error.start:error.end]!r} "
-                            f"in {cell!r} cannot be written in {dialect.encoding}") from None
+                            f"{path.name}: {describe(number, record, column)}: "
+                            f"{cell[error.start : error.end]!r} "
+                            f"in {cell!r} cannot be written in {dialect.encoding}"
+                        ) from None
             raise
 
     numbered = enumerate(rows, start=1)
@@ -435,14 +557,27 @@ def write_text_export(out: Path, export: Export, dialect: TextDialect) -> list[P
     """dataset.csv (with its header row) and labels.csv (no header row, as
     SurveyXact writes it) in ``dialect``."""
     dataset, labels = out / "dataset.csv", out / "labels.csv"
-    write_text_table(dataset, export.header, export.kinds, export.rows, dialect,
-                     lambda number, row, column: where(number, row, export, export.header[column]))
-    write_text_table(labels, None, LABEL_KINDS, export.labels, dialect,
-                     lambda number, row, column: f"labels row {number} (field {row[0]!r}), column {column + 1}")
+    write_text_table(
+        dataset,
+        export.header,
+        export.kinds,
+        export.rows,
+        dialect,
+        lambda number, row, column: where(number, row, export, export.header[column]),
+    )
+    write_text_table(
+        labels,
+        None,
+        LABEL_KINDS,
+        export.labels,
+        dialect,
+        lambda number, row, column: f"labels row {number} (field {row[0]!r}), column {column + 1}",
+    )
     return [dataset, labels]
 
 
 # ------------------------------------------------------------------ xlsx
+
 
 def structure_rows(export: Export, questionnaire: Questionnaire) -> list[list]:
     """A minimal Structure sheet: one row per choice of each coded question
@@ -456,7 +591,9 @@ def structure_rows(export: Export, questionnaire: Questionnaire) -> list[list]:
     for f in questionnaire.export_fields:
         name = names.get(f.field, f.field)
         common = [f.question, name, STRUCTURE_TYPES.get(f.kind, "Text"), f.kind, f.english]
-        rows += [[*common, code, text] for code, text in choices.get(name, [])] or [[*common, None, None]]
+        rows += [[*common, code, text] for code, text in choices.get(name, [])] or [
+            [*common, None, None]
+        ]
     return [STRUCTURE_HEADER, *rows]
 
 
@@ -468,15 +605,21 @@ def dataset_sheets(export: Export, split: bool) -> dict[str, list[int]]:
     id_position = export.header.index(export.id_column)
     others = [i for i in range(len(export.header)) if i != id_position]
     half = (len(others) + 1) // 2
-    return {SPLIT_SHEETS[0]: [id_position, *others[:half]], SPLIT_SHEETS[1]: [id_position, *others[half:]]}
+    return {
+        SPLIT_SHEETS[0]: [id_position, *others[:half]],
+        SPLIT_SHEETS[1]: [id_position, *others[half:]],
+    }
 
 
-def workbook_sheets(export: Export, questionnaire: Questionnaire, cfg: dict, split: bool,
-                    file: str) -> dict[str, list[list]]:
+def workbook_sheets(
+    export: Export, questionnaire: Questionnaire, cfg: dict, split: bool, file: str
+) -> dict[str, list[list]]:
     """Every sheet's rows as typed values (None for an empty cell)."""
     rows = typed_rows(export, cfg["formats"]["timestamp_format"], file)
-    sheets = {name: [[export.header[i] for i in columns], *([row[i] for i in columns] for row in rows)]
-              for name, columns in dataset_sheets(export, split).items()}
+    sheets = {
+        name: [[export.header[i] for i in columns], *([row[i] for i in columns] for row in rows)]
+        for name, columns in dataset_sheets(export, split).items()
+    }
     sheets["Labels"] = [[field, number_value(code), text] for field, code, text in export.labels]
     sheets["Structure"] = structure_rows(export, questionnaire)
     return sheets
@@ -489,8 +632,10 @@ def write_workbook(path: Path, sheets: dict[str, list[list]], created: dt.dateti
     import xlsxwriter
 
     with atomic_path(path) as temporary:
-        workbook = xlsxwriter.Workbook(str(temporary), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                        "strings_to_numbers": False})
+        workbook = xlsxwriter.Workbook(
+            str(temporary),
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        )
         workbook.set_properties({"created": created})
         if sum(len(rows) for rows in sheets.values()) > ZIP64_ROWS:
             workbook.use_zip64()  # a large export's sheet passes zip's 4 GiB limit
@@ -512,6 +657,7 @@ def write_workbook(path: Path, sheets: dict[str, list[list]], created: dt.dateti
 
 # ------------------------------------------------------------------ sav
 
+
 def sav_frame_and_labels(export: Export, cfg: dict, file: str):
     """The .sav's data frame (numbers as float, timestamps as datetimes, text as
     str) and value labels ``{variable: {code: text}}`` from the labels rows."""
@@ -526,7 +672,9 @@ def sav_frame_and_labels(export: Export, cfg: dict, file: str):
         elif kind == TIMESTAMP:
             columns[name] = pd.Series(pd.to_datetime(values))
         else:
-            columns[name] = pd.Series([float("nan") if v is None else float(v) for v in values], dtype=float)
+            columns[name] = pd.Series(
+                [float("nan") if v is None else float(v) for v in values], dtype=float
+            )
     value_labels: dict[str, dict] = {}
     for field, code, text in export.labels:
         value_labels.setdefault(field, {})[number_value(code)] = text
@@ -535,7 +683,11 @@ def sav_frame_and_labels(export: Export, cfg: dict, file: str):
 
 def sav_created(created: dt.datetime) -> bytes:
     """The .sav header's creation date and time ("01 May 14" "00:00:00")."""
-    return f"{created.day:02d} {SAV_MONTHS[created.month - 1]} {created:%y}{created:%H:%M:%S}".encode("ascii")
+    return (
+        f"{created.day:02d} {SAV_MONTHS[created.month - 1]} {created:%y}{created:%H:%M:%S}".encode(
+            "ascii"
+        )
+    )
 
 
 def write_sav(path: Path, frame, value_labels: dict, created: dt.datetime) -> None:
@@ -552,15 +704,29 @@ def write_sav(path: Path, frame, value_labels: dict, created: dt.datetime) -> No
 
 # ------------------------------------------------------------------ entry point
 
-def write_export(out: Path, format_value: str, header: Sequence[str], rows: Iterable[Sequence[str]],
-                 labels: Sequence[Sequence[str]], questionnaire: Questionnaire, cfg: dict) -> list[Path]:
+
+def write_export(
+    out: Path,
+    format_value: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    labels: Sequence[Sequence[str]],
+    questionnaire: Questionnaire,
+    cfg: dict,
+) -> list[Path]:
     """Write the canonical export (as ``udsyn.synthetic.generator.generate_export`` gives
     it) to folder ``out`` in ``format_value``; returns the files written."""
     export_format = parse_format(format_value)
-    export = apply_modifiers(canonical_export(header, rows, labels, cfg, questionnaire), export_format,
-                             cfg, questionnaire)
+    export = apply_modifiers(
+        canonical_export(header, rows, labels, cfg, questionnaire),
+        export_format,
+        cfg,
+        questionnaire,
+    )
     out = Path(out)
-    created = dt.datetime.strptime(cfg["formats"]["file_created"], cfg["formats"]["timestamp_format"])
+    created = dt.datetime.strptime(
+        cfg["formats"]["file_created"], cfg["formats"]["timestamp_format"]
+    )
     if export_format.base in TEXT_DIALECTS:
         return write_text_export(out, export, TEXT_DIALECTS[export_format.base])
     if export_format.base == "sav":
@@ -568,6 +734,9 @@ def write_export(out: Path, format_value: str, header: Sequence[str], rows: Iter
         write_sav(path, *sav_frame_and_labels(export, cfg, path.name), created)
         return [path]
     path = out / "export.xlsx"
-    write_workbook(path, workbook_sheets(export, questionnaire, cfg, export_format.base == "xlsx-split",
-                                         path.name), created)
+    write_workbook(
+        path,
+        workbook_sheets(export, questionnaire, cfg, export_format.base == "xlsx-split", path.name),
+        created,
+    )
     return [path]

@@ -33,16 +33,17 @@ from pathlib import Path
 
 import numpy as np
 
-from udsyn.core import files
-from udsyn.synthetic import formats
 from udsyn.clean.names import normalise_name
+from udsyn.core import files
 from udsyn.ingest.questionnaire import Questionnaire, build_questionnaire, question_number
+from udsyn.synthetic import formats
 
 MISSING = -1  # sentinel in integer code arrays, written as an empty cell
 TRANSLITERATION = (("å", "aa"), ("æ", "ae"), ("ø", "oe"), ("Å", "Aa"), ("Æ", "Ae"), ("Ø", "Oe"))
 
 
 # ------------------------------------------------------------------ small helpers
+
 
 def logistic(x: np.ndarray) -> np.ndarray:
     """The logistic function 1 / (1 + exp(-x))."""
@@ -88,10 +89,14 @@ def item_columns(questionnaire: Questionnaire, question: str, items: tuple) -> d
 
 # ------------------------------------------------------------------ layout and labels
 
+
 def export_columns(cfg: dict, questionnaire: Questionnaire) -> list[str]:
     """Every dataset column in SurveyXact order."""
-    return [*cfg["export_layout"]["leading_columns"], *(f.field for f in questionnaire.export_fields),
-            *questionnaire.status_columns]
+    return [
+        *cfg["export_layout"]["leading_columns"],
+        *(f.field for f in questionnaire.export_fields),
+        *questionnaire.status_columns,
+    ]
 
 
 def labels_rows(cfg: dict, questionnaire: Questionnaire) -> list[list[str]]:
@@ -99,15 +104,24 @@ def labels_rows(cfg: dict, questionnaire: Questionnaire) -> list[list[str]]:
     Multi-choice items and status columns take the configured indicator value set."""
     layout, value_sets = cfg["export_layout"], questionnaire.value_sets
     indicator = layout["indicator_value_set"]
-    value_set_of = {**layout["coded_admin_columns"], **dict.fromkeys(questionnaire.status_columns, indicator),
-                    **{f.field: indicator if f.kind == "multi_item" else f.value_set
-                       for f in questionnaire.coded_fields}}
-    return [[column, str(code), value_sets[value_set_of[column]][code]]
-            for column in export_columns(cfg, questionnaire) if column in value_set_of
-            for code in sorted(value_sets[value_set_of[column]])]
+    value_set_of = {
+        **layout["coded_admin_columns"],
+        **dict.fromkeys(questionnaire.status_columns, indicator),
+        **{
+            f.field: indicator if f.kind == "multi_item" else f.value_set
+            for f in questionnaire.coded_fields
+        },
+    }
+    return [
+        [column, str(code), value_sets[value_set_of[column]][code]]
+        for column in export_columns(cfg, questionnaire)
+        if column in value_set_of
+        for code in sorted(value_sets[value_set_of[column]])
+    ]
 
 
-# ------------------------------------------------------------------ who is on the list, who answers
+# ------------------------------------------------------- who is on the list, who answers
+
 
 def municipality_covariates(register: list[dict], cfg: dict) -> dict[str, np.ndarray]:
     """Covariates of the data-generating process, one entry per register row."""
@@ -117,15 +131,19 @@ def municipality_covariates(register: list[dict], cfg: dict) -> dict[str, np.nda
         "z": (log_population - log_population.mean()) / log_population.std(),  # population sd
         "log_population": log_population,
         "merged": np.array([int(row["n_premerger"]) > 1 for row in register], dtype=float),
-        "peripheral": np.array([row["kommunegruppe"] in cfg["register"]["peripheral_groups"]
-                                for row in register], dtype=float),
-        "capital": np.array([int(row["code"]) == cfg["register"]["capital_code"] for row in register],
-                            dtype=float),
+        "peripheral": np.array(
+            [row["kommunegruppe"] in cfg["register"]["peripheral_groups"] for row in register],
+            dtype=float,
+        ),
+        "capital": np.array(
+            [int(row["code"]) == cfg["register"]["capital_code"] for row in register], dtype=float
+        ),
     }
 
 
-def draw_rows(rng: np.random.Generator, covariates: dict, cfg: dict,
-              repeats: int = 0) -> dict[str, np.ndarray]:
+def draw_rows(
+    rng: np.random.Generator, covariates: dict, cfg: dict, repeats: int = 0
+) -> dict[str, np.ndarray]:
     """Export rows: a main row per municipality (with its response role), a
     duplicate row for some completed municipalities, ``repeats`` repeat
     submissions (see ``generate_export``), then the test rows.
@@ -137,8 +155,11 @@ def draw_rows(rng: np.random.Generator, covariates: dict, cfg: dict,
     partial = rng.random(n) < response["partial_rate"]
     declined = rng.random(n) < response["declined_share"]
     bounced = rng.random(n) < response["bounced_share"]
-    role = np.where(responds, np.where(partial, "partial", "complete"),
-                    np.where(declined, "declined", np.where(bounced, "bounced", "not_started")))
+    role = np.where(
+        responds,
+        np.where(partial, "partial", "complete"),
+        np.where(declined, "declined", np.where(bounced, "bounced", "not_started")),
+    )
     duplicated = (role == "complete") & (rng.random(n) < cfg["duplicates"]["rate"])
     partial_first = rng.random(n) < cfg["duplicates"]["partial_first_share"]
     dup = np.flatnonzero(duplicated)
@@ -147,44 +168,69 @@ def draw_rows(rng: np.random.Generator, covariates: dict, cfg: dict,
     # Repeat submissions (a size parameter, drawn only when asked for, so the
     # default export is unchanged): any municipality, complete or partial.
     repeat_of = rng.integers(n, size=repeats) if repeats else np.zeros(0, dtype=np.int64)
-    repeat_partial = rng.random(repeats) < response["partial_rate"] if repeats else np.zeros(0, bool)
+    repeat_partial = (
+        rng.random(repeats) < response["partial_rate"] if repeats else np.zeros(0, bool)
+    )
     return {
         "municipality": np.concatenate([np.arange(n), dup, repeat_of, np.full(n_tests, -1)]),
-        "role": np.concatenate([role, np.where(dup_kind == "partial_first", "partial", "complete"),
-                                np.where(repeat_partial, "partial", "complete"),
-                                np.full(n_tests, "test")]).astype(object),
-        "kind": np.concatenate([np.full(n, "main"), dup_kind, np.full(repeats, "repeat"),
-                                np.full(n_tests, "test")]).astype(object),
-        "main_row": np.concatenate([np.full(n, -1), dup, np.full(repeats, -1), np.full(n_tests, -1)]),
+        "role": np.concatenate(
+            [
+                role,
+                np.where(dup_kind == "partial_first", "partial", "complete"),
+                np.where(repeat_partial, "partial", "complete"),
+                np.full(n_tests, "test"),
+            ]
+        ).astype(object),
+        "kind": np.concatenate(
+            [np.full(n, "main"), dup_kind, np.full(repeats, "repeat"), np.full(n_tests, "test")]
+        ).astype(object),
+        "main_row": np.concatenate(
+            [np.full(n, -1), dup, np.full(repeats, -1), np.full(n_tests, -1)]
+        ),
     }
 
 
 def row_covariates(covariates: dict, municipality: np.ndarray) -> dict[str, np.ndarray]:
     """Municipality covariates per row; test rows get an average municipality."""
     is_test = municipality < 0
-    return {name: np.where(is_test, 0.0 if name != "log_population" else values.mean(),
-                           values[np.where(is_test, 0, municipality)])
-            for name, values in covariates.items()}
+    return {
+        name: np.where(
+            is_test,
+            0.0 if name != "log_population" else values.mean(),
+            values[np.where(is_test, 0, municipality)],
+        )
+        for name, values in covariates.items()
+    }
 
 
 # ------------------------------------------------------------------ answers
 
-def draw_yes_no(rng: np.random.Generator, p_yes: np.ndarray, dont_know_rate: float, codes: dict) -> np.ndarray:
+
+def draw_yes_no(
+    rng: np.random.Generator, p_yes: np.ndarray, dont_know_rate: float, codes: dict
+) -> np.ndarray:
     """Ja/Nej codes with "Ved ikke" at ``dont_know_rate``."""
     n = len(p_yes)
     yes, dont_know = rng.random(n) < p_yes, rng.random(n) < dont_know_rate
     return np.where(dont_know, codes["ved_ikke"], np.where(yes, codes["ja"], codes["nej"]))
 
 
-def draw_likert(rng: np.random.Generator, eta: np.ndarray, cutpoints: list, dont_know_rate: float,
-                dont_know_code: int) -> np.ndarray:
+def draw_likert(
+    rng: np.random.Generator,
+    eta: np.ndarray,
+    cutpoints: list,
+    dont_know_rate: float,
+    dont_know_code: int,
+) -> np.ndarray:
     """Ordinal codes 1..len(cutpoints)+1 from latent = eta + N(0,1); 1 is the highest latent."""
     latent = eta + rng.standard_normal(len(eta))
     code = 1 + (latent[:, None] <= np.asarray(cutpoints, dtype=float)[None, :]).sum(axis=1)
     return np.where(rng.random(len(eta)) < dont_know_rate, dont_know_code, code)
 
 
-def format_years(rng: np.random.Generator, years: np.ndarray, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+def format_years(
+    rng: np.random.Generator, years: np.ndarray, cfg: dict
+) -> tuple[np.ndarray, np.ndarray]:
     """Free-text years: a vague form where it applies and is drawn, else a
     general form. Returns (texts, form used or None where no year)."""
     forms, vague = list(cfg["year_forms"]), cfg["year_vague_forms"]
@@ -200,16 +246,28 @@ def format_years(rng: np.random.Generator, years: np.ndarray, cfg: dict) -> tupl
 
     def text(year: int, form: str) -> str:
         following = str(year + 1)
-        short = following[2:] if following[:2] == str(year)[:2] else following  # 1999/2000, not 1999/00
-        return form.format(y=year, y_next=following, y_next_short=short, before=cfg["before_year"],
-                           decade=year // 10 * 10)
+        short = (
+            following[2:] if following[:2] == str(year)[:2] else following
+        )  # 1999/2000, not 1999/00
+        return form.format(
+            y=year,
+            y_next=following,
+            y_next_short=short,
+            before=cfg["before_year"],
+            decade=year // 10 * 10,
+        )
 
     # Each distinct (year, form) is written once and mapped back to its rows.
     has = years != MISSING
     key = np.where(has, years * len(all_forms) + form_no, -1)
     uniques, inverse = np.unique(key, return_inverse=True)
-    texts = np.array([text(int(k) // len(all_forms), all_forms[int(k) % len(all_forms)]) if k >= 0 else ""
-                      for k in uniques], dtype=object)[inverse.reshape(-1)]
+    texts = np.array(
+        [
+            text(int(k) // len(all_forms), all_forms[int(k) % len(all_forms)]) if k >= 0 else ""
+            for k in uniques
+        ],
+        dtype=object,
+    )[inverse.reshape(-1)]
     used = np.where(has, np.array(all_forms, dtype=object)[form_no], None)
     return texts, used
 
@@ -219,7 +277,9 @@ def danish_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}".replace(".", ",")
 
 
-def format_fte(rng: np.random.Generator, fte: np.ndarray, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+def format_fte(
+    rng: np.random.Generator, fte: np.ndarray, cfg: dict
+) -> tuple[np.ndarray, np.ndarray]:
     """Free-text FTE in the configured forms: (texts, form used)."""
     forms = list(cfg["fte_forms"])
     chosen = draw_form(rng, cfg["fte_forms"], len(fte))
@@ -229,54 +289,84 @@ def format_fte(rng: np.random.Generator, fte: np.ndarray, cfg: dict) -> tuple[np
             return cfg["fte_zero_text"], cfg["fte_zero_text"]
         half = not float(value).is_integer()
         low, high = (value - 0.5, value + 0.5) if half else (max(value - 1, 0), value + 1)
-        return form.format(v=danish_number(value), low=danish_number(low), high=danish_number(high)), form
+        return form.format(
+            v=danish_number(value), low=danish_number(low), high=danish_number(high)
+        ), form
 
     # Each distinct (value, form) is written once and mapped back to its rows.
     values, value_no = np.unique(fte, return_inverse=True)
     pairs, inverse = np.unique(value_no.reshape(-1) * len(forms) + chosen, return_inverse=True)
-    written = [text_and_form(float(values[k // len(forms)]), forms[k % len(forms)]) for k in pairs.tolist()]
+    written = [
+        text_and_form(float(values[k // len(forms)]), forms[k % len(forms)])
+        for k in pairs.tolist()
+    ]
     inverse = inverse.reshape(-1)
-    return (np.array([t for t, _ in written], dtype=object)[inverse],
-            np.array([f for _, f in written], dtype=object)[inverse])
+    return (
+        np.array([t for t, _ in written], dtype=object)[inverse],
+        np.array([f for _, f in written], dtype=object)[inverse],
+    )
 
 
 def draw_fte(rng: np.random.Generator, cov: dict, cfg: dict) -> np.ndarray:
     """True FTE: none at all (a hurdle), else log-log in population with the
     capital factor, rounded as people report it (0.5 steps for small values)."""
     p = cfg["fte"]
-    log_fte = p["intercept"] + p["elasticity"] * cov["log_population"] + rng.normal(0, p["noise_sd"], len(cov["z"]))
+    log_fte = (
+        p["intercept"]
+        + p["elasticity"] * cov["log_population"]
+        + rng.normal(0, p["noise_sd"], len(cov["z"]))
+    )
     fte = np.exp(log_fte) * np.where(cov["capital"] == 1, p["capital_factor"], 1.0)
     none = rng.random(len(fte)) < logistic(linear_predictor(p["none"], cov))
-    return np.where(none, 0.0, np.where(fte < p["half_steps_below"], np.round(fte * 2) / 2, np.round(fte)))
+    return np.where(
+        none, 0.0, np.where(fte < p["half_steps_below"], np.round(fte * 2) / 2, np.round(fte))
+    )
 
 
-def draw_initiatives(rng: np.random.Generator, cov: dict, cfg: dict,
-                     questionnaire: Questionnaire) -> tuple[dict, dict]:
+def draw_initiatives(
+    rng: np.random.Generator, cov: dict, cfg: dict, questionnaire: Questionnaire
+) -> tuple[dict, dict]:
     """Q8 block: a count, then per slot a start year (more often post-crisis in
     peripheral municipalities), a type by start period and whether still active.
     Returns the columns and the start-year forms used."""
     p, codes, n = cfg["initiatives"], cfg["codes"], len(cov["z"])
-    count = np.minimum(rng.poisson(np.exp(linear_predictor(p["count_log_rate"], cov))),
-                       len(questionnaire.initiatives))
+    count = np.minimum(
+        rng.poisson(np.exp(linear_predictor(p["count_log_rate"], cov))),
+        len(questionnaire.initiatives),
+    )
     base_odds = p["post_crisis_probability"] / (1 - p["post_crisis_probability"])
-    odds = base_odds * np.where(cov["peripheral"] == 1, p["post_crisis_odds_ratio_peripheral"], 1.0)
+    odds = base_odds * np.where(
+        cov["peripheral"] == 1, p["post_crisis_odds_ratio_peripheral"], 1.0
+    )
     period_from = np.array([period["from"] for period in p["type_periods"]])
     type_codes = np.array(list(p["type_periods"][0]["weights"]))
-    weights = np.array([[period["weights"][c] for c in type_codes] for period in p["type_periods"]], dtype=float)
+    weights = np.array(
+        [[period["weights"][c] for c in type_codes] for period in p["type_periods"]], dtype=float
+    )
     cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
     first_pre, last_pre = p["pre_crisis_years"]
     out, forms = {}, {}
     for slot in questionnaire.initiatives:
         post = rng.random(n) < odds / (1 + odds)
         back = np.floor(rng.exponential(p["pre_crisis_mean_years_back"], n)).astype(int)
-        year = np.where(post, rng.integers(p["post_crisis_years"][0], p["post_crisis_years"][1] + 1, n),
-                        np.maximum(last_pre - back, first_pre))
+        year = np.where(
+            post,
+            rng.integers(p["post_crisis_years"][0], p["post_crisis_years"][1] + 1, n),
+            np.maximum(last_pre - back, first_pre),
+        )
         period = np.searchsorted(period_from, year, side="right") - 1
-        type_code = type_codes[np.minimum((rng.random(n)[:, None] > cumulative[period]).sum(axis=1),
-                                          len(type_codes) - 1)]
+        type_code = type_codes[
+            np.minimum(
+                (rng.random(n)[:, None] > cumulative[period]).sum(axis=1), len(type_codes) - 1
+            )
+        ]
         age = cfg["fielding"]["fielded_year"] - year
-        active = draw_yes_no(rng, logistic(p["active"]["intercept"] + p["active"]["age"] * age),
-                             p["active_dont_know_rate"], codes)
+        active = draw_yes_no(
+            rng,
+            logistic(p["active"]["intercept"] + p["active"]["age"] * age),
+            p["active_dont_know_rate"],
+            codes,
+        )
         has = slot.slot <= count  # slots are numbered from 1
         start = slot.start.field
         out[start], forms[start] = format_years(rng, np.where(has, year, MISSING), cfg)
@@ -291,7 +381,9 @@ def pick_texts(rng: np.random.Generator, wanted: np.ndarray, pool: list[str]) ->
     return np.array([*pool, ""], dtype=object)[np.where(wanted, choice, len(pool))]
 
 
-def mess_up_free_text(rng: np.random.Generator, texts: np.ndarray, people: dict, cfg: dict) -> np.ndarray:
+def mess_up_free_text(
+    rng: np.random.Generator, texts: np.ndarray, people: dict, cfg: dict
+) -> np.ndarray:
     """Add markup and personal data (the row's own name/e-mail, a fake phone or
     CPR-like number) to free texts at the configured rates."""
     ft, n = cfg["free_text"], len(texts)
@@ -300,17 +392,25 @@ def mess_up_free_text(rng: np.random.Generator, texts: np.ndarray, people: dict,
     personal = rng.random(n) < ft["personal_data_rate"]
     forms = list(ft["personal_data_forms"])
     form_pick = draw_form(rng, ft["personal_data_forms"], n)
-    phone_pick, cpr_pick = rng.integers(len(ft["phones"]), size=n), rng.integers(len(ft["cprs"]), size=n)
+    phone_pick, cpr_pick = (
+        rng.integers(len(ft["phones"]), size=n),
+        rng.integers(len(ft["cprs"]), size=n),
+    )
     out = texts.copy()
     filled = texts != ""
     add = filled & markup
     out[add] = out[add] + " " + np.array(ft["markup"], dtype=object)[markup_pick[add]]
-    values = {"navn": people["navn"], "email": people["email"],
-              "phone": np.array(ft["phones"], dtype=object)[phone_pick],
-              "cpr": np.array(ft["cprs"], dtype=object)[cpr_pick]}
+    values = {
+        "navn": people["navn"],
+        "email": people["email"],
+        "phone": np.array(ft["phones"], dtype=object)[phone_pick],
+        "cpr": np.array(ft["cprs"], dtype=object)[cpr_pick],
+    }
     for k, form in enumerate(forms):
         rows = filled & personal & (form_pick == k)
-        out[rows] = out[rows] + " " + format_rows(form, {name: v[rows] for name, v in values.items()})
+        out[rows] = (
+            out[rows] + " " + format_rows(form, {name: v[rows] for name, v in values.items()})
+        )
     return out
 
 
@@ -323,20 +423,27 @@ def format_rows(template: str, values: dict[str, np.ndarray]) -> np.ndarray:
         out = out + literal
         if name is not None:
             if spec or conversion:
-                raise ValueError(f"template {template!r}: only plain {{name}} fields are supported")
+                raise ValueError(
+                    f"template {template!r}: only plain {{name}} fields are supported"
+                )
             out = out + values[name]
     return out
 
 
-def draw_answers(rng: np.random.Generator, cov: dict, people: dict, cfg: dict,
-                 questionnaire: Questionnaire) -> tuple[dict, dict]:
+def draw_answers(
+    rng: np.random.Generator, cov: dict, people: dict, cfg: dict, questionnaire: Questionnaire
+) -> tuple[dict, dict]:
     """Complete answers for every row, skip logic and non-response applied
     later. Returns the columns and, for free-text year/number columns, the
     form each text was written in."""
     n, codes, field = len(cov["z"]), cfg["codes"], column_of(questionnaire)
     a: dict[str, np.ndarray] = {}
-    a[field["takes_part"]] = draw_yes_no(rng, logistic(linear_predictor(cfg["takes_part"]["ja"], cov)),
-                                         cfg["takes_part"]["dont_know_rate"], codes)
+    a[field["takes_part"]] = draw_yes_no(
+        rng,
+        logistic(linear_predictor(cfg["takes_part"]["ja"], cov)),
+        cfg["takes_part"]["dont_know_rate"],
+        codes,
+    )
     # Q2: a business-type purpose at all, then which; the other purposes independently.
     pur = cfg["purposes"]
     business = rng.random(n) < logistic(linear_predictor(pur["business_any"], cov))
@@ -346,11 +453,20 @@ def draw_answers(rng: np.random.Generator, cov: dict, people: dict, cfg: dict,
     for code, column in item_columns(questionnaire, "purpose", questionnaire.purposes).items():
         a[column] = chosen[code].astype(int)
     other = questionnaire.purposes[-1].code
-    a[field["purpose_other_text"]] = pick_texts(rng, chosen[other], cfg["free_text"]["purpose_other"])
+    a[field["purpose_other_text"]] = pick_texts(
+        rng, chosen[other], cfg["free_text"]["purpose_other"]
+    )
     cov = dict(cov, business=business.astype(float))
-    likert = {name: draw_likert(rng, linear_predictor(spec["eta"], cov), cfg["likert_cutpoints"],
-                                spec["dont_know_rate"], codes["ved_ikke"])
-              for name, spec in cfg["likert"].items()}
+    likert = {
+        name: draw_likert(
+            rng,
+            linear_predictor(spec["eta"], cov),
+            cfg["likert_cutpoints"],
+            spec["dont_know_rate"],
+            codes["ved_ikke"],
+        )
+        for name, spec in cfg["likert"].items()
+    }
     a[field["business_focus_degree"]] = likert["business_focus_degree"]
     a[field["core_area_agreement"]] = likert["core_area_agreement"]
     # Q5 strategy: Ja from a logistic, the rest split by fixed shares.
@@ -362,21 +478,36 @@ def draw_answers(rng: np.random.Generator, cov: dict, people: dict, cfg: dict,
     adopted = rng.integers(strategy["year_range"][0], strategy["year_range"][1] + 1, n)
     forms = {}
     a[field["strategy_year"]], forms[field["strategy_year"]] = format_years(
-        rng, np.where(has_strategy, adopted, MISSING), cfg)
-    a[field["international_fte"]], forms[field["international_fte"]] = format_fte(rng, draw_fte(rng, cov, cfg), cfg)
+        rng, np.where(has_strategy, adopted, MISSING), cfg
+    )
+    a[field["international_fte"]], forms[field["international_fte"]] = format_fte(
+        rng, draw_fte(rng, cov, cfg), cfg
+    )
     a[field["brussels_office_member"]] = draw_yes_no(
-        rng, logistic(linear_predictor(cfg["brussels"]["ja"], cov)), cfg["brussels"]["dont_know_rate"], codes)
+        rng,
+        logistic(linear_predictor(cfg["brussels"]["ja"], cov)),
+        cfg["brussels"]["dont_know_rate"],
+        codes,
+    )
     initiatives, start_forms = draw_initiatives(rng, cov, cfg, questionnaire)
     a.update(initiatives)
     forms.update(start_forms)
-    for name in ("reform_enabled_degree", "crisis_international_degree", "state_no_longer_helps_agreement"):
+    for name in (
+        "reform_enabled_degree",
+        "crisis_international_degree",
+        "state_no_longer_helps_agreement",
+    ):
         a[field[name]] = likert[name]
     barrier_chosen = {code: rng.random(n) < p for code, p in cfg["barriers"].items()}
     for code, column in item_columns(questionnaire, "barrier", questionnaire.barriers).items():
         a[column] = barrier_chosen[code].astype(int)
     other = questionnaire.barriers[-1].code
-    a[field["barrier_other_text"]] = pick_texts(rng, barrier_chosen[other], cfg["free_text"]["barrier_other"])
-    a[field["comment"]] = pick_texts(rng, rng.random(n) < cfg["comment_rate"], cfg["free_text"]["comments"])
+    a[field["barrier_other_text"]] = pick_texts(
+        rng, barrier_chosen[other], cfg["free_text"]["barrier_other"]
+    )
+    a[field["comment"]] = pick_texts(
+        rng, rng.random(n) < cfg["comment_rate"], cfg["free_text"]["comments"]
+    )
     for name in ("purpose_other_text", "barrier_other_text", "comment"):
         a[field[name]] = mess_up_free_text(rng, a[field[name]], people, cfg)
     return a, forms
@@ -389,27 +520,41 @@ def blank(column: np.ndarray, rows: np.ndarray, empty: object) -> np.ndarray:
 
 # ------------------------------------------------------------------ people, names, times
 
+
 def email_slug(text: str) -> str:
     """Lower-case ASCII for an e-mail address ("Høje-Taastrup" -> "hoeje-taastrup")."""
     return re.sub(r"[^a-z0-9.-]", "", transliterate(text.lower()).replace(" ", "-"))
 
 
-def draw_people(rng: np.random.Generator, register_names: list[str], cfg: dict) -> dict[str, np.ndarray]:
+def draw_people(
+    rng: np.random.Generator, register_names: list[str], cfg: dict
+) -> dict[str, np.ndarray]:
     """Obviously fake officials: name, e-mail at <municipality>.kommune.invalid, job title."""
     pp, n = cfg["people"], len(register_names)
-    first, last = rng.integers(len(pp["first_names"]), size=n), rng.integers(len(pp["surnames"]), size=n)
+    first, last = (
+        rng.integers(len(pp["first_names"]), size=n),
+        rng.integers(len(pp["surnames"]), size=n),
+    )
     title = rng.integers(len(pp["titles"]), size=n)
-    first_names, surnames = np.array(pp["first_names"], dtype=object), np.array(pp["surnames"], dtype=object)
+    first_names, surnames = (
+        np.array(pp["first_names"], dtype=object),
+        np.array(pp["surnames"], dtype=object),
+    )
     navn = first_names[first] + " " + surnames[last]
     slug = np.vectorize(email_slug, otypes=[object])
-    places, place_no = np.unique(np.asarray(register_names, dtype=object).astype(str), return_inverse=True)
+    places, place_no = np.unique(
+        np.asarray(register_names, dtype=object).astype(str), return_inverse=True
+    )
     domains = (slug(places) if len(places) else places).astype(object) + pp["email_domain_suffix"]
-    email = slug(first_names)[first] + "." + slug(surnames)[last] + "@" + domains[place_no.reshape(-1)]
+    email = (
+        slug(first_names)[first] + "." + slug(surnames)[last] + "@" + domains[place_no.reshape(-1)]
+    )
     return {"navn": navn, "email": email, "stilling": np.array(pp["titles"], dtype=object)[title]}
 
 
-def typed_names(rng: np.random.Generator, names: np.ndarray, codes: np.ndarray, is_main: np.ndarray,
-                cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+def typed_names(
+    rng: np.random.Generator, names: np.ndarray, codes: np.ndarray, is_main: np.ndarray, cfg: dict
+) -> tuple[np.ndarray, np.ndarray]:
     """Municipality names as typed in the distribution list, and the form used
     (object arrays, one per row; ``codes`` is -1 where a row has no municipality)."""
     mn, n = cfg["municipality_names"], len(names)
@@ -422,14 +567,23 @@ def typed_names(rng: np.random.Generator, names: np.ndarray, codes: np.ndarray, 
             name, variant = name.replace("-", " "), variant + ["hyphen_to_space"]
         if transliterate(name) != name and ascii_:
             name, variant = transliterate(name), variant + ["ascii"]
-        return form.format(name=name, upper=name.upper(), lower=name.lower()), "+".join(variant + [form])
+        return form.format(name=name, upper=name.upper(), lower=name.lower()), "+".join(
+            variant + [form]
+        )
 
     # Each distinct (name, variants, form) is typed once and mapped back to its rows.
     places, place_no = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
     key = ((place_no.reshape(-1) * 2 + hyphen) * 2 + ascii_) * len(forms) + chosen
     uniques, inverse = np.unique(key, return_inverse=True)
-    made = [typed_and_used(str(places[k // (4 * len(forms))]), bool(k // (2 * len(forms)) % 2),
-                           bool(k // len(forms) % 2), forms[k % len(forms)]) for k in uniques.tolist()]
+    made = [
+        typed_and_used(
+            str(places[k // (4 * len(forms))]),
+            bool(k // (2 * len(forms)) % 2),
+            bool(k // len(forms) % 2),
+            forms[k % len(forms)],
+        )
+        for k in uniques.tolist()
+    ]
     inverse = inverse.reshape(-1)
     typed = np.array([t for t, _ in made], dtype=object)[inverse]
     used = np.array([u for _, u in made], dtype=object)[inverse]
@@ -449,11 +603,15 @@ def check_matchable(typed: list[str], register_names: list[str], aliases: list[s
 
 def format_times(seconds: np.ndarray) -> np.ndarray:
     """Integer seconds since the epoch -> "YYYY-MM-DD HH:MM:SS" ("" for MISSING)."""
-    text = np.datetime_as_string(np.where(seconds == MISSING, 0, seconds).astype("datetime64[s]"), unit="s")
+    text = np.datetime_as_string(
+        np.where(seconds == MISSING, 0, seconds).astype("datetime64[s]"), unit="s"
+    )
     return np.where(seconds == MISSING, "", np.char.replace(text, "T", " ")).astype(object)
 
 
-def draw_times(rng: np.random.Generator, rows: dict, ids: np.ndarray, cfg: dict) -> dict[str, np.ndarray]:
+def draw_times(
+    rng: np.random.Generator, rows: dict, ids: np.ndarray, cfg: dict
+) -> dict[str, np.ndarray]:
     """created/modified/starttime/closetime/difftime per row, consistent with its role.
     List entries are created one second apart in id order; a repeat submission's
     entry is created when it is started."""
@@ -462,11 +620,14 @@ def draw_times(rng: np.random.Generator, rows: dict, ids: np.ndarray, cfg: dict)
     # Starting days leave room for a partial first attempt's gap before the window closes.
     window_days = int((np.datetime64(f["end"]) - np.datetime64(f["start"])).astype(int))
     last_day = window_days - cfg["duplicates"]["max_gap_days"]
-    start_day = np.minimum(np.floor(rng.exponential(f["start_delay_mean_days"], n)).astype(np.int64), last_day)
+    start_day = np.minimum(
+        np.floor(rng.exponential(f["start_delay_mean_days"], n)).astype(np.int64), last_day
+    )
     start_sec = rng.integers(f["workday_start_hour"] * 3600, f["workday_end_hour"] * 3600, n)
     gap_days = rng.integers(1, cfg["duplicates"]["max_gap_days"] + 1, n)
-    duration_ms = np.round(rng.lognormal(np.log(f["duration_median_seconds"] * 1000),
-                                         f["duration_log_sd"], n)).astype(np.int64)
+    duration_ms = np.round(
+        rng.lognormal(np.log(f["duration_median_seconds"] * 1000), f["duration_log_sd"], n)
+    ).astype(np.int64)
     partial_s = 60 * rng.integers(f["partial_minutes"][0], f["partial_minutes"][1] + 1, n)
     decline_day = rng.integers(0, last_day + 1, n)
     # A partial first attempt starts before the same person's complete row.
@@ -480,22 +641,39 @@ def draw_times(rng: np.random.Generator, rows: dict, ids: np.ndarray, cfg: dict)
     list_rank = np.zeros(n, dtype=np.int64)
     list_rank[on_list] = np.argsort(np.argsort(ids[on_list], kind="stable"), kind="stable")
     start = np.where(is_test, 0, day0 + 86400 * start_day + start_sec)
-    created = np.where(is_test, test_created + 60 * cfg["tests"]["spacing_minutes"] * (np.cumsum(is_test) - 1),
-                       np.where(on_list, list_created + list_rank, start))
+    created = np.where(
+        is_test,
+        test_created + 60 * cfg["tests"]["spacing_minutes"] * (np.cumsum(is_test) - 1),
+        np.where(on_list, list_created + list_rank, start),
+    )
     start = np.where(is_test, created + cfg["tests"]["start_after_seconds"], start)
     started = np.isin(role, ["complete", "partial", "test"])
     closed = np.isin(role, ["complete", "test"])
     close = np.where(closed, start + duration_ms // 1000, MISSING)
-    modified = np.where(closed, close, np.where(role == "partial", start + partial_s,
-                        np.where(role == "declined", day0 + 86400 * decline_day + start_sec, MISSING)))
-    difftime = np.char.add(np.char.add((duration_ms // 1000).astype(str), ","),
-                           np.char.zfill((duration_ms % 1000).astype(str), 3))
-    return {"created": format_times(created), "modified": format_times(modified),
-            "starttime": format_times(np.where(started, start, MISSING)), "closetime": format_times(close),
-            "difftime": np.where(closed, difftime, "").astype(object)}
+    modified = np.where(
+        closed,
+        close,
+        np.where(
+            role == "partial",
+            start + partial_s,
+            np.where(role == "declined", day0 + 86400 * decline_day + start_sec, MISSING),
+        ),
+    )
+    difftime = np.char.add(
+        np.char.add((duration_ms // 1000).astype(str), ","),
+        np.char.zfill((duration_ms % 1000).astype(str), 3),
+    )
+    return {
+        "created": format_times(created),
+        "modified": format_times(modified),
+        "starttime": format_times(np.where(started, start, MISSING)),
+        "closetime": format_times(close),
+        "difftime": np.where(closed, difftime, "").astype(object),
+    }
 
 
 # ------------------------------------------------------------------ the export
+
 
 def base_row_count(cfg: dict, register: list[dict]) -> int:
     """Rows of the default export (no size given): the distribution list, its
@@ -504,8 +682,13 @@ def base_row_count(cfg: dict, register: list[dict]) -> int:
     return len(draw_rows(rng, municipality_covariates(register, cfg), cfg)["role"])
 
 
-def generate_export(cfg: dict, questionnaire: Questionnaire, register: list[dict], aliases: list[str],
-                    respondents: int | None = None) -> tuple:
+def generate_export(
+    cfg: dict,
+    questionnaire: Questionnaire,
+    register: list[dict],
+    aliases: list[str],
+    respondents: int | None = None,
+) -> tuple:
     """The whole synthetic export: (dataset header, dataset rows, labels header,
     labels rows, summary of realised counts). Pure: same inputs, same output.
 
@@ -523,7 +706,9 @@ def generate_export(cfg: dict, questionnaire: Questionnaire, register: list[dict
     if respondents is not None:
         repeats = respondents - base_row_count(cfg, register)
         if repeats < 0:
-            raise ValueError(f"respondents must be at least {respondents - repeats} (the default export's rows)")
+            raise ValueError(
+                f"respondents must be at least {respondents - repeats} (the default export's rows)"
+            )
     rows = draw_rows(rng, covariates, cfg, repeats)
     muni, role, kind, main_row = rows["municipality"], rows["role"], rows["kind"], rows["main_row"]
     n, is_test = len(muni), kind == "test"
@@ -534,21 +719,29 @@ def generate_export(cfg: dict, questionnaire: Questionnaire, register: list[dict
     for name in people:
         people[name][again] = people[name][main_row[again]]
         people[name][is_test] = cfg["tests"][name]
-    answers, forms = draw_answers(rng, row_covariates(covariates, muni), people, cfg, questionnaire)
+    answers, forms = draw_answers(
+        rng, row_covariates(covariates, muni), people, cfg, questionnaire
+    )
     field = column_of(questionnaire)
     answers[field["comment"]][is_test] = cfg["tests"]["comments"]
-    # Skip logic, the partial attempt copying the complete answers, stopping part-way, non-response.
+    # Skip logic, the partial attempt copying the complete answers, stopping part-way,
+    # non-response.
     number = {f.field: question_number(f.question) for f in questionnaire.all_fields}
     not_taking_part = answers[field["takes_part"]] != cfg["codes"]["ja"]
     stop_before = rng.integers(2, max(number.values()) + 1, n)  # Q1 is always answered
     non_response = np.isin(role, ["not_started", "bounced", "declined"])
-    for table, empty_of in ((answers, lambda c: "" if c.dtype == object else MISSING), (forms, lambda c: None)):
+    for table, empty_of in (
+        (answers, lambda c: "" if c.dtype == object else MISSING),
+        (forms, lambda c: None),
+    ):
         for column in table:
             empty = empty_of(table[column])
             if 2 <= number[column] <= cfg["export_layout"]["gated_upto"]:
                 table[column] = blank(table[column], not_taking_part, empty)
             table[column][again] = table[column][main_row[again]]
-            table[column] = blank(table[column], (role == "partial") & (number[column] >= stop_before), empty)
+            table[column] = blank(
+                table[column], (role == "partial") & (number[column] >= stop_before), empty
+            )
             table[column] = blank(table[column], non_response, empty)
     # Respondent ids: tests first, then the distribution list in shuffled order.
     first_id = cfg["export_layout"]["respondentid_start"]
@@ -567,9 +760,20 @@ def generate_export(cfg: dict, questionnaire: Questionnaire, register: list[dict
 
     sessions = per_role(lambda rc: rc["min_sessions"])
     sessions = sessions + (sessions > 0) * rng.poisson(cfg["response"]["extra_sessions_mean"], n)
-    table = {"respondentid": ids, **draw_times(rng, rows, ids, cfg), "responsecollectsessions": sessions,
-             "kommune": typed, **people, **answers}
-    for column in ("numberofreturnedmail", "distributionschedule", "digitaldistributionstatus", "gruppe"):
+    table = {
+        "respondentid": ids,
+        **draw_times(rng, rows, ids, cfg),
+        "responsecollectsessions": sessions,
+        "kommune": typed,
+        **people,
+        **answers,
+    }
+    for column in (
+        "numberofreturnedmail",
+        "distributionschedule",
+        "digitaldistributionstatus",
+        "gruppe",
+    ):
         table[column] = per_role(lambda rc: str(rc[column]), dtype=object)
     for column in questionnaire.status_columns:
         family, position = column.rsplit("_", 1)
@@ -579,7 +783,13 @@ def generate_export(cfg: dict, questionnaire: Questionnaire, register: list[dict
         raise ValueError(f"no values generated for columns {sorted(set(header) - set(table))}")
     data_rows = DataRows([table[c] for c in header], np.argsort(ids, kind="stable"))
     summary = summarise(rows, answers, forms, name_forms, cfg, questionnaire)
-    return header, data_rows, ["field_name", "field_value", "field_text"], labels_rows(cfg, questionnaire), summary
+    return (
+        header,
+        data_rows,
+        ["field_name", "field_value", "field_text"],
+        labels_rows(cfg, questionnaire),
+        summary,
+    )
 
 
 def cell_texts(values: np.ndarray) -> list[str]:
@@ -613,29 +823,45 @@ class DataRows:
 
     def __iter__(self):
         for start in range(0, len(self.order), self.BLOCK):
-            rows = self.order[start:start + self.BLOCK]
+            rows = self.order[start : start + self.BLOCK]
             yield from zip(*(cell_texts(column[rows]) for column in self.columns))
 
 
 def personal_data_pattern(free_text_cfg: dict) -> re.Pattern:
     """A regex finding any configured personal-data insertion in a free text."""
-    forms = [re.sub(r"\\\{\w+\\\}", ".+?", re.escape(form)) for form in free_text_cfg["personal_data_forms"]]
+    forms = [
+        re.sub(r"\\\{\w+\\\}", ".+?", re.escape(form))
+        for form in free_text_cfg["personal_data_forms"]
+    ]
     return re.compile("|".join(forms))
 
 
-def summarise(rows: dict, answers: dict, forms: dict, name_forms: list, cfg: dict,
-              questionnaire: Questionnaire) -> dict:
+def summarise(
+    rows: dict,
+    answers: dict,
+    forms: dict,
+    name_forms: list,
+    cfg: dict,
+    questionnaire: Questionnaire,
+) -> dict:
     """Realised counts of the export (list rows only, tests excluded), for the README."""
     role, kind, muni = rows["role"], rows["kind"], rows["municipality"]
     listed, main = kind != "test", kind == "main"
     field, ft = column_of(questionnaire), cfg["free_text"]
     responding = np.isin(role, ["complete", "partial"])
     purpose = item_columns(questionnaire, "purpose", questionnaire.purposes)
-    business = np.any([answers[purpose[c]] == 1 for c in cfg["purposes"]["business_items"]], axis=0)
+    business = np.any(
+        [answers[purpose[c]] == 1 for c in cfg["purposes"]["business_items"]], axis=0
+    )
     headline = (answers[field["takes_part"]] == cfg["codes"]["ja"]) & business
     likert = np.concatenate([answers[field[name]][listed] for name in cfg["likert"]])
     likert = likert[likert != MISSING]
-    texts = np.concatenate([answers[field[k]][listed] for k in ("purpose_other_text", "barrier_other_text", "comment")])
+    texts = np.concatenate(
+        [
+            answers[field[k]][listed]
+            for k in ("purpose_other_text", "barrier_other_text", "comment")
+        ]
+    )
     texts = texts[texts != ""]
 
     def count(values) -> dict:
@@ -645,17 +871,22 @@ def summarise(rows: dict, answers: dict, forms: dict, name_forms: list, cfg: dic
 
     year_columns = [c for c in forms if c != field["international_fte"]]
     return {
-        "rows": len(role), "list_rows": int(listed.sum()), "test_rows": int((~listed).sum()),
+        "rows": len(role),
+        "list_rows": int(listed.sum()),
+        "test_rows": int((~listed).sum()),
         "municipalities_on_list": len(np.unique(muni[listed])),
         "responding_municipalities": len(np.unique(muni[listed & responding])),
         "response_rate": round(len(np.unique(muni[listed & responding])) / int(main.sum()), 4),
         "main_row_roles": count(role[main]),
         "extra_rows": count(kind[listed & ~main]),
-        "headline_share_of_responding_main_rows": round(float(headline[main & responding].mean()), 4),
+        "headline_share_of_responding_main_rows": round(
+            float(headline[main & responding].mean()), 4
+        ),
         "municipality_name_forms": count(np.array(name_forms)[listed]),
         "year_forms": count(np.concatenate([forms[c][listed] for c in year_columns])),
         "fte_forms": count(forms[field["international_fte"]][listed]),
-        "likert_answered": len(likert), "likert_ved_ikke": int((likert == cfg["codes"]["ved_ikke"]).sum()),
+        "likert_answered": len(likert),
+        "likert_ved_ikke": int((likert == cfg["codes"]["ved_ikke"]).sum()),
         "free_texts": len(texts),
         "free_texts_with_markup": sum(any(m in t for m in ft["markup"]) for t in texts),
         "free_texts_with_personal_data": sum(bool(personal.search(t)) for t in texts),
@@ -664,22 +895,35 @@ def summarise(rows: dict, answers: dict, forms: dict, name_forms: list, cfg: dic
 
 # ------------------------------------------------------------------ files
 
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: read config, codebook, register and aliases; write the export."""
-    parser = argparse.ArgumentParser(description="Write the SYNTHETIC SurveyXact export (by default dataset.csv, "
-                                                 "labels.csv; --format for SurveyXact's other formats).")
+    parser = argparse.ArgumentParser(
+        description="Write the SYNTHETIC SurveyXact export (by default dataset.csv, "
+        "labels.csv; --format for SurveyXact's other formats)."
+    )
     parser.add_argument("--config", required=True, type=Path)
     parser.add_argument("--questionnaire", required=True, type=Path)
     parser.add_argument("--register", required=True, type=Path)
-    parser.add_argument("--aliases", type=Path, help="default: municipality_aliases.csv beside the questionnaire")
+    parser.add_argument(
+        "--aliases", type=Path, help="default: municipality_aliases.csv beside the questionnaire"
+    )
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("--respondents", type=int, metavar="N",
-                        help="write exactly N data rows: the default export plus repeat submissions "
-                             "(a benchmark size; default: the shipped export)")
-    parser.add_argument("--format", default="csv", metavar="FORMAT",
-                        help="a base format (" + ", ".join(formats.BASE_FORMATS) + ") and optional "
-                             "modifiers (" + ", ".join(formats.MODIFIERS) + ") joined by '+', "
-                             "e.g. intl+short+api (default: csv, the shipped files)")
+    parser.add_argument(
+        "--respondents",
+        type=int,
+        metavar="N",
+        help="write exactly N data rows: the default export plus repeat submissions "
+        "(a benchmark size; default: the shipped export)",
+    )
+    parser.add_argument(
+        "--format",
+        default="csv",
+        metavar="FORMAT",
+        help="a base format (" + ", ".join(formats.BASE_FORMATS) + ") and optional "
+        "modifiers (" + ", ".join(formats.MODIFIERS) + ") joined by '+', "
+        "e.g. intl+short+api (default: csv, the shipped files)",
+    )
     args = parser.parse_args(argv)
     try:
         formats.parse_format(args.format)
@@ -687,11 +931,14 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(error))
     cfg = files.read_yaml(args.config)
     questionnaire = build_questionnaire(files.read_yaml(args.questionnaire))
-    register = files.read_text_table(args.register, what="municipality register").to_dict("records")
+    register = files.read_text_table(args.register, what="municipality register").to_dict(
+        "records"
+    )
     aliases_path = args.aliases or args.questionnaire.parent / "municipality_aliases.csv"
     aliases = files.read_text_table(aliases_path, what="alias table")["alias"].tolist()
-    header, rows, _labels_header, labels, summary = generate_export(cfg, questionnaire, register, aliases,
-                                                                    respondents=args.respondents)
+    header, rows, _labels_header, labels, summary = generate_export(
+        cfg, questionnaire, register, aliases, respondents=args.respondents
+    )
     # Real labels tables have no header row: the files never carry _labels_header.
     formats.write_export(args.out, args.format, header, rows, labels, questionnaire, cfg)
     print(json.dumps(summary, ensure_ascii=False, indent=1))
