@@ -66,13 +66,12 @@ def calibration_table(summary: list[dict], variant: str = "truth") -> str:
         for row in summary
         if row["variant"] == variant and row["kind"] in ("power", "rejection")
     }
-    lines = ["| interval | truth | coverage ± MCSE | test passes (power) |", "|---|---|---|---|"]
+    lines = ["| interval | coverage ± MCSE | power |", "|---|---|---|"]
     for row in summary:
         if row["variant"] == variant and row["kind"] == "coverage":
             test = power.get(row["name"])
             lines.append(
-                f"| `{row['name']}` | {float(row['truth']):.3f} | "
-                f"{float(row['value']):.3f} ± {float(row['mcse']):.3f} | "
+                f"| `{row['name']}` | {float(row['value']):.3f} ± {float(row['mcse']):.3f} | "
                 + (f"{float(test['value']):.2f}" if test else "")
                 + " |"
             )
