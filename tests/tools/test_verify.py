@@ -395,16 +395,14 @@ def sabotaged(built, tmp_path) -> tuple[Path, Path]:
     run again (the random value is drawn anew)."""
     first = tmp_path / "first"
     shutil.copytree(built, first, symlinks=True)
-    script = first / "workflow/scripts/analysis_table.py"  # also reform's, representativeness'
+    script = first / "workflow/scripts/analysis_capital.py"
     text = script.read_text(encoding="utf-8")
     marker = "    files.write_table(table, smk.output.table)"
     assert marker in text
     script.write_text(
         text.replace(
             marker,
-            "    import random\n\n"
-            "    if smk.rule == 'capital':\n"
-            "        table.loc[0, 'estimate'] = random.random()\n" + marker,
+            "    import random\n\n    table.loc[0, 'estimate'] = random.random()\n" + marker,
         ),
         encoding="utf-8",
     )

@@ -299,7 +299,7 @@ def test_the_same_seeds_give_the_same_bytes_and_no_timings(context, settings, tm
     import logging
 
     log = logging.getLogger("udsyn.test_calibration")
-    files = []
+    written = []
     for run_number in (1, 2):
         with caplog.at_level(logging.INFO, logger=log.name):
             table = calibration.run_batch(context, "no_effect", [1001, 1002], log)
@@ -313,17 +313,17 @@ def test_the_same_seeds_give_the_same_bytes_and_no_timings(context, settings, tm
             ),
             folder / "report.md",
         )
-        files.append(
+        written.append(
             {
                 name: (folder / name).read_bytes()
                 for name in ("batch.csv", "summary.csv", "report.md")
             }
         )
-    assert files[0] == files[1]
+    assert written[0] == written[1]
     assert list(table.columns) == calibration.RESULT_COLUMNS
     for columns in (calibration.RESULT_COLUMNS, calibration.SUMMARY_COLUMNS):
         assert not any(re.search("second|time|duration", c) for c in columns), columns
-    assert not re.search(r"\bs per seed|seconds", files[0]["report.md"].decode())
+    assert not re.search(r"\bs per seed|seconds", written[0]["report.md"].decode())
     build = summary[summary["kind"] == "build_failure"]
     assert build["mean_estimate"].isna().all() and "seconds" not in build["definition"].iloc[0]
     timed = [r.getMessage() for r in caplog.records if "seed 1001:" in r.getMessage()]

@@ -47,22 +47,30 @@ def test_versions_of_locked_packages():
 
 
 def _udsyn_imports(path: Path, seen: set[str]) -> set[str]:
-    """The udsyn modules a file imports, transitively (by reading the source)."""
+    """The udsyn modules a file imports, transitively (by reading the source), as
+    "stage/module" paths under workflow/udsyn/."""
     import ast
+
+    package = ROOT / "workflow" / "udsyn"
+
+    def module_of(dotted: str) -> str | None:
+        relative = dotted.removeprefix("udsyn.").replace(".", "/")
+        return relative if (package / f"{relative}.py").exists() else None
 
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == "udsyn":
-                found |= {alias.name for alias in node.names}
-            elif node.module.startswith("udsyn."):
-                found.add(node.module.split(".")[1])
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("udsyn"):
+            module = module_of(node.module)
+            if module:  # from udsyn.stage.module import names
+                found.add(module)
+            else:  # from udsyn.stage import module
+                found |= {m for a in node.names if (m := module_of(f"{node.module}.{a.name}"))}
         elif isinstance(node, ast.Import):
-            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("udsyn.")}
+            found |= {m for a in node.names if (m := module_of(a.name))}
     for module in sorted(found - seen):
         seen.add(module)
-        found |= _udsyn_imports(ROOT / "workflow" / "udsyn" / f"{module}.py", seen)
+        found |= _udsyn_imports(package / f"{module}.py", seen)
     return found
 
 
@@ -77,6 +85,10 @@ def test_every_rule_declares_the_package_modules_its_script_imports(built):
             continue
         checked.add(record["rule"])
         imported = _udsyn_imports(ROOT / record["script"], set())
-        declared = {Path(p).stem for p in record["inputs"] if p.startswith("workflow/udsyn/")}
+        declared = {
+            p.removeprefix("workflow/udsyn/").removesuffix(".py")
+            for p in record["inputs"]
+            if p.startswith("workflow/udsyn/")
+        }
         assert imported <= declared, (record["rule"], sorted(imported - declared))
     assert {"multiverse_batch", "figure_headline", "clean"} <= checked
