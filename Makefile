@@ -118,7 +118,7 @@ rulegraph: $(STAMP)
 	@mv docs/rulegraph.md.tmp docs/rulegraph.md
 	@echo "udsyn: wrote docs/rulegraph.md"
 
-## Rewrite the generated lists of docs/pipeline.md (figures and tables, software) from the build.
+## Rewrite the generated lists from the build: docs/pipeline.md (figures and tables, software) and README.md (outputs; the calibration table when make calibrate has run).
 readme: all
 	@$(BIN)/python -m tools.readme
 
