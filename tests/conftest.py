@@ -12,19 +12,21 @@ unit tests in the other folders). Test modules import the helpers below with
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from udsyn.clean.cleaning import CleaningSettings
+from udsyn.clean.cleaning import CleaningSettings, clean_export
 from udsyn.core import files
-from udsyn.derive.derivation import DeriveSettings
+from udsyn.derive.derivation import DeriveSettings, derive_municipalities
 from udsyn.ingest.export import load_export
 from udsyn.ingest.export_files import labels_file
 from udsyn.ingest.questionnaire import Questionnaire, build_questionnaire
@@ -137,6 +139,44 @@ IGNORE = shutil.ignore_patterns(
     "__pycache__",
     ".tmp",
 )
+
+
+@pytest.fixture
+def derive(questionnaire, register, aliases, cleaning_settings, derive_settings):
+    """rows (as for make_export) -> the derived municipalities, indexed by code,
+    cleaned and derived in-process as the rules do; keyword overrides replace
+    derive settings."""
+
+    def run(rows, **overrides):
+        clean = clean_export(
+            make_export(questionnaire, rows),
+            labels_for(questionnaire),
+            register,
+            aliases,
+            questionnaire,
+            cleaning_settings,
+            dataset_file="d",
+            register_file="r",
+            aliases_file="a",
+            data_origin="synthetic",
+        )
+        settings = dataclasses.replace(derive_settings, **overrides)
+        derived = derive_municipalities(
+            register, clean.respondents, clean.initiatives, questionnaire, settings, "synthetic"
+        )
+        return derived.set_index("code")
+
+    return run
+
+
+def quick_benchmark(script: str, out: Path) -> subprocess.CompletedProcess:
+    """``benchmarks/<script> --quick --out <out>``: one small run (seconds; not a timing)."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
 
 
 def copy_project(destination: Path) -> Path:

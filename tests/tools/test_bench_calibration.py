@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from conftest import quick_benchmark
 
 
 def test_quick_run_times_one_seed_per_variant_and_writes_its_table(tmp_path):
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_calibration.py"),
-            "--quick",
-            "--out",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    done = quick_benchmark("bench_calibration.py", tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     text = (tmp_path / "calibration.md").read_text(encoding="utf-8")
     assert text.startswith("# Calibration benchmark\n")

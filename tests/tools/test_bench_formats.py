@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import bench_formats
 import bench_tables
 import bench_timing
 import pytest
-from conftest import ROOT
+from conftest import quick_benchmark
 
 
 def test_a_measured_read_is_parsed_past_the_peak_memory_line_and_its_rows_checked():
@@ -51,20 +49,8 @@ def test_the_tables_give_medians_and_the_ratio_to_the_floor(tmp_path):
 
 def test_quick_run_reads_both_formats_and_writes_its_tables(tmp_path):
     """`bench_formats.py --quick`: 1,000 rows per format, one run (seconds; not a timing)."""
-    import subprocess
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_formats.py"),
-            "--quick",
-            "--out",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    done = quick_benchmark("bench_formats.py", tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = (tmp_path / "formats.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[:2] for line in lines[1:]] == [["intl", "1000"], ["xlsx", "1000"]]

@@ -6,11 +6,9 @@ import dataclasses
 
 import pandas as pd
 import pytest
-from conftest import labels_for, make_export
 
-from udsyn.clean.cleaning import clean_export
 from udsyn.core.errors import InputError
-from udsyn.derive.derivation import derive_municipalities, size_class, yes_no
+from udsyn.derive.derivation import size_class, yes_no
 
 
 @pytest.mark.parametrize(
@@ -46,30 +44,6 @@ def test_size_class_breaks_are_right_open(population, label):
         pd.Series([population]), (0, 20_000, 100_000), ("small", "medium", "large")
     )
     assert classes.iloc[0] == label
-
-
-@pytest.fixture
-def derive(questionnaire, register, aliases, cleaning_settings, derive_settings):
-    def run(rows, **overrides):
-        clean = clean_export(
-            make_export(questionnaire, rows),
-            labels_for(questionnaire),
-            register,
-            aliases,
-            questionnaire,
-            cleaning_settings,
-            dataset_file="d",
-            register_file="r",
-            aliases_file="a",
-            data_origin="synthetic",
-        )
-        settings = dataclasses.replace(derive_settings, **overrides)
-        derived = derive_municipalities(
-            register, clean.respondents, clean.initiatives, questionnaire, settings, "synthetic"
-        )
-        return derived.set_index("code")
-
-    return run
 
 
 AARHUS = {

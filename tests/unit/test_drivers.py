@@ -12,7 +12,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, labels_for, make_export
+from conftest import ROOT
 from scipy import stats as scipy_stats
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -63,33 +63,6 @@ def questions(questionnaire):
 
 
 # ------------------------------------------------------------------ derived flags
-
-
-@pytest.fixture
-def derive(questionnaire, register, aliases, cleaning_settings, derive_settings):
-    def run(rows, **overrides):
-        clean = clean_export(
-            make_export(questionnaire, rows),
-            labels_for(questionnaire),
-            register,
-            aliases,
-            questionnaire,
-            cleaning_settings,
-            dataset_file="d",
-            register_file="r",
-            aliases_file="a",
-            data_origin=ORIGIN,
-        )
-        return derive_municipalities(
-            register,
-            clean.respondents,
-            clean.initiatives,
-            questionnaire,
-            dataclasses.replace(derive_settings, **overrides),
-            ORIGIN,
-        ).set_index("code")
-
-    return run
 
 
 # Aarhus 751, Vejle 630, Odense 461, Læsø 825, Kolding 621; Q9/Q10 degree, Q11 agree scale.

@@ -54,7 +54,7 @@ rule report:
         calibration=lambda wildcards: (
             [CALIBRATION_SUMMARY] if Path(CALIBRATION_SUMMARY).exists() else []
         ),
-        code=package("report.html", "report.figure_manifest"),
+        code=package("report.html", "report.figure_manifest", "multiverse.grid"),
         lock=LOCK,
     output:
         report=report(

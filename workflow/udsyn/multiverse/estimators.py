@@ -49,13 +49,13 @@ from udsyn.analysis import cells
 from udsyn.derive.derivation import DeriveSettings, derive_municipalities
 from udsyn.ingest.questionnaire import Questionnaire
 from udsyn.multiverse import grid
+from udsyn.multiverse.grid import HOLDS_TESTS, holds  # noqa: F401 (estimators.holds)
 
 NAN = math.nan
 SIZE_COLUMN = "size_class"
 # The size measures a specification can use for post-reform size: register
 # columns, plus the size class as its rank (0 = smallest).
 SIZE_MEASURES = ("log_population_2007", "population_2007", "size_class", "n_premerger")
-HOLDS_TESTS = ("above", "below", "equivalence")
 NEWTON_STEPS, NEWTON_TOLERANCE = 50, 1e-10
 
 ESTIMANDS = {
@@ -557,25 +557,6 @@ ESTIMATORS = {
     "crisis": _crisis,
     "capital": _capital,
 }
-
-
-def holds(low: float, high: float, rule: Mapping[str, Any]) -> bool | None:
-    """Whether the interval supports the claim by its test (None without an
-    interval): ``above`` (the interval lies above value), ``below`` (below
-    value) or ``equivalence`` (within value +/- margin: both one-sided tests
-    reject). Every test asks the interval to exclude something, so the wider
-    the interval, the harder it is to pass: a wide interval never passes."""
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return None
-    value, test = float(rule["value"]), rule["test"]
-    if test == "above":
-        return low > value
-    if test == "below":
-        return high < value
-    if test == "equivalence":
-        margin = float(rule["margin"])
-        return value - margin < low and high < value + margin
-    raise ValueError(f"unknown test {test!r} (multiverse.holds): one of {HOLDS_TESTS}")
 
 
 def holds_text(rule: Mapping[str, Any]) -> str:

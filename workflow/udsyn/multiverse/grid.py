@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -277,3 +278,26 @@ def plan(multiverse: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     )
     grouped = batches(work, multiverse["batch_size"])
     return dict(zip(batch_names(len(grouped)), grouped))
+
+
+# The tests a claim's interval can pass (multiverse.holds).
+HOLDS_TESTS = ("above", "below", "equivalence")
+
+
+def holds(low: float, high: float, rule: Mapping[str, Any]) -> bool | None:
+    """Whether the interval supports the claim by its test (None without an
+    interval): ``above`` (the interval lies above value), ``below`` (below
+    value) or ``equivalence`` (within value +/- margin: both one-sided tests
+    reject). Every test asks the interval to exclude something, so the wider
+    the interval, the harder it is to pass: a wide interval never passes."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return None
+    value, test = float(rule["value"]), rule["test"]
+    if test == "above":
+        return low > value
+    if test == "below":
+        return high < value
+    if test == "equivalence":
+        margin = float(rule["margin"])
+        return value - margin < low and high < value + margin
+    raise ValueError(f"unknown test {test!r} (multiverse.holds): one of {HOLDS_TESTS}")

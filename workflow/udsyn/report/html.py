@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from udsyn.multiverse import grid
 from udsyn.report import figure_manifest
 
 
@@ -210,16 +211,6 @@ def item_index(tables: dict[str, str], figures: list[dict], made_by: dict) -> li
 # ------------------------------------------------------------------ calibration appendix
 
 
-def _claim_true(truth: float, rule: dict) -> bool:
-    """Whether the generator makes a claim true, by the claim's test in
-    ``multiverse.holds`` (above / below a value, or within value +/- margin)."""
-    if rule["test"] == "above":
-        return truth > rule["value"]
-    if rule["test"] == "below":
-        return truth < rule["value"]
-    return abs(truth - rule["value"]) < rule["margin"]
-
-
 def calibration_view(
     summary: pd.DataFrame | None, level: float, holds: dict, truth_variant: str = "truth"
 ) -> dict | None:
@@ -286,7 +277,7 @@ def calibration_view(
                     "rate": found[0]["value"],
                     "mcse": found[0]["mcse"],
                     "k": int(found[0]["n_estimated"]),
-                    "reads": "power" if _claim_true(truth, rule) else "false-positive rate",
+                    "reads": "power" if grid.holds(truth, truth, rule) else "false-positive rate",
                 }
             )
         claims[claim] = rates
