@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import functools
 import os
 import re
 import shutil
@@ -31,6 +32,7 @@ from udsyn.ingest.export import load_export
 from udsyn.ingest.export_files import labels_file
 from udsyn.ingest.questionnaire import Questionnaire, build_questionnaire
 from udsyn.ingest.validation import validate_register
+from udsyn.synthetic import formats, generator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -259,6 +261,42 @@ def planned_jobs(project: Path, *args: str) -> set[str]:
     table = output.split("Job stats:")[1].split("\n\n")[0]
     rules = {rule for rule, _ in re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M)}
     return rules - {"total", "all"}
+
+
+# ---- the shipped answers in other formats (tests/unit/test_format_matrix.py, tests/e2e) ----
+
+SYNTHETIC = files.read_yaml(ROOT / "config" / "synthetic.yaml")
+QUESTIONNAIRE_SPEC = files.read_yaml(ROOT / "config" / "questionnaire.yaml")
+REGISTER_FILE = ROOT / "data" / "raw" / "register" / "municipalities.csv"
+
+
+@functools.cache
+def canonical_export() -> tuple:
+    """The synthetic export as the generator makes it (the shipped files' content):
+    header, rows and labels."""
+    questionnaire = build_questionnaire(QUESTIONNAIRE_SPEC)
+    register = files.read_text_table(REGISTER_FILE).to_dict("records")
+    aliases = files.read_text_table(ROOT / "config" / "municipality_aliases.csv")["alias"].tolist()
+    header, rows, _, labels, _ = generator.generate_export(
+        SYNTHETIC, questionnaire, register, aliases
+    )
+    return header, [list(row) for row in rows], labels
+
+
+def write_format(format_value: str, folder: Path) -> Path:
+    """The shipped answers in ``format_value`` (as `make synthetic FORMAT=...` writes
+    them) under ``folder``; the dataset file."""
+    header, rows, labels = canonical_export()
+    written = formats.write_export(
+        folder,
+        format_value,
+        header,
+        rows,
+        labels,
+        build_questionnaire(QUESTIONNAIRE_SPEC),
+        SYNTHETIC,
+    )
+    return next(path for path in written if path.name != "labels.csv")
 
 
 # ---- the folders ----

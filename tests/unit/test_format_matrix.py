@@ -7,8 +7,7 @@ otherwise) changed; and the five cases that used to build silently wrong
 names) match the baseline or stop with a clear error.
 
 In-process here (the functions the rules call, every format); the real
-Snakemake workflow on three formats, to the analysis tables, is in
-``test_real_export_formats_build_the_same_results_end_to_end``.
+Snakemake workflow on three formats is in ``tests/e2e/test_format_builds.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +18,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import CONFIG, ROOT, copy_project, make, result_files
+from conftest import (
+    CONFIG,
+    QUESTIONNAIRE_SPEC,
+    REGISTER_FILE,
+    ROOT,
+    SYNTHETIC,
+    canonical_export,
+    write_format,
+)
 
 from udsyn.clean.cleaning import CleaningSettings, clean_export
 from udsyn.core import files
@@ -29,11 +36,8 @@ from udsyn.ingest.export import load_export
 from udsyn.ingest.export_files import labels_file
 from udsyn.ingest.questionnaire import build_questionnaire
 from udsyn.ingest.validation import validate_inputs, validate_register
-from udsyn.synthetic import formats, generator
 
-SYNTHETIC = files.read_yaml(ROOT / "config" / "synthetic.yaml")
-QUESTIONNAIRE_SPEC = files.read_yaml(ROOT / "config" / "questionnaire.yaml")
-REGISTER = ROOT / "data" / "raw" / "register" / "municipalities.csv"
+REGISTER = REGISTER_FILE
 TABLES = ("respondents", "initiatives", "exclusions", "changes")
 
 # Every base format, and the namings and column orders a real export may have.
@@ -58,28 +62,12 @@ SAME_RESULTS = [
 @pytest.fixture(scope="module")
 def canonical():
     """The synthetic export as the generator makes it (the shipped files' content)."""
-    questionnaire = build_questionnaire(QUESTIONNAIRE_SPEC)
-    register = files.read_text_table(REGISTER).to_dict("records")
-    aliases = files.read_text_table(ROOT / "config" / "municipality_aliases.csv")["alias"].tolist()
-    header, rows, _, labels, _ = generator.generate_export(
-        SYNTHETIC, questionnaire, register, aliases
-    )
-    return header, [list(row) for row in rows], labels
+    return canonical_export()
 
 
 def written(canonical, format_value: str, folder: Path) -> Path:
     """The export in ``format_value`` under ``folder``; the dataset file."""
-    header, rows, labels = canonical
-    files = formats.write_export(
-        folder,
-        format_value,
-        header,
-        rows,
-        labels,
-        build_questionnaire(QUESTIONNAIRE_SPEC),
-        SYNTHETIC,
-    )
-    return next(path for path in files if path.name != "labels.csv")
+    return write_format(format_value, folder)
 
 
 def results(dataset: Path, questionnaire_spec: dict | None = None) -> dict[str, bytes]:
@@ -238,55 +226,3 @@ def test_the_readme_label_map_example_is_a_valid_questionnaire_copy():
     spec = english_questionnaire()
     assert set(spec["label_map"].values()) >= {"Ja", "Nej", "Ved ikke", "I høj grad"}
     build_questionnaire(yaml.safe_load(yaml.safe_dump(spec, allow_unicode=True)))
-
-
-# ------------------------------------------------------------------ end to end
-
-END_TO_END = {
-    "xlsx-split+short+api": "export.xlsx",
-    "sav": "export.sav",
-    "intl+short+zeros": "dataset.csv",
-}
-
-
-@pytest.mark.e2e
-def test_real_export_formats_build_the_same_results_end_to_end(built, canonical, tmp_path):
-    """The real workflow (``make``) on three formats, each with a config file that sets
-    only survey.dataset: clean, derived and analysis tables byte-identical to the
-    shipped export's build (the cleaning logs aside where they rightly differ: the
-    zeros' name the 0s made missing, the .sav's lack trailing blanks, see above)."""
-    project = copy_project(tmp_path / "udsyn")
-    expected = result_files(built)
-    compared = [
-        path
-        for path in expected
-        if path.startswith(("results/clean/", "results/derived/", "results/analysis/"))
-    ]
-    targets = " ".join(compared)
-    for format_value, dataset_name in END_TO_END.items():
-        folder = project / "data" / "raw" / format_value.replace("+", "-")
-        written(canonical, format_value, folder)
-        override = project / f"{folder.name}.yaml"
-        override.write_text(
-            yaml.safe_dump(
-                {"survey": {"dataset": str((folder / dataset_name).relative_to(project))}}
-            ),
-            encoding="utf-8",
-        )
-        done = make(project, f"SNAKEMAKE_ARGS=--configfile {override.name} --forceall {targets}")
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        ours = result_files(project)
-        logs = (
-            (
-                "results/clean/changes.csv",
-                "results/clean/summary.csv",
-                "results/clean/exclusions.csv",
-            )
-            if "zeros" in format_value
-            else ("results/clean/changes.csv", "results/clean/summary.csv")
-            if format_value.startswith("sav")
-            else ()
-        )
-        for path in compared:
-            if path not in logs:
-                assert ours[path] == expected[path], f"{format_value}: {path} differs"
