@@ -32,7 +32,7 @@ from udsyn.ingest.export import load_export
 from udsyn.ingest.export_files import labels_file
 from udsyn.ingest.questionnaire import Questionnaire, build_questionnaire
 from udsyn.ingest.validation import validate_register
-from udsyn.synthetic import formats, generator
+from udsyn.synthetic import calibration, formats, generator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,6 +68,25 @@ def cleaning_settings(config) -> CleaningSettings:
 @pytest.fixture(scope="session")
 def derive_settings(config) -> DeriveSettings:
     return DeriveSettings.from_config(config["derive"])
+
+
+@pytest.fixture(scope="session")
+def calibration_context(config, questionnaire, register, aliases) -> calibration.Context:
+    """What a calibration batch reads once (config/calibration.yaml's settings):
+    also the tests' way to draw a synthetic export at another seed and clean and
+    derive it as the rules do (``clean_and_derive``)."""
+    predecessors = files.read_text_table(
+        ROOT / config["register"]["predecessors"], what="predecessor table"
+    )
+    return calibration.Context(
+        config,
+        files.read_yaml(ROOT / "config" / "synthetic.yaml"),
+        files.read_yaml(ROOT / "config" / "calibration.yaml")["calibration"],
+        questionnaire,
+        register,
+        aliases,
+        predecessors,
+    )
 
 
 def load_shipped_export(config: dict, questionnaire: Questionnaire):

@@ -30,19 +30,8 @@ def settings() -> dict:
 
 
 @pytest.fixture(scope="module")
-def context(config, settings, questionnaire, register, aliases):
-    predecessors = files.read_text_table(
-        ROOT / config["register"]["predecessors"], what="predecessor table"
-    )
-    return calibration.Context(
-        config,
-        files.read_yaml(ROOT / "config" / "synthetic.yaml"),
-        settings,
-        questionnaire,
-        register,
-        aliases,
-        predecessors,
-    )
+def context(calibration_context):
+    return calibration_context
 
 
 # ------------------------------------------------------------------ config and plan

@@ -17,10 +17,7 @@ from jsonschema import ValidationError, validate
 
 from udsyn.analysis import claims, weighting
 from udsyn.analysis.claims import AnalysisSettings
-from udsyn.clean.cleaning import clean_export
 from udsyn.core import files
-from udsyn.derive.derivation import derive_municipalities
-from udsyn.ingest.export import in_memory
 from udsyn.synthetic import generator
 
 ORIGIN = "synthetic"
@@ -207,38 +204,15 @@ def test_the_schema_checks_the_weighting_section(config):
 COVERAGE_SEEDS = (11, 12, 13, 14, 15, 16)
 
 
-def simulated_headline(
-    seed, config, questionnaire, register, aliases, cleaning_settings, derive_settings, settings
-):
+def simulated_headline(seed, context, settings, folder):
     """The weighted headline on the export the generator draws with ``seed``, and
     the generator's population share (the mean over the register municipalities
     of P(take part) P(business purpose): the superpopulation estimand)."""
     truth = copy.deepcopy(files.read_yaml(ROOT / "config" / "synthetic.yaml"))
     truth["seed"] = seed
-    rows = register.astype(str).to_dict("records")
-    alias_list = aliases["alias"].tolist()
-    header, data_rows, labels_header, labels, _ = generator.generate_export(
-        truth, questionnaire, rows, alias_list
-    )
-    dataset = pd.DataFrame([list(r) for r in data_rows], columns=header)
-    export = in_memory(dataset, pd.DataFrame(labels, columns=labels_header), questionnaire)
-    clean = clean_export(
-        export.dataset,
-        export.labels,
-        register,
-        aliases,
-        questionnaire,
-        cleaning_settings,
-        dataset_file="dataset",
-        register_file="register",
-        aliases_file="aliases",
-        data_origin=ORIGIN,
-    )
-    derived = derive_municipalities(
-        register, clean.respondents, clean.initiatives, questionnaire, derive_settings, ORIGIN
-    )
+    _, derived = context.clean_and_derive(truth, folder)
     table = claims.headline(derived, settings, ORIGIN)
-    cov = generator.municipality_covariates(rows, truth)
+    cov = generator.municipality_covariates(context.register_rows, truth)
     takes_part = generator.logistic(generator.linear_predictor(truth["takes_part"]["ja"], cov))
     business = generator.logistic(
         generator.linear_predictor(truth["purposes"]["business_any"], cov)
@@ -247,7 +221,7 @@ def simulated_headline(
 
 
 def test_weighted_headline_interval_covers_the_population_share(
-    config, questionnaire, register, aliases, cleaning_settings, derive_settings
+    config, calibration_context, tmp_path
 ):
     """On six other generator seeds the weighted interval (no finite-population
     correction) covers the population share at least five times, and is never
@@ -257,14 +231,7 @@ def test_weighted_headline_interval_covers_the_population_share(
     covered = 0
     for seed in COVERAGE_SEEDS:
         table, share = simulated_headline(
-            seed,
-            config,
-            questionnaire,
-            register,
-            aliases,
-            cleaning_settings,
-            derive_settings,
-            settings,
+            seed, calibration_context, settings, tmp_path / f"seed{seed}"
         )
         rows = table[table["definition_key"] == "purpose"].set_index("weighting")
         weighted, unweighted = rows.loc["weighted"], rows.loc["unweighted"]

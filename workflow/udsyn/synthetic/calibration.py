@@ -355,6 +355,44 @@ class Context:
     def variant(self, name: str, seed: int | None = None) -> dict:
         return variant_config(self.synthetic_cfg, self.calibration["variants"][name] or {}, seed)
 
+    def clean_and_derive(self, cfg: Mapping[str, Any], folder: Path):
+        """The export the generator draws with ``cfg``, written to ``folder`` as a
+        CSV export and read, cleaned and derived by the pipeline's own functions, as
+        the rules do: the clean tables (``CleanResult``) and the derived table."""
+        header, data_rows, _, labels, _ = generator.generate_export(
+            cfg, self.questionnaire, self.register_rows, self.aliases["alias"].tolist()
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        formats.write_export(folder, "csv", header, data_rows, labels, self.questionnaire, cfg)
+        survey = self.config["survey"]
+        dataset = str(folder / "dataset.csv")
+        export = load_export(
+            survey, self.questionnaire, dataset, labels_file(dataset, survey["labels"])
+        )
+        clean = clean_export(
+            export.dataset,
+            export.labels,
+            self.register,
+            self.aliases,
+            self.questionnaire,
+            self.cleaning,
+            dataset_file=dataset,
+            register_file="register",
+            aliases_file="aliases",
+            data_origin=ORIGIN,
+            predecessors=self.predecessors,
+            predecessors_file="predecessors",
+        )
+        derived = derive_municipalities(
+            self.register,
+            clean.respondents,
+            clean.initiatives,
+            self.questionnaire,
+            self.derive,
+            ORIGIN,
+        )
+        return clean, derived
+
     def truths(self, name: str) -> dict[str, tuple[float, str]]:
         if name not in self._truths:
             self._truths[name] = truths(
@@ -466,39 +504,7 @@ def run_seed(context: Context, variant: str, seed: int, workdir: Path) -> list[d
     error, rows = "", []
     folder = workdir / f"{variant}_{seed}"
     try:
-        cfg = context.variant(variant, seed)
-        header, data_rows, _, labels, _ = generator.generate_export(
-            cfg, context.questionnaire, context.register_rows, context.aliases["alias"].tolist()
-        )
-        folder.mkdir(parents=True, exist_ok=True)
-        formats.write_export(folder, "csv", header, data_rows, labels, context.questionnaire, cfg)
-        survey = context.config["survey"]
-        dataset = str(folder / "dataset.csv")
-        export = load_export(
-            survey, context.questionnaire, dataset, labels_file(dataset, survey["labels"])
-        )
-        clean = clean_export(
-            export.dataset,
-            export.labels,
-            context.register,
-            context.aliases,
-            context.questionnaire,
-            context.cleaning,
-            dataset_file=dataset,
-            register_file="register",
-            aliases_file="aliases",
-            data_origin=ORIGIN,
-            predecessors=context.predecessors,
-            predecessors_file="predecessors",
-        )
-        derived = derive_municipalities(
-            context.register,
-            clean.respondents,
-            clean.initiatives,
-            context.questionnaire,
-            context.derive,
-            ORIGIN,
-        )
+        clean, derived = context.clean_and_derive(context.variant(variant, seed), folder)
         rows = estimates(derived, clean.initiatives, context, seed)
     except InputError as caught:
         error = _message(f"InputError: {caught}", folder)
