@@ -29,6 +29,7 @@ import ast
 import base64
 import csv
 import json
+import mimetypes
 import re
 import subprocess
 import sys
@@ -90,6 +91,24 @@ ACCESS_STATEMENT = (
     " the config that names it (README, 'Using a real export'); the sha256 below show that"
     " the files are the ones this build read and made."
 )
+# Media types by file suffix or name, for the crate's encodingFormat: Python's
+# built-in table (not the system's, which differs between machines) and these.
+MEDIA_TYPES = {
+    ".md": "text/markdown",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".cff": "application/yaml",
+    ".toml": "application/toml",
+    ".smk": "text/x-snakemake",
+    ".j2": "text/x-jinja2",
+    ".lock": "text/plain",
+    ".in": "text/plain",
+    ".sav": "application/x-spss-sav",
+    "Snakefile": "text/x-snakemake",
+    "Makefile": "text/x-makefile",
+    "LICENSE": "text/plain",
+}
+BUILT_IN_TYPES = mimetypes.MimeTypes(filenames=())
 # Every zip entry's time: fixed, so the same build gives the same bytes.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -237,6 +256,17 @@ def rule_files(root: Path, files: list[str]) -> dict[str, str]:
     return found
 
 
+def media_type(path: str) -> str:
+    name = Path(path).name
+    known = MEDIA_TYPES.get(name) or MEDIA_TYPES.get(Path(path).suffix)
+    return known or BUILT_IN_TYPES.guess_type(name)[0] or "application/octet-stream"
+
+
+def one_or_many(items: list):
+    """A single value for one item, as RO-Crate recommends; a list otherwise."""
+    return items[0] if len(items) == 1 else items
+
+
 def iso_time(seconds: float | None) -> str | None:
     if seconds is None:
         return None
@@ -331,7 +361,7 @@ def build_crate(
         )
         for number, author in enumerate(citation["authors"], start=1)
     ]
-    root_dataset["author"] = authors
+    root_dataset["author"] = one_or_many(authors)
     licence = crate.add(
         ContextEntity(crate, LICENSE_ID, {"@type": "CreativeWork", "name": "MIT License"})
     )
@@ -341,7 +371,11 @@ def build_crate(
     for path in files:
         if path == "Snakefile":
             continue
-        entities[path] = crate.add_file(root / path, dest_path=path, properties={"name": path})
+        entities[path] = crate.add_file(
+            root / path,
+            dest_path=path,
+            properties={"name": path, "encodingFormat": media_type(path)},
+        )
     workflow = crate.add_workflow(
         root / "Snakefile",
         dest_path="Snakefile",
@@ -351,6 +385,8 @@ def build_crate(
         properties={
             "@type": ["File", "SoftwareSourceCode", "ComputationalWorkflow", "HowTo"],
             "name": "udsyn (Snakemake workflow)",
+            "encodingFormat": media_type("Snakefile"),
+            "version": str(citation["version"]),
         },
     )
     workflow["license"] = licence
@@ -428,8 +464,8 @@ def build_crate(
     workflow_run = crate.add_action(
         workflow,
         identifier="#workflow-run",
-        object=linked(raw_inputs),
-        result=linked(outputs),
+        object=one_or_many(linked(raw_inputs)),
+        result=one_or_many(linked(outputs)),
         properties={
             "@type": "CreateAction",
             "name": "the udsyn build packaged here",
@@ -457,7 +493,7 @@ def build_crate(
             tools[run["rule"]],
             identifier=job_id,
             object=[*linked(run["inputs"]), parameters],
-            result=linked(run["outputs"]),
+            result=one_or_many(linked(run["outputs"])),
             properties={
                 "@type": "CreateAction",
                 "name": f"run of rule {run['rule']}",
@@ -487,7 +523,7 @@ def build_crate(
                 "@type": "OrganizeAction",
                 "name": "Snakemake's run of the workflow",
                 "instrument": engine,
-                "object": controls,
+                "object": one_or_many(controls),
                 "result": workflow_run,
             },
         )
@@ -553,7 +589,10 @@ def package(root: Path, out_dir: Path, commit: str | None = None) -> Path:
         root,
     )
     for text_name in texts:  # written below, from memory
-        crate.add_file(dest_path=text_name, properties={"name": text_name})
+        crate.add_file(
+            dest_path=text_name,
+            properties={"name": text_name, "encodingFormat": media_type(text_name)},
+        )
     crate.root_dataset["citation"] = crate.get("CITATION.cff")
     entries = {path: (root / path).read_bytes() for path in files}
     entries.update({text_name: text.encode("utf-8") for text_name, text in texts.items()})
