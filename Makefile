@@ -33,7 +33,7 @@ FORMAT ?= csv
 OUT ?= data/raw/survey
 
 .DEFAULT_GOAL := all
-.PHONY: lint format all calibrate locked-build test test-fast verify test-slurm update-checksums bench rulegraph readme snakemake-report help synthetic clean-results
+.PHONY: lint format all calibrate locked-build test test-fast verify test-slurm update-checksums bench rulegraph readme snakemake-report help synthetic clean-results package
 
 ## Build every result and the report from the raw data (installs the environment if needed).
 all: $(STAMP)
@@ -107,6 +107,10 @@ bench: $(STAMP)
 snakemake-report: all
 	@$(SNAKEMAKE) --report report/snakemake-report.html
 	@echo "udsyn: wrote report/snakemake-report.html (not byte-stable: it embeds run times)"
+
+## Package the build (made first if needed) as a Workflow Run RO-Crate for Zenodo or WorkflowHub: dist/udsyn-<version>-<commit>.zip (docs/packaging.md).
+package: all
+	@$(BIN)/python -m tools.package
 
 ## Write the Mermaid rule graph to docs/rulegraph.md.
 rulegraph: $(STAMP)

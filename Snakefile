@@ -19,6 +19,7 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/multiverse.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/datapackage.smk"
 
 
 rule all:
@@ -29,5 +30,6 @@ rule all:
         MULTIVERSE_TABLES,
         FIGURES,
         rules.data_dictionary.output,
+        rules.datapackage.output,
         rules.report.output,
         rules.manifest.output,

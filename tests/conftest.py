@@ -18,6 +18,7 @@ import functools
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -160,6 +161,18 @@ IGNORE = shutil.ignore_patterns(
     "__pycache__",
     ".tmp",
 )
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Opening a connection fails the test: what uses it must work offline (the data
+    package's and the RO-Crate's validators fetch nothing)."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the network was used: {args[1:]}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 @pytest.fixture

@@ -177,6 +177,20 @@ DICTIONARY_TABLES = [
     *expand("results/multiverse/batches/batch_{batch}.csv", batch=MULTIVERSE_PLAN),
     *MULTIVERSE_TABLES,
 ]
+# The tables the data dictionary documents from its own entries without reading
+# them, as they are made after it (the dictionary itself; the provenance tables).
+DICTIONARY_UNREAD_TABLES = [
+    "results/data_dictionary.csv",
+    "results/provenance.csv",
+    "results/software_versions.csv",
+]
+# The config values the dictionary's definitions name (and the data package's).
+DICTIONARY_CONFIG = {
+    **{key: config[key] for key in ("survey", "cleaning", "derive", "analysis")},
+    "multiverse": MULTIVERSE,
+}
+# The Frictionless Data Package of every results table (workflow/rules/datapackage.smk).
+DATAPACKAGE = "results/datapackage.json"
 
 
 # ---------------------------------------------------------------- the provenance index
@@ -222,13 +236,20 @@ def raw_inputs():
 
 
 def results_files():
-    """Every results file the provenance table describes (not its own two files)."""
+    """Every results file the provenance table describes (not its own two files, nor
+    the manifest and the data package, which describe it)."""
     return sorted(
         path
         for path in made_by()
         if path.startswith("results/")
         and path
-        not in ("results/provenance.csv", "results/software_versions.csv", MANIFEST)
+        not in (
+            "results/provenance.csv",
+            "results/software_versions.csv",
+            MANIFEST,
+            # it describes the provenance table, so it is made after it
+            DATAPACKAGE,
+        )
     )
 
 

@@ -29,12 +29,7 @@ rule data_dictionary:
     log:
         "logs/data_dictionary.log",
     params:
-        config={
-            **{
-                key: config[key]
-                for key in ("survey", "cleaning", "derive", "analysis")
-            },
-            "multiverse": MULTIVERSE,
-        },
+        unread=DICTIONARY_UNREAD_TABLES,
+        config=DICTIONARY_CONFIG,
     script:
         "../scripts/data_dictionary.py"

@@ -64,6 +64,23 @@ def _documented_as(file: str, files: dict) -> str:
     return entry["same_as"] if "same_as" in entry else key
 
 
+def column_entries(file: str, spec: dict, questionnaire: Questionnaire) -> tuple[dict, dict]:
+    """The entries documenting ``file``: its own (every one of which the file must
+    have), and those merged with the shared ones (which a file may have)."""
+    documented = _documented_as(file, spec["files"])
+    own = dict(spec["files"].get(documented, {}))
+    if documented == RESPONDENTS:
+        own.update(codebook_entries(questionnaire))
+    return own, {**spec["shared"], **own}
+
+
+def documented_columns(file: str, spec: dict, questionnaire: Questionnaire) -> list[str]:
+    """The columns the dictionary gives ``file``, in its order: for a table made after
+    the dictionary (the dictionary itself, the provenance tables), which it documents
+    without reading; the data package checks them against the file."""
+    return list(column_entries(file, spec, questionnaire)[0])
+
+
 def build_dictionary(
     spec: dict, questionnaire: Questionnaire, config: dict, headers: dict[str, list[str]]
 ) -> pd.DataFrame:
@@ -73,11 +90,7 @@ def build_dictionary(
     """
     rows, mismatches = [], []
     for file, columns in headers.items():
-        documented = _documented_as(file, spec["files"])
-        own = dict(spec["files"].get(documented, {}))
-        if documented == RESPONDENTS:
-            own.update(codebook_entries(questionnaire))
-        entries = {**spec["shared"], **own}  # shared entries: for files that have the column
+        own, entries = column_entries(file, spec, questionnaire)
         undocumented = [c for c in columns if c not in entries]
         absent = [c for c in own if c not in columns]
         if undocumented or absent:
