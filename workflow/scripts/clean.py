@@ -10,7 +10,7 @@ from udsyn.core import files
 from udsyn.core.runner import data_origin, run
 from udsyn.ingest.export import load_export
 from udsyn.ingest.questionnaire import build_questionnaire
-from udsyn.ingest.validation import validate_register
+from udsyn.ingest.validation import typed_register
 
 
 def main(smk, log):
@@ -21,7 +21,7 @@ def main(smk, log):
     result = clean_export(
         dataset=dataset,
         labels=export.labels,
-        register=validate_register(files.read_text_table(smk.input.register), smk.input.register),
+        register=typed_register(files.read_text_table(smk.input.register)),
         aliases=files.read_text_table(smk.input.aliases, what="alias table"),
         questionnaire=questionnaire,
         settings=CleaningSettings.from_config(cleaning, survey),
