@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -44,6 +45,7 @@ import bench_one_process
 import bench_scale
 from bench_tables import format_count, write_results
 from bench_timing import (
+    ROOT,
     RUNS,
     Job,
     Measurement,
@@ -61,6 +63,8 @@ from bench_timing import (
     workspace,
 )
 
+CLONE_RUNS = 3  # fresh clones (each installs a new environment of about 1 GB)
+STAMP = ".venv/.installed"  # the Makefile's target for the installed environment
 BARE_SNAKEFILE = 'rule all:\n    output: "done.txt"\n    shell: "touch {output}"\n'
 
 
@@ -71,6 +75,7 @@ class Targets:
     one_process_ratio: float = 1.5  # ... and within 1.5x of the one-process run
     template_edit_s: float = 2.0  # a report template edit rebuilt within 2 s
     config_edit_s: float = 4.0  # a config value used by one analysis within 4 s
+    fresh_clone_s: float = 30.0  # git clone and make within 30 s on 2 cores
     scale_rows: int = 1_000_000  # at this size, validate + clean + derive ...
     scale_ratio: float = 4.0  # ... within 4x of a pyarrow read
     scale_gib: float = 4.0  # ... under 4 GiB peak memory
@@ -337,6 +342,45 @@ def measure_builds(project: Path, work: Path, runs: int, results: Results) -> No
     ]
 
 
+# ---- 4. a fresh clone to the report ----
+
+
+def measure_fresh_clone(work: Path, runs: int, results: Results) -> None:
+    """`git clone` of this repository's committed state, then `make`: the
+    environment installed from the lock (``make .venv/.installed``) and the build
+    (``make``), each clone with its own new .venv (removed after)."""
+    env = clean_env()
+    env.pop("PYTHONPATH", None)  # the clone imports its own udsyn
+    install, build, total = [], [], []
+    for run in range(runs):
+        clone = work / f"clone-{run}"
+        seconds_clone, _ = timed(["git", "clone", "--quiet", str(ROOT), str(clone)], work, env)
+        seconds_install, output = timed(["make", "--no-print-directory", STAMP], clone, env)
+        seconds_build, _ = timed(["make", "--no-print-directory"], clone, env)
+        install.append(seconds_install)
+        build.append(seconds_build)
+        total.append(seconds_clone + seconds_install + seconds_build)
+        how = "uv" if "with uv" in output else "pip"
+        print(
+            f"  fresh clone {run + 1}/{runs}: {total[-1]:.1f} s (environment "
+            f"{seconds_install:.1f} s with {how}, build {seconds_build:.1f} s)",
+            flush=True,
+        )
+        shutil.rmtree(clone, ignore_errors=True)
+    targets = results.targets
+    results.rows += [
+        Measurement(
+            "clone",
+            "fresh clone to the report (git clone, make)",
+            total,
+            target=f"<= {targets.fresh_clone_s:g} s",
+            target_met=statistics.median(total) <= targets.fresh_clone_s,
+        ),
+        Measurement("clone_install", f"fresh clone: the environment (make {STAMP})", install),
+        Measurement("clone_build", "fresh clone: the build after it (make)", build),
+    ]
+
+
 # ---- the whole benchmark ----
 
 
@@ -345,11 +389,13 @@ def measure(
     work: Path,
     scale_runs: int = bench_scale.RUNS,
     sizes: tuple[int, ...] = bench_scale.SIZES,
+    clone_runs: int = CLONE_RUNS,
 ) -> Results:
     project = copy_project(work)
     results = Results(machine=machine())
     targets = results.targets
     measure_builds(project, work, runs, results)
+    measure_fresh_clone(work, clone_runs, results)
     # 4. scale (last: it leaves the copy's results/ built from a big export)
     for size in sizes:
         large = size == sizes[-1]  # fewer runs: each takes tens of seconds
@@ -383,13 +429,21 @@ def main(argv: list[str] | None = None) -> int:
         default=bench_scale.RUNS,
         help=f"runs at {format_count(bench_scale.SIZES[-1])} respondents",
     )
+    parser.add_argument(
+        "--clone-runs",
+        type=int,
+        default=CLONE_RUNS,
+        help=f"fresh clones built (default {CLONE_RUNS})",
+    )
     parser.set_defaults(sizes=bench_scale.SIZES)
-    args = parse(parser, argv, min_runs=RUNS, scale_runs=1, sizes=bench_scale.QUICK_SIZES)
+    args = parse(
+        parser, argv, min_runs=RUNS, scale_runs=1, clone_runs=1, sizes=bench_scale.QUICK_SIZES
+    )
     if args.scale_runs < 1:
         parser.error("at least 1 run at scale")
     started = time.perf_counter()
     with workspace("builds", args.keep) as work:
-        results = measure(args.runs, work, args.scale_runs, args.sizes)
+        results = measure(args.runs, work, args.scale_runs, args.sizes, args.clone_runs)
     write_results(results, args.out, args.runs, args.scale_runs, time.perf_counter() - started)
     print(f"udsyn bench: wrote results.md and results.csv in {args.out}")
     return 0

@@ -350,6 +350,15 @@ def write_results(results, out: Path, runs: int, scale_runs: int, elapsed: float
                 ),
                 *[
                     [
+                        f"fresh clone to the report within {targets.fresh_clone_s:g} s",
+                        f"{format_seconds(r.summary.median)} (range {format_range(r.summary)})",
+                        met(r.target_met),
+                    ]
+                    for r in rows
+                    if r.kind == "clone"
+                ],
+                *[
+                    [
                         f"{r.measurement.split(' (')[0]} rebuilt within {r.target[3:]}",
                         format_seconds(r.summary.median),
                         met(r.target_met),
