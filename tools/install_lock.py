@@ -9,7 +9,9 @@ sources pip is configured with (``pip config list``: files and ``PIP_*``
 variables) are passed to uv as options: index-url, extra-index-url,
 find-links, no-index, and cert (as ``SSL_CERT_FILE``). Whatever fails on the uv
 path (uv cannot be installed, or its install fails) is said and the whole lock
-is installed by pip instead, as before. Then the project itself is installed
+is installed by pip instead, as before. uv compiles the bytecode at install, as
+pip does (else, where PYTHONDONTWRITEBYTECODE is set, every job would compile
+every module it imports). Then the project itself is installed
 into the environment, editable, from this folder, by the same installer (no
 index: its build backend, setuptools, is in the lock). Runs with the new
 environment's Python, standard library only::
@@ -112,7 +114,10 @@ def install_lock(lock: Path, venv_python: str, runner: Runner, config_list: str)
     if got_uv:
         options, env = uv_options(pip_settings(config_list))
         command = [uv, "pip", "install", "--quiet", "--python", venv_python]
-        command += ["--require-hashes", "--no-deps", *options, "-r", str(lock)]
+        # --compile-bytecode: as pip does, so that the build's first jobs do not
+        # each compile the libraries they import
+        command += ["--require-hashes", "--no-deps", "--compile-bytecode", *options]
+        command += ["-r", str(lock)]
         if runner(command, env) == 0:
             return "uv"
         print(f"udsyn: uv could not install {lock} ({shlex.join(command)}); trying pip")

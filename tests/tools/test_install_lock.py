@@ -97,10 +97,15 @@ def test_uv_installs_the_lock_and_the_project_with_pips_sources(tmp_path):
     assert first[-4:-1] == ["--require-hashes", "--no-deps", "-r"] and "pip" in first
     assert second[0] == str(tmp_path / ".venv" / "bin" / "uv")
     assert ["--find-links", "/opt/wheels"] == second[second.index("--find-links") :][:2]
-    assert "--require-hashes" in second and second[-2:] == [
-        "-r",
-        str(tmp_path / "requirements.lock"),
-    ]
+    assert (
+        "--require-hashes" in second
+        and "--compile-bytecode" in second
+        and second[-2:]
+        == [
+            "-r",
+            str(tmp_path / "requirements.lock"),
+        ]
+    )
     assert third[0].endswith("uv") and third[-2:] == ["-e", "."]
 
 
