@@ -13,7 +13,9 @@ from udsyn.ingest.validation import typed_register
 def main(smk, log):
     survey, cleaning = smk.params.survey, smk.params.cleaning
     questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))
-    export = load_export(survey, questionnaire, smk.input.dataset, smk.input.labels)
+    export = load_export(
+        survey, questionnaire, smk.input.dataset, smk.input.labels, labels_validated=True
+    )
     inputs = dict(
         dataset=export.dataset,
         labels=export.labels,
