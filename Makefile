@@ -96,7 +96,7 @@ test-slurm: $(STAMP)
 update-checksums: $(STAMP)
 	@$(VERIFY) run --update
 
-## Time no-op, full, single-edit and 1M-row builds, the multiverse, reading 1M-row INTL and .xlsx exports (5+ runs), and the calibration per seed: benchmarks/*.md, *.csv.
+## Time no-op, full (against the same analysis in one process), single-edit, fresh-clone and 1M-row builds, the multiverse, reading 1M-row INTL and .xlsx exports (5+ runs), and the calibration per seed: benchmarks/*.md, *.csv.
 bench: $(STAMP)
 	@$(BIN)/python benchmarks/bench.py
 	@$(BIN)/python benchmarks/bench_multiverse.py
