@@ -96,7 +96,7 @@ test-slurm: $(STAMP)
 update-checksums: $(STAMP)
 	@$(VERIFY) run --update
 
-## Time no-op, full, single-edit and 1M-row builds, the multiverse, reading 1M-row INTL and .xlsx exports (5+ runs), and the calibration per seed: benchmarks/*.md, *.csv.
+## Time no-op, full (against the same analysis in one process), single-edit, fresh-clone and 1M-row builds, the multiverse, reading 1M-row INTL and .xlsx exports (5+ runs), and the calibration per seed: benchmarks/*.md, *.csv.
 bench: $(STAMP)
 	@$(BIN)/python benchmarks/bench.py
 	@$(BIN)/python benchmarks/bench_multiverse.py
@@ -143,11 +143,13 @@ help:
 
 # The environment: a project-local venv with exactly the locked versions,
 # checked against their hashes. Rebuilt only when the lock file changes.
+# tools/install_lock.py installs the lock, then udsyn itself (editable), with uv
+# (pinned in the lock, installed by pip first; pip's package sources passed on),
+# or with pip if uv fails.
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "udsyn needs $(PYTHON) on PATH (or make PYTHON=/path/to/python3.11)"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "udsyn needs Python 3.11; $(PYTHON) is $$($(PYTHON) --version)"; exit 1; }
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --no-index -e .
+	$(BIN)/python -m tools.install_lock requirements.lock
 	@touch $@

@@ -30,38 +30,52 @@ writes to a temporary folder (a few minutes: it still builds everything).
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import bench_one_process
 import bench_scale
 from bench_tables import format_count, write_results
 from bench_timing import (
+    ROOT,
     RUNS,
     Job,
     Measurement,
+    clean_env,
     command_line,
     copy_project,
+    cpu_timed,
     last_jobs,
     machine,
     parse,
     parse_job_stats,
+    python,
     snakemake,
     timed,
     workspace,
 )
 
+CLONE_RUNS = 3  # fresh clones (each installs a new environment of about 1 GB)
+STAMP = ".venv/.installed"  # the Makefile's target for the installed environment
 BARE_SNAKEFILE = 'rule all:\n    output: "done.txt"\n    shell: "touch {output}"\n'
 
 
 @dataclass(frozen=True)
 class Targets:
-    noop_ratio: float = 1.5  # no-op within 1.5x of a bare Snakemake no-op
-    full_build_s: float = 20.0  # full build within 20 s on 2 cores
+    noop_ratio: float = 1.3  # no-op within 1.3x of a bare Snakemake no-op
+    full_build_s: float = 10.0  # full build within 10 s on 2 cores ...
+    one_process_ratio: float = 1.5  # ... and within 1.5x of the one-process run
+    template_edit_s: float = 2.0  # a report template edit rebuilt within 2 s
+    config_edit_s: float = 4.0  # a config value used by one analysis within 4 s
+    fresh_clone_s: float = 30.0  # git clone and make within 30 s on 2 cores
     scale_rows: int = 1_000_000  # at this size, validate + clean + derive ...
     scale_ratio: float = 4.0  # ... within 4x of a pyarrow read
     scale_gib: float = 4.0  # ... under 4 GiB peak memory
@@ -74,6 +88,7 @@ class Results:
     paths: list[tuple[list[str], float]] = field(default_factory=list)
     edit_rules: dict[str, list[str]] = field(default_factory=dict)
     scale: list[bench_scale.Scale] = field(default_factory=list)
+    one_process: bench_one_process.OneProcess = field(default_factory=bench_one_process.OneProcess)
     targets: Targets = Targets()
     scale_command: str = bench_scale.COMMAND
     machine: list[tuple[str, str]] = field(default_factory=list)
@@ -139,25 +154,65 @@ def judge_at_scale(scale: bench_scale.Scale, targets: Targets) -> None:
 # ---- 1. to 3.: full, no-op and single-edit builds ----
 
 
+def verify_outputs(project: Path) -> bool:
+    """Whether the outputs in ``project`` match its checksums/expected.sha256."""
+    done = subprocess.run(
+        [python(project), "-m", "tools.verify", "check", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+    )
+    return done.returncode == 0
+
+
 def measure_builds(project: Path, work: Path, runs: int, results: Results) -> None:
     build = snakemake(project)
     targets = results.targets
 
-    # 1. full builds (first, so the copy ends up to date)
-    full, job_count = [], 0
+    # 1. full builds (first, so the copy ends up to date), each after the same
+    # analysis in one Python process and each job alone in a fresh one; an
+    # uncounted first build keeps every job's script for those
+    clean = ["make", "--no-print-directory", "clean-results"]
+    timed(clean, project)
+    kept_folder = work / "kept-scripts"
+    kept = bench_one_process.keep_scripts(project, build, kept_folder, timed)
+    interpreter = python(project)
+    full, job_count, found = [], 0, results.one_process
+    found.jobs = {job.name: {} for job in kept}  # in dependency order
     for run in range(runs):
-        timed(["make", "--no-print-directory", "clean-results"], project)
-        seconds, _ = timed(build, project)
+        timed(clean, project)
+        seconds, cpu, output = cpu_timed(
+            bench_one_process.command(interpreter, kept_folder), project
+        )
+        found.seconds.append(seconds)
+        found.cpu.append(cpu)
+        for job, measured in json.loads(output.strip().splitlines()[-1])["jobs"].items():
+            found.add(job, "in_one_process", measured["seconds"])
+        if run == 0:  # the same analysis: the same bytes as the build's
+            found.identical = verify_outputs(project)
+        for job in kept:  # each alone, its inputs in place (rewrites the same bytes)
+            alone, alone_cpu, imports = bench_one_process.time_alone(
+                interpreter, job, project, cpu_timed
+            )
+            found.add(job.name, "alone", alone)
+            found.add(job.name, "alone_cpu", alone_cpu)
+            found.add(job.name, "imports", imports)
+        timed(clean, project)
+        seconds, cpu, _ = cpu_timed(build, project)
         full.append(seconds)
+        found.build_cpu.append(cpu)
         jobs = last_jobs(project)
         for job in jobs:
             results.rule_times.setdefault(job.rule, []).append(job.seconds)
+            found.add(bench_one_process.job_name(job.rule, job.outputs), "build", job.seconds)
         job_count = len(jobs) + 1  # and the `all` target job, which writes nothing
         chain, length = critical_path(jobs)
         results.paths.append(([j.rule for j in chain], length))
         print(
-            f"  full build {run + 1}/{runs}: {seconds:.1f} s "
-            f"(critical path {length:.1f} s, {len(jobs)} jobs)",
+            f"  full build {run + 1}/{runs}: {seconds:.1f} s, {cpu:.1f} CPU-s "
+            f"(critical path {length:.1f} s, {len(jobs)} jobs); in one process "
+            f"{found.seconds[-1]:.1f} s, {found.cpu[-1]:.1f} CPU-s",
             flush=True,
         )
 
@@ -201,6 +256,10 @@ def measure_builds(project: Path, work: Path, runs: int, results: Results) -> No
             toggled_cutoffs(config.read_text(), run)
         ),
     }
+    edit_limits = {
+        "edit: report template (report/template.html.j2)": targets.template_edit_s,
+        "edit: config value (analysis.robustness_crisis_cutoffs)": targets.config_edit_s,
+    }
     edit_rows = []
     for name, edit in edits.items():
         times, counts = [], set()
@@ -211,9 +270,16 @@ def measure_builds(project: Path, work: Path, runs: int, results: Results) -> No
             counts.add(sum(stats.values()))
             results.edit_rules[name] = sorted(stats)
             times.append(timed(build, project)[0])
+        limit = edit_limits.get(name)
         edit_rows.append(
             Measurement(
-                "edit", name, times, floor=floor, jobs=" / ".join(str(c) for c in sorted(counts))
+                "edit",
+                name,
+                times,
+                floor=floor,
+                jobs=" / ".join(str(c) for c in sorted(counts)),
+                target="" if limit is None else f"<= {limit:g} s",
+                target_met=None if limit is None else statistics.median(times) <= limit,
             )
         )
         print(f"  {name}: {statistics.median(times):.1f} s, jobs {sorted(counts)}", flush=True)
@@ -246,6 +312,17 @@ def measure_builds(project: Path, work: Path, runs: int, results: Results) -> No
                 statistics.median(full) <= targets.full_build_s if os.cpu_count() == 2 else None
             ),
         ),
+        Measurement("full_cpu", "full build: CPU time (Snakemake and every job)", found.build_cpu),
+        Measurement(
+            "one_process",
+            "the same analysis in one Python process (every job's script in turn, no Snakemake)",
+            found.seconds,
+            floor=floor,
+            target=f"full build <= {targets.one_process_ratio:g}x this",
+            target_met=statistics.median(full)
+            <= targets.one_process_ratio * statistics.median(found.seconds),
+        ),
+        Measurement("one_process_cpu", "the same in one process: CPU time", found.cpu),
         Measurement(
             "critical_path",
             "critical path of the full build (sum of its jobs' run times)",
@@ -257,6 +334,50 @@ def measure_builds(project: Path, work: Path, runs: int, results: Results) -> No
             Measurement("rule", f"rule {rule} (full build)", times)
             for rule, times in results.rule_times.items()
         ],
+        *[
+            Measurement(f"job_{what}", job, times)
+            for job, series in found.jobs.items()
+            for what, times in series.items()
+        ],
+    ]
+
+
+# ---- 4. a fresh clone to the report ----
+
+
+def measure_fresh_clone(work: Path, runs: int, results: Results) -> None:
+    """`git clone` of this repository's committed state, then `make`: the
+    environment installed from the lock (``make .venv/.installed``) and the build
+    (``make``), each clone with its own new .venv (removed after)."""
+    env = clean_env()
+    env.pop("PYTHONPATH", None)  # the clone imports its own udsyn
+    install, build, total = [], [], []
+    for run in range(runs):
+        clone = work / f"clone-{run}"
+        seconds_clone, _ = timed(["git", "clone", "--quiet", str(ROOT), str(clone)], work, env)
+        seconds_install, output = timed(["make", "--no-print-directory", STAMP], clone, env)
+        seconds_build, _ = timed(["make", "--no-print-directory"], clone, env)
+        install.append(seconds_install)
+        build.append(seconds_build)
+        total.append(seconds_clone + seconds_install + seconds_build)
+        how = "uv" if "with uv" in output else "pip"
+        print(
+            f"  fresh clone {run + 1}/{runs}: {total[-1]:.1f} s (environment "
+            f"{seconds_install:.1f} s with {how}, build {seconds_build:.1f} s)",
+            flush=True,
+        )
+        shutil.rmtree(clone, ignore_errors=True)
+    targets = results.targets
+    results.rows += [
+        Measurement(
+            "clone",
+            "fresh clone to the report (git clone, make)",
+            total,
+            target=f"<= {targets.fresh_clone_s:g} s",
+            target_met=statistics.median(total) <= targets.fresh_clone_s,
+        ),
+        Measurement("clone_install", f"fresh clone: the environment (make {STAMP})", install),
+        Measurement("clone_build", "fresh clone: the build after it (make)", build),
     ]
 
 
@@ -268,11 +389,13 @@ def measure(
     work: Path,
     scale_runs: int = bench_scale.RUNS,
     sizes: tuple[int, ...] = bench_scale.SIZES,
+    clone_runs: int = CLONE_RUNS,
 ) -> Results:
     project = copy_project(work)
     results = Results(machine=machine())
     targets = results.targets
     measure_builds(project, work, runs, results)
+    measure_fresh_clone(work, clone_runs, results)
     # 4. scale (last: it leaves the copy's results/ built from a big export)
     for size in sizes:
         large = size == sizes[-1]  # fewer runs: each takes tens of seconds
@@ -306,13 +429,21 @@ def main(argv: list[str] | None = None) -> int:
         default=bench_scale.RUNS,
         help=f"runs at {format_count(bench_scale.SIZES[-1])} respondents",
     )
+    parser.add_argument(
+        "--clone-runs",
+        type=int,
+        default=CLONE_RUNS,
+        help=f"fresh clones built (default {CLONE_RUNS})",
+    )
     parser.set_defaults(sizes=bench_scale.SIZES)
-    args = parse(parser, argv, min_runs=RUNS, scale_runs=1, sizes=bench_scale.QUICK_SIZES)
+    args = parse(
+        parser, argv, min_runs=RUNS, scale_runs=1, clone_runs=1, sizes=bench_scale.QUICK_SIZES
+    )
     if args.scale_runs < 1:
         parser.error("at least 1 run at scale")
     started = time.perf_counter()
     with workspace("builds", args.keep) as work:
-        results = measure(args.runs, work, args.scale_runs, args.sizes)
+        results = measure(args.runs, work, args.scale_runs, args.sizes, args.clone_runs)
     write_results(results, args.out, args.runs, args.scale_runs, time.perf_counter() - started)
     print(f"udsyn bench: wrote results.md and results.csv in {args.out}")
     return 0

@@ -291,8 +291,10 @@ def scale_section(scales: list, runs: int, scale_runs: int, command: str) -> lis
 def write_results(results, out: Path, runs: int, scale_runs: int, elapsed: float) -> None:
     """results.md and results.csv from bench.py's ``Results``."""
     rows, targets = results.rows, results.targets
-    main = [r for r in rows if r.kind != "rule" and not r.kind.startswith("scale")]
+    main = [r for r in rows if r.kind != "rule" and not r.kind.startswith(("scale", "job_"))]
     by_kind = {r.kind: r for r in rows}
+    one = by_kind.get("one_process")
+    edits = [r for r in rows if r.kind == "edit" and r.target]
     noop = next(r for r in rows if r.measurement.startswith("no-op: snakemake"))
     make_noop = next(r for r in rows if r.measurement.startswith("no-op: make"))
     full, floor = by_kind["full"], by_kind["floor"].summary.median
@@ -332,9 +334,41 @@ def write_results(results, out: Path, runs: int, scale_runs: int, elapsed: float
                     f"{format_seconds(full.summary.median)} (range {format_range(full.summary)})",
                     met(full.target_met),
                 ],
+                *(
+                    [
+                        [
+                            f"full build within {targets.one_process_ratio:g}x of the same "
+                            "analysis in one Python process",
+                            f"{format_ratio(ratio(full.summary.median, one.summary.median))} "
+                            f"({format_seconds(full.summary.median)} vs "
+                            f"{format_seconds(one.summary.median)})",
+                            met(one.target_met),
+                        ]
+                    ]
+                    if one
+                    else []
+                ),
+                *[
+                    [
+                        f"fresh clone to the report within {targets.fresh_clone_s:g} s",
+                        f"{format_seconds(r.summary.median)} (range {format_range(r.summary)})",
+                        met(r.target_met),
+                    ]
+                    for r in rows
+                    if r.kind == "clone"
+                ],
+                *[
+                    [
+                        f"{r.measurement.split(' (')[0]} rebuilt within {r.target[3:]}",
+                        format_seconds(r.summary.median),
+                        met(r.target_met),
+                    ]
+                    for r in edits
+                ],
                 *[scale_target(s, targets) for s in results.scale if s.size == targets.scale_rows],
             ],
         ),
+        *one_process_section(results.one_process, full, rows, runs),
         "## The full build: critical path and per-rule wall times\n",
         f"Per job start and end times come from Snakemake's metadata "
         f"(`.snakemake/metadata/`, `starttime`/`endtime`). The critical path is the chain of "
@@ -364,6 +398,82 @@ def write_results(results, out: Path, runs: int, scale_runs: int, elapsed: float
     ]
     write_markdown(out / "results.md", text)
     write_csv(out / "results.csv", RESULTS_COLUMNS, results_records(rows))
+
+
+def one_process_section(found, full: Measurement, rows: list[Measurement], runs: int) -> list[str]:
+    """The build against the same analysis in one Python process, and each
+    job's cost split into process start and imports against its work."""
+    if not found.seconds:
+        return []
+    cpu = {r.kind: r.summary.median for r in rows if r.kind in ("full_cpu", "one_process_cpu")}
+    one = summarize(found.seconds)
+
+    def median(job: str, what: str) -> float | None:
+        times = found.jobs.get(job, {}).get(what)
+        return statistics.median(times) if times else None
+
+    body, totals = [], Counter()
+    for job in found.jobs:
+        cells = {what: median(job, what) for what in ("build", "alone", "imports")}
+        cells["work"] = median(job, "in_one_process")
+        totals.update({k: v for k, v in cells.items() if v is not None})
+        overhead = None if cells["alone"] is None else cells["alone"] - (cells["work"] or 0.0)
+        totals["overhead"] += overhead or 0.0
+        body.append(
+            [
+                job,
+                format_seconds(cells["build"]),
+                format_seconds(cells["alone"]),
+                format_seconds(cells["imports"]),
+                format_seconds(cells["work"]),
+                format_seconds(overhead),
+            ]
+        )
+    body.append(
+        [
+            f"**all {len(found.jobs)} jobs**",
+            *(
+                format_seconds(totals[k])
+                for k in ("build", "alone", "imports", "work", "overhead")
+            ),
+        ]
+    )
+    identical = {
+        True: "byte for byte the build's (`tools.verify check` against "
+        "`checksums/expected.sha256`)",
+        False: "**not** the build's: `tools.verify check` found differences",
+        None: "not compared",
+    }[found.identical]
+    return [
+        "## The build against one Python process\n",
+        "What a researcher without Snakemake would write: one script calling the package's "
+        "functions in turn. `benchmarks/bench_one_process.py` runs exactly the build's "
+        "analysis that way: an uncounted build keeps every job's script (`snakemake "
+        "--skip-script-cleanup`: the rule script behind a preamble with the job's inputs, "
+        "outputs, params and log), and each run executes them one after another, in "
+        "dependency order, in one fresh Python process from an empty `results/` (one core; "
+        "each library imported once; no process per job). Its outputs: "
+        f"{identical}. Measured in each of the {runs} runs right before the full build.\n",
+        f"Full build {format_seconds(full.summary.median)} against "
+        f"{format_seconds(one.median)} in one process "
+        f"({format_ratio(ratio(full.summary.median, one.median))}); CPU time (user + "
+        "system, every process): "
+        f"{format_seconds(cpu.get('full_cpu'))} against "
+        f"{format_seconds(cpu.get('one_process_cpu'))} "
+        f"({format_ratio(ratio(cpu.get('full_cpu', 0.0), cpu.get('one_process_cpu')))}).\n",
+        "Per job (medians): its wall time in the build (Snakemake's metadata); the same "
+        "job's script alone in a fresh Python (`python -X importtime`, its inputs in place); "
+        "of that, the time spent importing (the cumulative times of the imports not nested "
+        "in another, so a library first imported inside a function counts too); its time "
+        "inside the one-process run (the work: the libraries are imported by then, except by "
+        "the first job to need them); and process start plus imports, the job alone minus "
+        "its work. The build's sum exceeds its wall time because two jobs run at once.\n",
+        markdown_table(
+            "job | in the build | alone in a fresh process | of which imports | "
+            "in one process (work) | start + imports",
+            body,
+        ),
+    ]
 
 
 # ---- multiverse.md and multiverse.csv (bench_multiverse.py) ----

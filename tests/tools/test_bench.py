@@ -338,7 +338,7 @@ def test_results_files_from_hand_made_measurements(tmp_path):
         "| 1.00 s | 1.60x | 0 |" in text
     )
     assert (
-        "| no-op within 1.5x of a bare Snakemake no-op | snakemake 1.20x (1.20 s vs 1.00 s); "
+        "| no-op within 1.3x of a bare Snakemake no-op | snakemake 1.20x (1.20 s vs 1.00 s); "
         "`make` 1.60x | **met** (snakemake); **not met** (make) |" in text
     )
     assert "| 19.0 s (range 19.0 s – 19.0 s) | not applicable (not 2 cores) |" in text
@@ -354,6 +354,7 @@ def test_results_files_from_hand_made_measurements(tmp_path):
     ]  # slowest first
     assert "| edit: report template | all, report |" in text
     assert "issue" not in text.lower() and "## At scale" not in text  # no scale measured
+    assert "## The build against one Python process" not in text  # not measured
     csv_rows = read_csv(tmp_path / "results.csv")
     assert [r["kind"] for r in csv_rows] == [
         "floor",
@@ -408,3 +409,58 @@ def test_the_in_process_run_calls_the_three_rule_scripts_as_snakemake_does(tmp_p
     assert (tmp_path / "out" / "validated" / "checks.csv").exists()
     assert (tmp_path / "out" / "clean" / "summary.csv").exists()
     assert (tmp_path / "out" / "derived" / "municipalities.csv").exists()
+
+
+def test_the_one_process_comparison_reaches_targets_and_tables(tmp_path):
+    """The full build against the one-process run: the ratio target, the CPU
+    times, and per job its build time, alone, imports, work and overhead."""
+    found = bench.bench_one_process.OneProcess(
+        seconds=[10.0] * 5, cpu=[9.0] * 5, build_cpu=[27.0] * 5, identical=True
+    )
+    for what, seconds in {
+        "build": 1.5,
+        "alone": 1.2,
+        "imports": 0.8,
+        "in_one_process": 0.3,
+    }.items():
+        found.jobs.setdefault("clean", {})[what] = [seconds] * 5
+        found.jobs.setdefault("report (report/report.html)", {})[what] = [seconds / 2] * 5
+    results = bench.Results(
+        machine=[("cores (nproc)", "2")],
+        rows=[
+            Measurement("floor", "bare Snakemake no-op", [1.0] * 5, floor=1.0),
+            Measurement("noop", "no-op: snakemake", [1.2] * 5, floor=1.0, target_met=True),
+            Measurement("noop", "no-op: make", [1.2] * 5, floor=1.0, target_met=True),
+            Measurement("full", "full build", [16.0] * 5, floor=1.0, target_met=False),
+            Measurement("full_cpu", "full build: CPU time", [27.0] * 5),
+            Measurement("one_process", "one process", [10.0] * 5, target_met=False),
+            Measurement("one_process_cpu", "one process: CPU time", [9.0] * 5),
+            Measurement("critical_path", "critical path", [8.0] * 5),
+            Measurement(
+                "edit", "edit: report template (x)", [2.5] * 5, target="<= 2 s", target_met=False
+            ),
+            Measurement(
+                "edit", "edit: config value (y)", [3.0] * 5, target="<= 4 s", target_met=True
+            ),
+            Measurement("job_alone", "clean", [1.2] * 5),
+        ],
+        one_process=found,
+    )
+    results.paths = [(["clean"], 1.5)] * 5
+    tables.write_results(results, tmp_path, runs=5, scale_runs=3, elapsed=60.0)
+    text = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert (
+        "| full build within 1.5x of the same analysis in one Python process | 1.60x "
+        "(16.0 s vs 10.0 s) | **not met** |" in text
+    )
+    assert "| edit: report template rebuilt within 2 s | 2.50 s | **not met** |" in text
+    assert "| edit: config value rebuilt within 4 s | 3.00 s | **met** |" in text
+    assert "27.0 s against 9.00 s (3.00x)" in text  # CPU time
+    assert "byte for byte the build's" in text
+    assert "| clean | 1.50 s | 1.20 s | 0.80 s | 0.30 s | 0.90 s |" in text
+    assert "| report (report/report.html) | 0.75 s | 0.60 s | 0.40 s | 0.15 s | 0.45 s |" in text
+    assert "| **all 2 jobs** | 2.25 s | 1.80 s | 1.20 s | 0.45 s | 1.35 s |" in text
+    main_table = text.split("## Targets")[0]
+    assert "| clean |" not in main_table  # per-job series only in their own table
+    kinds = [r["kind"] for r in read_csv(tmp_path / "results.csv")]
+    assert "job_alone" in kinds and "one_process" in kinds and "full_cpu" in kinds

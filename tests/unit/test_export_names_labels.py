@@ -6,6 +6,8 @@ made missing and logged."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from conftest import CONFIG, ROOT, labels_for, make_export
@@ -13,7 +15,7 @@ from conftest import CONFIG, ROOT, labels_for, make_export
 from udsyn.clean.cleaning import clean_export, rule_catalogue, unanswered_zero_blocks
 from udsyn.core import files
 from udsyn.core.errors import InputError
-from udsyn.ingest.export import in_memory
+from udsyn.ingest.export import in_memory, load_export
 from udsyn.ingest.export_labels import check_labels
 from udsyn.ingest.questionnaire import build_questionnaire
 from udsyn.ingest.variable_names import rename_export, resolve_columns
@@ -324,3 +326,23 @@ def test_zeros_never_reached_become_missing_and_every_cell_is_logged(
     assert sorted(logged["column"]) == sorted(Q12_ZEROS)
     assert set(logged["raw_value"]) == {"0"} and logged["clean_value"].isna().all()
     assert "multi_zeros_not_answered" in set(rule_catalogue()["rule"])
+
+
+def test_labels_validated_skips_only_the_shape_check_already_made(tmp_path):
+    """The rules after validate read the export with labels_validated=True: the
+    same export as with the check (which only checks), and a labels table of the
+    wrong shape is then left to the validate rule, which stops on it."""
+    survey = CONFIG["survey"]
+    questionnaire = build_questionnaire(files.read_yaml(ROOT / survey["questionnaire"]))
+    dataset = str(ROOT / survey["dataset"])
+    labels = str(ROOT / "data" / "raw" / "survey" / "labels.csv")
+    checked = load_export(survey, questionnaire, dataset, labels)
+    trusted = load_export(survey, questionnaire, dataset, labels, labels_validated=True)
+    pd.testing.assert_frame_equal(trusted.labels, checked.labels, check_exact=True)
+    pd.testing.assert_frame_equal(trusted.dataset, checked.dataset, check_exact=True)
+    pd.testing.assert_frame_equal(trusted.label_checks, checked.label_checks, check_exact=True)
+    doubled = tmp_path / "labels.csv"  # one code labelled twice: a shape error
+    text = Path(labels).read_text(encoding="utf-8")
+    doubled.write_text(text + text.splitlines()[1] + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="one label per code"):
+        load_export(survey, questionnaire, dataset, str(doubled))

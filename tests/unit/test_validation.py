@@ -9,7 +9,14 @@ from conftest import ROOT, labels_for, make_export
 
 from udsyn.core import files
 from udsyn.core.errors import InputError
-from udsyn.ingest.validation import validate_dataset, validate_labels, validate_register
+from udsyn.ingest.validation import (
+    REGISTER_TYPES,
+    register_schema,
+    typed_register,
+    validate_dataset,
+    validate_labels,
+    validate_register,
+)
 
 REGISTER = ROOT / "data" / "raw" / "register" / "municipalities.csv"
 FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -29,6 +36,17 @@ def test_shipped_register_is_valid():
     register = validate_register(raw_register(), "register.csv")
     assert len(register) == 98
     assert register["population_2007"].dtype == "int64"
+
+
+def test_typed_register_is_the_validated_register_without_the_check():
+    """The rules after validate type the register without checking it again:
+    the same frame, value for value and type for type, as validate_register's."""
+    raw = files.read_text_table(ROOT / "data/raw/register/municipalities.csv")
+    pd.testing.assert_frame_equal(
+        typed_register(raw), validate_register(raw, "municipalities.csv"), check_exact=True
+    )
+    assert list(REGISTER_TYPES) == list(register_schema().columns)  # one list of columns
+    assert typed_register(raw)["admin_centre"].isna().any()  # empty cells missing, not ""
 
 
 @pytest.mark.parametrize(

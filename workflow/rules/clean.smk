@@ -20,9 +20,7 @@ rule clean:
         summary="results/clean/summary.csv",
     log:
         "logs/clean.log",
-    # pyarrow parses the export on this many threads (Snakemake caps it at --cores
-    # and sets OMP_NUM_THREADS, which pyarrow follows); nothing runs beside it.
-    threads: 2
+    threads: EXPORT_THREADS
     params:
         survey=SURVEY,
         cleaning=config["cleaning"],

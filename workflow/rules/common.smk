@@ -59,6 +59,17 @@ EXPORT_CODE = (
     "ingest.variable_names",
     "ingest.validation",
 )
+# Threads of the rules that read the export (validate, clean): pyarrow parses a
+# large export in parallel (Snakemake sets OMP_NUM_THREADS to a job's threads and
+# pyarrow follows it); a small one gains nothing from a second thread, and with one
+# thread clean runs beside multiverse_clean instead of before it.
+LARGE_EXPORT_BYTES = 10 * 2**20
+EXPORT_THREADS = (
+    2
+    if Path(SURVEY["dataset"]).is_file()
+    and Path(SURVEY["dataset"]).stat().st_size >= LARGE_EXPORT_BYTES
+    else 1
+)
 REGISTER = config["register"]["municipalities"]
 PREDECESSORS = config["register"]["predecessors"]
 ALIASES = config["cleaning"]["aliases"]

@@ -13,9 +13,7 @@ rule validate:
         label_checks="results/validated/label_checks.csv",
     log:
         "logs/validate.log",
-    # pyarrow parses the export on this many threads (Snakemake caps it at --cores
-    # and sets OMP_NUM_THREADS, which pyarrow follows); nothing runs beside it.
-    threads: 2
+    threads: EXPORT_THREADS
     params:
         survey=SURVEY,
     script:

@@ -4,7 +4,7 @@ from udsyn.core import files
 from udsyn.core.runner import data_origin, run
 from udsyn.derive.derivation import DeriveSettings, derive_municipalities
 from udsyn.ingest.questionnaire import build_questionnaire
-from udsyn.ingest.validation import validate_register
+from udsyn.ingest.validation import typed_register
 
 
 def main(smk, log):
@@ -12,7 +12,7 @@ def main(smk, log):
     questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))
     settings.check(questionnaire)
     municipalities = derive_municipalities(
-        register=validate_register(files.read_text_table(smk.input.register), smk.input.register),
+        register=typed_register(files.read_text_table(smk.input.register)),
         respondents=files.read_table(smk.input.respondents),
         initiatives=files.read_table(smk.input.initiatives),
         questionnaire=questionnaire,

@@ -5,7 +5,7 @@ import time
 from udsyn.core import files
 from udsyn.core.runner import data_origin, run
 from udsyn.ingest.questionnaire import build_questionnaire
-from udsyn.ingest.validation import validate_register
+from udsyn.ingest.validation import typed_register
 from udsyn.multiverse.estimators import EstimationSettings, run_batch
 
 
@@ -24,7 +24,7 @@ def main(smk, log):
     table = run_batch(
         smk.params.work,
         smk.params.main,
-        register=validate_register(files.read_text_table(smk.input.register), smk.input.register),
+        register=typed_register(files.read_text_table(smk.input.register)),
         clean=clean,
         questionnaire=build_questionnaire(files.read_yaml(smk.input.questionnaire)),
         derive=smk.params.derive,

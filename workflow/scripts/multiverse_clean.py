@@ -7,17 +7,19 @@ from udsyn.core import files
 from udsyn.core.runner import data_origin, run
 from udsyn.ingest.export import load_export
 from udsyn.ingest.questionnaire import build_questionnaire
-from udsyn.ingest.validation import validate_register
+from udsyn.ingest.validation import typed_register
 
 
 def main(smk, log):
     survey, cleaning = smk.params.survey, smk.params.cleaning
     questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))
-    export = load_export(survey, questionnaire, smk.input.dataset, smk.input.labels)
+    export = load_export(
+        survey, questionnaire, smk.input.dataset, smk.input.labels, labels_validated=True
+    )
     inputs = dict(
         dataset=export.dataset,
         labels=export.labels,
-        register=validate_register(files.read_text_table(smk.input.register), smk.input.register),
+        register=typed_register(files.read_text_table(smk.input.register)),
         aliases=files.read_text_table(smk.input.aliases, what="alias table"),
         predecessors=files.read_text_table(smk.input.predecessors, what="predecessor table"),
         questionnaire=questionnaire,

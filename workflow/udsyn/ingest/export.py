@@ -52,13 +52,19 @@ def read_options(survey: dict) -> ReadOptions:
 
 
 def load_export(
-    survey: dict, questionnaire: Questionnaire, dataset_file: str, labels_file: str
+    survey: dict,
+    questionnaire: Questionnaire,
+    dataset_file: str,
+    labels_file: str,
+    labels_validated: bool = False,
 ) -> SurveyExport:
     """Read, name and check the export (see the module docstring).
 
     ``labels_file`` is the file the workflow resolved (``export_files.labels_file``):
     the dataset itself for a one-file export. Raises InputError for anything
-    not understood.
+    not understood. ``labels_validated``: the validate rule has already checked
+    this labels table's shape (the rules after it), so that check is not repeated;
+    its labels are still compared with the questionnaire.
     """
     options = read_options(survey)
     if labels_file == dataset_file and one_file_format(dataset_file) is None:
@@ -72,7 +78,9 @@ def load_export(
         )
     dataset, dataset_read = read_dataset(dataset_file, options)
     labels, labels_read = read_labels(labels_file, options)
-    return name_and_check(dataset, labels, (dataset_read, labels_read), questionnaire)
+    return name_and_check(
+        dataset, labels, (dataset_read, labels_read), questionnaire, labels_validated
+    )
 
 
 def shown_name(detected: Detected) -> str:
@@ -87,6 +95,7 @@ def name_and_check(
     labels: pd.DataFrame,
     reading: tuple[Detected, Detected],
     questionnaire: Questionnaire,
+    labels_validated: bool = False,
 ) -> SurveyExport:
     """Steps 2 and 3 of ``load_export`` on tables already read."""
     dataset_read, labels_read = reading
@@ -97,7 +106,8 @@ def name_and_check(
         shown_name(dataset_read),
     )
     dataset, labels = rename_export(dataset, labels, matches)
-    labels = validate_labels(labels, shown_name(labels_read), questionnaire)
+    if not labels_validated:  # validate_labels only checks: it returns the same table
+        labels = validate_labels(labels, shown_name(labels_read), questionnaire)
     labels, label_checks = check_labels(
         labels, questionnaire, shown_name(labels_read), list(dataset.columns)
     )

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from udsyn.core.errors import InputError, Problem
 from udsyn.ingest.questionnaire import Questionnaire
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 # Facts of the Danish municipal map since 2007 (design: the register).
 REGIONS = ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland")
@@ -26,6 +29,29 @@ MUNICIPALITY_GROUPS = (
     "Landkommuner",
 )
 N_MUNICIPALITIES = 98
+# The register's columns as validate_register types them (the schema's types).
+REGISTER_TYPES = {
+    "code": "int64",
+    "name": "str",
+    "region": "str",
+    "area_km2": "float64",
+    "population_2007": "int64",
+    "population_recent": "int64",
+    "n_premerger": "int64",
+    "kommunegruppe": "str",
+    "admin_centre": "str",
+    "lat": "float64",
+    "lon": "float64",
+}
+
+
+def _pandera():
+    """pandera, imported when a schema is checked: the rules that only type an
+    already validated register (typed_register) do without its import."""
+    import pandera.pandas as pa
+
+    return pa
+
 
 # Codes are small whole numbers; respondent ids fit in 64 bits.
 _WHOLE_NUMBER = r"^-?\d{1,9}$"
@@ -60,6 +86,7 @@ def _describe_check(check: str) -> str:
 
 def register_schema() -> pa.DataFrameSchema:
     """The municipality register: one row per post-2007 municipality."""
+    pa = _pandera()
     return pa.DataFrameSchema(
         {
             "code": pa.Column(int, pa.Check.in_range(101, 999), unique=True),
@@ -85,6 +112,7 @@ def register_schema() -> pa.DataFrameSchema:
 
 def labels_schema() -> pa.DataFrameSchema:
     """SurveyXact's labels table."""
+    pa = _pandera()
     return pa.DataFrameSchema(
         {
             "field_name": pa.Column(str, pa.Check.str_length(min_value=1)),
@@ -97,6 +125,8 @@ def labels_schema() -> pa.DataFrameSchema:
 
 
 def _timestamp_check(timestamp_format: str) -> pa.Check:
+    pa = _pandera()
+
     def parses(values: pd.Series) -> pd.Series:
         parsed = pd.to_datetime(values, format=timestamp_format, errors="coerce")
         return (values == "") | parsed.notna()
@@ -115,6 +145,7 @@ def dataset_schema(
     never reads them, so they cannot leak. Optional columns (minor status
     families) are checked only when the export has them.
     """
+    pa = _pandera()
     present = set(columns)
     schema = {
         questionnaire.id_column: pa.Column(
@@ -229,6 +260,7 @@ def _validate(
     hint: str,
     id_column: str | None = None,
 ) -> pd.DataFrame:
+    pa = _pandera()
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
@@ -245,6 +277,14 @@ def validate_register(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         "the register is a committed raw file: restore it from git "
         "(git checkout -- data/raw/register) or fix the named cells",
     )
+
+
+def typed_register(raw: pd.DataFrame) -> pd.DataFrame:
+    """The register typed exactly as validate_register returns it, without
+    checking it again: for the rules that run after the validate rule has
+    checked this very file (they depend on its output), where a second check
+    would only repeat the work and pandera's import."""
+    return raw.replace("", pd.NA).astype(REGISTER_TYPES)
 
 
 def validate_labels(raw: pd.DataFrame, file: str, questionnaire: Questionnaire) -> pd.DataFrame:
