@@ -89,7 +89,8 @@ def placeholders(template: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _format(value: Any, spec: str) -> str:
+def format_caption_value(value: Any, spec: str) -> str:
+    """A caption value in Python's format ``spec`` ('n/a' when missing; 'd' rounds)."""
     if pd.isna(value):
         return "n/a"
     if spec.endswith("d"):
@@ -99,28 +100,81 @@ def _format(value: Any, spec: str) -> str:
     return format(value, spec)
 
 
+def _cited(
+    value: Any, fmt: str, table: pd.DataFrame, file: str | None, at: Any, column: str
+) -> str:
+    """A caption value formatted; with ``file`` a link to its cell (row label ``at``)."""
+    text = format_caption_value(value, fmt)
+    if file is None or pd.isna(value):
+        return text
+    from udsyn.report import citations
+
+    position = table.index.get_loc(at)
+    key = tuple(
+        (name, None if pd.isna(table[name].iloc[position]) else table[name].iloc[position])
+        for name in citations.key_columns(table)
+    )
+    key = tuple((name, v.item() if hasattr(v, "item") else v) for name, v in key)
+    source = citations.ResultSource(file, position + 1, key, column)
+    return citations.Formatted(text, citations.Cell(value, source), f"py:{fmt}")
+
+
 def caption_value(
     spec: Mapping[str, Any],
     tables: Mapping[str, pd.DataFrame],
     config: Mapping[str, Any],
     labels: Mapping[str, Any] | None = None,
+    files_: Mapping[str, str] | None = None,
 ) -> str:
     """One placeholder's text, from the data or the config as its spec says; with
-    ``label: <kind>`` a ", "-separated list of identifiers is shown labelled."""
+    ``label: <kind>`` a ", "-separated list of identifiers is shown labelled.
+    With ``files_`` (data name -> file) a number comes out as a citation
+    (``udsyn.report.citations``): plain text that the report shows as a link."""
     fmt = spec.get("format", "")
     if "config" in spec:
-        return _format(config_value(config, spec["config"]), fmt)
+        value = config_value(config, spec["config"])
+        if files_ is None:
+            return format_caption_value(value, fmt)
+        from udsyn.report import citations
+
+        cell = citations.Cell(value, citations.ConfigSource(spec["config"]))
+        return citations.Formatted(format_caption_value(value, fmt), cell, f"py:{fmt}")
     table = tables[spec["data"]]
     matching = rows(table, **spec.get("where", {}))
-    values = list(dict.fromkeys(matching[spec["column"]].tolist()))
+    first_row = {}
+    for at, value in matching[spec["column"]].items():
+        first_row.setdefault(value, at)
+    values = list(first_row)
     if "label" in spec:
         labels = load_labels() if labels is None else labels
-        values = [
+        texts = [
             ", ".join(label(labels, spec["label"], part) for part in str(value).split(", "))
             for value in values
         ]
+        shown = [format_caption_value(text, fmt) for text in texts]
+        if "join" in spec:
+            return spec["join"].join(shown)
+        _one_value(spec, shown)
+        return shown[0]
+    file = None if files_ is None else files_[spec["data"]]
+    shown = [_cited(value, fmt, table, file, first_row[value], spec["column"]) for value in values]
     if "join" in spec:
-        return spec["join"].join(_format(value, fmt) for value in values)
+        if file is None:
+            return spec["join"].join(shown)
+        from udsyn.report import citations
+
+        template = (
+            spec["join"]
+            .replace("{", "{{")
+            .replace("}", "}}")
+            .join(f"{{v{i}}}" for i in range(len(shown)))
+        )
+        return citations.FilledText(template, {f"v{i}": part for i, part in enumerate(shown)})
+    _one_value(spec, shown)
+    return shown[0]
+
+
+def _one_value(spec: Mapping[str, Any], values: list) -> None:
     if len(values) != 1:
         raise input_error(
             spec["data"],
@@ -130,7 +184,6 @@ def caption_value(
             "check the table against the figure manifest (workflow/figures.yaml)",
             column=spec["column"],
         )
-    return _format(values[0], fmt)
 
 
 def caption(
@@ -138,13 +191,20 @@ def caption(
     tables: Mapping[str, pd.DataFrame],
     config: Mapping[str, Any],
     labels: Mapping[str, Any] | None = None,
+    cite: bool = False,
 ) -> str:
-    """The figure's caption with every placeholder filled."""
+    """The figure's caption with every placeholder filled; with ``cite`` each
+    number a citation of its cell (the report shows them as links)."""
+    files_ = figure["data"] if cite else None
     values = {
-        name: caption_value(figure["values"][name], tables, config, labels)
+        name: caption_value(figure["values"][name], tables, config, labels, files_)
         for name in placeholders(figure["caption"])
     }
-    return figure["caption"].format(**values)
+    if not cite:
+        return figure["caption"].format(**values)
+    from udsyn.report import citations
+
+    return citations.FilledText(figure["caption"], values)
 
 
 def source(figure: Mapping[str, Any]) -> str:
@@ -160,8 +220,10 @@ def entries(
     root: str | Path = ".",
     manifest: Mapping[str, dict] | None = None,
     labels: Mapping[str, Any] | None = None,
+    cite: bool = False,
 ) -> list[dict[str, Any]]:
-    """Every figure as the report places it: id, title, filled caption, files, source."""
+    """Every figure as the report places it: id, title, filled caption, files, source
+    (with ``cite``, the caption's numbers cited: ``caption``)."""
     manifest = load_manifest() if manifest is None else manifest
     labels = load_labels() if labels is None else labels
     found = []
@@ -171,7 +233,7 @@ def entries(
                 "id": figure_id,
                 "title": figure["title"],
                 "section": figure["section"],
-                "caption": caption(figure, read_data(figure, root), config, labels),
+                "caption": caption(figure, read_data(figure, root), config, labels, cite),
                 "png": figure["outputs"]["png"],
                 "svg": figure["outputs"]["svg"],
                 "rule": rule_name(figure_id, figure),

@@ -9,48 +9,93 @@ shown as text and a missing result stops the build instead of leaving a gap.
 from __future__ import annotations
 
 import base64
+import json
 import math
 from pathlib import Path
 
 import jinja2
 import pandas as pd
+from markupsafe import Markup, escape
 
 from udsyn.multiverse import grid
-from udsyn.report import figure_manifest
+from udsyn.report import citations, figure_manifest, numbers
 
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def pct(value, digits: int = 0) -> str:
-    """0.6875 -> '69%'."""
-    return "–" if _missing(value) else f"{100 * float(value):.{digits}f}%"
+def _shown(value, text: str, format_spec: str) -> Markup:
+    """``text`` formatted from ``value``: a link to its citation when ``value`` is
+    cited (a ``Cell``), else the text escaped."""
+    if isinstance(value, citations.Cell):
+        return citations.link(text, value, format_spec)
+    return escape(text)
 
 
-def points(value, digits: int = 0) -> str:
-    """A difference of shares in percentage points, signed: 0.21 -> '+21 pp'."""
-    return "–" if _missing(value) else f"{100 * float(value):+.{digits}f} pp"
+def _value(value):
+    return value.value if isinstance(value, citations.Cell) else value
 
 
-def num(value, digits: int = 2) -> str:
-    """A number with thousands separators and fixed decimals: 1234.5 -> '1,234.50'."""
-    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
+def make_filters(locale: str = numbers.DEFAULT_LOCALE) -> dict:
+    """The report's number filters, writing numbers as ``locale`` does
+    (udsyn.report.numbers); each returns markup: a cited value as a link."""
 
+    def pct(value, digits: int = 0) -> Markup:
+        """0.6875 -> '69%'."""
+        return _shown(
+            value, numbers.pct(_value(value), digits, locale), numbers.spec("pct", digits)
+        )
 
-def pvalue(value, digits: int = 3, prefix: bool = True) -> str:
-    """A p-value as a reader should see it: 0.0036 -> 'p = 0.004', 0.00002 ->
-    'p < 0.001' (never 'p = 0.000'); ``prefix=False`` for a table column headed
-    p: '0.004', '< 0.001'."""
-    if _missing(value):
-        return "–"
-    value, floor = float(value), 10.0**-digits
-    if not 0 <= value <= 1:
-        raise ValueError(f"a p-value must lie between 0 and 1, not {value}")
-    text = f"< {floor:.{digits}f}" if value < floor else f"{value:.{digits}f}"
-    if not prefix:
-        return text
-    return f"p {text}" if value < floor else f"p = {text}"
+    def points(value, digits: int = 0) -> Markup:
+        """A difference of shares in percentage points, signed: 0.21 -> '+21 pp'."""
+        text = numbers.points(_value(value), digits, locale)
+        return _shown(value, text, numbers.spec("points", digits))
+
+    def num(value, digits: int = 2) -> Markup:
+        """A number with thousands separators and fixed decimals: 1234.5 -> '1,234.50'."""
+        return _shown(
+            value, numbers.num(_value(value), digits, locale), numbers.spec("num", digits)
+        )
+
+    def pvalue(value, digits: int = 3, prefix: bool = True) -> Markup:
+        """A p-value as a reader should see it: 0.0036 -> 'p = 0.004', 0.00002 ->
+        'p < 0.001' (never 'p = 0.000'); ``prefix=False`` for a table column headed
+        p: '0.004', '< 0.001'."""
+        text = numbers.pvalue(_value(value), digits, prefix, locale)
+        return _shown(value, text, numbers.spec("pvalue", digits, "p" if prefix else "bare"))
+
+    def interval(row, kind: str = "pct", digits: int = 0) -> Markup:
+        """'58% to 78%'-style text from a row's ci_low and ci_high ('' when either is missing)."""
+        low, high = row["ci_low"], row["ci_high"]
+        if _missing(_value(low)) or _missing(_value(high)):
+            return Markup("")
+        show = {"pct": pct, "points": points, "num": num}[kind]
+        return Markup(numbers.between("{}", "{}", locale)).format(
+            show(low, digits), show(high, digits)
+        )
+
+    def replace(value, old: str, new: str, count: int = -1) -> Markup:
+        """Jinja's ``replace``; a cited text stays a link (its format says what was replaced)."""
+        text = str(value).replace(str(old), str(new), count)
+        if isinstance(value, (citations.TextCell, citations.Cell)):
+            return citations.link(text, value, numbers.spec("replace", json.dumps([old, new])))
+        return escape(text)
+
+    def cite(value) -> Markup:
+        """A value as shown without a filter, as markup (for a value joined into a
+        text with ``~``, which would otherwise drop its link)."""
+        return escape(value)
+
+    return {
+        "pct": pct,
+        "points": points,
+        "num": num,
+        "pvalue": pvalue,
+        "interval": interval,
+        "cite": cite,
+        "replace": replace,
+    }
 
 
 def pick(rows: list[dict], **criteria) -> dict:
@@ -61,21 +106,9 @@ def pick(rows: list[dict], **criteria) -> dict:
     """
     found = [row for row in rows if all(row.get(k) == v for k, v in criteria.items())]
     if len(found) != 1:
-        raise ValueError(f"expected one row with {criteria}, found {len(found)}")
+        plain = {k: citations._plain(v) for k, v in criteria.items()}
+        raise ValueError(f"expected one row with {plain}, found {len(found)}")
     return found[0]
-
-
-def interval(row, kind: str = "pct", digits: int = 0) -> str:
-    """'(95% CI 58%–78%)'-style text from a row's ci_low and ci_high."""
-    low, high = row["ci_low"], row["ci_high"]
-    if _missing(low) or _missing(high):
-        return ""
-    show = {
-        "pct": lambda v: pct(v, digits),
-        "points": lambda v: points(v, digits),
-        "num": lambda v: num(v, digits),
-    }[kind]
-    return f"{show(low)} to {show(high)}"
 
 
 def image_data_uri(path: str | Path) -> str:
@@ -92,9 +125,27 @@ def records(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
-def environment(template_dir: str | Path, labels: dict | None = None) -> jinja2.Environment:
+def _label(labels: dict):
+    def label(value, kind, choice=None):
+        """The reader's words for a config identifier; a cited number stays a link."""
+        if isinstance(value, citations.Cell):
+            return value
+        text = figure_manifest.label(labels, kind, value, choice)
+        if isinstance(value, citations.TextCell) and text == value:
+            return value  # a number read back as text (a cut-off year): still cited
+        return text
+
+    return label
+
+
+def environment(
+    template_dir: str | Path,
+    labels: dict | None = None,
+    locale: str = numbers.DEFAULT_LOCALE,
+) -> jinja2.Environment:
     """The report's Jinja2 environment; ``labels``: the figure manifest's (default:
-    workflow/figures.yaml), for the ``label`` filter."""
+    workflow/figures.yaml), for the ``label`` filter; ``locale``: how the number
+    filters write numbers (also the template's global ``locale``)."""
     labels = figure_manifest.load_labels() if labels is None else labels
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
@@ -104,40 +155,53 @@ def environment(template_dir: str | Path, labels: dict | None = None) -> jinja2.
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        pct=pct,
-        points=points,
-        num=num,
-        interval=interval,
-        pvalue=pvalue,
-        label=lambda value, kind, choice=None: figure_manifest.label(labels, kind, value, choice),
-    )
-    env.globals.update(pick=pick)
+    env.filters.update(make_filters(locale), label=_label(labels))
+    env.globals.update(pick=pick, locale=locale)
     return env
 
 
 def render(
-    template_dir: str | Path, template_name: str, context: dict, labels: dict | None = None
+    template_dir: str | Path,
+    template_name: str,
+    context: dict,
+    labels: dict | None = None,
+    locale: str = numbers.DEFAULT_LOCALE,
+    describe=None,
 ) -> str:
-    return environment(template_dir, labels).get_template(template_name).render(**context)
+    """The template rendered with the citations of this rendering: the template's
+    global ``cited()`` lists them for the provenance appendix (``describe(source,
+    value)`` adds what the appendix says of each). Citing numbers without listing
+    them, or after listing them, is an error: a link would lead nowhere."""
+    registry = citations.Citations(locale, describe)
+    env = environment(template_dir, labels, locale)
+    env.globals.update(cited=registry.entries)
+    with citations.citing(registry):
+        html = env.get_template(template_name).render(**context)
+    if registry.numbers and not registry.listed:
+        raise ValueError(
+            f"{template_name} shows {len(registry.numbers)} cited numbers but never lists "
+            "them: it needs the provenance appendix ({% for entry in cited() %})"
+        )
+    return html
 
 
-def estimand_values(config: dict, max_initiatives: int) -> dict[str, str]:
+def estimand_values(config: dict, max_initiatives) -> dict:
     """The values ``report/estimands.yaml`` may name in braces, from the config
-    and the codebook in force (so the words follow a changed setting)."""
+    and the codebook in force (so the words follow a changed setting); cited
+    values (``citations.cite_config``) stay cited."""
     derive, survey, analysis = config["derive"], config["survey"], config["analysis"]
-    cutoff = int(derive["crisis_cutoff_year"])
+    cutoff = derive["crisis_cutoff_year"]
     return {
         "headline_definition": str(derive["headline_definition"]),
         "weighting_variables": ", ".join(
             name.replace("_", " ") for name in analysis["weighting"]["covariates"]
         ),
-        "reform_year": str(derive["reform_year"]),
-        "crisis_cutoff_year": str(cutoff),
-        "last_precrisis_year": str(cutoff - 1),
+        "reform_year": derive["reform_year"],
+        "crisis_cutoff_year": cutoff,
+        "last_precrisis_year": cutoff - 1,
         "peripheral_groups": ", ".join(derive["peripheral_groups"]),
-        "fielded_year": str(survey["fielded_year"]),
-        "max_initiatives": str(max_initiatives),
+        "fielded_year": survey["fielded_year"],
+        "max_initiatives": max_initiatives,
     }
 
 
@@ -147,7 +211,7 @@ def estimand_texts(spec: dict, values: dict[str, str]) -> dict:
 
     def fill(item):
         if isinstance(item, str):
-            return item.format_map(values)
+            return citations.FilledText(item, values)
         if isinstance(item, list):
             return [fill(part) for part in item]
         if isinstance(item, dict):
@@ -322,3 +386,87 @@ def calibration_view(
         "outside": [r["name"] for r in intervals if r["outside"]],
         "biased": [r["name"] for r in intervals if r["biased"]],
     }
+
+
+# ------------------------------------------------------------------ the provenance appendix
+
+RESPONDENTS = "results/clean/respondents.csv"
+EXCLUSIONS = "results/clean/exclusions.csv"
+
+
+def source_describer(
+    manifest: dict,
+    file_texts: dict[str, pd.DataFrame],
+    config_files: list[str],
+    survey_dataset: str,
+):
+    """``describe(source, value)`` for the provenance appendix: for a results cell
+    its file's rule, script and sha256 (``results/manifest.json``), the cell as
+    written in the file (``file_texts``: each cited file read as text), and for
+    a file computed from the survey how many of the export's rows it rests on and
+    where they are; for a config value its files and key; for a computed value
+    its formula."""
+    outputs, inputs = manifest["outputs"], manifest["inputs"]
+
+    def from_survey(path: str, seen: frozenset = frozenset()) -> bool:
+        if path == survey_dataset:
+            return True
+        made = outputs.get(path)
+        return bool(made) and any(
+            from_survey(read, seen | {path}) for read in made["inputs"] if read not in seen
+        )
+
+    kept = outputs[RESPONDENTS]["rows"] if RESPONDENTS in outputs else None
+    raw = inputs.get(survey_dataset, {}).get("rows")
+
+    def respondents(source) -> str:
+        if not from_survey(source.file) or kept is None:
+            return ""
+        read = [
+            path
+            for path in outputs[source.file]["inputs"]
+            if path.startswith("results/") and from_survey(path)
+        ]
+        text = (
+            f"{kept} of the export's {raw} rows ({survey_dataset}) are kept responses, "
+            f"one per responding municipality: {RESPONDENTS}, by respondentid "
+            f"(the others, with the reason: {EXCLUSIONS}); this table was computed "
+            f"from {', '.join(read) or source.file}"
+        )
+        frame = file_texts.get(source.file)
+        if frame is not None and "n" in frame.columns:
+            text += f"; this row's n (units in its definition): {frame['n'].iloc[source.row - 1]}"
+        return text
+
+    def describe(source, value) -> dict:
+        if isinstance(source, citations.ResultSource):
+            made = outputs.get(source.file, {})
+            frame = file_texts.get(source.file)
+            as_written = (
+                frame[source.column].iloc[source.row - 1] if frame is not None else str(value)
+            )
+            return {
+                "kind": "result",
+                "file": source.file,
+                "row": source.row,
+                "key": citations.key_text(source.key),
+                "key_json": json.dumps(dict(source.key), ensure_ascii=False, sort_keys=True),
+                "column": source.column,
+                "as_written": as_written,
+                "rule": made.get("rule", ""),
+                "script": made.get("script", ""),
+                "sha256": made.get("sha256", ""),
+                "respondents": respondents(source),
+            }
+        if isinstance(source, citations.ConfigSource):
+            where = config_files if source.file == "config" else [source.file]
+            return {
+                "kind": "config",
+                "file": ", ".join(where),
+                "key": source.key,
+                "is_key": "yes" if source.is_key else "no",
+                "as_written": str(value),
+            }
+        return {"kind": "derived", "formula": source.formula, "as_written": repr(value)}
+
+    return describe
