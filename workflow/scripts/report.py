@@ -59,15 +59,16 @@ def main(smk, log):
         "index": item_index(smk.params.tables, figures, smk.params.made_by),
         "calibration": calibration_view(
             files.read_table(smk.input.calibration[0]) if len(smk.input.calibration) else None,
-            config["analysis"]["confidence_level"],
+            cited["analysis"]["confidence_level"],
             config["multiverse"]["holds"],
+            file=smk.input.calibration[0] if len(smk.input.calibration) else None,
         ),
         "estimands": estimand_texts(
             files.read_yaml(smk.input.estimands), estimand_values(cited, max_initiatives)
         ),
     }
     cited_files = {path for figure in figures for path in figure["data"]}
-    cited_files |= set(smk.params.tables.values())
+    cited_files |= set(smk.params.tables.values()) | set(smk.input.calibration)
     describe = source_describer(
         json.loads(Path(smk.input.results_manifest).read_text(encoding="utf-8")),
         {path: files.read_text_table(path) for path in sorted(cited_files)},

@@ -155,6 +155,9 @@ class Cell:
     def __neg__(self):
         return derived("-{0}", self)
 
+    def __abs__(self):
+        return derived("abs({0})", self)
+
     # -- shown bare in the template ({{ h.n }})
     def __html__(self):
         return link(numbers.bare(self.value, current().locale), self, numbers.spec("bare"))
@@ -204,8 +207,10 @@ class FilledText(str):
         return escape(self.template).format_map(self.values)
 
 
-def derived(formula: str, *operands) -> Cell:
-    """A value computed from cells (and constants): ``derived("{0} - {1}", cell, 1)``."""
+def derived(formula: str, *operands):
+    """A value computed from cells (and constants): ``derived("{0} - {1}", cell, 1)``
+    is a ``Cell`` citing ``cell``'s source and the formula ``x0 - 1``; from plain
+    values only, the plain result."""
     inputs: list[tuple[Any, Any]] = []
     parts = []
     for operand in operands:
@@ -220,6 +225,8 @@ def derived(formula: str, *operands) -> Cell:
         else:
             parts.append(repr(_plain(operand)))
     value = evaluate(formula.format(*parts), [v for _, v in inputs])
+    if not inputs:
+        return value
     return Cell(value, DerivedSource(formula.format(*parts), tuple(inputs)))
 
 
@@ -227,7 +234,9 @@ def evaluate(formula: str, values: list) -> Any:
     """A derived value's formula evaluated on its inputs' values (only arithmetic
     and the math module)."""
     names = {f"x{i}": value for i, value in enumerate(values)}
-    return eval(formula, {"__builtins__": {}, "math": math}, names)  # noqa: S307 - our own formulas
+    allowed = {"__builtins__": {}, "math": math, "abs": abs, "max": max, "min": min}
+    allowed["round"] = round
+    return eval(formula, allowed, names)  # noqa: S307 - the report's own formulas
 
 
 # ------------------------------------------------------------------ the registry

@@ -276,7 +276,11 @@ def item_index(tables: dict[str, str], figures: list[dict], made_by: dict) -> li
 
 
 def calibration_view(
-    summary: pd.DataFrame | None, level: float, holds: dict, truth_variant: str = "truth"
+    summary: pd.DataFrame | None,
+    level: float,
+    holds: dict,
+    truth_variant: str = "truth",
+    file: str | None = None,
 ) -> dict | None:
     """What the report says about the calibration (``make calibrate``'s
     results/calibration/summary.csv), or None when it was not run.
@@ -287,10 +291,13 @@ def calibration_view(
     ``level``; its bias flagged when more than two of its own MCSE from 0.
     Claims: the rate at which each claim's test (``multiverse_<claim>_holds``)
     passes per variant, read as power where the variant's truth makes the claim
-    true and as a false-positive rate where it does not."""
+    true and as a false-positive rate where it does not. With ``file`` (the
+    summary's path) and a cited ``level``, every number is cited: read from the
+    file, or computed from cited values (``citations.derived``)."""
     if summary is None:
         return None
-    rows = records(summary)
+    rows = records(summary) if file is None else citations.cited_records(summary, file)
+    derived = citations.derived
     variants = list(dict.fromkeys(row["variant"] for row in rows))
     if truth_variant not in variants:
         raise ValueError(
@@ -302,8 +309,8 @@ def calibration_view(
     truths = {(r["variant"], r["name"]): r["truth"] for r in rows if r["kind"] == "coverage"}
     intervals = []
     for row in (r for r in rows if r["kind"] == "coverage" and r["variant"] == truth_variant):
-        k = int(row["n_estimated"])
-        band = 2 * math.sqrt(level * (1 - level) / k) if k else math.nan
+        k = row["n_estimated"]
+        band = derived("2 * math.sqrt({0} * (1 - {0}) / {1})", level, k) if k else math.nan
         others = [
             {"variant": r["variant"], "coverage": r["value"], "mcse": r["mcse"]}
             for r in rows
@@ -316,8 +323,8 @@ def calibration_view(
             {
                 **row,
                 "k": k,
-                "band_low": level - band,
-                "band_high": min(1.0, level + band),
+                "band_low": derived("{0} - {1}", level, band),
+                "band_high": derived("min(1.0, {0} + {1})", level, band),
                 "outside": bool(k) and abs(row["value"] - level) > band,
                 "biased": bias_mcse is not None and abs(row["bias"]) > 2 * bias_mcse,
                 "other_variants": others,
@@ -340,8 +347,12 @@ def calibration_view(
                     "variant": variant,
                     "rate": found[0]["value"],
                     "mcse": found[0]["mcse"],
-                    "k": int(found[0]["n_estimated"]),
-                    "reads": "power" if grid.holds(truth, truth, rule) else "false-positive rate",
+                    "k": found[0]["n_estimated"],
+                    "reads": (
+                        "power"
+                        if grid.holds(float(truth), float(truth), rule)
+                        else "false-positive rate"
+                    ),
                 }
             )
         claims[claim] = rates
@@ -358,7 +369,7 @@ def calibration_view(
                         "kind": r["kind"],
                         "rate": r["value"],
                         "mcse": r["mcse"],
-                        "k": int(r["n_estimated"]),
+                        "k": r["n_estimated"],
                     }
                     for r in rows
                     if r["name"] == name and r["kind"] in ("power", "size", "rejection")
@@ -370,7 +381,7 @@ def calibration_view(
         "level": level,
         "variants": variants,
         "truth_variant": truth_variant,
-        "n_seeds": int(next(r["n_seeds"] for r in intervals)) if intervals else 0,
+        "n_seeds": next(r["n_seeds"] for r in intervals) if intervals else 0,
         "intervals": intervals,
         "claims": claims,
         "tests": tests,
@@ -378,8 +389,8 @@ def calibration_view(
             {
                 "variant": r["variant"],
                 "share": r["value"],
-                "failed": int(round(r["value"] * r["n_estimated"])),
-                "k": int(r["n_estimated"]),
+                "failed": derived("round({0} * {1})", r["value"], r["n_estimated"]),
+                "k": r["n_estimated"],
             }
             for r in builds
         ],
@@ -392,6 +403,7 @@ def calibration_view(
 
 RESPONDENTS = "results/clean/respondents.csv"
 EXCLUSIONS = "results/clean/exclusions.csv"
+CLEANING_SUMMARY = "results/clean/summary.csv"
 
 
 def source_describer(
@@ -416,8 +428,15 @@ def source_describer(
             from_survey(read, seen | {path}) for read in made["inputs"] if read not in seen
         )
 
-    kept = outputs[RESPONDENTS]["rows"] if RESPONDENTS in outputs else None
-    raw = inputs.get(survey_dataset, {}).get("rows")
+    # The export's rows and the kept ones as the clean step counted them (it reads
+    # the export in its own dialect; a plain CSV count of a ;-separated file is not that).
+    counts = file_texts.get(CLEANING_SUMMARY)
+    if counts is not None:
+        rows = counts[counts["kind"] == "rows"].set_index("rule")["count"]
+        raw, kept = rows.get("raw"), rows.get("kept")
+    else:
+        raw = inputs.get(survey_dataset, {}).get("rows")
+        kept = outputs[RESPONDENTS]["rows"] if RESPONDENTS in outputs else None
 
     def respondents(source) -> str:
         if not from_survey(source.file) or kept is None:
@@ -428,10 +447,10 @@ def source_describer(
             if path.startswith("results/") and from_survey(path)
         ]
         text = (
-            f"{kept} of the export's {raw} rows ({survey_dataset}) are kept responses, "
-            f"one per responding municipality: {RESPONDENTS}, by respondentid "
-            f"(the others, with the reason: {EXCLUSIONS}); this table was computed "
-            f"from {', '.join(read) or source.file}"
+            f"{kept} of the export's {raw} rows ({survey_dataset}; counts: "
+            f"{CLEANING_SUMMARY}) are kept responses, one per responding municipality: "
+            f"{RESPONDENTS}, by respondentid (the others, with the reason: {EXCLUSIONS}); "
+            f"this table was computed from {', '.join(read) or source.file}"
         )
         frame = file_texts.get(source.file)
         if frame is not None and "n" in frame.columns:
@@ -440,7 +459,8 @@ def source_describer(
 
     def describe(source, value) -> dict:
         if isinstance(source, citations.ResultSource):
-            made = outputs.get(source.file, {})
+            # make calibrate's summary is an input of the build, not an output
+            made = outputs.get(source.file) or inputs.get(source.file, {})
             frame = file_texts.get(source.file)
             as_written = (
                 frame[source.column].iloc[source.row - 1] if frame is not None else str(value)
@@ -453,7 +473,7 @@ def source_describer(
                 "key_json": json.dumps(dict(source.key), ensure_ascii=False, sort_keys=True),
                 "column": source.column,
                 "as_written": as_written,
-                "rule": made.get("rule", ""),
+                "rule": made.get("rule", made.get("origin", "")),
                 "script": made.get("script", ""),
                 "sha256": made.get("sha256", ""),
                 "respondents": respondents(source),
