@@ -6,7 +6,13 @@ from pathlib import Path
 from udsyn.core import files
 from udsyn.core.runner import run
 from udsyn.ingest.questionnaire import build_questionnaire
-from udsyn.report.citations import Cell, ConfigSource, cite_config, cited_records
+from udsyn.report.citations import (
+    CaptionCiter,
+    Cell,
+    ConfigSource,
+    cite_config,
+    cited_records,
+)
 from udsyn.report.figure_manifest import entries, load_labels, load_manifest
 from udsyn.report.html import (
     calibration_view,
@@ -31,7 +37,9 @@ def main(smk, log):
     cited = cite_config(config)
     tables = {name: files.read_table(path) for name, path in smk.params.tables.items()}
     labels = load_labels(smk.input.manifest)
-    figures = entries(config, manifest=load_manifest(smk.input.manifest), labels=labels, cite=True)
+    figures = entries(
+        config, manifest=load_manifest(smk.input.manifest), labels=labels, citer=CaptionCiter()
+    )
     for figure in figures:
         figure["image"] = image_data_uri(figure["png"])
     questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))

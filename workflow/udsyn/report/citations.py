@@ -374,8 +374,7 @@ def cited_records(frame: pd.DataFrame, file: str) -> list[dict]:
     keys = key_columns(frame)
     rows = []
     for position, row in enumerate(frame.astype(object).to_dict("records"), start=1):
-        key = tuple((column, None if _missing(row[column]) else row[column]) for column in keys)
-        key = tuple((c, v.item() if hasattr(v, "item") else v) for c, v in key)
+        key = tuple((column, _key_value(row[column])) for column in keys)
         rows.append(
             {
                 column: cite_value(value, ResultSource(file, position, key, column))
@@ -420,3 +419,44 @@ def config_lookup(config: dict, key: str):
     for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
         value = value[int(part[1:-1])] if part.startswith("[") else value[part]
     return value
+
+
+class CaptionCiter:
+    """How ``udsyn.report.figure_manifest.caption`` cites a caption's values (kept
+    here so the figure rules, which fill captions too, need none of this)."""
+
+    @staticmethod
+    def cell(value, fmt: str, table: pd.DataFrame, file: str, at, column: str) -> str:
+        """A value of ``table`` (row label ``at``), formatted as ``fmt`` and cited."""
+        from udsyn.report.figure_manifest import format_caption_value
+
+        text = format_caption_value(value, fmt)
+        if _missing(value):
+            return text
+        position = table.index.get_loc(at)
+        key = tuple((name, _key_value(table[name].iloc[position])) for name in key_columns(table))
+        source = ResultSource(file, position + 1, key, column)
+        return Formatted(text, Cell(value, source), numbers.spec("py", fmt))
+
+    @staticmethod
+    def config(value, fmt: str, key: str) -> str:
+        from udsyn.report.figure_manifest import format_caption_value
+
+        cell = Cell(value, ConfigSource(key))
+        return Formatted(format_caption_value(value, fmt), cell, numbers.spec("py", fmt))
+
+    @staticmethod
+    def join(separator: str, parts: list[str]) -> str:
+        escaped = separator.replace("{", "{{").replace("}", "}}")
+        template = escaped.join(f"{{v{i}}}" for i in range(len(parts)))
+        return FilledText(template, {f"v{i}": part for i, part in enumerate(parts)})
+
+    @staticmethod
+    def fill(template: str, values: dict) -> str:
+        return FilledText(template, values)
+
+
+def _key_value(value):
+    if _missing(value):
+        return None
+    return value.item() if hasattr(value, "item") else value

@@ -100,45 +100,25 @@ def format_caption_value(value: Any, spec: str) -> str:
     return format(value, spec)
 
 
-def _cited(
-    value: Any, fmt: str, table: pd.DataFrame, file: str | None, at: Any, column: str
-) -> str:
-    """A caption value formatted; with ``file`` a link to its cell (row label ``at``)."""
-    text = format_caption_value(value, fmt)
-    if file is None or pd.isna(value):
-        return text
-    from udsyn.report import citations
-
-    position = table.index.get_loc(at)
-    key = tuple(
-        (name, None if pd.isna(table[name].iloc[position]) else table[name].iloc[position])
-        for name in citations.key_columns(table)
-    )
-    key = tuple((name, v.item() if hasattr(v, "item") else v) for name, v in key)
-    source = citations.ResultSource(file, position + 1, key, column)
-    return citations.Formatted(text, citations.Cell(value, source), f"py:{fmt}")
-
-
 def caption_value(
     spec: Mapping[str, Any],
     tables: Mapping[str, pd.DataFrame],
     config: Mapping[str, Any],
     labels: Mapping[str, Any] | None = None,
     files_: Mapping[str, str] | None = None,
+    citer: Any = None,
 ) -> str:
     """One placeholder's text, from the data or the config as its spec says; with
     ``label: <kind>`` a ", "-separated list of identifiers is shown labelled.
-    With ``files_`` (data name -> file) a number comes out as a citation
-    (``udsyn.report.citations``): plain text that the report shows as a link."""
+    With ``files_`` (data name -> file) and ``citer`` (``udsyn.report.citations.
+    CaptionCiter``) a number comes out as a citation: text that the report shows
+    as a link."""
     fmt = spec.get("format", "")
     if "config" in spec:
         value = config_value(config, spec["config"])
-        if files_ is None:
+        if citer is None:
             return format_caption_value(value, fmt)
-        from udsyn.report import citations
-
-        cell = citations.Cell(value, citations.ConfigSource(spec["config"]))
-        return citations.Formatted(format_caption_value(value, fmt), cell, f"py:{fmt}")
+        return citer.config(value, fmt, spec["config"])
     table = tables[spec["data"]]
     matching = rows(table, **spec.get("where", {}))
     first_row = {}
@@ -156,20 +136,16 @@ def caption_value(
             return spec["join"].join(shown)
         _one_value(spec, shown)
         return shown[0]
-    file = None if files_ is None else files_[spec["data"]]
-    shown = [_cited(value, fmt, table, file, first_row[value], spec["column"]) for value in values]
+    if citer is None:
+        shown = [format_caption_value(value, fmt) for value in values]
+    else:
+        file = files_[spec["data"]]
+        shown = [
+            citer.cell(value, fmt, table, file, first_row[value], spec["column"])
+            for value in values
+        ]
     if "join" in spec:
-        if file is None:
-            return spec["join"].join(shown)
-        from udsyn.report import citations
-
-        template = (
-            spec["join"]
-            .replace("{", "{{")
-            .replace("}", "}}")
-            .join(f"{{v{i}}}" for i in range(len(shown)))
-        )
-        return citations.FilledText(template, {f"v{i}": part for i, part in enumerate(shown)})
+        return spec["join"].join(shown) if citer is None else citer.join(spec["join"], shown)
     _one_value(spec, shown)
     return shown[0]
 
@@ -191,20 +167,18 @@ def caption(
     tables: Mapping[str, pd.DataFrame],
     config: Mapping[str, Any],
     labels: Mapping[str, Any] | None = None,
-    cite: bool = False,
+    citer: Any = None,
 ) -> str:
-    """The figure's caption with every placeholder filled; with ``cite`` each
-    number a citation of its cell (the report shows them as links)."""
-    files_ = figure["data"] if cite else None
+    """The figure's caption with every placeholder filled; with ``citer``
+    (``udsyn.report.citations.CaptionCiter``) each number a citation of its cell
+    (the report shows them as links)."""
     values = {
-        name: caption_value(figure["values"][name], tables, config, labels, files_)
+        name: caption_value(figure["values"][name], tables, config, labels, figure["data"], citer)
         for name in placeholders(figure["caption"])
     }
-    if not cite:
+    if citer is None:
         return figure["caption"].format(**values)
-    from udsyn.report import citations
-
-    return citations.FilledText(figure["caption"], values)
+    return citer.fill(figure["caption"], values)
 
 
 def source(figure: Mapping[str, Any]) -> str:
@@ -220,10 +194,10 @@ def entries(
     root: str | Path = ".",
     manifest: Mapping[str, dict] | None = None,
     labels: Mapping[str, Any] | None = None,
-    cite: bool = False,
+    citer: Any = None,
 ) -> list[dict[str, Any]]:
     """Every figure as the report places it: id, title, filled caption, files, source
-    (with ``cite``, the caption's numbers cited: ``caption``)."""
+    (with ``citer``, the caption's numbers cited: ``caption``)."""
     manifest = load_manifest() if manifest is None else manifest
     labels = load_labels() if labels is None else labels
     found = []
@@ -233,7 +207,7 @@ def entries(
                 "id": figure_id,
                 "title": figure["title"],
                 "section": figure["section"],
-                "caption": caption(figure, read_data(figure, root), config, labels, cite),
+                "caption": caption(figure, read_data(figure, root), config, labels, citer),
                 "png": figure["outputs"]["png"],
                 "svg": figure["outputs"]["svg"],
                 "rule": rule_name(figure_id, figure),
