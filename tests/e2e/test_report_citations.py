@@ -125,8 +125,9 @@ def uncited_digits(page: Page) -> list[str]:
     return problems
 
 
-def read_cell(project: Path, entry: dict, cache: dict):
-    """The value the entry cites, read again from its file (or config, or formula)."""
+def read_cell(project: Path, entry: dict, cache: dict, entries: dict):
+    """The value the entry cites, read again from its file (or config, or formula
+    over the ``entries`` it names)."""
     kind = entry["data-kind"]
     if kind == "result":
         path = entry["data-file"]
@@ -159,19 +160,14 @@ def read_cell(project: Path, entry: dict, cache: dict):
             return value
         assert value is not None, f"no config file has {entry['data-key']}"
         return value
-    inputs = [read_cell(project, page_entries[i], cache) for i in entry["data-inputs"].split()]
+    inputs = [read_cell(project, entries[i], cache, entries) for i in entry["data-inputs"].split()]
     return evaluate(entry["data-formula"], inputs)
-
-
-page_entries: dict[str, dict] = {}
 
 
 def citation_problems(project: Path, report: Path) -> list[str]:
     """What is wrong with the citations of ``report`` (empty: every number traced)."""
     page = Page()
     page.feed(report.read_text(encoding="utf-8"))
-    page_entries.clear()
-    page_entries.update(page.entries)
     problems = uncited_digits(page)
     cache: dict = {}
     locale = page.lang or numbers.DEFAULT_LOCALE
@@ -180,7 +176,7 @@ def citation_problems(project: Path, report: Path) -> list[str]:
         if entry is None:
             problems.append(f"link {link['href']} ({link['text']!r}) has no appendix entry")
             continue
-        value = read_cell(project, entry, cache)
+        value = read_cell(project, entry, cache, page.entries)
         expected = numbers.apply_spec(link["data-format"], value, locale)
         if expected != link["text"]:
             problems.append(

@@ -1,7 +1,9 @@
 """The report: results files in, one self-contained HTML file out.
 
 Every number the report shows is read from a results file here and formatted
-by a filter; the template holds words, never results. Jinja2 autoescaping is
+by a filter; the template holds words, never results. Each number is shown as a
+link to its entry in the provenance appendix (``udsyn.report.citations``),
+written for the rendering's locale (``udsyn.report.numbers``). Jinja2 autoescaping is
 on and undefined names are errors, so free text from respondents is always
 shown as text and a missing result stops the build instead of leaving a gap.
 """
