@@ -29,8 +29,15 @@ def perturbed(built, tmp_path):
     return copy
 
 
-def summary_of(project) -> str:
+def shown(project) -> str:
+    """The report's HTML with the citation links' tags left out: the text as read
+    (tests/e2e/test_report_citations.py checks the links)."""
     html = (project / "report/report.html").read_text(encoding="utf-8")
+    return re.sub(r'<a class="cite" [^>]*>(.*?)</a>', r"\1", html)
+
+
+def summary_of(project) -> str:
+    html = shown(project)
     return re.search(r'<section id="summary">(.*?)</section>', html, flags=re.S).group(1)
 
 
@@ -79,7 +86,7 @@ def test_the_multiverse_sentences_are_read_from_its_summary(built, tmp_path):
     path = copy / "results/multiverse/summary.csv"
     summary = files.read_table(path)
     before = summary.set_index("claim").loc["crisis"]
-    html = (built / "report/report.html").read_text(encoding="utf-8")
+    html = shown(built)
     sentence = (
         f"holds in <b>{before['n_distinct_holds']} of {before['n_distinct']} distinct analyses</b>"
     )
@@ -91,7 +98,7 @@ def test_the_multiverse_sentences_are_read_from_its_summary(built, tmp_path):
     files.write_table(summary, path)
     result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html")
     assert result.returncode == 0, result.stdout + result.stderr
-    after = (copy / "report/report.html").read_text(encoding="utf-8")
+    after = shown(copy)
     section = re.search(
         r'<p class="claim" id="multiverse-crisis">(.*?)</p>', after, flags=re.S
     ).group(1)
@@ -100,7 +107,7 @@ def test_the_multiverse_sentences_are_read_from_its_summary(built, tmp_path):
 
 
 def free_text_section(project) -> str:
-    html = (project / "report/report.html").read_text(encoding="utf-8")
+    html = shown(project)
     return re.search(r'<div id="free-text">(.*?)</div>', html, flags=re.S).group(1)
 
 
@@ -278,7 +285,7 @@ def test_calibration_view_flags_shortfalls_and_reads_power_or_false_positives():
 
 
 def calibration_section(project) -> str:
-    html = (project / "report/report.html").read_text(encoding="utf-8")
+    html = shown(project)
     return re.search(r'<h3 id="calibration">(.*?)<h3 ', html, flags=re.S).group(1)
 
 
@@ -309,3 +316,7 @@ def test_the_calibration_appendix_and_the_verdicts_power_come_from_make_calibrat
     assert "coverage falls outside 95% ± 2 Monte-Carlo standard errors: multiverse_shift" in (
         summary_of(copy)
     )
+    # its numbers are cited too: read from the summary, or computed from cited values
+    from test_report_citations import citation_problems
+
+    assert citation_problems(copy, copy / "report/report.html") == []

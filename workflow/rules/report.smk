@@ -54,7 +54,15 @@ rule report:
         calibration=lambda wildcards: (
             [CALIBRATION_SUMMARY] if Path(CALIBRATION_SUMMARY).exists() else []
         ),
-        code=package("report.html", "report.figure_manifest", "multiverse.grid"),
+        # which rule, script and sha256 made each cited file (the provenance appendix)
+        results_manifest=MANIFEST,
+        code=package(
+            "report.html",
+            "report.citations",
+            "report.numbers",
+            "report.figure_manifest",
+            "multiverse.grid",
+        ),
         lock=LOCK,
     output:
         report=report(
@@ -65,6 +73,7 @@ rule report:
     params:
         tables=lambda wildcards: report_tables(),
         made_by=lambda wildcards: made_by(),
+        config_files=[str(path) for path in workflow.configfiles],
         config={
             **{key: config[key] for key in ("survey", "derive", "analysis")},
             "multiverse": MULTIVERSE,

@@ -89,7 +89,8 @@ def placeholders(template: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _format(value: Any, spec: str) -> str:
+def format_caption_value(value: Any, spec: str) -> str:
+    """A caption value in Python's format ``spec`` ('n/a' when missing; 'd' rounds)."""
     if pd.isna(value):
         return "n/a"
     if spec.endswith("d"):
@@ -104,23 +105,52 @@ def caption_value(
     tables: Mapping[str, pd.DataFrame],
     config: Mapping[str, Any],
     labels: Mapping[str, Any] | None = None,
+    files_: Mapping[str, str] | None = None,
+    citer: Any = None,
 ) -> str:
     """One placeholder's text, from the data or the config as its spec says; with
-    ``label: <kind>`` a ", "-separated list of identifiers is shown labelled."""
+    ``label: <kind>`` a ", "-separated list of identifiers is shown labelled.
+    With ``files_`` (data name -> file) and ``citer`` (``udsyn.report.citations.
+    CaptionCiter``) a number comes out as a citation: text that the report shows
+    as a link."""
     fmt = spec.get("format", "")
     if "config" in spec:
-        return _format(config_value(config, spec["config"]), fmt)
+        value = config_value(config, spec["config"])
+        if citer is None:
+            return format_caption_value(value, fmt)
+        return citer.config(value, fmt, spec["config"])
     table = tables[spec["data"]]
     matching = rows(table, **spec.get("where", {}))
-    values = list(dict.fromkeys(matching[spec["column"]].tolist()))
+    first_row = {}
+    for at, value in matching[spec["column"]].items():
+        first_row.setdefault(value, at)
+    values = list(first_row)
     if "label" in spec:
         labels = load_labels() if labels is None else labels
-        values = [
+        texts = [
             ", ".join(label(labels, spec["label"], part) for part in str(value).split(", "))
             for value in values
         ]
+        shown = [format_caption_value(text, fmt) for text in texts]
+        if "join" in spec:
+            return spec["join"].join(shown)
+        _one_value(spec, shown)
+        return shown[0]
+    if citer is None:
+        shown = [format_caption_value(value, fmt) for value in values]
+    else:
+        file = files_[spec["data"]]
+        shown = [
+            citer.cell(value, fmt, table, file, first_row[value], spec["column"])
+            for value in values
+        ]
     if "join" in spec:
-        return spec["join"].join(_format(value, fmt) for value in values)
+        return spec["join"].join(shown) if citer is None else citer.join(spec["join"], shown)
+    _one_value(spec, shown)
+    return shown[0]
+
+
+def _one_value(spec: Mapping[str, Any], values: list) -> None:
     if len(values) != 1:
         raise input_error(
             spec["data"],
@@ -130,7 +160,6 @@ def caption_value(
             "check the table against the figure manifest (workflow/figures.yaml)",
             column=spec["column"],
         )
-    return _format(values[0], fmt)
 
 
 def caption(
@@ -138,13 +167,18 @@ def caption(
     tables: Mapping[str, pd.DataFrame],
     config: Mapping[str, Any],
     labels: Mapping[str, Any] | None = None,
+    citer: Any = None,
 ) -> str:
-    """The figure's caption with every placeholder filled."""
+    """The figure's caption with every placeholder filled; with ``citer``
+    (``udsyn.report.citations.CaptionCiter``) each number a citation of its cell
+    (the report shows them as links)."""
     values = {
-        name: caption_value(figure["values"][name], tables, config, labels)
+        name: caption_value(figure["values"][name], tables, config, labels, figure["data"], citer)
         for name in placeholders(figure["caption"])
     }
-    return figure["caption"].format(**values)
+    if citer is None:
+        return figure["caption"].format(**values)
+    return citer.fill(figure["caption"], values)
 
 
 def source(figure: Mapping[str, Any]) -> str:
@@ -160,8 +194,10 @@ def entries(
     root: str | Path = ".",
     manifest: Mapping[str, dict] | None = None,
     labels: Mapping[str, Any] | None = None,
+    citer: Any = None,
 ) -> list[dict[str, Any]]:
-    """Every figure as the report places it: id, title, filled caption, files, source."""
+    """Every figure as the report places it: id, title, filled caption, files, source
+    (with ``citer``, the caption's numbers cited: ``caption``)."""
     manifest = load_manifest() if manifest is None else manifest
     labels = load_labels() if labels is None else labels
     found = []
@@ -171,7 +207,7 @@ def entries(
                 "id": figure_id,
                 "title": figure["title"],
                 "section": figure["section"],
-                "caption": caption(figure, read_data(figure, root), config, labels),
+                "caption": caption(figure, read_data(figure, root), config, labels, citer),
                 "png": figure["outputs"]["png"],
                 "svg": figure["outputs"]["svg"],
                 "rule": rule_name(figure_id, figure),

@@ -1,7 +1,9 @@
 """The report: results files in, one self-contained HTML file out.
 
 Every number the report shows is read from a results file here and formatted
-by a filter; the template holds words, never results. Jinja2 autoescaping is
+by a filter; the template holds words, never results. Each number is shown as a
+link to its entry in the provenance appendix (``udsyn.report.citations``),
+written for the rendering's locale (``udsyn.report.numbers``). Jinja2 autoescaping is
 on and undefined names are errors, so free text from respondents is always
 shown as text and a missing result stops the build instead of leaving a gap.
 """
@@ -9,48 +11,93 @@ shown as text and a missing result stops the build instead of leaving a gap.
 from __future__ import annotations
 
 import base64
+import json
 import math
 from pathlib import Path
 
 import jinja2
 import pandas as pd
+from markupsafe import Markup, escape
 
 from udsyn.multiverse import grid
-from udsyn.report import figure_manifest
+from udsyn.report import citations, figure_manifest, numbers
 
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def pct(value, digits: int = 0) -> str:
-    """0.6875 -> '69%'."""
-    return "–" if _missing(value) else f"{100 * float(value):.{digits}f}%"
+def _shown(value, text: str, format_spec: str) -> Markup:
+    """``text`` formatted from ``value``: a link to its citation when ``value`` is
+    cited (a ``Cell``), else the text escaped."""
+    if isinstance(value, citations.Cell):
+        return citations.link(text, value, format_spec)
+    return escape(text)
 
 
-def points(value, digits: int = 0) -> str:
-    """A difference of shares in percentage points, signed: 0.21 -> '+21 pp'."""
-    return "–" if _missing(value) else f"{100 * float(value):+.{digits}f} pp"
+def _value(value):
+    return value.value if isinstance(value, citations.Cell) else value
 
 
-def num(value, digits: int = 2) -> str:
-    """A number with thousands separators and fixed decimals: 1234.5 -> '1,234.50'."""
-    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
+def make_filters(locale: str = numbers.DEFAULT_LOCALE) -> dict:
+    """The report's number filters, writing numbers as ``locale`` does
+    (udsyn.report.numbers); each returns markup: a cited value as a link."""
 
+    def pct(value, digits: int = 0) -> Markup:
+        """0.6875 -> '69%'."""
+        return _shown(
+            value, numbers.pct(_value(value), digits, locale), numbers.spec("pct", digits)
+        )
 
-def pvalue(value, digits: int = 3, prefix: bool = True) -> str:
-    """A p-value as a reader should see it: 0.0036 -> 'p = 0.004', 0.00002 ->
-    'p < 0.001' (never 'p = 0.000'); ``prefix=False`` for a table column headed
-    p: '0.004', '< 0.001'."""
-    if _missing(value):
-        return "–"
-    value, floor = float(value), 10.0**-digits
-    if not 0 <= value <= 1:
-        raise ValueError(f"a p-value must lie between 0 and 1, not {value}")
-    text = f"< {floor:.{digits}f}" if value < floor else f"{value:.{digits}f}"
-    if not prefix:
-        return text
-    return f"p {text}" if value < floor else f"p = {text}"
+    def points(value, digits: int = 0) -> Markup:
+        """A difference of shares in percentage points, signed: 0.21 -> '+21 pp'."""
+        text = numbers.points(_value(value), digits, locale)
+        return _shown(value, text, numbers.spec("points", digits))
+
+    def num(value, digits: int = 2) -> Markup:
+        """A number with thousands separators and fixed decimals: 1234.5 -> '1,234.50'."""
+        return _shown(
+            value, numbers.num(_value(value), digits, locale), numbers.spec("num", digits)
+        )
+
+    def pvalue(value, digits: int = 3, prefix: bool = True) -> Markup:
+        """A p-value as a reader should see it: 0.0036 -> 'p = 0.004', 0.00002 ->
+        'p < 0.001' (never 'p = 0.000'); ``prefix=False`` for a table column headed
+        p: '0.004', '< 0.001'."""
+        text = numbers.pvalue(_value(value), digits, prefix, locale)
+        return _shown(value, text, numbers.spec("pvalue", digits, "p" if prefix else "bare"))
+
+    def interval(row, kind: str = "pct", digits: int = 0) -> Markup:
+        """'58% to 78%'-style text from a row's ci_low and ci_high ('' when either is missing)."""
+        low, high = row["ci_low"], row["ci_high"]
+        if _missing(_value(low)) or _missing(_value(high)):
+            return Markup("")
+        show = {"pct": pct, "points": points, "num": num}[kind]
+        return Markup(numbers.between("{}", "{}", locale)).format(
+            show(low, digits), show(high, digits)
+        )
+
+    def replace(value, old: str, new: str, count: int = -1) -> Markup:
+        """Jinja's ``replace``; a cited text stays a link (its format says what was replaced)."""
+        text = str(value).replace(str(old), str(new), count)
+        if isinstance(value, (citations.TextCell, citations.Cell)):
+            return citations.link(text, value, numbers.spec("replace", json.dumps([old, new])))
+        return escape(text)
+
+    def cite(value) -> Markup:
+        """A value as shown without a filter, as markup (for a value joined into a
+        text with ``~``, which would otherwise drop its link)."""
+        return escape(value)
+
+    return {
+        "pct": pct,
+        "points": points,
+        "num": num,
+        "pvalue": pvalue,
+        "interval": interval,
+        "cite": cite,
+        "replace": replace,
+    }
 
 
 def pick(rows: list[dict], **criteria) -> dict:
@@ -61,21 +108,9 @@ def pick(rows: list[dict], **criteria) -> dict:
     """
     found = [row for row in rows if all(row.get(k) == v for k, v in criteria.items())]
     if len(found) != 1:
-        raise ValueError(f"expected one row with {criteria}, found {len(found)}")
+        plain = {k: citations._plain(v) for k, v in criteria.items()}
+        raise ValueError(f"expected one row with {plain}, found {len(found)}")
     return found[0]
-
-
-def interval(row, kind: str = "pct", digits: int = 0) -> str:
-    """'(95% CI 58%–78%)'-style text from a row's ci_low and ci_high."""
-    low, high = row["ci_low"], row["ci_high"]
-    if _missing(low) or _missing(high):
-        return ""
-    show = {
-        "pct": lambda v: pct(v, digits),
-        "points": lambda v: points(v, digits),
-        "num": lambda v: num(v, digits),
-    }[kind]
-    return f"{show(low)} to {show(high)}"
 
 
 def image_data_uri(path: str | Path) -> str:
@@ -92,9 +127,27 @@ def records(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
-def environment(template_dir: str | Path, labels: dict | None = None) -> jinja2.Environment:
+def _label(labels: dict):
+    def label(value, kind, choice=None):
+        """The reader's words for a config identifier; a cited number stays a link."""
+        if isinstance(value, citations.Cell):
+            return value
+        text = figure_manifest.label(labels, kind, value, choice)
+        if isinstance(value, citations.TextCell) and text == value:
+            return value  # a number read back as text (a cut-off year): still cited
+        return text
+
+    return label
+
+
+def environment(
+    template_dir: str | Path,
+    labels: dict | None = None,
+    locale: str = numbers.DEFAULT_LOCALE,
+) -> jinja2.Environment:
     """The report's Jinja2 environment; ``labels``: the figure manifest's (default:
-    workflow/figures.yaml), for the ``label`` filter."""
+    workflow/figures.yaml), for the ``label`` filter; ``locale``: how the number
+    filters write numbers (also the template's global ``locale``)."""
     labels = figure_manifest.load_labels() if labels is None else labels
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
@@ -104,40 +157,53 @@ def environment(template_dir: str | Path, labels: dict | None = None) -> jinja2.
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        pct=pct,
-        points=points,
-        num=num,
-        interval=interval,
-        pvalue=pvalue,
-        label=lambda value, kind, choice=None: figure_manifest.label(labels, kind, value, choice),
-    )
-    env.globals.update(pick=pick)
+    env.filters.update(make_filters(locale), label=_label(labels))
+    env.globals.update(pick=pick, locale=locale)
     return env
 
 
 def render(
-    template_dir: str | Path, template_name: str, context: dict, labels: dict | None = None
+    template_dir: str | Path,
+    template_name: str,
+    context: dict,
+    labels: dict | None = None,
+    locale: str = numbers.DEFAULT_LOCALE,
+    describe=None,
 ) -> str:
-    return environment(template_dir, labels).get_template(template_name).render(**context)
+    """The template rendered with the citations of this rendering: the template's
+    global ``cited()`` lists them for the provenance appendix (``describe(source,
+    value)`` adds what the appendix says of each). Citing numbers without listing
+    them, or after listing them, is an error: a link would lead nowhere."""
+    registry = citations.Citations(locale, describe)
+    env = environment(template_dir, labels, locale)
+    env.globals.update(cited=registry.entries)
+    with citations.citing(registry):
+        html = env.get_template(template_name).render(**context)
+    if registry.numbers and not registry.listed:
+        raise ValueError(
+            f"{template_name} shows {len(registry.numbers)} cited numbers but never lists "
+            "them: it needs the provenance appendix ({% for entry in cited() %})"
+        )
+    return html
 
 
-def estimand_values(config: dict, max_initiatives: int) -> dict[str, str]:
+def estimand_values(config: dict, max_initiatives) -> dict:
     """The values ``report/estimands.yaml`` may name in braces, from the config
-    and the codebook in force (so the words follow a changed setting)."""
+    and the codebook in force (so the words follow a changed setting); cited
+    values (``citations.cite_config``) stay cited."""
     derive, survey, analysis = config["derive"], config["survey"], config["analysis"]
-    cutoff = int(derive["crisis_cutoff_year"])
+    cutoff = derive["crisis_cutoff_year"]
     return {
         "headline_definition": str(derive["headline_definition"]),
         "weighting_variables": ", ".join(
             name.replace("_", " ") for name in analysis["weighting"]["covariates"]
         ),
-        "reform_year": str(derive["reform_year"]),
-        "crisis_cutoff_year": str(cutoff),
-        "last_precrisis_year": str(cutoff - 1),
+        "reform_year": derive["reform_year"],
+        "crisis_cutoff_year": cutoff,
+        "last_precrisis_year": cutoff - 1,
         "peripheral_groups": ", ".join(derive["peripheral_groups"]),
-        "fielded_year": str(survey["fielded_year"]),
-        "max_initiatives": str(max_initiatives),
+        "fielded_year": survey["fielded_year"],
+        "max_initiatives": max_initiatives,
     }
 
 
@@ -147,7 +213,7 @@ def estimand_texts(spec: dict, values: dict[str, str]) -> dict:
 
     def fill(item):
         if isinstance(item, str):
-            return item.format_map(values)
+            return citations.FilledText(item, values)
         if isinstance(item, list):
             return [fill(part) for part in item]
         if isinstance(item, dict):
@@ -212,7 +278,11 @@ def item_index(tables: dict[str, str], figures: list[dict], made_by: dict) -> li
 
 
 def calibration_view(
-    summary: pd.DataFrame | None, level: float, holds: dict, truth_variant: str = "truth"
+    summary: pd.DataFrame | None,
+    level: float,
+    holds: dict,
+    truth_variant: str = "truth",
+    file: str | None = None,
 ) -> dict | None:
     """What the report says about the calibration (``make calibrate``'s
     results/calibration/summary.csv), or None when it was not run.
@@ -223,10 +293,13 @@ def calibration_view(
     ``level``; its bias flagged when more than two of its own MCSE from 0.
     Claims: the rate at which each claim's test (``multiverse_<claim>_holds``)
     passes per variant, read as power where the variant's truth makes the claim
-    true and as a false-positive rate where it does not."""
+    true and as a false-positive rate where it does not. With ``file`` (the
+    summary's path) and a cited ``level``, every number is cited: read from the
+    file, or computed from cited values (``citations.derived``)."""
     if summary is None:
         return None
-    rows = records(summary)
+    rows = records(summary) if file is None else citations.cited_records(summary, file)
+    derived = citations.derived
     variants = list(dict.fromkeys(row["variant"] for row in rows))
     if truth_variant not in variants:
         raise ValueError(
@@ -238,8 +311,8 @@ def calibration_view(
     truths = {(r["variant"], r["name"]): r["truth"] for r in rows if r["kind"] == "coverage"}
     intervals = []
     for row in (r for r in rows if r["kind"] == "coverage" and r["variant"] == truth_variant):
-        k = int(row["n_estimated"])
-        band = 2 * math.sqrt(level * (1 - level) / k) if k else math.nan
+        k = row["n_estimated"]
+        band = derived("2 * math.sqrt({0} * (1 - {0}) / {1})", level, k) if k else math.nan
         others = [
             {"variant": r["variant"], "coverage": r["value"], "mcse": r["mcse"]}
             for r in rows
@@ -252,8 +325,8 @@ def calibration_view(
             {
                 **row,
                 "k": k,
-                "band_low": level - band,
-                "band_high": min(1.0, level + band),
+                "band_low": derived("{0} - {1}", level, band),
+                "band_high": derived("min(1.0, {0} + {1})", level, band),
                 "outside": bool(k) and abs(row["value"] - level) > band,
                 "biased": bias_mcse is not None and abs(row["bias"]) > 2 * bias_mcse,
                 "other_variants": others,
@@ -276,8 +349,12 @@ def calibration_view(
                     "variant": variant,
                     "rate": found[0]["value"],
                     "mcse": found[0]["mcse"],
-                    "k": int(found[0]["n_estimated"]),
-                    "reads": "power" if grid.holds(truth, truth, rule) else "false-positive rate",
+                    "k": found[0]["n_estimated"],
+                    "reads": (
+                        "power"
+                        if grid.holds(float(truth), float(truth), rule)
+                        else "false-positive rate"
+                    ),
                 }
             )
         claims[claim] = rates
@@ -294,7 +371,7 @@ def calibration_view(
                         "kind": r["kind"],
                         "rate": r["value"],
                         "mcse": r["mcse"],
-                        "k": int(r["n_estimated"]),
+                        "k": r["n_estimated"],
                     }
                     for r in rows
                     if r["name"] == name and r["kind"] in ("power", "size", "rejection")
@@ -306,7 +383,7 @@ def calibration_view(
         "level": level,
         "variants": variants,
         "truth_variant": truth_variant,
-        "n_seeds": int(next(r["n_seeds"] for r in intervals)) if intervals else 0,
+        "n_seeds": next(r["n_seeds"] for r in intervals) if intervals else 0,
         "intervals": intervals,
         "claims": claims,
         "tests": tests,
@@ -314,11 +391,104 @@ def calibration_view(
             {
                 "variant": r["variant"],
                 "share": r["value"],
-                "failed": int(round(r["value"] * r["n_estimated"])),
-                "k": int(r["n_estimated"]),
+                "failed": derived("round({0} * {1})", r["value"], r["n_estimated"]),
+                "k": r["n_estimated"],
             }
             for r in builds
         ],
         "outside": [r["name"] for r in intervals if r["outside"]],
         "biased": [r["name"] for r in intervals if r["biased"]],
     }
+
+
+# ------------------------------------------------------------------ the provenance appendix
+
+RESPONDENTS = "results/clean/respondents.csv"
+EXCLUSIONS = "results/clean/exclusions.csv"
+CLEANING_SUMMARY = "results/clean/summary.csv"
+
+
+def source_describer(
+    manifest: dict,
+    file_texts: dict[str, pd.DataFrame],
+    config_files: list[str],
+    survey_dataset: str,
+):
+    """``describe(source, value)`` for the provenance appendix: for a results cell
+    its file's rule, script and sha256 (``results/manifest.json``), the cell as
+    written in the file (``file_texts``: each cited file read as text), and for
+    a file computed from the survey how many of the export's rows it rests on and
+    where they are; for a config value its files and key; for a computed value
+    its formula."""
+    outputs, inputs = manifest["outputs"], manifest["inputs"]
+
+    def from_survey(path: str, seen: frozenset = frozenset()) -> bool:
+        if path == survey_dataset:
+            return True
+        made = outputs.get(path)
+        return bool(made) and any(
+            from_survey(read, seen | {path}) for read in made["inputs"] if read not in seen
+        )
+
+    # The export's rows and the kept ones as the clean step counted them (it reads
+    # the export in its own dialect; a plain CSV count of a ;-separated file is not that).
+    counts = file_texts.get(CLEANING_SUMMARY)
+    if counts is not None:
+        rows = counts[counts["kind"] == "rows"].set_index("rule")["count"]
+        raw, kept = rows.get("raw"), rows.get("kept")
+    else:
+        raw = inputs.get(survey_dataset, {}).get("rows")
+        kept = outputs[RESPONDENTS]["rows"] if RESPONDENTS in outputs else None
+
+    def respondents(source) -> str:
+        if not from_survey(source.file) or kept is None:
+            return ""
+        read = [
+            path
+            for path in outputs[source.file]["inputs"]
+            if path.startswith("results/") and from_survey(path)
+        ]
+        text = (
+            f"{kept} of the export's {raw} rows ({survey_dataset}; counts: "
+            f"{CLEANING_SUMMARY}) are kept responses, one per responding municipality: "
+            f"{RESPONDENTS}, by respondentid (the others, with the reason: {EXCLUSIONS}); "
+            f"this table was computed from {', '.join(read) or source.file}"
+        )
+        frame = file_texts.get(source.file)
+        if frame is not None and "n" in frame.columns:
+            text += f"; this row's n (units in its definition): {frame['n'].iloc[source.row - 1]}"
+        return text
+
+    def describe(source, value) -> dict:
+        if isinstance(source, citations.ResultSource):
+            # make calibrate's summary is an input of the build, not an output
+            made = outputs.get(source.file) or inputs.get(source.file, {})
+            frame = file_texts.get(source.file)
+            as_written = (
+                frame[source.column].iloc[source.row - 1] if frame is not None else str(value)
+            )
+            return {
+                "kind": "result",
+                "file": source.file,
+                "row": source.row,
+                "key": citations.key_text(source.key),
+                "key_json": json.dumps(dict(source.key), ensure_ascii=False, sort_keys=True),
+                "column": source.column,
+                "as_written": as_written,
+                "rule": made.get("rule", made.get("origin", "")),
+                "script": made.get("script", ""),
+                "sha256": made.get("sha256", ""),
+                "respondents": respondents(source),
+            }
+        if isinstance(source, citations.ConfigSource):
+            where = config_files if source.file == "config" else [source.file]
+            return {
+                "kind": "config",
+                "file": ", ".join(where),
+                "key": source.key,
+                "is_key": "yes" if source.is_key else "no",
+                "as_written": str(value),
+            }
+        return {"kind": "derived", "formula": source.formula, "as_written": repr(value)}
+
+    return describe
