@@ -6,11 +6,14 @@ import hashlib
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import ROOT
 
 from udsyn.report.provenance import (
+    build_manifest,
     count_records,
+    export_rows,
     locked_packages,
     provenance_table,
     software_versions,
@@ -23,6 +26,33 @@ def test_records_not_lines(tmp_path):
     assert count_records(path) == 2
     (tmp_path / "empty.csv").write_text("", encoding="utf-8")
     assert count_records(tmp_path / "empty.csv") == 0
+
+
+def test_the_exports_rows_are_the_ones_validate_read(tmp_path, monkeypatch):
+    """A ;-separated export whose quoted text has a comma and a line break: a comma
+    reader would count its lines wrongly; provenance and the manifest take the rows
+    the validate rule read with the dialect it detected."""
+    monkeypatch.chdir(tmp_path)
+    export = Path("dataset.csv")
+    export.write_text('id;q1;text\n1;2;"a, b\nand a line"\n2;1;"c"\n', encoding="utf-8")
+    assert count_records(export) != 2  # what a comma reader makes of it
+    checks = pd.DataFrame(
+        [
+            {
+                "file": "dataset.csv",
+                "rows": 2,
+                "sha256": hashlib.sha256(export.read_bytes()).hexdigest(),
+            }
+        ]
+    )
+    rows_read = export_rows(checks)
+    assert rows_read == {"dataset.csv": 2}
+    assert provenance_table(["dataset.csv"], {}, rows_read).loc[0, "rows"] == 2
+    manifest = build_manifest(["dataset.csv"], {}, "pandas==3.1.1\n", rows_read)
+    assert manifest["inputs"]["dataset.csv"]["rows"] == 2
+    export.write_text("id;q1\n", encoding="utf-8")  # changed after validate read it
+    with pytest.raises(ValueError, match="changed after the validate rule read it"):
+        export_rows(checks)
 
 
 def test_provenance_table(tmp_path, monkeypatch):

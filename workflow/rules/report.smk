@@ -4,6 +4,7 @@
 rule provenance:
     input:
         files=lambda wildcards: raw_inputs() + results_files(),
+        checks=rules.validate.output.checks,
         code=package("report.provenance"),
         lock=LOCK,
     output:
@@ -24,6 +25,7 @@ rule manifest:
     input:
         raw=lambda wildcards: raw_inputs(),
         outputs=lambda wildcards: sorted(manifest_outputs()),
+        checks=rules.validate.output.checks,
         code=package("report.provenance"),
         lock=LOCK,
     output:

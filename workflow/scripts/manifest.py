@@ -6,7 +6,7 @@ from pathlib import Path
 
 from udsyn.core import files
 from udsyn.core.runner import run
-from udsyn.report.provenance import build_manifest, manifest_json
+from udsyn.report.provenance import build_manifest, export_rows, manifest_json
 
 
 def main(smk, log):
@@ -14,6 +14,7 @@ def main(smk, log):
         list(smk.params.raw),
         dict(smk.params.outputs),
         Path(smk.input.lock).read_text(encoding="utf-8"),
+        export_rows(files.read_table(smk.input.checks)),
     )
     files.write_text(manifest_json(manifest), smk.output.manifest)
     log.info(

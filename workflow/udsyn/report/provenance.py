@@ -14,6 +14,7 @@ import csv
 import json
 import platform
 import re
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -22,21 +23,46 @@ import pandas as pd
 from udsyn.core.files import sha256_of
 
 
-def count_records(path: str | Path) -> int:
-    """Data rows of a CSV file (header excluded; quoted line breaks stay in one record)."""
+def count_records(path: str | Path, rows_read: Mapping[str, int] | None = None) -> int:
+    """Data rows of a CSV file (header excluded; quoted line breaks stay in one record).
+
+    The survey export's rows are the ones the validate rule read with the dialect it
+    detected (``rows_read``, from ``export_rows``): a ``;``-separated export with
+    quoted line breaks counted by a comma reader would give another number. Every
+    other CSV the pipeline reads or writes is comma-separated UTF-8."""
+    if rows_read is not None and str(path) in rows_read:
+        return rows_read[str(path)]
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
         return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
 
 
-def provenance_table(paths: list[str], producers: dict[str, str]) -> pd.DataFrame:
-    """One row per file, sorted by path. ``producers`` maps path -> rule (or origin)."""
+def export_rows(checks: pd.DataFrame) -> dict[str, int]:
+    """The survey export's files -> the data rows validate read from each (its
+    ``results/validated/checks.csv``); an error if a file changed since."""
+    counted = {}
+    for record in checks.to_dict("records"):
+        path = str(record["file"])
+        if Path(path).is_file() and sha256_of(path) != record["sha256"]:
+            raise ValueError(
+                f"{path} changed after the validate rule read it: rebuild (make) so that "
+                "its row count is the one read"
+            )
+        counted[path] = int(record["rows"])
+    return counted
+
+
+def provenance_table(
+    paths: list[str], producers: dict[str, str], rows_read: Mapping[str, int] | None = None
+) -> pd.DataFrame:
+    """One row per file, sorted by path. ``producers`` maps path -> rule (or origin);
+    ``rows_read``: the export's rows as validate read them (``export_rows``)."""
     rows = []
     for path in sorted(set(paths)):
         rows.append(
             {
                 "path": path,
                 "rule": producers.get(path, "input"),
-                "rows": count_records(path) if path.endswith(".csv") else None,
+                "rows": count_records(path, rows_read) if path.endswith(".csv") else None,
                 "bytes": Path(path).stat().st_size,
                 "sha256": sha256_of(path),
             }
@@ -79,31 +105,37 @@ NOT_IN_MANIFEST = {
 }
 
 
-def file_record(path: str | Path) -> dict:
+def file_record(path: str | Path, rows_read: Mapping[str, int] | None = None) -> dict:
     """sha256, size in bytes, and data rows (CSV tables; None for other files)."""
     return {
         "sha256": sha256_of(path),
         "bytes": Path(path).stat().st_size,
-        "rows": count_records(path) if str(path).endswith(".csv") else None,
+        "rows": count_records(path, rows_read) if str(path).endswith(".csv") else None,
     }
 
 
-def build_manifest(raw: list[str], outputs: dict[str, dict], lock_text: str) -> dict:
+def build_manifest(
+    raw: list[str],
+    outputs: dict[str, dict],
+    lock_text: str,
+    rows_read: Mapping[str, int] | None = None,
+) -> dict:
     """The provenance manifest.
 
     ``raw`` are the committed raw inputs (data, register, codebook, config);
     ``outputs`` maps each output file to ``{"rule", "script", "inputs"}`` (the rule
     that made it, its script and every file the rule reads). Paths as given,
     relative to the project root, so the manifest is the same wherever it is built.
+    ``rows_read``: the survey export's rows as validate read them (``export_rows``).
     """
     return {
         "inputs": {
-            path: {**file_record(path), "origin": "committed raw input"}
+            path: {**file_record(path, rows_read), "origin": "committed raw input"}
             for path in sorted(set(raw))
         },
         "outputs": {
             path: {
-                **file_record(path),
+                **file_record(path, rows_read),
                 "rule": made["rule"],
                 "script": made["script"],
                 "inputs": sorted(set(made["inputs"])),
