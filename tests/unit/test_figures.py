@@ -1028,14 +1028,15 @@ def _edit_caption(project: Path) -> None:
 @pytest.mark.parametrize(
     "change, expected",
     [
-        # the report embeds the figures; provenance and the manifest list their checksums
+        # the report embeds the figures; provenance and the manifest list their checksums,
+        # and the data package describes the provenance table
         (
             lambda p: _append(p / "workflow/udsyn/report/figures.py"),
-            FIGURE_RULES | {"report", "provenance", "manifest"},
+            FIGURE_RULES | {"report", "provenance", "manifest", "datapackage"},
         ),
         (
             lambda p: _append(p / "workflow/matplotlibrc"),
-            FIGURE_RULES | {"report", "provenance", "manifest"},
+            FIGURE_RULES | {"report", "provenance", "manifest", "datapackage"},
         ),
         (_edit_caption, {"report"}),  # the caption is the report's; the images do not change
     ],
