@@ -39,12 +39,17 @@ rule manifest:
 
 rule report:
     input:
+        **CATALOGUES,
         template="report/template.html.j2",
         figure_template="report/figure.html.j2",
         estimands="report/estimands.yaml",
         tables=lambda wildcards: list(report_tables().values()),
         respondents=rules.clean.output.respondents,
-        figures=[f["outputs"]["png"] for f in FIGURE_MANIFEST.values()],
+        figures=[
+            localised(f["outputs"]["png"], locale)
+            for f in FIGURE_MANIFEST.values()
+            for locale in LOCALES
+        ],
         figure_data=sorted(
             {p for f in FIGURE_MANIFEST.values() for p in f["data"].values()}
         ),
@@ -54,9 +59,16 @@ rule report:
         calibration=lambda wildcards: (
             [CALIBRATION_SUMMARY] if Path(CALIBRATION_SUMMARY).exists() else []
         ),
-        code=package("report.html", "report.figure_manifest", "multiverse.grid"),
+        code=package(
+            "report.html", "report.figure_manifest", "report.i18n", "multiverse.grid"
+        ),
         lock=LOCK,
     output:
+        **{
+            f"report_{locale}": localised("report/report.html", locale)
+            for locale in OTHER_LOCALES
+        },
+        # one template, one report per language: report.html, report.<locale>.html
         report=report(
             "report/report.html", caption="../report/report.rst", category="Report"
         ),
@@ -64,6 +76,7 @@ rule report:
         "logs/report.log",
     params:
         tables=lambda wildcards: report_tables(),
+        locales=LOCALES,
         made_by=lambda wildcards: made_by(),
         config={
             **{key: config[key] for key in ("survey", "derive", "analysis")},

@@ -1,10 +1,13 @@
-"""Rule report: results files -> report/report.html (one self-contained file)."""
+"""Rule report: results files -> report/report.html and, from the same template
+and results, report/report.<locale>.html in each other language (each one
+self-contained file; the words from the locale's catalogue, udsyn.report.i18n)."""
 
 from pathlib import Path
 
 from udsyn.core import files
 from udsyn.core.runner import run
 from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.report import i18n
 from udsyn.report.figure_manifest import entries, load_labels, load_manifest
 from udsyn.report.html import (
     calibration_view,
@@ -16,23 +19,34 @@ from udsyn.report.html import (
     records,
     render,
     show_free_texts,
+    translated_estimands,
 )
+
+
+def languages(locale: str, locales: list[str], report: str) -> list[dict]:
+    """The report's other languages, for the links between them (file names
+    relative to each other: both reports are in one folder)."""
+    return [
+        {
+            "locale": other,
+            "name": i18n.LANGUAGE_NAMES[other],
+            "href": Path(i18n.localised(report, other)).name,
+        }
+        for other in locales
+        if other != locale
+    ]
 
 
 def main(smk, log):
     config = smk.params.config
     tables = {name: files.read_table(path) for name, path in smk.params.tables.items()}
     labels = load_labels(smk.input.manifest)
-    figures = entries(config, manifest=load_manifest(smk.input.manifest), labels=labels)
-    for figure in figures:
-        figure["image"] = image_data_uri(figure["png"])
+    manifest = load_manifest(smk.input.manifest)
     questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))
     context = {
-        "title": "International cooperation of Danish municipalities: a regenerable analysis",
         "synthetic": config["survey"]["synthetic"],
         "config": config,
         "tables": {name: records(table) for name, table in tables.items()},
-        "figures": figures,
         "free_texts": (
             free_texts(files.read_table(smk.input.respondents), questionnaire)
             if show_free_texts(
@@ -40,20 +54,42 @@ def main(smk, log):
             )
             else None
         ),
-        "index": item_index(smk.params.tables, figures, smk.params.made_by),
         "calibration": calibration_view(
             files.read_table(smk.input.calibration[0]) if len(smk.input.calibration) else None,
             config["analysis"]["confidence_level"],
             config["multiverse"]["holds"],
         ),
-        "estimands": estimand_texts(
-            files.read_yaml(smk.input.estimands),
-            estimand_values(config, len(questionnaire.initiatives)),
-        ),
     }
-    html = render(Path(smk.input.template).parent, Path(smk.input.template).name, context, labels)
-    files.write_text(html, smk.output.report)
-    log.info("rendered %s (%d figures, %d tables)", smk.output.report, len(figures), len(tables))
+    estimands = files.read_yaml(smk.input.estimands)
+    values = estimand_values(config, len(questionnaire.initiatives))
+    for locale in smk.params.locales:
+        translations = i18n.translations(locale, smk.input.get(f"catalogue_{locale}"))
+        figures = entries(
+            config, manifest=manifest, labels=labels, locale=locale, gettext=translations.gettext
+        )
+        for figure in figures:
+            figure["image"] = image_data_uri(figure["png"])
+        output = (
+            smk.output.report if locale == i18n.SOURCE_LOCALE else smk.output[f"report_{locale}"]
+        )
+        html = render(
+            Path(smk.input.template).parent,
+            Path(smk.input.template).name,
+            {
+                **context,
+                "figures": figures,
+                "index": item_index(smk.params.tables, figures, smk.params.made_by),
+                "estimands": estimand_texts(
+                    translated_estimands(estimands, translations.gettext), values
+                ),
+                "languages": languages(locale, smk.params.locales, smk.output.report),
+            },
+            labels,
+            locale=locale,
+            translations=translations,
+        )
+        files.write_text(html, output)
+        log.info("rendered %s (%d figures, %d tables)", output, len(figures), len(tables))
 
 
 run(main, snakemake)

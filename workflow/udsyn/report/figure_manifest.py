@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pandas as pd
 
 from udsyn.core import files
 from udsyn.core.errors import input_error
+from udsyn.report import i18n
 
 MANIFEST = Path(__file__).resolve().parents[2] / "figures.yaml"
 
@@ -89,13 +90,15 @@ def placeholders(template: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _format(value: Any, spec: str) -> str:
+def _format(value: Any, spec: str, locale: str = i18n.SOURCE_LOCALE) -> str:
     if pd.isna(value):
-        return "n/a"
+        return "n/a" if locale == i18n.SOURCE_LOCALE else "–"
     if spec.endswith("d"):
         value = int(round(float(value)))
     if isinstance(value, np.generic):
         value = value.item()
+    if locale != i18n.SOURCE_LOCALE and isinstance(value, (int, float)) and spec:
+        return i18n.format_number(value, spec, locale)
     return format(value, spec)
 
 
@@ -104,12 +107,14 @@ def caption_value(
     tables: Mapping[str, pd.DataFrame],
     config: Mapping[str, Any],
     labels: Mapping[str, Any] | None = None,
+    locale: str = i18n.SOURCE_LOCALE,
 ) -> str:
     """One placeholder's text, from the data or the config as its spec says; with
-    ``label: <kind>`` a ", "-separated list of identifiers is shown labelled."""
+    ``label: <kind>`` a ", "-separated list of identifiers is shown labelled.
+    Numbers are written in ``locale``."""
     fmt = spec.get("format", "")
     if "config" in spec:
-        return _format(config_value(config, spec["config"]), fmt)
+        return _format(config_value(config, spec["config"]), fmt, locale)
     table = tables[spec["data"]]
     matching = rows(table, **spec.get("where", {}))
     values = list(dict.fromkeys(matching[spec["column"]].tolist()))
@@ -120,7 +125,7 @@ def caption_value(
             for value in values
         ]
     if "join" in spec:
-        return spec["join"].join(_format(value, fmt) for value in values)
+        return spec["join"].join(_format(value, fmt, locale) for value in values)
     if len(values) != 1:
         raise input_error(
             spec["data"],
@@ -130,7 +135,7 @@ def caption_value(
             "check the table against the figure manifest (workflow/figures.yaml)",
             column=spec["column"],
         )
-    return _format(values[0], fmt)
+    return _format(values[0], fmt, locale)
 
 
 def caption(
@@ -138,13 +143,21 @@ def caption(
     tables: Mapping[str, pd.DataFrame],
     config: Mapping[str, Any],
     labels: Mapping[str, Any] | None = None,
+    text: str = "caption",
+    locale: str = i18n.SOURCE_LOCALE,
+    gettext: Callable[[str], str] | None = None,
 ) -> str:
-    """The figure's caption with every placeholder filled."""
+    """The figure's caption (or its ``alt`` text) with every placeholder filled,
+    translated by ``gettext`` and with numbers written in ``locale``."""
+    template = figure[text] if gettext is None else gettext(figure[text])
+    translate = (lambda message: message) if gettext is None else gettext
     values = {
-        name: caption_value(figure["values"][name], tables, config, labels)
-        for name in placeholders(figure["caption"])
+        name: i18n.data_words(
+            caption_value(figure["values"][name], tables, config, labels, locale), translate
+        )
+        for name in placeholders(template)
     }
-    return figure["caption"].format(**values)
+    return template.format(**values)
 
 
 def source(figure: Mapping[str, Any]) -> str:
@@ -160,20 +173,27 @@ def entries(
     root: str | Path = ".",
     manifest: Mapping[str, dict] | None = None,
     labels: Mapping[str, Any] | None = None,
+    locale: str = i18n.SOURCE_LOCALE,
+    gettext: Callable[[str], str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every figure as the report places it: id, title, filled caption, files, source."""
+    """Every figure as the report places it in ``locale`` (words translated by
+    ``gettext``): id, title, filled caption and alt text, files, source."""
     manifest = load_manifest() if manifest is None else manifest
     labels = load_labels() if labels is None else labels
+    gettext = (lambda message: message) if gettext is None else gettext
+    words = i18n.translate_words(labels, gettext)
     found = []
     for figure_id, figure in manifest.items():
+        tables = read_data(figure, root)
         found.append(
             {
                 "id": figure_id,
-                "title": figure["title"],
+                "title": gettext(figure["title"]),
                 "section": figure["section"],
-                "caption": caption(figure, read_data(figure, root), config, labels),
-                "png": figure["outputs"]["png"],
-                "svg": figure["outputs"]["svg"],
+                "caption": caption(figure, tables, config, words, "caption", locale, gettext),
+                "alt": caption(figure, tables, config, words, "alt", locale, gettext),
+                "png": i18n.localised(figure["outputs"]["png"], locale),
+                "svg": i18n.localised(figure["outputs"]["svg"], locale),
                 "rule": rule_name(figure_id, figure),
                 "script": figure["script"],
                 "function": f"udsyn.report.figures.{figure['function']}",

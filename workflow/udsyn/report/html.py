@@ -16,29 +16,42 @@ import jinja2
 import pandas as pd
 
 from udsyn.multiverse import grid
-from udsyn.report import figure_manifest
+from udsyn.report import figure_manifest, i18n
 
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def pct(value, digits: int = 0) -> str:
-    """0.6875 -> '69%'."""
-    return "–" if _missing(value) else f"{100 * float(value):.{digits}f}%"
+def pct(value, digits: int = 0, locale: str = "en") -> str:
+    """0.6875 -> '69%' (Danish: '69 %')."""
+    if _missing(value):
+        return "–"
+    if locale != i18n.SOURCE_LOCALE:
+        return i18n.format_number(float(value), f".{digits}%", locale)
+    return f"{100 * float(value):.{digits}f}%"
 
 
-def points(value, digits: int = 0) -> str:
+def points(value, digits: int = 0, locale: str = "en") -> str:
     """A difference of shares in percentage points, signed: 0.21 -> '+21 pp'."""
-    return "–" if _missing(value) else f"{100 * float(value):+.{digits}f} pp"
+    if _missing(value):
+        return "–"
+    if locale != i18n.SOURCE_LOCALE:
+        shown = i18n.format_number(100 * float(value), f"+.{digits}f", locale)
+        return f"{shown} {i18n.number_word('points', locale)}"
+    return f"{100 * float(value):+.{digits}f} pp"
 
 
-def num(value, digits: int = 2) -> str:
+def num(value, digits: int = 2, locale: str = "en") -> str:
     """A number with thousands separators and fixed decimals: 1234.5 -> '1,234.50'."""
-    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
+    if _missing(value):
+        return "–"
+    if locale != i18n.SOURCE_LOCALE:
+        return i18n.format_number(float(value), f",.{digits}f", locale)
+    return f"{float(value):,.{digits}f}"
 
 
-def pvalue(value, digits: int = 3, prefix: bool = True) -> str:
+def pvalue(value, digits: int = 3, prefix: bool = True, locale: str = "en") -> str:
     """A p-value as a reader should see it: 0.0036 -> 'p = 0.004', 0.00002 ->
     'p < 0.001' (never 'p = 0.000'); ``prefix=False`` for a table column headed
     p: '0.004', '< 0.001'."""
@@ -47,7 +60,12 @@ def pvalue(value, digits: int = 3, prefix: bool = True) -> str:
     value, floor = float(value), 10.0**-digits
     if not 0 <= value <= 1:
         raise ValueError(f"a p-value must lie between 0 and 1, not {value}")
-    text = f"< {floor:.{digits}f}" if value < floor else f"{value:.{digits}f}"
+    shown = max(value, floor)
+    if locale != i18n.SOURCE_LOCALE:
+        shown = i18n.format_number(shown, f".{digits}f", locale)
+    else:
+        shown = f"{shown:.{digits}f}"
+    text = f"< {shown}" if value < floor else shown
     if not prefix:
         return text
     return f"p {text}" if value < floor else f"p = {text}"
@@ -65,17 +83,17 @@ def pick(rows: list[dict], **criteria) -> dict:
     return found[0]
 
 
-def interval(row, kind: str = "pct", digits: int = 0) -> str:
-    """'(95% CI 58%–78%)'-style text from a row's ci_low and ci_high."""
+def interval(row, kind: str = "pct", digits: int = 0, locale: str = "en") -> str:
+    """'58% to 78%'-style text from a row's ci_low and ci_high."""
     low, high = row["ci_low"], row["ci_high"]
     if _missing(low) or _missing(high):
         return ""
     show = {
-        "pct": lambda v: pct(v, digits),
-        "points": lambda v: points(v, digits),
-        "num": lambda v: num(v, digits),
+        "pct": lambda v: pct(v, digits, locale),
+        "points": lambda v: points(v, digits, locale),
+        "num": lambda v: num(v, digits, locale),
     }[kind]
-    return f"{show(low)} to {show(high)}"
+    return f"{show(low)} {i18n.number_word('to', locale)} {show(high)}"
 
 
 def image_data_uri(path: str | Path) -> str:
@@ -92,10 +110,23 @@ def records(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
-def environment(template_dir: str | Path, labels: dict | None = None) -> jinja2.Environment:
-    """The report's Jinja2 environment; ``labels``: the figure manifest's (default:
-    workflow/figures.yaml), for the ``label`` filter."""
+def environment(
+    template_dir: str | Path,
+    labels: dict | None = None,
+    locale: str = i18n.SOURCE_LOCALE,
+    translations=None,
+) -> jinja2.Environment:
+    """The report's Jinja2 environment in ``locale``; ``labels``: the figure
+    manifest's (default: workflow/figures.yaml), for the ``label`` filter;
+    ``translations``: the locale's catalogue (default: read from
+    report/locale/, none for English). Sentences are ``{% trans %}`` blocks
+    (jinja2.ext.i18n, whitespace trimmed as Babel's extraction trims it); the
+    number filters format in ``locale``; ``words`` translates a text read from
+    a results file or the codebook where the catalogue has it (a start period,
+    a question)."""
     labels = figure_manifest.load_labels() if labels is None else labels
+    translations = i18n.translations(locale) if translations is None else translations
+    words = i18n.translate_words(labels, translations.gettext)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         autoescape=True,  # every value is escaped: respondents' text cannot become markup
@@ -103,23 +134,36 @@ def environment(template_dir: str | Path, labels: dict | None = None) -> jinja2.
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(translations, newstyle=True)
     env.filters.update(
-        pct=pct,
-        points=points,
-        num=num,
-        interval=interval,
-        pvalue=pvalue,
-        label=lambda value, kind, choice=None: figure_manifest.label(labels, kind, value, choice),
+        pct=lambda value, digits=0: pct(value, digits, locale),
+        points=lambda value, digits=0: points(value, digits, locale),
+        num=lambda value, digits=2: num(value, digits, locale),
+        interval=lambda row, kind="pct", digits=0: interval(row, kind, digits, locale),
+        pvalue=lambda value, digits=3, prefix=True: pvalue(value, digits, prefix, locale),
+        label=lambda value, kind, choice=None: figure_manifest.label(words, kind, value, choice),
+        words=lambda text: i18n.data_words(
+            translations.gettext(text) if isinstance(text, str) and text else text,
+            translations.gettext,
+        ),
     )
-    env.globals.update(pick=pick)
+    env.globals.update(pick=pick, locale=locale)
     return env
 
 
 def render(
-    template_dir: str | Path, template_name: str, context: dict, labels: dict | None = None
+    template_dir: str | Path,
+    template_name: str,
+    context: dict,
+    labels: dict | None = None,
+    locale: str = i18n.SOURCE_LOCALE,
+    translations=None,
 ) -> str:
-    return environment(template_dir, labels).get_template(template_name).render(**context)
+    env = environment(template_dir, labels, locale, translations)
+    return env.get_template(template_name).render(**context)
 
 
 def estimand_values(config: dict, max_initiatives: int) -> dict[str, str]:
@@ -162,6 +206,17 @@ def estimand_texts(spec: dict, values: dict[str, str]) -> dict:
         ) from None
 
 
+def translated_estimands(spec: dict, gettext) -> dict:
+    """``spec`` (report/estimands.yaml) with the words a reader sees translated,
+    before its {names} are filled (the catalogue holds them unfilled)."""
+    return {
+        section: i18n.translate_words(
+            part, gettext, None if section == "calibration_notes" else i18n.ESTIMAND_KEYS
+        )
+        for section, part in spec.items()
+    }
+
+
 def show_free_texts(synthetic: bool, setting: str) -> bool:
     """Whether the report shows the respondents' free-text answers.
 
@@ -189,6 +244,8 @@ def item_index(tables: dict[str, str], figures: list[dict], made_by: dict) -> li
     for figure in figures:
         items.append(
             {
+                "kind": "figure",
+                "title": figure["title"],
                 "item": f"Figure: {figure['title']}",
                 "rule": figure["rule"],
                 "script": f"{figure['script']} ({figure['function']})",
@@ -199,6 +256,8 @@ def item_index(tables: dict[str, str], figures: list[dict], made_by: dict) -> li
         maker = made_by.get(path, {"rule": "", "script": ""})
         items.append(
             {
+                "kind": "table",
+                "name": name,
                 "item": f"Table: {name}",
                 "rule": maker["rule"],
                 "script": maker["script"],
