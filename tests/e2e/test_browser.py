@@ -145,21 +145,18 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 @pytest.fixture(scope="module")
-def without_images(built):
-    """Each report opened in a Chromium that loads no images."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*FLAGS, "--blink-settings=imagesEnabled=false"]
-        )
-        pages = {}
-        for name in REPORTS:
-            page = browser.new_context(offline=True).new_page()
-            page.goto((built / "report" / name).as_uri(), wait_until="load")
-            pages[name] = page
-        yield pages
-        browser.close()
+def without_images(browser, built):
+    """Each report opened in a second Chromium, one that loads no images."""
+    blind = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=[*FLAGS, "--blink-settings=imagesEnabled=false"]
+    )
+    pages = {}
+    for name in REPORTS:
+        page = blind.new_context(offline=True).new_page()
+        page.goto((built / "report" / name).as_uri(), wait_until="load")
+        pages[name] = page
+    yield pages
+    blind.close()
 
 
 @pytest.mark.parametrize("name", sorted(REPORTS))

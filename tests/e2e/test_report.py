@@ -322,15 +322,18 @@ def test_the_calibration_appendix_and_the_verdicts_power_come_from_make_calibrat
 
 # --- the report in Danish ----------------------------------------------------------------
 
-# Words of English sentences that Danish never uses; data written into the results
-# files in English (definitions, test names) sits in tables and figure captions.
+# Words of English sentences that Danish never uses; text the analysis writes into
+# the results files in English (definitions, test names) sits in tables and figure
+# captions, or is marked lang="en" in a sentence.
 TELLTALE = re.compile(r"\b(the|and|with|which|municipalities|respondents|between|where)\b", re.I)
 
 
 def reader_text(html: str) -> str:
     """The headings, table heads, list items and paragraphs a reader sees, without
-    tables' bodies, figure captions and file names (<code>)."""
+    tables' bodies, figure captions, file names (<code>) and the text of results files
+    the report marks as English (<span lang="en">)."""
     html = re.sub(r"<style>.*?</style>|<figcaption>.*?</figcaption>", " ", html, flags=re.S)
+    html = re.sub(r'<span lang="en">.*?</span>', " ", html, flags=re.S)
     html = re.sub(r"<td[^>]*>.*?</td>|<code>.*?</code>", " ", html, flags=re.S)
     parts = re.findall(r"<(h[1-6]|th|li|p|nav|title)\b[^>]*>(.*?)</\1>", html, flags=re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", part) for _, part in parts)

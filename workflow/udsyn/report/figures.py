@@ -808,7 +808,7 @@ def representativeness(representativeness: pd.DataFrame, labels: Labels | None =
         rate.set_yticks(
             y,
             [
-                f"{category} ({responded:.0f}/{register:.0f})"
+                f"{_(str(category))} ({responded:.0f}/{register:.0f})"
                 for category, responded, register in zip(
                     rows["category"], rows["n_responded"], rows["n_register"]
                 )

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from pathlib import Path
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from udsyn.multiverse import grid
@@ -122,11 +124,10 @@ def environment(
     report/locale/, none for English). Sentences are ``{% trans %}`` blocks
     (jinja2.ext.i18n, whitespace trimmed as Babel's extraction trims it); the
     number filters format in ``locale``; ``words`` translates a text read from
-    a results file or the codebook where the catalogue has it (a start period,
-    a question)."""
+    a results file, the config or the codebook (see ``data_text``)."""
     labels = figure_manifest.load_labels() if labels is None else labels
     translations = i18n.translations(locale) if translations is None else translations
-    words = i18n.translate_words(labels, translations.gettext)
+    labelled = i18n.translate_words(labels, translations.gettext)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         autoescape=True,  # every value is escaped: respondents' text cannot become markup
@@ -144,14 +145,29 @@ def environment(
         num=lambda value, digits=2: num(value, digits, locale),
         interval=lambda row, kind="pct", digits=0: interval(row, kind, digits, locale),
         pvalue=lambda value, digits=3, prefix=True: pvalue(value, digits, prefix, locale),
-        label=lambda value, kind, choice=None: figure_manifest.label(words, kind, value, choice),
-        words=lambda text: i18n.data_words(
-            translations.gettext(text) if isinstance(text, str) and text else text,
-            translations.gettext,
+        label=lambda value, kind, choice=None: figure_manifest.label(
+            labelled, kind, value, choice
         ),
+        words=lambda text, mark=True: data_text(text, locale, translations.gettext, mark),
     )
     env.globals.update(pick=pick, locale=locale)
     return env
+
+
+def data_text(text, locale: str, gettext, mark: bool = True):
+    """A text read from a results file, the config or the codebook, as the report in
+    ``locale`` shows it: translated where the catalogue has it (a start period, a
+    question, a unit); otherwise, in a report not in English, marked as English
+    (``<span lang="en">``), so that a reader's software reads it as English, unless
+    ``mark`` is false (a name such as a region's, in no particular language)."""
+    if not isinstance(text, str) or not text:
+        return text
+    translated = i18n.data_words(gettext(text), gettext)
+    if locale == i18n.SOURCE_LOCALE or translated != text or not mark:
+        return translated
+    if not re.search(r"[^\W\d_]", text):
+        return translated
+    return markupsafe.Markup('<span lang="en">{}</span>').format(text)
 
 
 def render(

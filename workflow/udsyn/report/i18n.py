@@ -34,8 +34,9 @@ DOMAIN = "report"
 CATALOGUE_DIR = "report/locale"
 TEMPLATE_FILE = f"{CATALOGUE_DIR}/{DOMAIN}.pot"
 # Where the messages are: the report's templates, the drawing code, and the words
-# of the figure manifest, the estimands and the codebook (Babel's method map, as a
-# babel.cfg would give it, with each YAML file's reader-facing keys and sections).
+# of the figure manifest, the estimands, the codebook and the config's size classes
+# (Babel's method map, as a babel.cfg would give it, with each YAML file's
+# reader-facing keys and sections).
 METHOD_MAP = [
     ("report/*.j2", "jinja2.ext:babel_extract"),
     ("workflow/udsyn/report/figures.py", "python"),
@@ -43,6 +44,7 @@ METHOD_MAP = [
     ("workflow/figures.yaml", "udsyn.report.i18n:extract_yaml"),
     ("report/estimands.yaml", "udsyn.report.i18n:extract_yaml"),
     ("config/questionnaire.yaml", "udsyn.report.i18n:extract_yaml"),
+    ("config/config.yaml", "udsyn.report.i18n:extract_yaml"),
 ]
 # The Jinja2 extractor must see the template as the report's environment does.
 JINJA_OPTIONS = {"trimmed": "true", "trim_blocks": "true", "lstrip_blocks": "true"}
@@ -56,6 +58,9 @@ YAML_OPTIONS = {
         "sections": "calibration_notes",
     },
     "config/questionnaire.yaml": {"keys": "english", "sections": ""},
+    # the size classes' names, shown as categories (a config file of one's own
+    # with other names gets them as written)
+    "config/config.yaml": {"keys": "size_labels", "sections": ""},
 }
 ESTIMAND_KEYS = YAML_OPTIONS["report/estimands.yaml"]["keys"].split()
 
@@ -256,6 +261,9 @@ DATA_PHRASES = [
     # data_origin, in every table
     (re.compile(r"^synthetic$"), N_("synthetic")),
     (re.compile(r"^real$"), N_("real")),
+    # the units of results/analysis/item_missingness.csv
+    (re.compile(r"^respondents$"), N_("respondents")),
+    (re.compile(r"^reported initiatives$"), N_("reported initiatives")),
 ]
 
 
