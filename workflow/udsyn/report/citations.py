@@ -449,6 +449,14 @@ class CaptionCiter:
         return Formatted(text, cell, numbers.spec("py", fmt))
 
     @staticmethod
+    def translated(shown: str, text: str) -> str:
+        """``shown``, a cited phrase of the analysis, as translated (``text``): still
+        cited, with the format that translates it ('words')."""
+        if isinstance(shown, Formatted) and shown.format_spec == numbers.spec("py", ""):
+            return Formatted(text, shown.cell, numbers.spec("words"))
+        return text
+
+    @staticmethod
     def join(separator: str, parts: list[str]) -> str:
         escaped = separator.replace("{", "{{").replace("}", "}}")
         template = escaped.join(f"{{v{i}}}" for i in range(len(parts)))

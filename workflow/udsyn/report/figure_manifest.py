@@ -183,15 +183,15 @@ def caption(
     a citation of its cell (the report shows them as links)."""
     template = figure[text] if gettext is None else gettext(figure[text])
     translate = (lambda message: message) if gettext is None else gettext
-    values = {
-        name: i18n.data_words(
-            caption_value(
-                figure["values"][name], tables, config, labels, figure["data"], citer, locale
-            ),
-            translate,
+    values = {}
+    for name in placeholders(template):
+        shown = caption_value(
+            figure["values"][name], tables, config, labels, figure["data"], citer, locale
         )
-        for name in placeholders(template)
-    }
+        words = i18n.data_words(shown, translate)  # a phrase of the analysis ('before 2007')
+        if words != shown and citer is not None:
+            words = citer.translated(shown, words)  # still cited
+        values[name] = shown if words == shown else words
     if citer is None:
         return template.format(**values)
     return citer.fill(template, values)

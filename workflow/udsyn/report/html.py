@@ -188,8 +188,10 @@ def data_text(text, locale: str, gettext, mark: bool = True):
     if not isinstance(text, str) or not text:
         return text
     translated = i18n.data_words(gettext(text), gettext)
-    if isinstance(text, citations.TextCell) and translated != text:
-        # a cited text ('before 2007') translated ('før 2007'): still a link to its cell
+    if translated == text:
+        translated = text  # the text itself: a cited text ('before 2007') stays a link
+    elif isinstance(text, citations.TextCell):
+        # a cited text translated ('før 2007'): still a link to its cell
         return citations.link(translated, text, numbers.spec("words"))
     if locale == i18n.SOURCE_LOCALE or translated != text or not mark:
         return translated
