@@ -75,6 +75,7 @@ ALLOWED = {
     r"\bfinanskrisen i 2008\b": "the crisis' year (history)",
     r"\bpr\. 10\.000( indbyggere)?\b": "the unit of FTE intensity",
     r"\b7 ud af 10\b": "the published finding as the publication wrote it",
+    r"± 2 Monte Carlo-standardfejl": "the calibration's flagging rule (two standard errors)",
 }
 
 
