@@ -33,7 +33,7 @@ FORMAT ?= csv
 OUT ?= data/raw/survey
 
 .DEFAULT_GOAL := all
-.PHONY: lint format all calibrate locked-build test test-fast verify test-slurm update-checksums bench rulegraph readme snakemake-report help synthetic clean-results package
+.PHONY: lint format all calibrate locked-build test test-fast verify test-slurm update-checksums bench rulegraph readme catalogue snakemake-report help synthetic clean-results package
 
 ## Build every result and the report from the raw data (installs the environment if needed).
 all: $(STAMP)
@@ -125,6 +125,10 @@ rulegraph: $(STAMP)
 ## Rewrite the generated lists from the build: docs/pipeline.md (figures and tables, software) and README.md (outputs; the calibration table when make calibrate has run).
 readme: all
 	@$(BIN)/python -m tools.readme
+
+## Bring the report's message catalogue in step with its sources (report/locale/report.pot, each language's .po); then translate the new messages.
+catalogue: $(STAMP)
+	@$(BIN)/python -m tools.catalogue
 
 ## Regenerate the synthetic export in OUT (data/raw/survey) as FORMAT (csv; e.g. FORMAT=intl+short OUT=/tmp/intl).
 synthetic: $(STAMP)

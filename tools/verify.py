@@ -405,7 +405,7 @@ IGNORED_NAMES = (
     "__pycache__",
     ".tmp",
 )
-IGNORED_PATHS = ("results/*", "report/report.html", "*.tmp")
+IGNORED_PATHS = ("results/*", "report/report.html", "report/report.*.html", "*.tmp")
 NOT_IGNORED = ("results/README.md",)
 
 

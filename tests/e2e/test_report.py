@@ -32,7 +32,11 @@ def perturbed(built, tmp_path):
 def shown(project) -> str:
     """The report's HTML with the citation links' tags left out: the text as read
     (tests/e2e/test_report_citations.py checks the links)."""
-    html = (project / "report/report.html").read_text(encoding="utf-8")
+    return unlinked((project / "report/report.html").read_text(encoding="utf-8"))
+
+
+def unlinked(html: str) -> str:
+    """``html`` with the citation links' tags left out."""
     return re.sub(r'<a class="cite" [^>]*>(.*?)</a>', r"\1", html)
 
 
@@ -52,12 +56,17 @@ def test_a_changed_result_changes_the_report(built, perturbed):
     assert before.split("2. Shift in content")[1] == after.split("2. Shift in content")[1]
 
 
+def english_pngs(project) -> list:
+    """The English figures (the other languages' are <id>.<locale>.png)."""
+    return [p for p in sorted((project / "results/figures").glob("*.png")) if "." not in p.stem]
+
+
 def test_every_figure_and_table_is_traced(built):
     html = (built / "report/report.html").read_text(encoding="utf-8")
     index = re.search(r'<h3 id="index">.*?</table>', html, flags=re.S).group(0)
     for table in sorted((built / "results/analysis").glob("*.csv")):
         assert f"results/analysis/{table.name}" in index
-    for png in sorted((built / "results/figures").glob("*.png")):
+    for png in english_pngs(built):
         assert f"results/figures/{png.name}" in index
         assert f'id="figure-{png.stem}"' in html
     provenance = files.read_table(built / "results/provenance.csv")
@@ -65,12 +74,16 @@ def test_every_figure_and_table_is_traced(built):
     assert provenance["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
 
 
-def test_report_is_self_contained(built):
-    html = (built / "report/report.html").read_text(encoding="utf-8")
-    assert not re.search(r'(src|href)="(?!data:|#)', html), "the report links outside itself"
-    assert html.count("data:image/png;base64,") == len(
-        list((built / "results/figures").glob("*.png"))
-    )
+@pytest.mark.parametrize(
+    ("name", "other"), [("report.html", "report.da.html"), ("report.da.html", "report.html")]
+)
+def test_report_is_self_contained(built, name, other):
+    html = (built / "report" / name).read_text(encoding="utf-8")
+    # the one link out of the file: to the same report in the other language, beside it
+    links = re.findall(r'(?:src|href)="(?!data:|#)([^"]*)"', html)
+    assert set(links) == {other}, "the report links outside itself"
+    assert (built / "report" / other).is_file()
+    assert html.count("data:image/png;base64,") == len(english_pngs(built))
 
 
 def test_software_versions_match_the_lock(built):
@@ -316,7 +329,63 @@ def test_the_calibration_appendix_and_the_verdicts_power_come_from_make_calibrat
     assert "coverage falls outside 95% ± 2 Monte-Carlo standard errors: multiverse_shift" in (
         summary_of(copy)
     )
-    # its numbers are cited too: read from the summary, or computed from cited values
+    # its numbers are cited too, in both languages: read from the summary, or
+    # computed from cited values
     from test_report_citations import citation_problems
 
-    assert citation_problems(copy, copy / "report/report.html") == []
+    for report in ("report.html", "report.da.html"):
+        assert citation_problems(copy, copy / "report" / report) == [], report
+
+
+# --- the report in Danish ----------------------------------------------------------------
+
+# Words of English sentences that Danish never uses; text the analysis writes into
+# the results files in English (definitions, test names) sits in tables and figure
+# captions, or is marked lang="en" in a sentence.
+TELLTALE = re.compile(r"\b(the|and|with|which|municipalities|respondents|between|where)\b", re.I)
+
+
+def reader_text(html: str) -> str:
+    """The headings, table heads, list items and paragraphs a reader sees, without
+    tables' bodies, figure captions, file names (<code>) and the text of results files
+    the report marks as English (<span lang="en">)."""
+    html = re.sub(r"<style>.*?</style>|<figcaption>.*?</figcaption>", " ", html, flags=re.S)
+    html = re.sub(r'<span lang="en">.*?</span>', " ", html, flags=re.S)
+    html = re.sub(r"<td[^>]*>.*?</td>|<code>.*?</code>", " ", html, flags=re.S)
+    parts = re.findall(r"<(h[1-6]|th|li|p|nav|title)\b[^>]*>(.*?)</\1>", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", part) for _, part in parts)
+
+
+def test_the_danish_report_has_no_english_sentence(built):
+    danish = unlinked((built / "report/report.da.html").read_text(encoding="utf-8"))
+    english = unlinked((built / "report/report.html").read_text(encoding="utf-8"))
+    assert TELLTALE.findall(reader_text(english))  # the check sees English where there is some
+    assert TELLTALE.findall(reader_text(danish)) == []
+    assert '<html lang="da">' in danish and '<html lang="en">' in english
+    for word in ("internationalt samarbejde", "strukturreformen", "yderkommuner", "venskabsbyer"):
+        assert word in danish
+
+
+def test_the_danish_report_has_the_english_numbers_in_danish(built):
+    danish = unlinked((built / "report/report.da.html").read_text(encoding="utf-8"))
+    english = unlinked((built / "report/report.html").read_text(encoding="utf-8"))
+    share = re.search(r"<b>1\. Headline\.</b> (\d+)% of the (\d+)", english)
+    assert f"<b>1. Hovedresultatet.</b> {share.group(1)}\u00a0% af de {share.group(2)}" in danish
+    assert re.search(r"\d,\d\d", summary_of_html(danish))  # decimal comma
+
+
+def summary_of_html(html: str) -> str:
+    return re.search(r'<section id="summary">(.*?)</section>', html, flags=re.S).group(1)
+
+
+@pytest.mark.parametrize(("name", "suffix"), [("report.html", ""), ("report.da.html", ".da")])
+def test_each_report_embeds_its_own_language_figures(built, name, suffix):
+    import base64
+
+    html = (built / "report" / name).read_text(encoding="utf-8")
+    for png in english_pngs(built):
+        own = png.with_name(f"{png.stem}{suffix}.png").read_bytes()
+        assert base64.b64encode(own).decode("ascii") in html, png.name
+    english = (built / "results/figures/headline.png").read_bytes()
+    danish = (built / "results/figures/headline.da.png").read_bytes()
+    assert english != danish

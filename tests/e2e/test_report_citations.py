@@ -62,6 +62,20 @@ ALLOWED = {
     r"P\(y\S* = 1\)|= 1\)|\b1 \|": "a formula in symbols",
     r"\bfigure_\w+": "rule names",
     r"± 2 Monte-Carlo standard errors": "the calibration's flagging rule (two standard errors)",
+    # the same in the Danish report (report/locale/da/LC_MESSAGES/report.po)
+    r"\bspørgsmål \d+\b": "question ids of the questionnaire (Q2: spørgsmål 2)",
+    r"\b[1-5]\. (Hovedresultatet|Skiftet i indhold|Strukturreformen|Finanskrisen|"
+    r"Hovedstaden over for resten)": "the claims' numbering",
+    r"\bpåstand [1-5]\b": "the claims' numbering",
+    r"\b(1\. januar|i|fra|siden|før|folketal) 2007\b": (
+        "the 2007 structural reform and its date (history)"
+    ),
+    r"\b1\. januar\b": "a date, part of the reform's date",
+    r"\bsammenlægningstabellerne fra 2007\b": "the 2007 merger tables (history)",
+    r"\bfinanskrisen i 2008\b": "the crisis' year (history)",
+    r"\bpr\. 10\.000( indbyggere)?\b": "the unit of FTE intensity",
+    r"\b7 ud af 10\b": "the published finding as the publication wrote it",
+    r"± 2 Monte Carlo-standardfejl": "the calibration's flagging rule (two standard errors)",
 }
 
 

@@ -25,7 +25,7 @@ from snakemake.utils import validate
 
 from udsyn.core import files
 from udsyn.multiverse import grid
-from udsyn.report import figure_manifest, figures
+from udsyn.report import figure_manifest, figures, i18n
 
 MANIFEST = figure_manifest.load_manifest()
 IDS = list(MANIFEST)
@@ -390,7 +390,7 @@ def draw(figure_id: str, tables: dict | None = None, labels: dict | None = None)
 
 # --- the manifest ------------------------------------------------------------------------
 
-REQUIRED = {"title", "script", "function", "data", "params", "outputs", "caption", "values"}
+REQUIRED = {"title", "script", "function", "data", "params", "outputs", "caption", "alt", "values"}
 
 
 def test_manifest_lists_the_six_figures_of_the_design_and_a_curve_per_claim():
@@ -434,7 +434,9 @@ def test_drawing_function_takes_exactly_the_data_and_params(figure_id):
 @pytest.mark.parametrize("figure_id", IDS)
 def test_every_caption_placeholder_is_filled_from_the_data(figure_id):
     spec = MANIFEST[figure_id]
-    names = figure_manifest.placeholders(spec["caption"])
+    names = figure_manifest.placeholders(spec["caption"]) + figure_manifest.placeholders(
+        spec["alt"]
+    )
     assert set(names) == set(spec["values"]), "a placeholder without a source, or a source unused"
     for name, source in spec["values"].items():
         assert ("data" in source) != ("config" in source), name
@@ -443,6 +445,31 @@ def test_every_caption_placeholder_is_filled_from_the_data(figure_id):
     text = figure_manifest.caption(spec, tables_for(figure_id), CONFIG)
     assert "{" not in text and "}" not in text and "n/a" not in text
     assert "Data: synthetic." in text
+
+
+@pytest.mark.parametrize("figure_id", IDS)
+@pytest.mark.parametrize("locale", i18n.LOCALES)
+def test_alt_text_is_filled_from_the_data_with_its_main_number(figure_id, locale):
+    spec = MANIFEST[figure_id]
+    translations = i18n.translations(locale)
+    tables = tables_for(figure_id)
+    text = figure_manifest.caption(
+        spec, tables, CONFIG, text="alt", locale=locale, gettext=translations.gettext
+    )
+    assert "{" not in text and "}" not in text and "n/a" not in text
+    assert re.search(r"\d", text), text
+    assert text != spec["alt"]  # placeholders were filled
+    if locale != i18n.SOURCE_LOCALE:
+        assert text != figure_manifest.caption(spec, tables, CONFIG, text="alt")  # translated
+    # a number that changes in the results changes the alt text: it is not typed
+    changed = {name: table.copy() for name, table in tables.items()}
+    for table in changed.values():
+        for column in ("estimate", "n", "n_distinct_holds", "n_responded"):
+            if column in table:
+                table[column] = table[column] * 0 + 0.123 if column == "estimate" else 7
+    assert figure_manifest.caption(spec, changed, CONFIG, text="alt") != figure_manifest.caption(
+        spec, tables, CONFIG, text="alt"
+    )
 
 
 @pytest.mark.parametrize("figure_id", IDS)

@@ -34,10 +34,10 @@ def test_pct(value, digits, english, danish):
 @pytest.mark.parametrize(
     "value, english, danish",
     [
-        (0.21, "+21 pp", "+21 pct.-point"),
-        (-0.054, "-5 pp", "-5 pct.-point"),
-        (0.0, "+0 pp", "+0 pct.-point"),
-        (-0.004, "-0 pp", "-0 pct.-point"),  # as Python writes a negative that rounds to 0
+        (0.21, "+21 pp", "+21 procentpoint"),
+        (-0.054, "-5 pp", "-5 procentpoint"),
+        (0.0, "+0 pp", "+0 procentpoint"),
+        (-0.004, "-0 pp", "-0 procentpoint"),  # as Python writes a negative that rounds to 0
     ],
 )
 def test_points(value, english, danish):

@@ -10,6 +10,7 @@ validate(config, "../schemas/config.schema.yaml")
 # The multiverse's grid (udsyn.multiverse.grid: standard library only, cheap to import).
 from udsyn.ingest import export_files
 from udsyn.multiverse import grid
+from udsyn.report import i18n
 
 if grid.problems(config["multiverse"], config):
     raise ValueError(
@@ -111,8 +112,20 @@ FIGURE_MANIFEST = FIGURE_MANIFEST_ALL["figures"]
 FIGURE_LABELS = FIGURE_MANIFEST_ALL["labels"]
 
 # Every figure file, for `rule all` (and the report).
+# The report's languages: English, the source, and each other with its catalogue
+# (udsyn.report.i18n); every figure and the report are made in each.
+LOCALES = list(i18n.LOCALES)
+OTHER_LOCALES = [locale for locale in LOCALES if locale != i18n.SOURCE_LOCALE]
+CATALOGUES = {
+    f"catalogue_{locale}": str(i18n.catalogue_path(locale)) for locale in OTHER_LOCALES
+}
+localised = i18n.localised
+
 FIGURES = [
-    path for spec in FIGURE_MANIFEST.values() for path in spec["outputs"].values()
+    localised(path, locale)
+    for spec in FIGURE_MANIFEST.values()
+    for path in spec["outputs"].values()
+    for locale in LOCALES
 ]
 
 # Figures are drawn one rule each, except where entries name a common `rule`

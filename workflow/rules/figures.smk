@@ -1,5 +1,7 @@
 # The figures: one rule per entry of the figure manifest (workflow/figures.yaml),
-# figure_<id> -> results/figures/<id>.png and .svg. The manifest names each
+# figure_<id> -> results/figures/<id>.png and .svg, and <id>.<locale>.png and .svg
+# for every other language of the report (one job draws all languages from the
+# same tables; the words from the locale's catalogue). The manifest names each
 # figure's data, drawing function and config values; its caption is for the report.
 # (The manifest is loaded and checked, and FIGURES and FIGURE_GROUPS computed,
 # in common.smk.)
@@ -16,7 +18,14 @@ for group, figure_ids in FIGURE_GROUPS.items():
                 for i in figure_ids
                 for name, path in FIGURE_MANIFEST[i]["data"].items()
             },
-            code=package("report.figures", "report.figure_manifest", "multiverse.grid"),
+            **CATALOGUES,
+            code=package(
+                "report.figures",
+                "report.figure_manifest",
+                "report.i18n",
+                "report.numbers",
+                "multiverse.grid",
+            ),
             style="workflow/matplotlibrc",
             lock=LOCK,
         output:
@@ -33,6 +42,14 @@ for group, figure_ids in FIGURE_GROUPS.items():
                 )
                 for i in figure_ids
                 for kind in ("png", "svg")
+            },
+            **{
+                f"{kind}_{i}_{locale}": localised(
+                    FIGURE_MANIFEST[i]["outputs"][kind], locale
+                )
+                for i in figure_ids
+                for kind in ("png", "svg")
+                for locale in OTHER_LOCALES
             },
         log:
             f"logs/{group}.log",
@@ -56,5 +73,6 @@ for group, figure_ids in FIGURE_GROUPS.items():
                 for i in figure_ids
             ],
             labels=FIGURE_LABELS,
+            locales=LOCALES,
         script:
             f"../../{FIGURE_MANIFEST[figure_ids[0]]['script']}"

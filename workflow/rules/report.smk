@@ -41,12 +41,17 @@ rule manifest:
 
 rule report:
     input:
+        **CATALOGUES,
         template="report/template.html.j2",
         figure_template="report/figure.html.j2",
         estimands="report/estimands.yaml",
         tables=lambda wildcards: list(report_tables().values()),
         respondents=rules.clean.output.respondents,
-        figures=[f["outputs"]["png"] for f in FIGURE_MANIFEST.values()],
+        figures=[
+            localised(f["outputs"]["png"], locale)
+            for f in FIGURE_MANIFEST.values()
+            for locale in LOCALES
+        ],
         figure_data=sorted(
             {p for f in FIGURE_MANIFEST.values() for p in f["data"].values()}
         ),
@@ -63,10 +68,16 @@ rule report:
             "report.citations",
             "report.numbers",
             "report.figure_manifest",
+            "report.i18n",
             "multiverse.grid",
         ),
         lock=LOCK,
     output:
+        **{
+            f"report_{locale}": localised("report/report.html", locale)
+            for locale in OTHER_LOCALES
+        },
+        # one template, one report per language: report.html, report.<locale>.html
         report=report(
             "report/report.html", caption="../report/report.rst", category="Report"
         ),
@@ -74,6 +85,7 @@ rule report:
         "logs/report.log",
     params:
         tables=lambda wildcards: report_tables(),
+        locales=LOCALES,
         made_by=lambda wildcards: made_by(),
         config_files=[str(path) for path in workflow.configfiles],
         config={

@@ -1,4 +1,6 @@
-"""Rule report: results files -> report/report.html (one self-contained file)."""
+"""Rule report: results files -> report/report.html and, from the same template
+and results, report/report.<locale>.html in each other language (each one
+self-contained file; the words from the locale's catalogue, udsyn.report.i18n)."""
 
 import json
 from pathlib import Path
@@ -6,6 +8,7 @@ from pathlib import Path
 from udsyn.core import files
 from udsyn.core.runner import run
 from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.report import i18n
 from udsyn.report.citations import (
     CaptionCiter,
     Cell,
@@ -25,6 +28,7 @@ from udsyn.report.html import (
     render,
     show_free_texts,
     source_describer,
+    translated_estimands,
 )
 
 # Tables about the files themselves (what each column means, each file's
@@ -32,22 +36,31 @@ from udsyn.report.html import (
 FILE_INDEXES = ("data_dictionary", "provenance", "software_versions")
 
 
+def languages(locale: str, locales: list[str], report: str) -> list[dict]:
+    """The report's other languages, for the links between them (file names
+    relative to each other: both reports are in one folder)."""
+    return [
+        {
+            "locale": other,
+            "name": i18n.LANGUAGE_NAMES[other],
+            "href": Path(i18n.localised(report, other)).name,
+        }
+        for other in locales
+        if other != locale
+    ]
+
+
 def main(smk, log):
     config = smk.params.config
     cited = cite_config(config)
     tables = {name: files.read_table(path) for name, path in smk.params.tables.items()}
     labels = load_labels(smk.input.manifest)
-    figures = entries(
-        config, manifest=load_manifest(smk.input.manifest), labels=labels, citer=CaptionCiter()
-    )
-    for figure in figures:
-        figure["image"] = image_data_uri(figure["png"])
+    manifest = load_manifest(smk.input.manifest)
     questionnaire = build_questionnaire(files.read_yaml(smk.input.questionnaire))
     max_initiatives = Cell(
         len(questionnaire.initiatives), ConfigSource("max_initiatives", smk.input.questionnaire)
     )
     context = {
-        "title": "International cooperation of Danish municipalities: a regenerable analysis",
         "synthetic": config["survey"]["synthetic"],
         "config": cited,
         "tables": {
@@ -56,7 +69,6 @@ def main(smk, log):
             else cited_records(table, smk.params.tables[name])
             for name, table in tables.items()
         },
-        "figures": figures,
         "free_texts": (
             free_texts(files.read_table(smk.input.respondents), questionnaire)
             if show_free_texts(
@@ -64,34 +76,61 @@ def main(smk, log):
             )
             else None
         ),
-        "index": item_index(smk.params.tables, figures, smk.params.made_by),
         "calibration": calibration_view(
             files.read_table(smk.input.calibration[0]) if len(smk.input.calibration) else None,
             cited["analysis"]["confidence_level"],
             config["multiverse"]["holds"],
             file=smk.input.calibration[0] if len(smk.input.calibration) else None,
         ),
-        "estimands": estimand_texts(
-            files.read_yaml(smk.input.estimands), estimand_values(cited, max_initiatives)
-        ),
     }
-    cited_files = {path for figure in figures for path in figure["data"]}
+    cited_files = {path for figure in manifest.values() for path in figure["data"].values()}
     cited_files |= set(smk.params.tables.values()) | set(smk.input.calibration)
-    describe = source_describer(
-        json.loads(Path(smk.input.results_manifest).read_text(encoding="utf-8")),
-        {path: files.read_text_table(path) for path in sorted(cited_files)},
-        list(smk.params.config_files),
-        config["survey"]["dataset"],
-    )
-    html = render(
-        Path(smk.input.template).parent,
-        Path(smk.input.template).name,
-        context,
-        labels,
-        describe=describe,
-    )
-    files.write_text(html, smk.output.report)
-    log.info("rendered %s (%d figures, %d tables)", smk.output.report, len(figures), len(tables))
+    results_manifest = json.loads(Path(smk.input.results_manifest).read_text(encoding="utf-8"))
+    file_texts = {path: files.read_text_table(path) for path in sorted(cited_files)}
+    estimands = files.read_yaml(smk.input.estimands)
+    values = estimand_values(cited, max_initiatives)
+    # Each language is rendered with its own citations (html.render's registry), so
+    # each report has its whole provenance appendix, its numbers written its way.
+    for locale in smk.params.locales:
+        translations = i18n.translations(locale, smk.input.get(f"catalogue_{locale}"))
+        figures = entries(
+            config,
+            manifest=manifest,
+            labels=labels,
+            citer=CaptionCiter(locale),
+            locale=locale,
+            gettext=translations.gettext,
+        )
+        for figure in figures:
+            figure["image"] = image_data_uri(figure["png"])
+        output = (
+            smk.output.report if locale == i18n.SOURCE_LOCALE else smk.output[f"report_{locale}"]
+        )
+        html = render(
+            Path(smk.input.template).parent,
+            Path(smk.input.template).name,
+            {
+                **context,
+                "figures": figures,
+                "index": item_index(smk.params.tables, figures, smk.params.made_by),
+                "estimands": estimand_texts(
+                    translated_estimands(estimands, translations.gettext), values
+                ),
+                "languages": languages(locale, smk.params.locales, smk.output.report),
+            },
+            labels,
+            locale=locale,
+            translations=translations,
+            describe=source_describer(
+                results_manifest,
+                file_texts,
+                list(smk.params.config_files),
+                config["survey"]["dataset"],
+                translations.gettext,
+            ),
+        )
+        files.write_text(html, output)
+        log.info("rendered %s (%d figures, %d tables)", output, len(figures), len(tables))
 
 
 run(main, snakemake)

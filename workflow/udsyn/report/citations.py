@@ -422,15 +422,18 @@ def config_lookup(config: dict, key: str):
 
 
 class CaptionCiter:
-    """How ``udsyn.report.figure_manifest.caption`` cites a caption's values (kept
-    here so the figure rules, which fill captions too, need none of this)."""
+    """How ``udsyn.report.figure_manifest.caption`` cites a caption's values,
+    written in ``locale`` (kept here so the figure rules, which fill captions
+    too, need none of this)."""
 
-    @staticmethod
-    def cell(value, fmt: str, table: pd.DataFrame, file: str, at, column: str) -> str:
+    def __init__(self, locale: str = numbers.DEFAULT_LOCALE):
+        self.locale = locale
+
+    def cell(self, value, fmt: str, table: pd.DataFrame, file: str, at, column: str) -> str:
         """A value of ``table`` (row label ``at``), formatted as ``fmt`` and cited."""
         from udsyn.report.figure_manifest import format_caption_value
 
-        text = format_caption_value(value, fmt)
+        text = format_caption_value(value, fmt, self.locale)
         if _missing(value):
             return text
         position = table.index.get_loc(at)
@@ -438,12 +441,20 @@ class CaptionCiter:
         source = ResultSource(file, position + 1, key, column)
         return Formatted(text, Cell(value, source), numbers.spec("py", fmt))
 
-    @staticmethod
-    def config(value, fmt: str, key: str) -> str:
+    def config(self, value, fmt: str, key: str) -> str:
         from udsyn.report.figure_manifest import format_caption_value
 
         cell = Cell(value, ConfigSource(key))
-        return Formatted(format_caption_value(value, fmt), cell, numbers.spec("py", fmt))
+        text = format_caption_value(value, fmt, self.locale)
+        return Formatted(text, cell, numbers.spec("py", fmt))
+
+    @staticmethod
+    def translated(shown: str, text: str) -> str:
+        """``shown``, a cited phrase of the analysis, as translated (``text``): still
+        cited, with the format that translates it ('words')."""
+        if isinstance(shown, Formatted) and shown.format_spec == numbers.spec("py", ""):
+            return Formatted(text, shown.cell, numbers.spec("words"))
+        return text
 
     @staticmethod
     def join(separator: str, parts: list[str]) -> str:

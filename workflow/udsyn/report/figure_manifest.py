@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pandas as pd
 
 from udsyn.core import files
 from udsyn.core.errors import input_error
+from udsyn.report import i18n, numbers
 
 MANIFEST = Path(__file__).resolve().parents[2] / "figures.yaml"
 
@@ -89,14 +90,17 @@ def placeholders(template: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def format_caption_value(value: Any, spec: str) -> str:
-    """A caption value in Python's format ``spec`` ('n/a' when missing; 'd' rounds)."""
+def format_caption_value(value: Any, spec: str, locale: str = i18n.SOURCE_LOCALE) -> str:
+    """A caption value in Python's format ``spec``, written in ``locale``
+    (udsyn.report.numbers.python; missing: 'n/a' in English, '–' otherwise; 'd' rounds)."""
     if pd.isna(value):
-        return "n/a"
+        return "n/a" if locale == i18n.SOURCE_LOCALE else "–"
     if spec.endswith("d"):
         value = int(round(float(value)))
     if isinstance(value, np.generic):
         value = value.item()
+    if locale != i18n.SOURCE_LOCALE and isinstance(value, (int, float)) and spec:
+        return numbers.python(value, spec, locale)
     return format(value, spec)
 
 
@@ -107,17 +111,18 @@ def caption_value(
     labels: Mapping[str, Any] | None = None,
     files_: Mapping[str, str] | None = None,
     citer: Any = None,
+    locale: str = i18n.SOURCE_LOCALE,
 ) -> str:
     """One placeholder's text, from the data or the config as its spec says; with
     ``label: <kind>`` a ", "-separated list of identifiers is shown labelled.
-    With ``files_`` (data name -> file) and ``citer`` (``udsyn.report.citations.
-    CaptionCiter``) a number comes out as a citation: text that the report shows
-    as a link."""
+    Numbers are written in ``locale``. With ``files_`` (data name -> file) and
+    ``citer`` (``udsyn.report.citations.CaptionCiter``, of the same locale) a
+    number comes out as a citation: text that the report shows as a link."""
     fmt = spec.get("format", "")
     if "config" in spec:
         value = config_value(config, spec["config"])
         if citer is None:
-            return format_caption_value(value, fmt)
+            return format_caption_value(value, fmt, locale)
         return citer.config(value, fmt, spec["config"])
     table = tables[spec["data"]]
     matching = rows(table, **spec.get("where", {}))
@@ -131,13 +136,13 @@ def caption_value(
             ", ".join(label(labels, spec["label"], part) for part in str(value).split(", "))
             for value in values
         ]
-        shown = [format_caption_value(text, fmt) for text in texts]
+        shown = [format_caption_value(text, fmt, locale) for text in texts]
         if "join" in spec:
             return spec["join"].join(shown)
         _one_value(spec, shown)
         return shown[0]
     if citer is None:
-        shown = [format_caption_value(value, fmt) for value in values]
+        shown = [format_caption_value(value, fmt, locale) for value in values]
     else:
         file = files_[spec["data"]]
         shown = [
@@ -168,17 +173,28 @@ def caption(
     config: Mapping[str, Any],
     labels: Mapping[str, Any] | None = None,
     citer: Any = None,
+    text: str = "caption",
+    locale: str = i18n.SOURCE_LOCALE,
+    gettext: Callable[[str], str] | None = None,
 ) -> str:
-    """The figure's caption with every placeholder filled; with ``citer``
-    (``udsyn.report.citations.CaptionCiter``) each number a citation of its cell
-    (the report shows them as links)."""
-    values = {
-        name: caption_value(figure["values"][name], tables, config, labels, figure["data"], citer)
-        for name in placeholders(figure["caption"])
-    }
+    """The figure's caption (or its ``alt`` text) with every placeholder filled,
+    translated by ``gettext`` and with numbers written in ``locale``; with
+    ``citer`` (``udsyn.report.citations.CaptionCiter`` of ``locale``) each number
+    a citation of its cell (the report shows them as links)."""
+    template = figure[text] if gettext is None else gettext(figure[text])
+    translate = (lambda message: message) if gettext is None else gettext
+    values = {}
+    for name in placeholders(template):
+        shown = caption_value(
+            figure["values"][name], tables, config, labels, figure["data"], citer, locale
+        )
+        words = i18n.data_words(shown, translate)  # a phrase of the analysis ('before 2007')
+        if words != shown and citer is not None:
+            words = citer.translated(shown, words)  # still cited
+        values[name] = shown if words == shown else words
     if citer is None:
-        return figure["caption"].format(**values)
-    return citer.fill(figure["caption"], values)
+        return template.format(**values)
+    return citer.fill(template, values)
 
 
 def source(figure: Mapping[str, Any]) -> str:
@@ -195,21 +211,30 @@ def entries(
     manifest: Mapping[str, dict] | None = None,
     labels: Mapping[str, Any] | None = None,
     citer: Any = None,
+    locale: str = i18n.SOURCE_LOCALE,
+    gettext: Callable[[str], str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every figure as the report places it: id, title, filled caption, files, source
-    (with ``citer``, the caption's numbers cited: ``caption``)."""
+    """Every figure as the report places it in ``locale`` (words translated by
+    ``gettext``): id, title, filled caption and alt text, files, source (with
+    ``citer``, the caption's numbers cited: ``caption``)."""
     manifest = load_manifest() if manifest is None else manifest
     labels = load_labels() if labels is None else labels
+    gettext = (lambda message: message) if gettext is None else gettext
+    words = i18n.translate_words(labels, gettext)
     found = []
     for figure_id, figure in manifest.items():
+        tables = read_data(figure, root)
         found.append(
             {
                 "id": figure_id,
-                "title": figure["title"],
+                "title": gettext(figure["title"]),
                 "section": figure["section"],
-                "caption": caption(figure, read_data(figure, root), config, labels, citer),
-                "png": figure["outputs"]["png"],
-                "svg": figure["outputs"]["svg"],
+                "caption": caption(
+                    figure, tables, config, words, citer, "caption", locale, gettext
+                ),
+                "alt": caption(figure, tables, config, words, None, "alt", locale, gettext),
+                "png": i18n.localised(figure["outputs"]["png"], locale),
+                "svg": i18n.localised(figure["outputs"]["svg"], locale),
                 "rule": rule_name(figure_id, figure),
                 "script": figure["script"],
                 "function": f"udsyn.report.figures.{figure['function']}",

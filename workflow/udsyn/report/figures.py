@@ -26,6 +26,7 @@ import tempfile
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ from matplotlib.ticker import (
 )
 
 from udsyn.multiverse import grid
-from udsyn.report import figure_manifest
+from udsyn.report import figure_manifest, i18n, numbers
 from udsyn.report.figure_manifest import rows as _rows
 
 WORKFLOW = Path(__file__).resolve().parents[2]
@@ -161,8 +162,66 @@ def _one(table: pd.DataFrame, column: str, **where: Any) -> Any:
     return rows[column].iloc[0]
 
 
+# The language a figure is being drawn in (udsyn.report.i18n): its locale and
+# translations, set by draw() around one drawing function; English by default.
+_LANGUAGE: ContextVar[tuple[str, Any]] = ContextVar(
+    "figure_language", default=(i18n.SOURCE_LOCALE, None)
+)
+
+
+def _(message: str) -> str:
+    """A figure's words in the language being drawn (English: as written)."""
+    translations = _LANGUAGE.get()[1]
+    return message if translations is None else translations.gettext(message)
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue where it is defined; _() translates it where used."""
+    return message
+
+
+def _locale() -> str:
+    return _LANGUAGE.get()[0]
+
+
+def _number(value: float, spec: str) -> str:
+    """A number in the language being drawn (English: Python's format)."""
+    return numbers.python(value, spec, _locale())
+
+
 def _percent(value: float) -> str:
-    return "–" if pd.isna(value) else f"{value:.0%}"
+    return "–" if pd.isna(value) else _number(value, ".0%")
+
+
+def _percent_axis(axis, decimals: int | None = None) -> None:
+    """Percent ticks: matplotlib's in English, the locale's (69 %) otherwise."""
+    if _locale() == i18n.SOURCE_LOCALE:
+        axis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
+    else:
+        axis.set_major_formatter(_ticks(lambda value: _number(value, ".0%")))
+
+
+def _points(value: float) -> str:
+    """A difference of shares as a tick: +21 pp (0 without a sign)."""
+    if not value:
+        return "0"
+    return f"{_number(value * 100, '+.0f')} {numbers.words(_locale())['points_tick']}"
+
+
+def _ticks(write: Callable[[float], str]) -> FuncFormatter:
+    """Tick labels written by ``write`` in the language being drawn: matplotlib
+    writes them when the figure is saved, after draw() has returned, so the
+    language is taken along."""
+    language = _LANGUAGE.get()
+
+    def tick(value: float, _pos: Any) -> str:
+        token = _LANGUAGE.set(language)
+        try:
+            return write(value)
+        finally:
+            _LANGUAGE.reset(token)
+
+    return FuncFormatter(tick)
 
 
 def _errors(rows: pd.DataFrame) -> np.ndarray:
@@ -187,7 +246,7 @@ def _nice_log_ticks(
 
 def _log_axis(axis, low: float, high: float, mantissas: tuple[int, ...] = (1, 2, 5)) -> None:
     axis.set_major_locator(FixedLocator(_nice_log_ticks(low, high, mantissas)))
-    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.10g}"))
+    axis.set_major_formatter(_ticks(lambda value: _number(value, ",.10g")))
     axis.set_minor_formatter(NullFormatter())
 
 
@@ -219,12 +278,21 @@ def draw(
     tables: Mapping[str, pd.DataFrame],
     options: Mapping[str, Any],
     labels: Labels | None = None,
+    locale: str = i18n.SOURCE_LOCALE,
+    translations: Any = None,
 ) -> Figure:
     """Draw a figure of the manifest: its function with its tables, options and,
-    where the function shows identifiers, the labels."""
+    where the function shows identifiers, the labels; in ``locale``, its words
+    translated by ``translations`` (udsyn.report.i18n.translations; None: English)."""
     draw_function = DRAW[function]
+    if translations is not None:
+        labels = i18n.translate_words(_labels(labels), translations.gettext)
     extra = {"labels": labels} if "labels" in inspect.signature(draw_function).parameters else {}
-    return draw_function(**tables, **options, **extra)
+    token = _LANGUAGE.set((locale, translations))
+    try:
+        return draw_function(**tables, **options, **extra)
+    finally:
+        _LANGUAGE.reset(token)
 
 
 # --- figure 1: headline ------------------------------------------------------------------
@@ -253,7 +321,10 @@ def headline(
             figure_manifest.label(labels, "values", key, choice="headline_definition")
         )
         label = "\n".join(textwrap.wrap(label, 26))
-        label += f"\n({'headline, ' if key == headline_definition else ''}n = {n:.0f} known)"
+        if key == headline_definition:
+            label += "\n" + _("(headline, n = {n} known)").format(n=f"{n:.0f}")
+        else:
+            label += "\n" + _("(n = {n} known)").format(n=f"{n:.0f}")
         ticks.append(y)
         names.append(label)
         for offset, weighting in zip(offsets, weightings):
@@ -290,7 +361,7 @@ def headline(
     ax.text(
         published,
         1.0,
-        f" published: {published:.0%}",
+        " " + _("published: {share}").format(share=_percent(published)),
         transform=ax.get_xaxis_transform(),
         ha="center",
         va="bottom",
@@ -299,9 +370,12 @@ def headline(
     ax.set_yticks(ticks, names)
     ax.set_ylim(-0.6, len(definitions) - 0.4)
     ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    _percent_axis(ax.xaxis)
     ax.set_xlabel(
-        "share with an international business focus\n(respondents with a known answer; n per row)"
+        _(
+            "share with an international business focus\n"
+            "(respondents with a known answer; n per row)"
+        )
     )
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower left", ncols=len(weightings), handletextpad=0.3)
@@ -343,13 +417,13 @@ def initiative_periods(
             elinewidth=1.6,
         )
         ax.set_title(
-            "\n".join(textwrap.wrap(_sentence(data["type_english"].iloc[0]), 26)),
+            "\n".join(textwrap.wrap(_sentence(_(data["type_english"].iloc[0])), 26)),
             fontsize=10,
             fontweight="normal",
         )
         ax.grid(axis="x", visible=False)
     period_labels = [
-        f"{period.replace(' ', chr(10), 1)}\nn = {n:.0f}"
+        f"{i18n.data_words(period, _).replace(' ', chr(10), 1)}\nn = {n:.0f}"
         for period, n in zip(periods["period"], periods["n"])
     ]
     for ax in axes[-1]:
@@ -358,14 +432,14 @@ def initiative_periods(
     for ax in axes.flat:
         ax.set_xlim(-0.4, len(periods) - 0.6)
         ax.set_ylim(0, min(1.0, top * 1.08))
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        _percent_axis(ax.yaxis, decimals=0)
     for ax in axes[:, 0]:
-        ax.set_ylabel("share")
+        ax.set_ylabel(_("share"))
     figure.legend(
         handles=[
-            Line2D([], [], color=VERMILLION, marker="o", label="traditional"),
-            Line2D([], [], color=BLUE, marker="o", label="business"),
-            Line2D([], [], color=GREY, marker="o", label="other"),
+            Line2D([], [], color=VERMILLION, marker="o", label=_("traditional")),
+            Line2D([], [], color=BLUE, marker="o", label=_("business")),
+            Line2D([], [], color=GREY, marker="o", label=_("other")),
         ],
         loc="outside upper center",
         ncols=3,
@@ -375,7 +449,7 @@ def initiative_periods(
 
 # --- figure 3: reform --------------------------------------------------------------------
 
-MERGED_STYLE = {1: (VERMILLION, "merged"), 0: (BLUE, "unchanged")}
+MERGED_STYLE = {1: (VERMILLION, N_("merged")), 0: (BLUE, N_("unchanged"))}
 
 
 def _expit(value: np.ndarray) -> np.ndarray:
@@ -427,17 +501,22 @@ def reform(
                 + coef.get("log_population_2007", 0.0) * np.log(grid)
                 + coef.get("merged", 0.0) * merged
             )
-            ax.plot(grid, _expit(line) if logit else line, color=colour, linewidth=2, label=label)
+            ax.plot(
+                grid, _expit(line) if logit else line, color=colour, linewidth=2, label=_(label)
+            )
         ax.set_xscale("log")
         _log_axis(ax.xaxis, float(grid[0]) / 1.2, float(grid[-1]) * 1.2, mantissas=(1,))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:,.10g}k"))
+        ax.xaxis.set_major_formatter(_ticks(lambda value: _number(value / 1000, ",.10g") + "k"))
         ax.set_xlabel(
-            f"population 2007\n(n = {terms['n'].iloc[0]:.0f} with a known answer)", fontsize=9.5
+            _("population 2007\n(n = {n} with a known answer)").format(
+                n=f"{terms['n'].iloc[0]:.0f}"
+            ),
+            fontsize=9.5,
         )
         ax.set_title(_sentence(figure_manifest.label(labels, "outcomes", outcome)), fontsize=10.5)
         if logit:
             ax.set_ylim(-0.12, 1.12)
-            ax.set_yticks([0, 0.5, 1], ["no", "50%", "yes"])
+            ax.set_yticks([0, 0.5, 1], [_("no"), _percent(0.5), _("yes")])
         else:
             ax.set_ylim(bottom=0)
             if terms["scale"].iloc[0] == "count":
@@ -466,7 +545,9 @@ def reform(
         )
         bottom.set_ylim(-0.6, len(effects) - 0.4)
         bottom.grid(axis="y", visible=False)
-        bottom.set_xlabel(textwrap.fill(f"effect ({terms['scale'].iloc[0]})", 26))
+        bottom.set_xlabel(
+            textwrap.fill(_("effect ({scale})").format(scale=_(terms["scale"].iloc[0])), 26)
+        )
         low, high = bottom.get_xlim()
         span = max(abs(low), abs(high))
         bottom.set_xlim(-span, span)
@@ -503,7 +584,7 @@ def crisis(crisis: pd.DataFrame, robustness: pd.DataFrame, labels: Labels | None
     left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1]})
     y = np.arange(len(shares))[::-1]
     ticks = []
-    for position, (_, row) in zip(y, shares.iterrows()):
+    for position, (_index, row) in zip(y, shares.iterrows()):
         colour = GROUP_COLOURS.get(row["group"], GREY)
         name = _sentence(figure_manifest.label(labels, "groups", row["group"]))
         frame = row.to_frame().T
@@ -524,20 +605,20 @@ def crisis(crisis: pd.DataFrame, robustness: pd.DataFrame, labels: Labels | None
             fontsize=10,
             color=colour,
         )
-        ticks.append(f"{name}\n(n = {row['n']:.0f} initiatives)")
+        ticks.append(f"{name}\n" + _("(n = {n} initiatives)").format(n=f"{row['n']:.0f}"))
     left.set_yticks(y, ticks)
     left.set_ylim(-0.6, len(shares) - 0.4)
     left.set_xlim(0, 1)
-    left.xaxis.set_major_formatter(PercentFormatter(1.0))
-    left.set_xlabel(f"share of initiatives started {cutoff} or later")
-    left.set_title(f"Post-crisis share (cut-off {cutoff})")
+    _percent_axis(left.xaxis)
+    left.set_xlabel(_("share of initiatives started {cutoff} or later").format(cutoff=cutoff))
+    left.set_title(_("Post-crisis share (cut-off {cutoff})").format(cutoff=cutoff))
     left.grid(axis="y", visible=False)
 
     checks = robustness[robustness["check"] == "crisis cut-off"].copy()
     checks["year"] = checks["variant"].astype(int)
     checks = checks.sort_values("year", kind="stable")
     right.axhline(0, color=BLACK, linewidth=0.9, zorder=1)
-    for _, row in checks.iterrows():
+    for _index, row in checks.iterrows():
         main = row["year"] == cutoff
         frame = row.to_frame().T
         right.errorbar(
@@ -551,15 +632,13 @@ def crisis(crisis: pd.DataFrame, robustness: pd.DataFrame, labels: Labels | None
         )
     right.set_xticks(
         checks["year"],
-        [f"{year}" + ("\n(main)" if year == cutoff else "") for year in checks["year"]],
+        [f"{year}" + ("\n" + _("(main)") if year == cutoff else "") for year in checks["year"]],
     )
     right.set_xlim(checks["year"].min() - 0.6, checks["year"].max() + 0.6)
-    right.yaxis.set_major_formatter(
-        FuncFormatter(lambda value, _: f"{value * 100:+.0f} pp" if value else "0")
-    )
-    right.set_xlabel("crisis cut-off year")
-    right.set_ylabel("peripheral − other")
-    right.set_title("Difference by cut-off year")
+    right.yaxis.set_major_formatter(_ticks(_points))
+    right.set_xlabel(_("crisis cut-off year"))
+    right.set_ylabel(_("peripheral − other"))
+    right.set_title(_("Difference by cut-off year"))
     right.grid(axis="x", visible=False)
     return figure
 
@@ -590,7 +669,7 @@ def capital(capital: pd.DataFrame, municipalities: pd.DataFrame, level: float) -
         color=BLUE,
         alpha=0.75,
         edgecolors="none",
-        label="other respondents reporting FTE > 0",
+        label=_("other respondents reporting FTE > 0"),
     )
     span = np.geomspace(rest["population_2007"].min(), rest["population_2007"].max(), 100)
     ax.plot(
@@ -598,7 +677,9 @@ def capital(capital: pd.DataFrame, municipalities: pd.DataFrame, level: float) -
         np.exp(intercept) * span**elasticity,
         color=BLACK,
         linewidth=1.6,
-        label=f"fit without the capital (elasticity {elasticity:.2f})",
+        label=_("fit without the capital (elasticity {elasticity})").format(
+            elasticity=_number(elasticity, ".2f")
+        ),
     )
     all_population = data["population_2007"].astype(float)
     if not top.empty:
@@ -625,7 +706,9 @@ def capital(capital: pd.DataFrame, municipalities: pd.DataFrame, level: float) -
                 elinewidth=2.4,
                 capsize=5,
                 zorder=2,
-                label=f"{level:.0%} prediction interval for its size",
+                label=_("{level} prediction interval for its size").format(
+                    level=_number(level, ".0%")
+                ),
             )
         ax.scatter(
             [row["population_2007"]],
@@ -635,12 +718,14 @@ def capital(capital: pd.DataFrame, municipalities: pd.DataFrame, level: float) -
             edgecolors=BLACK,
             linewidths=0.8,
             zorder=3,
-            label="the capital",
+            label=_("the capital"),
         )
         ratio = _rows(capital, quantity="capital_ratio")["estimate"]
-        note = f"{row['name']} (capital)\n{row['international_fte']:g} FTE"
+        note = _("{name} (capital)\n{fte} FTE").format(
+            name=row["name"], fte=_number(row["international_fte"], "g")
+        )
         if len(ratio) and pd.notna(ratio.iloc[0]):
-            note += f", {ratio.iloc[0]:.1f}× the line"
+            note += _(", {ratio}× the line").format(ratio=_number(ratio.iloc[0], ".1f"))
         ax.annotate(
             note,
             (row["population_2007"], row["international_fte"]),
@@ -662,8 +747,8 @@ def capital(capital: pd.DataFrame, municipalities: pd.DataFrame, level: float) -
     ax.set_ylim(fte.min() / 1.5, fte.max() * 1.6)
     _log_axis(ax.xaxis, *ax.get_xlim())
     _log_axis(ax.yaxis, *ax.get_ylim())
-    ax.set_xlabel("population, 1 January 2007 (log scale)")
-    ax.set_ylabel("international FTE (log scale)")
+    ax.set_xlabel(_("population, 1 January 2007 (log scale)"))
+    ax.set_ylabel(_("international FTE (log scale)"))
     ax.legend(loc="upper left")
     return figure
 
@@ -723,7 +808,7 @@ def representativeness(representativeness: pd.DataFrame, labels: Labels | None =
         rate.set_yticks(
             y,
             [
-                f"{category} ({responded:.0f}/{register:.0f})"
+                f"{_(str(category))} ({responded:.0f}/{register:.0f})"
                 for category, responded, register in zip(
                     rows["category"], rows["n_responded"], rows["n_register"]
                 )
@@ -731,9 +816,11 @@ def representativeness(representativeness: pd.DataFrame, labels: Labels | None =
         )
         rate.set_ylim(-0.6, len(rows) - 0.4)
         rate.set_xlim(0, 1.02)
-        rate.xaxis.set_major_formatter(PercentFormatter(1.0))
+        _percent_axis(rate.xaxis)
         rate.set_title(
-            f"Response rate by {figure_manifest.label(labels, 'dimensions', dimension)}"
+            _("Response rate by {dimension}").format(
+                dimension=figure_manifest.label(labels, "dimensions", dimension)
+            )
         )
         rate.grid(axis="y", visible=False)
         height = 0.38
@@ -742,26 +829,30 @@ def representativeness(representativeness: pd.DataFrame, labels: Labels | None =
             rows["register_share"],
             height=height,
             color=LIGHT_GREY,
-            label="register",
+            label=_("register"),
         )
         shares.barh(
             y - height / 2,
             rows["respondent_share"],
             height=height,
             color=BLUE,
-            label="respondents",
+            label=_("respondents"),
         )
         shares.set_yticks(y, [])
         shares.set_ylim(-0.6, len(rows) - 0.4)
-        shares.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        shares.set_title(f"Share by {figure_manifest.label(labels, 'dimensions', dimension)}")
+        _percent_axis(shares.xaxis, decimals=0)
+        shares.set_title(
+            _("Share by {dimension}").format(
+                dimension=figure_manifest.label(labels, "dimensions", dimension)
+            )
+        )
         shares.grid(axis="y", visible=False)
-    axes[-1, 0].set_xlabel("response rate (responded / in register)")
-    axes[-1, 1].set_xlabel("share of municipalities")
+    axes[-1, 0].set_xlabel(_("response rate (responded / in register)"))
+    axes[-1, 1].set_xlabel(_("share of municipalities"))
     handles = [
-        Line2D([], [], color=BLACK, linestyle="--", label="overall response rate"),
-        Patch(color=LIGHT_GREY, label="register"),
-        Patch(color=BLUE, label="respondents"),
+        Line2D([], [], color=BLACK, linestyle="--", label=_("overall response rate")),
+        Patch(color=LIGHT_GREY, label=_("register")),
+        Patch(color=BLUE, label=_("respondents")),
     ]
     figure.legend(
         handles=handles[1:] if overall.empty else handles, loc="outside upper center", ncols=3
@@ -773,22 +864,16 @@ def representativeness(representativeness: pd.DataFrame, labels: Labels | None =
 
 CLAIM_AXES = {
     # claim -> (axis label, tick format)
-    "headline": ("share with a business focus", lambda v, _: f"{v:.0%}"),
-    "shift": (
-        "business-type share: late − early",
-        lambda v, _: f"{v * 100:+.0f} pp" if v else "0",
-    ),
-    "reform": ("log-odds ratio per SD of size", lambda v, _: f"{v:+.1f}" if v else "0"),
-    "crisis": (
-        "post-crisis share: peripheral − other",
-        lambda v, _: f"{v * 100:+.0f} pp" if v else "0",
-    ),
-    "capital": ("capital FTE / predicted (log scale)", lambda v, _: f"{v:,.10g}"),
+    "headline": (N_("share with a business focus"), lambda v: _number(v, ".0%")),
+    "shift": (N_("business-type share: late − early"), _points),
+    "reform": (N_("log-odds ratio per SD of size"), lambda v: _number(v, "+.1f") if v else "0"),
+    "crisis": (N_("post-crisis share: peripheral − other"), _points),
+    "capital": (N_("capital FTE / predicted (log scale)"), lambda v: _number(v, ",.10g")),
 }
 HOLDS_STYLE = {
-    "yes": (BLUE, "holds"),
-    "no": (VERMILLION, "does not hold"),
-    "": (GREY, "no interval"),
+    "yes": (BLUE, N_("holds")),
+    "no": (VERMILLION, N_("does not hold")),
+    "": (GREY, N_("no interval")),
 }
 
 
@@ -863,7 +948,7 @@ def specification_curve(
                 markersize=3.2,
                 elinewidth=0.8,
                 alpha=0.9,
-                label=label,
+                label=_(label),
             )
     main = table[table["is_main"] == "yes"]
     top.errorbar(
@@ -874,7 +959,7 @@ def specification_curve(
         color=BLACK,
         markersize=6,
         elinewidth=1.6,
-        label="main specification",
+        label=_("main specification"),
         zorder=5,
     )
     reference = float(holds[claim]["value"])
@@ -882,8 +967,8 @@ def specification_curve(
     label, formatter = CLAIM_AXES[claim]
     if claim == "capital":
         top.set_yscale("log")
-    top.yaxis.set_major_formatter(FuncFormatter(formatter))
-    top.set_ylabel(label)
+    top.yaxis.set_major_formatter(_ticks(formatter))
+    top.set_ylabel(_(label))
     top.legend(loc="upper left", fontsize=8.5, frameon=False, ncols=2)
     top.grid(axis="x", visible=False)
 
@@ -917,7 +1002,7 @@ def specification_curve(
     bottom.set_ylim(-0.7, len(rows) - 0.3)
     bottom.set_xlim(0, len(table) + 1)
     _integer_ticks(bottom.xaxis)
-    bottom.set_xlabel(f"{len(table)} distinct specifications, sorted by estimate")
+    bottom.set_xlabel(_("{n} distinct specifications, sorted by estimate").format(n=len(table)))
     bottom.grid(visible=False)
     return figure
 

@@ -13,14 +13,16 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from pathlib import Path
 
 import jinja2
+import markupsafe
 import pandas as pd
 from markupsafe import Markup, escape
 
 from udsyn.multiverse import grid
-from udsyn.report import citations, figure_manifest, numbers
+from udsyn.report import citations, figure_manifest, i18n, numbers
 
 
 def _missing(value) -> bool:
@@ -143,12 +145,20 @@ def _label(labels: dict):
 def environment(
     template_dir: str | Path,
     labels: dict | None = None,
-    locale: str = numbers.DEFAULT_LOCALE,
+    locale: str = i18n.SOURCE_LOCALE,
+    translations=None,
 ) -> jinja2.Environment:
-    """The report's Jinja2 environment; ``labels``: the figure manifest's (default:
-    workflow/figures.yaml), for the ``label`` filter; ``locale``: how the number
-    filters write numbers (also the template's global ``locale``)."""
+    """The report's Jinja2 environment in ``locale``; ``labels``: the figure
+    manifest's (default: workflow/figures.yaml), for the ``label`` filter;
+    ``translations``: the locale's catalogue (default: read from
+    report/locale/, none for English). Sentences are ``{% trans %}`` blocks
+    (jinja2.ext.i18n, whitespace trimmed as Babel's extraction trims it); the
+    number filters (``make_filters``) write numbers as ``locale`` does (also the
+    template's global ``locale``); ``words`` translates a text read from a results
+    file, the config or the codebook (see ``data_text``)."""
     labels = figure_manifest.load_labels() if labels is None else labels
+    translations = i18n.translations(locale) if translations is None else translations
+    labelled = i18n.translate_words(labels, translations.gettext)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         autoescape=True,  # every value is escaped: respondents' text cannot become markup
@@ -156,10 +166,38 @@ def environment(
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters.update(make_filters(locale), label=_label(labels))
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(translations, newstyle=True)
+    env.filters.update(
+        make_filters(locale),
+        label=_label(labelled),
+        words=lambda text, mark=True: data_text(text, locale, translations.gettext, mark),
+    )
     env.globals.update(pick=pick, locale=locale)
     return env
+
+
+def data_text(text, locale: str, gettext, mark: bool = True):
+    """A text read from a results file, the config or the codebook, as the report in
+    ``locale`` shows it: translated where the catalogue has it (a start period, a
+    question, a unit); otherwise, in a report not in English, marked as English
+    (``<span lang="en">``), so that a reader's software reads it as English, unless
+    ``mark`` is false (a name such as a region's, in no particular language)."""
+    if not isinstance(text, str) or not text:
+        return text
+    translated = i18n.data_words(gettext(text), gettext)
+    if translated == text:
+        translated = text  # the text itself: a cited text ('before 2007') stays a link
+    elif isinstance(text, citations.TextCell):
+        # a cited text translated ('før 2007'): still a link to its cell
+        return citations.link(translated, text, numbers.spec("words"))
+    if locale == i18n.SOURCE_LOCALE or translated != text or not mark:
+        return translated
+    if not re.search(r"[^\W\d_]", text):
+        return translated
+    return markupsafe.Markup('<span lang="en">{}</span>').format(text)
 
 
 def render(
@@ -167,15 +205,17 @@ def render(
     template_name: str,
     context: dict,
     labels: dict | None = None,
-    locale: str = numbers.DEFAULT_LOCALE,
+    locale: str = i18n.SOURCE_LOCALE,
+    translations=None,
     describe=None,
 ) -> str:
-    """The template rendered with the citations of this rendering: the template's
-    global ``cited()`` lists them for the provenance appendix (``describe(source,
+    """The template rendered in ``locale`` (words from ``translations``, see
+    ``environment``) with the citations of this rendering: the template's global
+    ``cited()`` lists them for the provenance appendix (``describe(source,
     value)`` adds what the appendix says of each). Citing numbers without listing
     them, or after listing them, is an error: a link would lead nowhere."""
     registry = citations.Citations(locale, describe)
-    env = environment(template_dir, labels, locale)
+    env = environment(template_dir, labels, locale, translations)
     env.globals.update(cited=registry.entries)
     with citations.citing(registry):
         html = env.get_template(template_name).render(**context)
@@ -228,6 +268,17 @@ def estimand_texts(spec: dict, values: dict[str, str]) -> dict:
         ) from None
 
 
+def translated_estimands(spec: dict, gettext) -> dict:
+    """``spec`` (report/estimands.yaml) with the words a reader sees translated,
+    before its {names} are filled (the catalogue holds them unfilled)."""
+    return {
+        section: i18n.translate_words(
+            part, gettext, None if section == "calibration_notes" else i18n.ESTIMAND_KEYS
+        )
+        for section, part in spec.items()
+    }
+
+
 def show_free_texts(synthetic: bool, setting: str) -> bool:
     """Whether the report shows the respondents' free-text answers.
 
@@ -255,6 +306,8 @@ def item_index(tables: dict[str, str], figures: list[dict], made_by: dict) -> li
     for figure in figures:
         items.append(
             {
+                "kind": "figure",
+                "title": figure["title"],
                 "item": f"Figure: {figure['title']}",
                 "rule": figure["rule"],
                 "script": f"{figure['script']} ({figure['function']})",
@@ -265,6 +318,8 @@ def item_index(tables: dict[str, str], figures: list[dict], made_by: dict) -> li
         maker = made_by.get(path, {"rule": "", "script": ""})
         items.append(
             {
+                "kind": "table",
+                "name": name,
                 "item": f"Table: {name}",
                 "rule": maker["rule"],
                 "script": maker["script"],
@@ -413,14 +468,17 @@ def source_describer(
     file_texts: dict[str, pd.DataFrame],
     config_files: list[str],
     survey_dataset: str,
+    gettext=None,
 ):
-    """``describe(source, value)`` for the provenance appendix: for a results cell
+    """``describe(source, value)`` for the provenance appendix (its words in the
+    language of ``gettext``, a locale's catalogue): for a results cell
     its file's rule, script and sha256 (``results/manifest.json``), the cell as
     written in the file (``file_texts``: each cited file read as text), and for
     a file computed from the survey how many of the export's rows it rests on and
     where they are; for a config value its files and key; for a computed value
     its formula."""
     outputs, inputs = manifest["outputs"], manifest["inputs"]
+    _ = (lambda message: message) if gettext is None else gettext
 
     def from_survey(path: str, seen: frozenset = frozenset()) -> bool:
         if path == survey_dataset:
@@ -448,15 +506,24 @@ def source_describer(
             for path in outputs[source.file]["inputs"]
             if path.startswith("results/") and from_survey(path)
         ]
-        text = (
-            f"{kept} of the export's {raw} rows ({survey_dataset}; counts: "
-            f"{CLEANING_SUMMARY}) are kept responses, one per responding municipality: "
-            f"{RESPONDENTS}, by respondentid (the others, with the reason: {EXCLUSIONS}); "
-            f"this table was computed from {', '.join(read) or source.file}"
+        text = _(
+            "{kept} of the export's {raw} rows ({dataset}; counts: {counts}) are kept "
+            "responses, one per responding municipality: {respondents}, by respondentid "
+            "(the others, with the reason: {exclusions}); this table was computed from {read}"
+        ).format(
+            kept=kept,
+            raw=raw,
+            dataset=survey_dataset,
+            counts=CLEANING_SUMMARY,
+            respondents=RESPONDENTS,
+            exclusions=EXCLUSIONS,
+            read=", ".join(read) or source.file,
         )
         frame = file_texts.get(source.file)
         if frame is not None and "n" in frame.columns:
-            text += f"; this row's n (units in its definition): {frame['n'].iloc[source.row - 1]}"
+            text += _("; this row's n (units in its definition): {n}").format(
+                n=frame["n"].iloc[source.row - 1]
+            )
         return text
 
     def describe(source, value) -> dict:

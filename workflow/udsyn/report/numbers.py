@@ -23,6 +23,7 @@ from functools import cache
 from babel import Locale
 from babel.numbers import (
     format_decimal,
+    format_percent,
     get_decimal_symbol,
     get_minus_sign_symbol,
 )
@@ -30,10 +31,11 @@ from babel.numbers import (
 DEFAULT_LOCALE = "en"
 MISSING = "–"  # a result the table does not have (shown, never an error)
 
-# The words that belong to a formatted number, by language.
+# The words that belong to a formatted number, by language (``points_tick``: the
+# short form a figure's axis writes).
 WORDS = {
-    "en": {"points": "pp", "to": "to"},
-    "da": {"points": "pct.-point", "to": "til"},
+    "en": {"points": "pp", "to": "to", "points_tick": "pp"},
+    "da": {"points": "procentpoint", "to": "til", "points_tick": "%-point"},
 }
 
 
@@ -146,6 +148,35 @@ def bare(value, locale: str = DEFAULT_LOCALE) -> str:
     return sign + text.replace(".", get_decimal_symbol(locale))
 
 
+def python(value, spec: str, locale: str = DEFAULT_LOCALE) -> str:
+    """``value`` as Python's ``format(value, spec)`` writes it in English, written
+    in ``locale`` (the specs of the figure manifest's captions and the figures'
+    axes: ".0%", ".2f", "d", "g", "+.0f", ",.2f"); English is Python's own text."""
+    if Locale.parse(locale).language == DEFAULT_LOCALE:
+        return format(value, spec)
+    sign = "+" if spec.startswith("+") else ""
+    # thousands grouped only where the spec asks (","), as Python does: a year stays 2009
+    group = "#,##" if "," in spec else ""
+    spec = spec.lstrip("+").replace(",", "")
+    if spec.endswith("%"):
+        digits = int(spec[1:-1] or 0) if spec.startswith(".") else 0
+        pattern = group + "0" + ("." + "0" * digits if digits else "") + "\u00a0%"
+        text = format_percent(Decimal(repr(float(value))), pattern, locale=locale)
+    elif spec == "d":
+        text = format_decimal(int(value), group + "0", locale=locale)
+    elif spec.endswith("f"):
+        digits = int(spec[1:-1] or 0) if spec.startswith(".") else 6
+        pattern = group + "0" + ("." + "0" * digits if digits else "")
+        text = format_decimal(Decimal(repr(float(value))), pattern, locale=locale)
+    else:  # "g" and the empty spec: as many digits as the number has
+        text = format_decimal(
+            Decimal(format(value, spec or "")), group + "0.##########", locale=locale
+        )
+    if sign and not text.startswith(("-", "\u2212")):
+        text = "+" + text
+    return text
+
+
 def between(low: str, high: str, locale: str = DEFAULT_LOCALE) -> str:
     """Two formatted ends of an interval: '58% to 78%'."""
     return f"{low} {words(locale)['to']} {high}"
@@ -164,15 +195,16 @@ def apply_spec(format_spec: str, value, locale: str = DEFAULT_LOCALE) -> str:
 
     'pct:D', 'points:D', 'num:D' (D decimals), 'pvalue:D:p' or 'pvalue:D:bare'
     (with or without the 'p =' prefix), 'bare' (a number shown without a
-    filter), 'text' (a text cell, as it is), 'replace:["OLD", "NEW"]' (a text
+    filter), 'text' (a text cell, as it is), 'words' (a text cell translated into
+    ``locale``'s language, udsyn.report.i18n.data_words), 'replace:["OLD", "NEW"]' (a text
     cell with OLD replaced by NEW, as Jinja's ``replace``), 'py:SPEC' (Python's format
-    ``SPEC``, which the figure captions use: not locale-aware).
+    ``SPEC``, which the figure captions use, written in ``locale``: ``python``).
     """
     kind, _, rest = format_spec.partition(":")
     if kind == "py":
         from udsyn.report.figure_manifest import format_caption_value
 
-        return format_caption_value(value, rest)
+        return format_caption_value(value, rest, locale)
     arguments = rest.split(":") if rest else []
     if kind in ("pct", "points", "num"):
         return {"pct": pct, "points": points, "num": num}[kind](value, int(arguments[0]), locale)
@@ -182,6 +214,11 @@ def apply_spec(format_spec: str, value, locale: str = DEFAULT_LOCALE) -> str:
         return bare(value, locale)
     if kind == "text":
         return str(value)
+    if kind == "words":
+        from udsyn.report import i18n
+
+        gettext = i18n.translations(locale).gettext
+        return i18n.data_words(gettext(str(value)), gettext)
     if kind == "replace":
         old, new = json.loads(rest)
         return str(value).replace(old, new)
