@@ -302,8 +302,9 @@ def package_readme(name: str, origin: str) -> str:
     return f"""# {name}: a packaged udsyn build
 
 This is a Workflow Run RO-Crate (https://w3id.org/ro/wfrun/provenance/0.5) of one build
-of udsyn: the workflow, its raw inputs, every output it made (`results/`,
-`report/report.html`) and `ro-crate-metadata.json`, which describes each rule run
+of udsyn: the workflow, its raw inputs, every output it made (`results/`, the
+report in English and Danish: `report/report.html`, `report/report.da.html`) and
+`ro-crate-metadata.json`, which describes each rule run
 (its inputs, outputs and parameters). {data}
 
 Rerun it (Python 3.11, GNU make, bash; the first run installs `requirements.lock`):
