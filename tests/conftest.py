@@ -175,6 +175,29 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
+def clean_and_derive_rows(
+    rows: list[dict], questionnaire, register, aliases, cleaning_settings, derive_settings
+):
+    """rows (as for make_export) -> the clean tables and the derived municipalities,
+    made in-process as the rules make them."""
+    clean = clean_export(
+        make_export(questionnaire, rows),
+        labels_for(questionnaire),
+        register,
+        aliases,
+        questionnaire,
+        cleaning_settings,
+        dataset_file="d",
+        register_file="r",
+        aliases_file="a",
+        data_origin="synthetic",
+    )
+    derived = derive_municipalities(
+        register, clean.respondents, clean.initiatives, questionnaire, derive_settings, "synthetic"
+    )
+    return clean, derived
+
+
 @pytest.fixture
 def derive(questionnaire, register, aliases, cleaning_settings, derive_settings):
     """rows (as for make_export) -> the derived municipalities, indexed by code,
@@ -182,21 +205,9 @@ def derive(questionnaire, register, aliases, cleaning_settings, derive_settings)
     derive settings."""
 
     def run(rows, **overrides):
-        clean = clean_export(
-            make_export(questionnaire, rows),
-            labels_for(questionnaire),
-            register,
-            aliases,
-            questionnaire,
-            cleaning_settings,
-            dataset_file="d",
-            register_file="r",
-            aliases_file="a",
-            data_origin="synthetic",
-        )
         settings = dataclasses.replace(derive_settings, **overrides)
-        derived = derive_municipalities(
-            register, clean.respondents, clean.initiatives, questionnaire, settings, "synthetic"
+        _, derived = clean_and_derive_rows(
+            rows, questionnaire, register, aliases, cleaning_settings, settings
         )
         return derived.set_index("code")
 

@@ -9,11 +9,9 @@ import json
 import frictionless
 import pandas as pd
 import pytest
-from conftest import ROOT, labels_for, make_export
+from conftest import ROOT, clean_and_derive_rows
 
-from udsyn.clean.cleaning import clean_export
 from udsyn.core import files
-from udsyn.derive.derivation import derive_municipalities
 from udsyn.report.datapackage import (
     build_datapackage,
     datapackage_json,
@@ -190,26 +188,12 @@ def write_package(folder, questionnaire, config, derived: pd.DataFrame, responde
 def two_tables(questionnaire, register, aliases, cleaning_settings, derive_settings):
     """The clean respondents and the derived municipalities of a two-response export,
     made in-process as the rules make them."""
-    clean = clean_export(
-        make_export(
-            questionnaire,
-            [
-                {"kommune": "Aarhus", "q1": "1", "q2_3": "1", "q6": "2"},
-                {"kommune": "Odense", "q1": "2"},
-            ],
-        ),
-        labels_for(questionnaire),
-        register,
-        aliases,
-        questionnaire,
-        cleaning_settings,
-        dataset_file="d",
-        register_file="r",
-        aliases_file="a",
-        data_origin="synthetic",
-    )
-    derived = derive_municipalities(
-        register, clean.respondents, clean.initiatives, questionnaire, derive_settings, "synthetic"
+    rows = [
+        {"kommune": "Aarhus", "q1": "1", "q2_3": "1", "q6": "2"},
+        {"kommune": "Odense", "q1": "2"},
+    ]
+    clean, derived = clean_and_derive_rows(
+        rows, questionnaire, register, aliases, cleaning_settings, derive_settings
     )
     return derived, clean.respondents
 
