@@ -2,7 +2,9 @@
 
 ``make verify`` copies the project's sources twice into fresh temporary folders,
 builds each copy from scratch under different conditions (absolute path,
-``PYTHONHASHSEED``, ``TZ``, locale, ``--cores``), and compares the sha256 of every
+``PYTHONHASHSEED``, ``TZ``, locale, ``--cores``, and the second runs every job in a
+new Python instead of a fork of the warm server: ``UDSYN_WARM_START=0``, see
+``udsyn.core.warm``), and compares the sha256 of every
 generated file under ``results/`` and ``report/``: the two builds with each other,
 then with the committed ``checksums/expected.sha256``, so that drift between
 machines or dependency versions is caught too. A mismatch names each differing
@@ -376,9 +378,15 @@ def second_locale(available: list[str]) -> str:
 
 
 def conditions(available_locales: list[str]) -> tuple[Condition, Condition]:
-    """The two builds differ in absolute path, hash seed, time zone, locale and cores."""
+    """The two builds differ in absolute path, hash seed, time zone, locale, cores and
+    how a job's script is started (a fork of the warm server, or a new Python)."""
     return (
-        Condition("A", "a/udsyn", 2, {"PYTHONHASHSEED": "0", "TZ": "UTC", "LC_ALL": "C.UTF-8"}),
+        Condition(
+            "A",
+            "a/udsyn",
+            2,
+            {"PYTHONHASHSEED": "0", "TZ": "UTC", "LC_ALL": "C.UTF-8", "UDSYN_WARM_START": "1"},
+        ),
         Condition(
             "B",
             "b/another/deeper/path/udsyn-copy",
@@ -387,6 +395,7 @@ def conditions(available_locales: list[str]) -> tuple[Condition, Condition]:
                 "PYTHONHASHSEED": "4242",
                 "TZ": "Pacific/Chatham",
                 "LC_ALL": second_locale(available_locales),
+                "UDSYN_WARM_START": "0",
             },
         ),
     )

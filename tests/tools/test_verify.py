@@ -243,6 +243,8 @@ def test_the_two_builds_differ_in_every_condition():
     for key in ("PYTHONHASHSEED", "TZ", "LC_ALL"):
         assert first.env[key] != second.env[key], key
     assert "LC_ALL=C.UTF-8" in first.describe() and "--cores 2" in first.describe()
+    # one build forks every job from the warm server, the other starts a new Python each
+    assert first.env.get("UDSYN_WARM_START", "1") != second.env["UDSYN_WARM_START"]
 
 
 @pytest.mark.parametrize(

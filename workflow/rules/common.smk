@@ -25,6 +25,21 @@ MULTIVERSE = {
     "justifications": grid.justifications(config["multiverse"], config),
 }
 
+# Rule scripts run in forks of one warm Python that imported the libraries once,
+# when this run has several jobs to do (udsyn.core.warm; UDSYN_WARM_START=0: a new
+# Python per job, as Snakemake does by itself).
+from udsyn.core import warm
+
+warm.install()
+
+
+onstart:
+    if workflow.local_exec and warm.wanted(
+        sum(1 for job in workflow.dag.needrun_jobs() if job.rule.script)
+    ):
+        warm.start()
+
+
 # The pinned environment: a dependency upgrade reruns everything.
 LOCK = "requirements.lock"
 # Written by `make calibrate` (workflow/calibration.smk), never by `make`: the
