@@ -944,10 +944,11 @@ RENDER = textwrap.dedent("""
 """)
 
 
-def render_all(tmp_path: Path, seed: str) -> dict[str, str]:
+def start_rendering(tmp_path: Path, seed: str) -> tuple[subprocess.Popen, Path]:
+    """Every figure drawn in a new Python with hash seed ``seed`` (and a time zone)."""
     data = tmp_path / "data"
     out = tmp_path / f"out-{seed}"
-    script = tmp_path / "render.py"
+    script = tmp_path / f"render-{seed}.py"
     script.write_text(
         RENDER.format(
             workflow=str(ROOT / "workflow"),
@@ -960,14 +961,19 @@ def render_all(tmp_path: Path, seed: str) -> dict[str, str]:
         "PYTHONHASHSEED": seed,
         "TZ": "Pacific/Auckland" if seed == "1" else "UTC",
     }
-    result = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, str(script), str(out)],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=300,
     )
-    assert result.returncode == 0, result.stderr
+    return process, out
+
+
+def rendered(process: subprocess.Popen, out: Path) -> dict[str, str]:
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
     return {
         path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(out.iterdir())
     }
@@ -979,7 +985,9 @@ def rendered_twice(tmp_path_factory):
     (tmp_path / "data").mkdir()
     for name, build in TABLES.items():
         files.write_table(build(), tmp_path / "data" / f"{name}.csv")
-    return tmp_path, render_all(tmp_path, "1"), render_all(tmp_path, "4242")
+    # both at once: two processes, each its own hash seed
+    first, second = start_rendering(tmp_path, "1"), start_rendering(tmp_path, "4242")
+    return tmp_path, rendered(*first), rendered(*second)
 
 
 def test_same_data_give_the_same_bytes(rendered_twice):

@@ -108,7 +108,10 @@ from snakemake.utils import validate
 
 FIGURE_MANIFEST_FILE = "workflow/figures.yaml"
 with open(FIGURE_MANIFEST_FILE, encoding="utf-8") as handle:
-    FIGURE_MANIFEST_ALL = yaml.safe_load(handle)
+    # libyaml's loader where PyYAML has it (udsyn.core.files.SAFE_LOADER): read on every start
+    FIGURE_MANIFEST_ALL = yaml.load(
+        handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    )
 # Its structure by workflow/schemas/figures.schema.yaml, as the config by its own:
 # a figure cannot exist without its caption and its source, and an unknown, missing
 # or mistyped key stops the build naming it. (snakemake.utils.validate calls every
@@ -242,16 +245,24 @@ INDEX_RULES = ("provenance", "manifest", "report")
 CODE = ("workflow/", "report/", LOCK)
 
 
+_MADE_BY = {}
+
+
 def made_by():
-    """Each output file of the workflow -> the rule and script that made it."""
+    """Each output file of the workflow -> the rule and script that made it (computed
+    once all rules are defined: the index functions call it many times per start)."""
+    rules = list(workflow.rules)
+    if _MADE_BY.get("rules") == len(rules):
+        return _MADE_BY["index"]
     index = {}
-    for made in workflow.rules:
+    for made in rules:
         script = f"workflow/scripts/{Path(made.script).name}" if made.script else ""
         for pattern in made.output:
             for path in expand(
                 strip_wildcard_constraints(str(pattern)), **WILDCARD_VALUES
             ):
                 index[path] = {"rule": made.name, "script": script}
+    _MADE_BY.update(rules=len(rules), index=index)
     return index
 
 

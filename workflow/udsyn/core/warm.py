@@ -8,7 +8,9 @@ build that imports those libraries once (the standard library's multiprocessing
 "forkserver", preloading :mod:`udsyn.core.preload`), and runs each job's script in
 a fresh fork of it. Every job is still a process of its own, started from the
 server's untouched state, so nothing one job does (matplotlib's settings, a
-library's caches, the random state) reaches another; it only skips the imports.
+library's caches) reaches another; it only skips the imports. (Python's ``random`` is
+reseeded in every fork; numpy's legacy global generator is not, and would repeat its
+numbers from job to job of one build: udsyn draws only from generators it seeds.)
 
 What is replaced is one step of Snakemake, ``PythonScript.execute_script``, which
 would run ``python <script>`` through the shell: the script file Snakemake writes

@@ -428,6 +428,14 @@ class CaptionCiter:
 
     def __init__(self, locale: str = numbers.DEFAULT_LOCALE):
         self.locale = locale
+        # key_columns per table, found once per table (a caption cites many cells of
+        # one table); the table is kept with them so that its id is not reused
+        self._keys: dict[int, tuple[pd.DataFrame, list[str]]] = {}
+
+    def _key_columns(self, table: pd.DataFrame) -> list[str]:
+        if id(table) not in self._keys:
+            self._keys[id(table)] = (table, key_columns(table))
+        return self._keys[id(table)][1]
 
     def cell(self, value, fmt: str, table: pd.DataFrame, file: str, at, column: str) -> str:
         """A value of ``table`` (row label ``at``), formatted as ``fmt`` and cited."""
@@ -437,7 +445,9 @@ class CaptionCiter:
         if _missing(value):
             return text
         position = table.index.get_loc(at)
-        key = tuple((name, _key_value(table[name].iloc[position])) for name in key_columns(table))
+        key = tuple(
+            (name, _key_value(table[name].iloc[position])) for name in self._key_columns(table)
+        )
         source = ResultSource(file, position + 1, key, column)
         return Formatted(text, Cell(value, source), numbers.spec("py", fmt))
 

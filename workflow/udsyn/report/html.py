@@ -142,6 +142,25 @@ def _label(labels: dict):
     return label
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once per process for every language's environment (their
+    compiled code is the same: the words and number filters are looked up when
+    rendering); Jinja2 recompiles a template whose source changed."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._compiled:
+            bucket.bytecode_from_string(self._compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 def environment(
     template_dir: str | Path,
     labels: dict | None = None,
@@ -167,6 +186,7 @@ def environment(
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
+        bytecode_cache=COMPILED_TEMPLATES,
     )
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_translations(translations, newstyle=True)
