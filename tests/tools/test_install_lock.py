@@ -86,7 +86,8 @@ def write_lock(tmp_path):
     return lock
 
 
-def test_uv_installs_the_lock_and_the_project_with_pips_sources(tmp_path):
+def test_uv_installs_the_lock_and_the_project_with_pips_sources(tmp_path, monkeypatch):
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     runner = Recorder()
     python = str(tmp_path / ".venv" / "bin" / "python")
     how = install_lock.install(
@@ -99,7 +100,7 @@ def test_uv_installs_the_lock_and_the_project_with_pips_sources(tmp_path):
     assert ["--find-links", "/opt/wheels"] == second[second.index("--find-links") :][:2]
     assert (
         "--require-hashes" in second
-        and "--compile-bytecode" in second
+        and "--compile-bytecode" not in second  # Python compiles what is imported
         and second[-2:]
         == [
             "-r",
@@ -124,3 +125,8 @@ def test_pip_installs_everything_when_uv_fails(tmp_path, fail, capsys):
 def test_a_failing_pip_stops_with_a_message(tmp_path):
     with pytest.raises(SystemExit, match="pip could not install"):
         install_lock.install(write_lock(tmp_path), "/x/bin/python", Recorder("-r"))
+
+
+def test_bytecode_is_compiled_at_install_only_where_python_would_not_keep_it():
+    assert install_lock.compile_options({}) == []
+    assert install_lock.compile_options({"PYTHONDONTWRITEBYTECODE": "1"}) == ["--compile-bytecode"]
