@@ -154,6 +154,6 @@ $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "udsyn needs $(PYTHON) on PATH (or make PYTHON=/path/to/python3.11)"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "udsyn needs Python 3.11; $(PYTHON) is $$($(PYTHON) --version)"; exit 1; }
 	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m tools.install_lock requirements.lock
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(BIN)/python -m tools.install_lock requirements.lock $(PYTHON)
 	@touch $@

@@ -3,24 +3,27 @@ uv where it works and pip where it does not. `make` runs it once per lock.
 
 uv installs the same lock (every package pinned with its sha256 hashes,
 ``--require-hashes --no-deps``) in a few seconds where pip takes most of a
-minute. uv is itself pinned in the lock, so it is installed first, by pip, from
-its own hash-checked lines. uv does not read pip's configuration, so the package
-sources pip is configured with (``pip config list``: files and ``PIP_*``
+minute. uv is itself pinned in the lock, so it is fetched first, from its own
+hash-checked lines, by the pip of the Python that made the environment (`make`
+creates it without pip: putting pip into it costs 3 s of a fresh clone) into a
+scratch folder; where that Python has no pip, pip is put into the environment
+(``ensurepip``) and fetches it. uv does not read pip's configuration, so the
+package sources pip is configured with (``pip config list``: files and ``PIP_*``
 variables) are passed to uv as options: index-url, extra-index-url,
 find-links, no-index, and cert (as ``SSL_CERT_FILE``). Whatever fails on the uv
-path (uv cannot be installed, or its install fails) is said and the whole lock
-is installed by pip instead, as before. uv does not compile the libraries' bytecode
-at install (``--compile-bytecode`` takes about 10 s of a fresh clone's first
-``make`` for thousands of modules the pipeline never imports): Python compiles
-each module the first time it is imported and keeps it, which costs the first
-build about 4 s. Where PYTHONDONTWRITEBYTECODE is set nothing would be kept and
-every build would compile again, so there the install compiles everything, as
-pip does. Then the project itself is installed
-into the environment, editable, from this folder, by the same installer (no
-index: its build backend, setuptools, is in the lock). Runs with the new
-environment's Python, standard library only::
+path (uv cannot be fetched, or its install fails) is said and the whole lock
+is installed by pip instead (``ensurepip`` first), as before. uv does not compile
+the libraries' bytecode at install (``--compile-bytecode`` takes about 10 s of a
+fresh clone's first ``make``, for thousands of modules the pipeline never
+imports): Python compiles each module the first time it is imported and keeps
+it, which costs the first build a few seconds. Where PYTHONDONTWRITEBYTECODE is
+set nothing would be kept and every build would compile again, so there the
+install compiles everything. Then the project itself is installed into the
+environment, editable, from this folder, by the same installer (no index: its
+build backend, setuptools, is in the lock). Runs with the new environment's
+Python, standard library only, given the Python that made it::
 
-    .venv/bin/python -m tools.install_lock requirements.lock
+    .venv/bin/python -m tools.install_lock requirements.lock python3.11
 """
 
 from __future__ import annotations
@@ -33,8 +36,6 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-
-PIP = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
 
 
 def locked_requirement(lock_text: str, name: str) -> str:
@@ -94,16 +95,24 @@ def run(command: list[str], env: dict[str, str] | None = None) -> int:
     return subprocess.run(command, env={**os.environ, **(env or {})}).returncode
 
 
-def install(lock: Path, venv_python: str, runner: Runner = run, config_list: str = "") -> str:
+def install(
+    lock: Path,
+    venv_python: str,
+    runner: Runner = run,
+    config_list: str = "",
+    bootstrap_python: str | None = None,
+) -> str:
     """Install ``lock``, then the project in the current folder (editable), into
-    the environment of ``venv_python``: "uv" or "pip", whichever did it. Raises
-    SystemExit if pip, the fallback, fails too."""
-    how = install_lock(lock, venv_python, runner, config_list)
+    the environment of ``venv_python`` (made by ``bootstrap_python``): "uv" or
+    "pip", whichever did it. Raises SystemExit if pip, the fallback, fails too."""
+    how = install_lock(lock, venv_python, runner, config_list, bootstrap_python)
     project = ["--no-deps", "--no-build-isolation", "--no-index", "-e", "."]
     uv = [str(Path(venv_python).parent / "uv"), "pip", "install", "--quiet"]
-    if how == "uv" and runner([*uv, "--python", venv_python, *project], None) == 0:
-        return how
-    if runner([*PIP, *project], None) != 0:
+    if how == "uv":
+        if runner([*uv, "--python", venv_python, *project], None) == 0:
+            return how
+        ensure_pip(venv_python, runner)  # the fallback's pip (uv put none there)
+    if runner([*pip_install(venv_python), *project], None) != 0:
         raise SystemExit("udsyn: pip could not install the project itself (see above)")
     return how
 
@@ -114,36 +123,68 @@ def compile_options(environ: dict[str, str]) -> list[str]:
     return ["--compile-bytecode"] if environ.get("PYTHONDONTWRITEBYTECODE") else []
 
 
-def install_lock(lock: Path, venv_python: str, runner: Runner, config_list: str) -> str:
+def pip_install(python: str) -> list[str]:
+    return [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+
+
+def ensure_pip(venv_python: str, runner: Runner) -> None:
+    """pip in the environment (made without it), for the fallback."""
+    runner([venv_python, "-m", "ensurepip", "--default-pip"], None)
+
+
+def fetch_uv(
+    uv_lock: Path, target: Path, venv_python: str, runner: Runner, bootstrap_python: str | None
+) -> bool:
+    """uv from its locked lines into ``target``, by the making Python's pip, or the
+    environment's (put there first) where that has none."""
+    fetch = ["--require-hashes", "--no-deps", "--target", str(target), "-r", str(uv_lock)]
+    if bootstrap_python and runner([*pip_install(bootstrap_python), *fetch], None) == 0:
+        return True
+    ensure_pip(venv_python, runner)
+    return runner([*pip_install(venv_python), *fetch], None) == 0
+
+
+def install_lock(
+    lock: Path,
+    venv_python: str,
+    runner: Runner,
+    config_list: str,
+    bootstrap_python: str | None = None,
+) -> str:
     """Install ``lock``: "uv" or "pip", whichever did it."""
-    uv = str(Path(venv_python).parent / "uv")
     with tempfile.TemporaryDirectory() as folder:
         uv_lock = Path(folder) / "uv.txt"
         uv_lock.write_text(locked_requirement(lock.read_text("utf-8"), "uv"), "utf-8")
-        got_uv = runner([*PIP, "--require-hashes", "--no-deps", "-r", str(uv_lock)], None) == 0
-    if got_uv:
-        options, env = uv_options(pip_settings(config_list))
-        command = [uv, "pip", "install", "--quiet", "--python", venv_python]
-        command += ["--require-hashes", "--no-deps", *compile_options(os.environ), *options]
-        command += ["-r", str(lock)]
-        if runner(command, env) == 0:
-            return "uv"
-        print(f"udsyn: uv could not install {lock} ({shlex.join(command)}); trying pip")
-    else:
-        print("udsyn: uv could not be installed from the lock; installing with pip")
-    if runner([*PIP, "--require-hashes", "--no-deps", "-r", str(lock)], None) != 0:
+        target = Path(folder) / "uv"
+        if fetch_uv(uv_lock, target, venv_python, runner, bootstrap_python):
+            options, env = uv_options(pip_settings(config_list))
+            command = [str(target / "bin" / "uv"), "pip", "install", "--quiet"]
+            command += ["--python", venv_python, "--require-hashes", "--no-deps"]
+            command += [*compile_options(os.environ), *options, "-r", str(lock)]
+            if runner(command, env) == 0:
+                return "uv"
+            print(f"udsyn: uv could not install {lock} ({shlex.join(command)}); trying pip")
+        else:
+            print("udsyn: uv could not be fetched from the lock; installing with pip")
+    ensure_pip(venv_python, runner)
+    if runner([*pip_install(venv_python), "--require-hashes", "--no-deps", "-r", str(lock)], None):
         raise SystemExit(f"udsyn: pip could not install {lock} either (see its message above)")
     return "pip"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        raise SystemExit("usage: python -m tools.install_lock requirements.lock")
+    if len(args) not in (1, 2):
+        raise SystemExit("usage: python -m tools.install_lock requirements.lock [python3.11]")
+    bootstrap_python = args[1] if len(args) == 2 else None
     config_list = subprocess.run(
-        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True
+        [bootstrap_python or sys.executable, "-m", "pip", "config", "list"],
+        capture_output=True,
+        text=True,
     ).stdout
-    how = install(Path(args[0]), sys.executable, config_list=config_list)
+    how = install(
+        Path(args[0]), sys.executable, config_list=config_list, bootstrap_python=bootstrap_python
+    )
     print(f"udsyn: installed {args[0]} and the project with {how}")
     return 0
 

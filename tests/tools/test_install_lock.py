@@ -91,32 +91,43 @@ def test_uv_installs_the_lock_and_the_project_with_pips_sources(tmp_path, monkey
     runner = Recorder()
     python = str(tmp_path / ".venv" / "bin" / "python")
     how = install_lock.install(
-        write_lock(tmp_path), python, runner, "global.find-links='/opt/wheels'"
+        write_lock(tmp_path), python, runner, "global.find-links='/opt/wheels'", "python3.11"
     )
     assert how == "uv"
     (first, _), (second, env), (third, _) = runner.commands
-    assert first[-4:-1] == ["--require-hashes", "--no-deps", "-r"] and "pip" in first
-    assert second[0] == str(tmp_path / ".venv" / "bin" / "uv")
+    # uv fetched by the making Python's pip into a scratch folder, hash-checked
+    assert first[:4] == ["python3.11", "-m", "pip", "install"]
+    assert first[-6:-4] == ["--require-hashes", "--no-deps"] and first[-4] == "--target"
+    assert second[0] == str(Path(first[-3]) / "bin" / "uv")
     assert ["--find-links", "/opt/wheels"] == second[second.index("--find-links") :][:2]
     assert (
         "--require-hashes" in second
         and "--compile-bytecode" not in second  # Python compiles what is imported
-        and second[-2:]
-        == [
-            "-r",
-            str(tmp_path / "requirements.lock"),
-        ]
+        and second[-2:] == ["-r", str(tmp_path / "requirements.lock")]
     )
-    assert third[0].endswith("uv") and third[-2:] == ["-e", "."]
+    assert third[0] == str(tmp_path / ".venv" / "bin" / "uv") and third[-2:] == ["-e", "."]
+
+
+def test_without_pip_in_the_making_python_the_environment_gets_pip_to_fetch_uv(tmp_path):
+    runner = Recorder("python3.11")
+    how = install_lock.install(write_lock(tmp_path), "/x/bin/python", runner, "", "python3.11")
+    assert how == "uv"
+    commands = [command for command, _ in runner.commands]
+    assert commands[1] == ["/x/bin/python", "-m", "ensurepip", "--default-pip"]
+    assert (
+        commands[2][:4] == ["/x/bin/python", "-m", "pip", "install"] and "--target" in commands[2]
+    )
 
 
 @pytest.mark.parametrize("fail", ["uv.txt", "--python"])
 def test_pip_installs_everything_when_uv_fails(tmp_path, fail, capsys):
-    """uv cannot be installed (its lines fail), or its install fails: pip does it all."""
+    """uv cannot be fetched (its lines fail), or its install fails: pip does it all,
+    put into the environment first."""
     runner = Recorder(fail)
     how = install_lock.install(write_lock(tmp_path), "/x/bin/python", runner)
     assert how == "pip"
     commands = [command for command, _ in runner.commands]
+    assert ["/x/bin/python", "-m", "ensurepip", "--default-pip"] in commands
     assert commands[-2][-1] == str(tmp_path / "requirements.lock") and "pip" in commands[-2]
     assert commands[-1][-2:] == ["-e", "."] and "pip" in commands[-1]
     assert "udsyn: uv could not" in capsys.readouterr().out
