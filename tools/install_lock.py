@@ -138,7 +138,9 @@ def fetch_uv(
     """uv from its locked lines into ``target``, by the making Python's pip, or the
     environment's (put there first) where that has none."""
     fetch = ["--require-hashes", "--no-deps", "--target", str(target), "-r", str(uv_lock)]
-    if bootstrap_python and runner([*pip_install(bootstrap_python), *fetch], None) == 0:
+    # into a scratch folder, not the system's: pip's warning about root is noise here
+    quiet = {"PIP_ROOT_USER_ACTION": "ignore"}
+    if bootstrap_python and runner([*pip_install(bootstrap_python), *fetch], quiet) == 0:
         return True
     ensure_pip(venv_python, runner)
     return runner([*pip_install(venv_python), *fetch], None) == 0
