@@ -165,3 +165,16 @@ def test_the_environment_is_what_snakemakes_shell_sets():
     assert warm.job_environment(3, None) == dict.fromkeys(warm.THREAD_VARIABLES, "3")
     with_tmp = warm.job_environment(1, "/scratch")
     assert all(with_tmp[name] == "/scratch" for name in warm.TMPDIR_VARIABLES)
+
+
+def test_stopping_ends_the_server_and_a_new_start_makes_another(server):
+    import multiprocessing.forkserver
+
+    pid = multiprocessing.forkserver._forkserver._forkserver_pid
+    warm.stop()
+    assert not warm.started()
+    with pytest.raises(ChildProcessError):  # already awaited: nothing left behind
+        os.waitpid(pid, os.WNOHANG)
+    warm.stop()  # twice is harmless
+    warm.start()
+    assert warm.started() and multiprocessing.forkserver._forkserver._forkserver_pid != pid

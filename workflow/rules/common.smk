@@ -40,6 +40,14 @@ onstart:
         warm.start()
 
 
+onsuccess:
+    warm.stop()
+
+
+onerror:
+    warm.stop()
+
+
 # The pinned environment: a dependency upgrade reruns everything.
 LOCK = "requirements.lock"
 # Written by `make calibrate` (workflow/calibration.smk), never by `make`: the

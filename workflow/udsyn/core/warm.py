@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import runpy
 import subprocess
@@ -82,6 +83,26 @@ def start() -> None:
         context.set_forkserver_preload([PRELOAD_MODULE])
         multiprocessing.forkserver.ensure_running()
         _context = context
+
+
+def stop() -> None:
+    """Stop the server when the run ends, and wait for it: no process outlives the
+    build, and the jobs' CPU time is counted with the run's (the server collects its
+    forks; Snakemake would not collect the server, so `time` and make bench would miss
+    every job). Python 3.11's forkserver has no public way to stop it: its alive pipe
+    is closed (the server then exits) and its process awaited."""
+    global _context
+    with _lock:
+        server = multiprocessing.forkserver._forkserver
+        pid = getattr(server, "_forkserver_pid", None)
+        alive = getattr(server, "_forkserver_alive_fd", None)
+        if _context is None or pid is None or alive is None:
+            return
+        os.close(alive)
+        os.waitpid(pid, 0)
+        server._forkserver_pid = server._forkserver_alive_fd = None
+        server._forkserver_address = None
+        _context = None
 
 
 def started() -> bool:
