@@ -368,6 +368,7 @@ def write_results(results, out: Path, runs: int, scale_runs: int, elapsed: float
                 *[scale_target(s, targets) for s in results.scale if s.size == targets.scale_rows],
             ],
         ),
+        *missed_section(results, full, noop, edits),
         *one_process_section(results.one_process, full, rows, runs),
         "## The full build: critical path and per-rule wall times\n",
         f"Per job start and end times come from Snakemake's metadata "
@@ -398,6 +399,86 @@ def write_results(results, out: Path, runs: int, scale_runs: int, elapsed: float
     ]
     write_markdown(out / "results.md", text)
     write_csv(out / "results.csv", RESULTS_COLUMNS, results_records(rows))
+
+
+def job_medians(found, what: str) -> dict[str, float]:
+    """Each rule's median ``what`` ("in_one_process", "alone", ...) from the one-process
+    measurements, summed over the rule's jobs (job names are "rule (output)")."""
+    totals: dict[str, float] = {}
+    for job, measured in found.jobs.items():
+        if measured.get(what):
+            rule = job.split(" (")[0]
+            totals[rule] = totals.get(rule, 0.0) + statistics.median(measured[what])
+    return totals
+
+
+def missed_section(
+    results, full: Measurement, noop: Measurement, edits: list[Measurement]
+) -> list[str]:
+    """For each missed build target, what it is made of, from this run's measurements:
+    the floor that no reduction of overhead could go below (Snakemake's start, the
+    no-op, plus the jobs' own work as measured in one process, shared by the cores),
+    and the rest (starting the jobs, Snakemake's handling of them)."""
+    found, targets = results.one_process, results.targets
+    work = job_medians(found, "in_one_process")
+    if not work:
+        return []
+    start = noop.summary.median
+    lines = []
+    if full.target_met is False:
+        total = sum(work.values())
+        floor = start + total / 2
+        largest = sorted(work.items(), key=lambda item: -item[1])[:4]
+        figures = sum(seconds for rule, seconds in work.items() if rule.startswith("figure"))
+        verdict = (
+            f"above the target even with no overhead at all: it would need "
+            f"{format_seconds(2 * (floor - targets.full_build_s))} less work"
+            if floor > targets.full_build_s
+            else f"within the target: the {format_seconds(full.summary.median - floor)} "
+            "above the floor are starting jobs and Snakemake's handling of them"
+        )
+        lines.append(
+            f"- **Full build** ({format_seconds(full.summary.median)}, target "
+            f"{format_seconds(targets.full_build_s)}): the jobs' own work is "
+            f"{format_seconds(total)} of one core (in one process), of it "
+            f"{format_seconds(figures)} drawing figures; the largest: "
+            + ", ".join(f"{rule} {format_seconds(seconds)}" for rule, seconds in largest)
+            + f". Shared by 2 cores, after Snakemake's start ({format_seconds(start)}, the "
+            f"no-op), the floor is {format_seconds(floor)}: {verdict}."
+        )
+    for edit in edits:
+        if edit.target_met is not False:
+            continue
+        rerun = [rule for rule in results.edit_rules.get(edit.measurement, []) if rule in work]
+        edit_work = sum(work[rule] for rule in rerun)
+        floor = start + edit_work
+        limit = float(edit.target.split()[1])
+        lines.append(
+            f"- **{edit.measurement.split(' (')[0].capitalize()}** "
+            f"({format_seconds(edit.summary.median)}, target {format_seconds(limit)}): it "
+            f"reruns {', '.join(rerun)}; Snakemake's start ({format_seconds(start)}) plus "
+            f"their work in one process ({format_seconds(edit_work)}) is "
+            f"{format_seconds(floor)}"
+            + (
+                ", already above the target: it would need a Snakemake that starts faster "
+                "or less work in these jobs"
+                if floor > limit
+                else f"; the other {format_seconds(edit.summary.median - floor)} are "
+                "starting the jobs (a new Python with its imports, or the warm server's "
+                "imports) and Snakemake's handling of each: it would need jobs that start "
+                "without importing, e.g. a server kept between runs"
+            )
+            + "."
+        )
+    if not lines:
+        return []
+    return [
+        "## What the missed targets are made of\n",
+        "Computed from this run's measurements: Snakemake's start is the no-op's median; "
+        "a job's work is its time in the one-process run below (its libraries imported "
+        "already).\n",
+        "\n".join(lines) + "\n",
+    ]
 
 
 def one_process_section(found, full: Measurement, rows: list[Measurement], runs: int) -> list[str]:
@@ -537,10 +618,13 @@ def write_multiverse(found, out: Path, runs: int, grid_runs: int, elapsed: float
             body,
         ),
         "## Per-job overhead against the work in a job\n",
-        f"From {len(found.job_wall)} batch jobs of the whole-multiverse runs (default batch "
-        "size): the job's wall time from Snakemake's metadata, the work inside it as logged by "
-        "the batch script (reading the clean variants, deriving, estimating), and the "
-        "difference: starting Python and importing numpy, pandas and udsyn.\n",
+        f"From {len(found.job_wall)} batch jobs of whole-multiverse runs (default batch "
+        "size) in which every job starts a new Python, as a job on a cluster node does "
+        "(`UDSYN_WARM_START=0`; locally a batch job is a fork of the warm server and its "
+        "overhead is about 0.02 s): the job's wall time from Snakemake's metadata, the work "
+        "inside it as logged by the batch script (reading the clean variants, deriving, "
+        "estimating), and the difference: starting Python and importing numpy, pandas and "
+        "udsyn.\n",
         markdown_table(
             "per batch job | median | range",
             [

@@ -313,23 +313,33 @@ class Job:
 
 def jobs_from_metadata(records: dict[str, dict]) -> list[Job]:
     """Jobs from Snakemake's metadata records (output path -> record). The outputs
-    of one job share its rule and end time; Snakemake stamps each output's start
-    separately (microseconds apart), so a job starts at the earliest of them."""
-    grouped: dict[tuple[str, float], dict] = {}
+    of one job share its rule and ``job_hash``; Snakemake stamps each output's start
+    and end separately (the end is the output's own modification time, so a job that
+    writes its files a moment apart has several), so a job starts at the earliest
+    start and ends at the latest end. (Records without a ``job_hash`` are grouped by
+    rule and end time.)"""
+    grouped: dict[tuple[str, object], dict] = {}
     for output, record in records.items():
         if record.get("starttime") is None or record.get("endtime") is None:
             continue
-        key = (record["rule"], record["endtime"])
+        key = (record["rule"], record.get("job_hash", record["endtime"]))
         job = grouped.setdefault(
-            key, {"start": record["starttime"], "outputs": set(), "inputs": set()}
+            key,
+            {
+                "start": record["starttime"],
+                "end": record["endtime"],
+                "outputs": set(),
+                "inputs": set(),
+            },
         )
         job["outputs"].add(output)
         job["inputs"].update(record.get("input") or [])
         job["start"] = min(job["start"], record["starttime"])
+        job["end"] = max(job["end"], record["endtime"])
     return sorted(
         (
-            Job(rule, g["start"], end, frozenset(g["outputs"]), frozenset(g["inputs"]))
-            for (rule, end), g in grouped.items()
+            Job(rule, g["start"], g["end"], frozenset(g["outputs"]), frozenset(g["inputs"]))
+            for (rule, _), g in grouped.items()
         ),
         key=lambda j: (j.start, j.rule),
     )

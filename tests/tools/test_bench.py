@@ -104,6 +104,22 @@ def test_jobs_from_metadata_groups_outputs_of_one_job():
     assert jobs[0].seconds == pytest.approx(1.0)
 
 
+def test_outputs_written_a_moment_apart_are_still_one_job():
+    # Snakemake's end time is each output's own modification time; its job_hash is shared
+    jobs = timing.jobs_from_metadata(
+        {
+            "a.csv": {**record("provenance", 1.0, 2.0, ["x"]), "job_hash": 7},
+            "b.csv": {**record("provenance", 1.001, 2.01, ["x"]), "job_hash": 7},
+            "c.csv": {**record("derive", 2.1, 3.0, ["a.csv"]), "job_hash": 8},
+        }
+    )
+    assert [(j.rule, j.start, j.end) for j in jobs] == [
+        ("provenance", 1.0, 2.01),
+        ("derive", 2.1, 3.0),
+    ]
+    assert jobs[0].outputs == {"a.csv", "b.csv"}
+
+
 def test_critical_path_is_the_heaviest_dependent_chain():
     jobs = timing.jobs_from_metadata(
         {
@@ -464,3 +480,43 @@ def test_the_one_process_comparison_reaches_targets_and_tables(tmp_path):
     assert "| clean |" not in main_table  # per-job series only in their own table
     kinds = [r["kind"] for r in read_csv(tmp_path / "results.csv")]
     assert "job_alone" in kinds and "one_process" in kinds and "full_cpu" in kinds
+
+
+def test_missed_targets_are_split_into_their_floor_and_the_rest():
+    """The full build's floor (Snakemake's start plus the work shared by 2 cores) and an
+    edit's (Snakemake's start plus its jobs' work), from the measurements."""
+    results = bench.Results()
+    for job, seconds in {
+        "figure_crisis": 6.0,
+        "report": 1.5,
+        "robustness (results/analysis/robustness.csv)": 0.5,
+        "clean": 4.0,
+    }.items():
+        results.one_process.add(job, "in_one_process", seconds)
+    results.edit_rules = {
+        "edit: report template (report/template.html.j2)": ["all", "report"],
+        "edit: config value (x)": ["all", "report", "robustness"],
+    }
+    noop = Measurement("noop", "no-op: snakemake", [1.0] * 3)
+    full = Measurement("full", "full build", [12.0] * 3, target_met=False)
+    template = Measurement(
+        "edit",
+        "edit: report template (report/template.html.j2)",
+        [3.0] * 3,
+        target="<= 2 s",
+        target_met=False,
+    )
+    config = Measurement(
+        "edit", "edit: config value (x)", [5.0] * 3, target="<= 4 s", target_met=False
+    )
+    text = "".join(tables.missed_section(results, full, noop, [template, config]))
+    # 12 s of work on 2 cores after a 1 s start: a floor of 7 s, within a 10 s target
+    assert "the floor is 7.00 s: within the target" in text
+    assert "of it 6.00 s drawing figures" in text
+    # the template edit: 1 s start + 1.5 s report = 2.5 s, above its 2 s already
+    assert "reruns report; Snakemake's start (1.00 s) plus their work" in text
+    assert "(1.50 s) is 2.50 s, already above the target" in text
+    # the config edit: 1 + 1.5 + 0.5 = 3 s; the other 2 s are starting jobs
+    assert "is 3.00 s; the other 2.00 s are starting the jobs" in text
+    met = Measurement("full", "full build", [9.0] * 3, target_met=True)
+    assert tables.missed_section(results, met, noop, []) == []
