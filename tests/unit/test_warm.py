@@ -178,3 +178,27 @@ def test_stopping_ends_the_server_and_a_new_start_makes_another(server):
     warm.stop()  # twice is harmless
     warm.start()
     assert warm.started() and multiprocessing.forkserver._forkserver._forkserver_pid != pid
+
+
+def test_a_server_that_cannot_start_leaves_every_job_to_snakemake(monkeypatch, capsys):
+    def refuse():
+        raise OSError("no sockets here")
+
+    monkeypatch.setattr(warm, "_context", None)
+    monkeypatch.setattr(warm.multiprocessing.forkserver, "ensure_running", refuse)
+    warm.start()
+    assert not warm.started()
+    assert "the warm start is off for this run (no sockets here)" in capsys.readouterr().err
+
+
+def test_a_job_the_server_cannot_start_runs_the_way_snakemake_runs_it(patched, monkeypatch):
+    Patched, _ = patched
+
+    def gone(script_file, environment):
+        raise ConnectionRefusedError("the server is gone")
+
+    monkeypatch.setattr(warm, "_context", object())
+    monkeypatch.setattr(warm, "run_script", gone)
+    FakeScript.ran = None
+    Patched().execute_script("job.py")
+    assert FakeScript.ran == ("snakemake", "job.py")

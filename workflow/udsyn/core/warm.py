@@ -81,7 +81,15 @@ def start() -> None:
             return
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([PRELOAD_MODULE])
-        multiprocessing.forkserver.ensure_running()
+        try:
+            multiprocessing.forkserver.ensure_running()
+        except Exception as error:  # e.g. no Unix sockets here: the jobs start as before
+            print(
+                f"udsyn: the warm start is off for this run ({error}); every job starts "
+                "a new Python",
+                file=sys.stderr,
+            )
+            return
         _context = context
 
 
@@ -127,7 +135,9 @@ def run_script(script_file: str, environment: dict[str, str]) -> int:
     )
     process.start()
     process.join()
-    return process.exitcode
+    status = process.exitcode
+    process.close()
+    return status
 
 
 def _run_in_fork(script_file: str, cwd: str, environment: dict[str, str]) -> None:
@@ -172,7 +182,12 @@ def install(script_classes: Iterable[type] | None = None) -> None:
                 return _original(self, fname, edit)
             resources = getattr(self, "resources", None) or {}
             environment = job_environment(self.threads, resources.get("tmpdir"))
-            status = run_script(str(fname), environment)
+            try:
+                status = run_script(str(fname), environment)
+            except (OSError, EOFError):
+                # the server is gone (it could not fork, or was killed): the job has not
+                # started, so it runs the way Snakemake runs it
+                return _original(self, fname, edit)
             if status != 0:
                 # as Snakemake's shell fails for `python <script>` (the script has
                 # printed its message); raised here, Snakemake's report of the error
