@@ -172,30 +172,25 @@ def measure(
     timed(snakemake(project), project)  # everything else
     found = Multiverse(*grid_size(project), machine=machine())
 
-    whole, jobs = [], []
-    for run in range(runs):
-        seconds = timed_multiverse(
+    def whole_multiverse(env: dict[str, str] | None = None) -> float:
+        return timed_multiverse(
             project,
             {"multiverse_clean", "multiverse_batch", "multiverse"},
             "--cores",
             "2",
             "--forcerun",
             "multiverse_clean",
+            env=env,
         )
-        whole.append(seconds)
-        print(f"  multiverse {run + 1}/{runs}: {seconds:.1f} s", flush=True)
+
+    whole, jobs = [], []
+    for run in range(runs):
+        whole.append(whole_multiverse())
+        print(f"  multiverse {run + 1}/{runs}: {whole[-1]:.1f} s", flush=True)
     # the per-job overhead a cluster job pays: the same runs, every job a new Python
     # (locally a batch job is a fork of the warm server, udsyn.core.warm: about 0.02 s)
     for _ in range(runs):
-        timed_multiverse(
-            project,
-            {"multiverse_clean", "multiverse_batch", "multiverse"},
-            "--cores",
-            "2",
-            "--forcerun",
-            "multiverse_clean",
-            env=clean_env(UDSYN_WARM_START="0"),
-        )
+        whole_multiverse(clean_env(UDSYN_WARM_START="0"))
         jobs += batch_jobs(project)
     found.rows.append(
         row(
