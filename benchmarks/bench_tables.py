@@ -447,12 +447,12 @@ def missed_section(
             f"no-op), the floor is {format_seconds(floor)}: {verdict}."
         )
     for edit in edits:
-        if edit.target_met is not False:
+        limit = targets.edit_limit(edit.measurement)
+        if edit.target_met is not False or limit is None:
             continue
         rerun = [rule for rule in results.edit_rules.get(edit.measurement, []) if rule in work]
         edit_work = sum(work[rule] for rule in rerun)
         floor = start + edit_work
-        limit = float(edit.target.split()[1])
         lines.append(
             f"- **{edit.measurement.split(' (')[0].capitalize()}** "
             f"({format_seconds(edit.summary.median)}, target {format_seconds(limit)}): it "

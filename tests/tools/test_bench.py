@@ -494,21 +494,19 @@ def test_missed_targets_are_split_into_their_floor_and_the_rest():
     }.items():
         results.one_process.add(job, "in_one_process", seconds)
     results.edit_rules = {
-        "edit: report template (report/template.html.j2)": ["all", "report"],
-        "edit: config value (x)": ["all", "report", "robustness"],
+        bench.TEMPLATE_EDIT: ["all", "report"],
+        bench.CONFIG_EDIT: ["all", "report", "robustness"],
     }
     noop = Measurement("noop", "no-op: snakemake", [1.0] * 3)
     full = Measurement("full", "full build", [12.0] * 3, target_met=False)
     template = Measurement(
         "edit",
-        "edit: report template (report/template.html.j2)",
+        bench.TEMPLATE_EDIT,
         [3.0] * 3,
         target="<= 2 s",
         target_met=False,
     )
-    config = Measurement(
-        "edit", "edit: config value (x)", [5.0] * 3, target="<= 4 s", target_met=False
-    )
+    config = Measurement("edit", bench.CONFIG_EDIT, [5.0] * 3, target="<= 4 s", target_met=False)
     text = "".join(tables.missed_section(results, full, noop, [template, config]))
     # 12 s of work on 2 cores after a 1 s start: a floor of 7 s, within a 10 s target
     assert "the floor is 7.00 s: within the target" in text
