@@ -29,6 +29,7 @@ MULTIVERSE = {
 # when this run has several jobs to do (udsyn.core.warm; UDSYN_WARM_START=0: a new
 # Python per job, as Snakemake does by itself).
 from udsyn.core import warm
+from udsyn.core.yaml_reader import read_yaml
 
 warm.install()
 
@@ -65,6 +66,7 @@ def package(*modules):
         "core.files",
         "core.runner",
         "core.settings",
+        "core.yaml_reader",
         "ingest.questionnaire",
     )
     return [f"workflow/udsyn/{name.replace('.', '/')}.py" for name in base + modules]
@@ -110,16 +112,11 @@ MAIN_SPECIFICATION = grid.main_specification(MULTIVERSE["choices"], config)
 DUPLICATE_RULES = [str(rule) for rule in MULTIVERSE["choices"]["duplicate_rule"]]
 # Every value of each wildcard, so the provenance rules can list every file.
 WILDCARD_VALUES = {"batch": list(MULTIVERSE_PLAN)}
-import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 FIGURE_MANIFEST_FILE = "workflow/figures.yaml"
-with open(FIGURE_MANIFEST_FILE, encoding="utf-8") as handle:
-    # libyaml's loader where PyYAML has it (udsyn.core.files.SAFE_LOADER): read on every start
-    FIGURE_MANIFEST_ALL = yaml.load(
-        handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    )
+FIGURE_MANIFEST_ALL = read_yaml(FIGURE_MANIFEST_FILE)
 # Its structure by workflow/schemas/figures.schema.yaml, as the config by its own:
 # a figure cannot exist without its caption and its source, and an unknown, missing
 # or mistyped key stops the build naming it. (snakemake.utils.validate calls every

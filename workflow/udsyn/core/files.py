@@ -33,9 +33,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-import yaml
 
 from udsyn.core.errors import InputError, OutputError, Problem, input_error
+from udsyn.core.yaml_reader import read_yaml  # noqa: F401 (the rules' one YAML reader)
 
 # Floats are written with a fixed number of decimals so that the same values
 # always give the same bytes, whatever the platform's repr.
@@ -483,18 +483,6 @@ def read_table(path: str | Path, text: Iterable[str] = ()) -> pd.DataFrame:
         encoding="utf-8",
         dtype={column: str for column in text} or None,
     )
-
-
-# PyYAML's safe loader in C (libyaml) where the wheel has it: the same documents, read
-# about ten times faster than by the pure-Python loader (the workflow reads
-# workflow/figures.yaml on every start, a no-op included).
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def read_yaml(path: str | Path) -> dict:
-    """Read a YAML file (config and codebook)."""
-    with open(path, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=SAFE_LOADER)
 
 
 def _current_umask() -> int:
