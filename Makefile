@@ -18,10 +18,14 @@ VERIFY = $(BIN)/python -m tools.verify
 # The tests run in TEST_WORKERS pytest-xdist workers (auto: one per core; 0: in one
 # process, e.g. for --pdb). --dist loadfile: a file's tests run in one worker, so a
 # module's fixtures are made once (not loadgroup: with pytest 9.2 it ignores the
-# groups). The one real build the e2e tests share is made once per run
-# (tests/conftest.py, `built`). PYTEST_ARGS go to pytest.
+# groups); --no-loadscope-reorder: the files are handed out in the order
+# tests/conftest.py gives them (long ones first). The one real build the e2e tests
+# share is made once per run (tests/conftest.py, `built`). Python's bytecode caches
+# are written (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE is
+# set: without them pytest rewrites every test module in every worker, and every
+# Snakemake run compiles udsyn again, on every run. PYTEST_ARGS go to pytest.
 TEST_WORKERS ?= auto
-PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+PYTEST = PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 # What `make test-slurm` builds through SLURM and compares with a local build
 # (Snakemake targets: rule names or files, space-separated, and options): the
 # multiverse, its clean variants, batches and gather (docs/statistics.md, "The multiverse"),

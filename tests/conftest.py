@@ -348,8 +348,66 @@ E2E = Path(__file__).resolve().parent / "e2e"
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects by marker
-def pytest_collection_modifyitems(items) -> None:
-    """Every test under tests/e2e/ is an ``e2e`` test."""
+def pytest_collection_modifyitems(config, items) -> None:
+    """Every test under tests/e2e/ is an ``e2e`` test; the files are put in the order
+    pytest-xdist hands them out (`make test` runs it with --no-loadscope-reorder)."""
     for item in items:
         if E2E in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.e2e)
+    cache = getattr(config, "cache", None)  # None under -p no:cacheprovider
+    seconds = cache.get(TEST_SECONDS, {}) if cache is not None else {}
+    order = file_order(items, seconds)
+    items[:] = sorted(items, key=lambda item: schedule_key(order, item))
+
+
+# How long each test took in the last run that ran it (set up, call, tear down), kept
+# in pytest's cache folder (.pytest_cache) for the next run's order.
+TEST_SECONDS = "udsyn/test_seconds"
+UNTIMED_TEST_SECONDS = 0.1  # a test not timed here yet: most take less
+
+
+def file_order(items, seconds: dict[str, float]) -> dict[Path, tuple]:
+    """Each test file's place in the run: under pytest-xdist a file's tests run in one
+    worker, and a worker asks for the next file when it is done, so the run ends
+    when the last long file does. Long files go first: those that make their own
+    full build (``own_build``: it runs beside the shared build, which the first
+    end-to-end test makes), then the files with end-to-end tests, then the rest by
+    how long their tests took last time (a test not timed yet counts as
+    UNTIMED_TEST_SECONDS), longest first, so that short files fill the end. In a
+    file, the tests that need the shared build come first, so that the build starts
+    as soon as a worker takes the file."""
+    tests: dict[Path, list] = {}
+    for item in items:
+        tests.setdefault(Path(item.path), []).append(item)
+    return {
+        path: (
+            not any(item.get_closest_marker("own_build") for item in file_items),
+            not any(item.get_closest_marker("e2e") for item in file_items),
+            -sum(seconds.get(item.nodeid, UNTIMED_TEST_SECONDS) for item in file_items),
+            str(path),
+        )
+        for path, file_items in tests.items()
+    }
+
+
+def schedule_key(order: dict[Path, tuple], item) -> tuple:
+    return (*order[Path(item.path)], "built" not in item.fixturenames)
+
+
+_timed: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report) -> None:
+    """Time each test: set up, call and tear down (under pytest-xdist, the controller
+    sees every worker's reports)."""
+    _timed[report.nodeid] = _timed.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session) -> None:
+    """Keep this run's times for the next run's order (written by the run's controller)."""
+    cache = getattr(session.config, "cache", None)
+    if os.environ.get("PYTEST_XDIST_WORKER") or cache is None or not _timed:
+        return
+    seconds = cache.get(TEST_SECONDS, {})
+    seconds.update({nodeid: round(duration, 3) for nodeid, duration in _timed.items()})
+    cache.set(TEST_SECONDS, seconds)
