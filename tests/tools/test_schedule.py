@@ -1,0 +1,90 @@
+"""The order in which pytest-xdist hands out the test files (tests/conftest.py,
+file_order): long files first, so that a run does not end waiting on one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conftest import UNTIMED_TEST_SECONDS, file_order, schedule_key
+
+
+@dataclass
+class Item:
+    """What the ordering reads of a pytest item."""
+
+    path: Path
+    name: str
+    markers: tuple[str, ...] = ()
+    fixturenames: list[str] = field(default_factory=list)
+
+    @property
+    def nodeid(self) -> str:
+        return f"{self.path}::{self.name}"
+
+    def get_closest_marker(self, name: str):
+        return name if name in self.markers else None
+
+
+def ordered(items: list[Item], seconds: dict[str, float]) -> list[str]:
+    order = file_order(items, seconds)
+    return [item.nodeid for item in sorted(items, key=lambda item: schedule_key(order, item))]
+
+
+def test_own_builds_then_end_to_end_files_then_the_longest_files_first():
+    items = [
+        Item(Path("tests/unit/test_short.py"), "a"),
+        Item(Path("tests/unit/test_long.py"), "a"),
+        Item(Path("tests/unit/test_long.py"), "b"),
+        Item(Path("tests/e2e/test_uses_build.py"), "a", ("e2e",), ["built"]),
+        Item(Path("tests/e2e/test_own.py"), "a", ("e2e", "own_build")),
+    ]
+    seconds = {
+        "tests/unit/test_short.py::a": 30.0,  # one long test outweighs two short ones
+        "tests/unit/test_long.py::a": 1.0,
+        "tests/unit/test_long.py::b": 1.0,
+        "tests/e2e/test_uses_build.py::a": 0.5,
+    }
+    assert ordered(items, seconds) == [
+        "tests/e2e/test_own.py::a",
+        "tests/e2e/test_uses_build.py::a",
+        "tests/unit/test_short.py::a",
+        "tests/unit/test_long.py::a",
+        "tests/unit/test_long.py::b",
+    ]
+
+
+def test_untimed_tests_count_by_number_and_a_file_keeps_its_tests_together():
+    items = [
+        Item(Path("tests/unit/test_one.py"), "a"),
+        Item(Path("tests/unit/test_three.py"), "a"),
+        Item(Path("tests/unit/test_one.py"), "b"),
+        Item(Path("tests/unit/test_three.py"), "b"),
+        Item(Path("tests/unit/test_three.py"), "c"),
+    ]
+    # nothing timed yet: 3 x 0.1 s before 2 x 0.1 s; one timed test changes it
+    assert ordered(items, {})[0] == "tests/unit/test_three.py::a"
+    timed = {"tests/unit/test_one.py::a": 4 * UNTIMED_TEST_SECONDS}
+    assert ordered(items, timed) == [
+        "tests/unit/test_one.py::a",
+        "tests/unit/test_one.py::b",
+        "tests/unit/test_three.py::a",
+        "tests/unit/test_three.py::b",
+        "tests/unit/test_three.py::c",
+    ]
+
+
+def test_in_a_file_the_tests_that_need_the_shared_build_come_first_in_their_order():
+    path = Path("tests/unit/test_mixed.py")
+    items = [
+        Item(path, "unit_1"),
+        Item(path, "e2e_1", ("e2e",), ["tmp_path", "built"]),
+        Item(path, "unit_2"),
+        Item(path, "e2e_2", ("e2e",), ["sabotaged", "built"]),
+    ]
+    assert [nodeid.split("::")[1] for nodeid in ordered(items, {})] == [
+        "e2e_1",
+        "e2e_2",
+        "unit_1",
+        "unit_2",
+    ]
