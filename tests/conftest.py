@@ -347,16 +347,18 @@ def write_format(format_value: str, folder: Path) -> Path:
 E2E = Path(__file__).resolve().parent / "e2e"
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_itemcollected(item) -> None:
+    """Every test under tests/e2e/ is an ``e2e`` test (marked as it is collected, so
+    that -m selects by it)."""
+    if E2E in Path(item.path).resolve().parents:
+        item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k: the tests that will run
 def pytest_collection_modifyitems(config, items) -> None:
-    """Every test under tests/e2e/ is an ``e2e`` test; the files are put in the order
-    pytest-xdist hands them out (`make test` runs it with --no-loadscope-reorder)."""
-    for item in items:
-        if E2E in Path(item.path).resolve().parents:
-            item.add_marker(pytest.mark.e2e)
-    cache = getattr(config, "cache", None)  # None under -p no:cacheprovider
-    seconds = cache.get(TEST_SECONDS, {}) if cache is not None else {}
-    order = file_order(items, seconds)
+    """The files in the order pytest-xdist hands them out (`make test` runs it with
+    --no-loadscope-reorder)."""
+    order = file_order(items, recorded_seconds(config))
     items[:] = sorted(items, key=lambda item: schedule_key(order, item))
 
 
@@ -366,13 +368,29 @@ TEST_SECONDS = "udsyn/test_seconds"
 UNTIMED_TEST_SECONDS = 0.1  # a test not timed here yet: most take less
 
 
+def recorded_seconds(config) -> dict[str, float]:
+    """The times of the last runs: under pytest-xdist, as the controller read them for
+    every worker (pytest_configure_node), so that each worker orders the same way."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        return workerinput.get(TEST_SECONDS, {})
+    cache = getattr(config, "cache", None)  # None under -p no:cacheprovider
+    return cache.get(TEST_SECONDS, {}) if cache is not None else {}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist's controller, for each worker: the times, read once."""
+    node.workerinput[TEST_SECONDS] = recorded_seconds(node.config)
+
+
 def file_order(items, seconds: dict[str, float]) -> dict[Path, tuple]:
-    """Each test file's place in the run: under pytest-xdist a file's tests run in one
-    worker, and a worker asks for the next file when it is done, so the run ends
-    when the last long file does. Long files go first: those that make their own
-    full build (``own_build``: it runs beside the shared build, which the first
-    end-to-end test makes), then the files with end-to-end tests, then the rest by
-    how long their tests took last time (a test not timed yet counts as
+    """Each test file's place in the run. Under pytest-xdist a file's tests run in one
+    worker, and a worker is sent the next file once it has two or fewer tests left,
+    so a run ends when its last long file does. Long files go first: those that make
+    their own full build (``own_build``: it runs beside the shared build, which the
+    first end-to-end test makes), then the files with end-to-end tests, then the rest
+    by how long their tests took last time (a test not timed yet counts as
     UNTIMED_TEST_SECONDS), longest first, so that short files fill the end. In a
     file, the tests that need the shared build come first, so that the build starts
     as soon as a worker takes the file."""
@@ -391,7 +409,7 @@ def file_order(items, seconds: dict[str, float]) -> dict[Path, tuple]:
 
 
 def schedule_key(order: dict[Path, tuple], item) -> tuple:
-    return (*order[Path(item.path)], "built" not in item.fixturenames)
+    return (*order[Path(item.path)], "built" not in getattr(item, "fixturenames", ()))
 
 
 _timed: dict[str, float] = {}
@@ -404,10 +422,16 @@ def pytest_runtest_logreport(report) -> None:
 
 
 def pytest_sessionfinish(session) -> None:
-    """Keep this run's times for the next run's order (written by the run's controller)."""
+    """Keep this run's times for the next run's order (written by the run's controller,
+    or by pytest without workers); forget the tests of files that are gone."""
     cache = getattr(session.config, "cache", None)
     if os.environ.get("PYTEST_XDIST_WORKER") or cache is None or not _timed:
         return
-    seconds = cache.get(TEST_SECONDS, {})
+    root = session.config.rootpath
+    seconds = {
+        nodeid: duration
+        for nodeid, duration in cache.get(TEST_SECONDS, {}).items()
+        if (root / nodeid.split("::")[0]).is_file()
+    }
     seconds.update({nodeid: round(duration, 3) for nodeid, duration in _timed.items()})
     cache.set(TEST_SECONDS, seconds)

@@ -209,9 +209,10 @@ def test_the_package_is_deterministic_and_holds_the_build(packaged):
 
 @pytest.mark.e2e
 def test_roc_validator_accepts_the_package_offline(packaged, tmp_path, no_network):
-    """Valid as a Provenance Run Crate, and so (roc-validator checks the profiles a
-    profile extends with it) as a Workflow Run Crate and a Workflow RO-Crate: one
-    validation checks all three."""
+    """Valid as a Provenance Run Crate. roc-validator checks a profile together with
+    the profiles it extends (Workflow Run Crate, Workflow RO-Crate, Process Run Crate,
+    RO-Crate), where a check the more specific profile redefines replaces the
+    inherited one: one validation instead of one per profile."""
     _, crate, _ = packaged
     result = validate(crate, PROFILES[-1], seeded_cache(tmp_path))
     assert result.passed(), issues(result)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import UNTIMED_TEST_SECONDS, file_order, schedule_key
+from conftest import TEST_SECONDS, UNTIMED_TEST_SECONDS, file_order, recorded_seconds, schedule_key
 
 
 @dataclass
@@ -88,3 +88,31 @@ def test_in_a_file_the_tests_that_need_the_shared_build_come_first_in_their_orde
         "unit_1",
         "unit_2",
     ]
+
+
+class Cache:
+    def __init__(self, values: dict) -> None:
+        self.values = values
+
+    def get(self, key: str, default):
+        return self.values.get(key, default)
+
+
+class Config:
+    """What recorded_seconds reads of pytest's config: its cache, and a worker's input."""
+
+    def __init__(self, cache=None, workerinput=None) -> None:
+        if cache is not None:
+            self.cache = cache
+        if workerinput is not None:
+            self.workerinput = workerinput
+
+
+def test_workers_order_by_the_times_the_controller_read_not_by_the_cache():
+    cache = Cache({TEST_SECONDS: {"tests/unit/test_a.py::a": 2.0}})
+    controller = {TEST_SECONDS: {"tests/unit/test_a.py::a": 5.0}}
+    assert recorded_seconds(Config(cache, workerinput=controller)) == {
+        "tests/unit/test_a.py::a": 5.0
+    }
+    assert recorded_seconds(Config(cache)) == {"tests/unit/test_a.py::a": 2.0}
+    assert recorded_seconds(Config()) == {}  # -p no:cacheprovider: untimed

@@ -1081,7 +1081,8 @@ def _edit_caption(project: Path) -> None:
 def test_figure_changes_rerun_exactly_the_figures(built, tmp_path, change, expected):
     copy = tmp_path / "copy"
     shutil.copytree(built, copy, symlinks=True)
-    # (a copy of the build plans nothing: tests/e2e/test_workflow.py,
-    # test_a_copy_of_the_build_is_up_to_date)
+    # A copy of the build plans nothing (tests/e2e/test_workflow.py,
+    # test_a_copy_of_the_build_is_up_to_date, in every `make test`): not checked again
+    # here, a dry run less per case.
     change(copy)
     assert planned_jobs(copy) == expected
