@@ -570,6 +570,95 @@ def test_xlsx_unexpected_cells_are_refused(value, what, tmp_path):
     assert_clean_message(error.value, f"{path} [sheet Dataset]", "row 2", "column 'a'", what)
 
 
+def sheet_table_as_a_whole(rows: list[list[object]], where: str) -> pd.DataFrame:
+    """What a sheet reads to when it is held whole: trimmed, the header and the body
+    turned into text (the rule ``_sheet_table`` keeps while reading row by row)."""
+    rows = ef._trim(rows)
+    if not rows:
+        raise ef.input_error(where, "the sheet is empty", "")
+    header = ef._as_text_rows(rows[:1], where, None, AUTO.timestamp_format)[0]
+    for index, name in enumerate(header):
+        if name == "":
+            raise ef.input_error(where, f"column {index + 1} has no name in the header row", "")
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if duplicated:
+        raise ef.input_error(
+            where, "the header names a column twice", "", value=", ".join(duplicated)
+        )
+    body = ef._as_text_rows(rows[1:], where, header, AUTO.timestamp_format)
+    return ef._frame(body, header)
+
+
+def outcome(read, *args) -> pd.DataFrame | list[str]:
+    """The table, or the sorted parts (file, row, column, value, message) of the error."""
+    try:
+        return read(*args)
+    except InputError as error:
+        return sorted(
+            (p.file, str(p.row), str(p.column), str(p.value), p.message) for p in error.problems
+        )
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.just(""),
+    st.sampled_from(["a", "b", " ", "Ærø"]),
+    st.integers(-3, 3),
+    st.sampled_from([0.5, 2.0, float("nan")]),
+    st.just(True),
+    st.just(dt.time(10, 5)),
+    st.just(dt.datetime(2021, 9, 2, 18, 49, 8)),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(st.lists(CELLS, max_size=5), max_size=7),
+    chunk_rows=st.integers(1, 4),
+)
+def test_a_sheet_read_row_by_row_reads_as_the_whole_sheet(rows, chunk_rows):
+    """Whatever the rows (ragged, empty rows and columns at the end, cells no export
+    holds) and wherever the chunks end, reading row by row gives the same table, or
+    the same errors, as trimming and converting the whole sheet at once."""
+    where = "export.xlsx [sheet Dataset]"
+    streamed = outcome(ef._sheet_table, iter(rows), where, AUTO, chunk_rows)
+    whole = outcome(sheet_table_as_a_whole, [list(row) for row in rows], where)
+    if isinstance(whole, pd.DataFrame):
+        assert isinstance(streamed, pd.DataFrame), streamed
+        pd.testing.assert_frame_equal(streamed, whole)
+    else:
+        assert streamed == whole
+
+
+def test_every_unexpected_cell_is_named_across_chunks(tmp_path):
+    rows = [["id", "a"]] + [[n, True if n % 3 == 0 else "x"] for n in range(1, 10)]
+    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": rows})
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)  # one chunk here; chunks of 2 rows below
+    assert [(p.row, p.column) for p in error.value.problems] == [(3, "a"), (6, "a"), (9, "a")]
+    with pytest.raises(InputError) as small_chunks:
+        ef._sheet_table(rows, "x [sheet Dataset]", AUTO, chunk_rows=2)
+    assert [(p.row, p.column) for p in small_chunks.value.problems] == [
+        (3, "a"),
+        (6, "a"),
+        (9, "a"),
+    ]
+
+
+def test_a_sheet_starting_below_or_right_of_a1_keeps_its_cells_where_they_are(tmp_path):
+    import xlsxwriter  # the reader skips no leading empty row or column
+
+    path = tmp_path / "export.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Dataset")
+    sheet.write_row(1, 1, ["id", "a"])
+    sheet.write_row(2, 1, [1, "x"])
+    book.close()
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, "[sheet Dataset]", "column 1 has no name")
+
+
 def test_xlsx_without_dataset_or_labels_sheet(tmp_path):
     path = write_xlsx(tmp_path / "export.xlsx", {"Sheet1": [["a", "b"]], "Labels": LABELS})
     with pytest.raises(InputError) as error:

@@ -22,7 +22,7 @@ import itertools
 import math
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -58,6 +58,9 @@ ENCODINGS = (
     "latin-1",
 )
 SAMPLE_RECORDS = 100
+# rows of a workbook sheet turned into text columns at a time (udsyn reads a sheet
+# row by row; see _sheet_table)
+SHEET_CHUNK_ROWS = 20_000
 # The bytes where cp1252 and ISO-8859-15 give different characters (0xA4: '€'
 # in ISO-8859-15, '¤' in cp1252, ...). 0x80-0x9F are control characters in
 # ISO-8859-15, printable in cp1252, except five that cp1252 leaves undefined.
@@ -693,7 +696,9 @@ def _sheet_file(path: str, sheet: str) -> str:
     return f"{path} [sheet {sheet}]"
 
 
-def _calamine_sheets(path: str) -> tuple[list[str], Callable[[str], Rows]]:
+def _calamine_sheets(
+    path: str,
+) -> tuple[list[str], Callable[[str], Iterable[Sequence[object]]]]:
     """Sheet names and a reader of a sheet's rows, for an .xlsx."""
     import python_calamine
 
@@ -707,9 +712,16 @@ def _calamine_sheets(path: str) -> tuple[list[str], Callable[[str], Rows]]:
             _EXPORT_AGAIN,
         ) from None
 
-    def rows(name: str) -> Rows:
+    def rows(name: str) -> Iterable[Sequence[object]]:
         try:
-            return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = book.get_sheet_by_name(name)
+            if sheet.start == (0, 0):
+                # one row at a time: a million rows as Python values at once would
+                # take several GiB (benchmarks/formats.md)
+                return sheet.iter_rows()
+            # iter_rows leaves out empty rows and columns before the data;
+            # to_python keeps them, so cells stay where the sheet has them
+            return sheet.to_python(skip_empty_area=False)
         except Exception:
             raise input_error(
                 _sheet_file(path, name),
@@ -852,12 +864,83 @@ def _as_text_rows(
     return out
 
 
-def _sheet_table(rows: Rows, where: str, options: ReadOptions) -> pd.DataFrame:
-    """A Dataset sheet as a table of text with its first row as header."""
-    rows = _trim(rows)
-    if not rows:
+def _empty_cell(value: object) -> bool:
+    return value is None or value == ""
+
+
+def _last_filled(row: Sequence[object]) -> int:
+    """1 + the index of the row's last non-empty cell (0 for an empty row)."""
+    for index in range(len(row) - 1, -1, -1):
+        if not _empty_cell(row[index]):
+            return index + 1
+    return 0
+
+
+def _sheet_table(
+    rows: Iterable[Sequence[object]],
+    where: str,
+    options: ReadOptions,
+    chunk_rows: int = SHEET_CHUNK_ROWS,
+) -> pd.DataFrame:
+    """A Dataset sheet as a table of text with its first row as header, as
+    ``_trim`` and ``_as_text_rows`` would make it (trailing empty rows and
+    columns left out; every cell through ``cell_text``), but read once, row by
+    row: every ``chunk_rows`` rows become text columns, so only that many rows
+    are Python values at a time."""
+    iterator = iter(rows)
+    header_row = next(iterator, None)
+    header_cells = [] if header_row is None else list(header_row)
+    width, filled = _last_filled(header_cells), 0  # filled: data rows up to the last non-empty
+    converted: dict[tuple[type, object], str] = {}
+    problems: list[Problem] = []
+
+    def texts(row: Sequence[object], number: int) -> list[str]:
+        out = []
+        for index, value in enumerate(row):
+            if type(value) is str:
+                out.append(value)
+                continue
+            key = (type(value), value)  # 1, 1.0 and True are equal keys
+            found = converted.get(key)
+            if found is None:
+                try:
+                    found = converted[key] = cell_text(value, options.timestamp_format)
+                except _Unexpected as why:
+                    column = (
+                        header_text[index] if index < len(header_text) else f"column {index + 1}"
+                    )
+                    problems.append(
+                        Problem(where, str(why), row=number, column=column, value=str(value))
+                    )
+                    found = ""
+            out.append(found)
+        return out
+
+    header_text = _as_text_rows([header_cells], where, None, options.timestamp_format)[0]
+    chunks: list[tuple[int, list[pd.Series]]] = []  # (rows, columns) per chunk
+    chunk: list[list[str]] = []
+
+    def flush() -> None:
+        if chunk:
+            longest = max(len(row) for row in chunk)
+            columns = [
+                pd.Series([row[i] if i < len(row) else "" for row in chunk], dtype="str")
+                for i in range(longest)
+            ]
+            chunks.append((len(chunk), columns))
+            chunk.clear()
+
+    for number, row in enumerate(iterator, start=1):
+        last = _last_filled(row)
+        if last:
+            width, filled = max(width, last), number
+        chunk.append(texts(row, number))
+        if len(chunk) >= chunk_rows:
+            flush()
+    flush()
+    if not width:
         raise input_error(where, "the sheet is empty", _EXPORT_AGAIN)
-    header = _as_text_rows(rows[:1], where, None, options.timestamp_format)[0]
+    header = header_text[:width] + [""] * (width - len(header_text))
     for index, name in enumerate(header):
         if name == "":
             raise input_error(
@@ -868,8 +951,18 @@ def _sheet_table(rows: Rows, where: str, options: ReadOptions) -> pd.DataFrame:
         raise input_error(
             where, "the header names a column twice", _EXPORT_AGAIN, value=", ".join(duplicated)
         )
-    body = _as_text_rows(rows[1:], where, header, options.timestamp_format)
-    return _frame(body, header)
+    # a problem in a trailing empty row cannot be: an unexpected cell is not empty
+    if problems:
+        raise InputError(problems, _cells_hint("workbook"))
+    columns = {}
+    for i, name in enumerate(header):
+        parts = [
+            part[i] if i < len(part) else pd.Series([""] * size, dtype="str")
+            for size, part in chunks
+        ]
+        column = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="str")
+        columns[name] = column.iloc[:filled].reset_index(drop=True)
+    return pd.DataFrame(columns, columns=header)
 
 
 def _frame(body: list[list[str]], header: list[str]) -> pd.DataFrame:
@@ -984,7 +1077,9 @@ def _id_mismatch(
     )
 
 
-def _workbook(path: str, fmt: str) -> tuple[list[str], Callable[[str], Rows]]:
+def _workbook(
+    path: str, fmt: str
+) -> tuple[list[str], Callable[[str], Iterable[Sequence[object]]]]:
     return _calamine_sheets(path) if fmt == "xlsx" else _xml_sheets(path)
 
 
@@ -1020,7 +1115,7 @@ def _read_workbook_labels(
             "survey.labels at the labels file",
         )
     where = _sheet_file(path, "Labels")
-    cells = _as_text_rows(_trim(rows("Labels")), where, None, options.timestamp_format)
+    cells = _as_text_rows(_trim(list(rows("Labels"))), where, None, options.timestamp_format)
     if not cells:
         raise input_error(where, "the Labels sheet is empty", _EXPORT_AGAIN)
     if options.labels_header == "auto":
