@@ -45,10 +45,13 @@ import bench_one_process
 import bench_scale
 from bench_tables import format_count, write_results
 from bench_timing import (
+    CONFIG_EDIT,
     ROOT,
     RUNS,
+    TEMPLATE_EDIT,
     Job,
     Measurement,
+    Targets,
     clean_env,
     command_line,
     copy_project,
@@ -65,27 +68,7 @@ from bench_timing import (
 
 CLONE_RUNS = 3  # fresh clones (each installs a new environment of about 1 GB)
 STAMP = ".venv/.installed"  # the Makefile's target for the installed environment
-# the single edits with a target (Targets.edit_limit)
-TEMPLATE_EDIT = "edit: report template (report/template.html.j2)"
-CONFIG_EDIT = "edit: config value (analysis.robustness_crisis_cutoffs)"
 BARE_SNAKEFILE = 'rule all:\n    output: "done.txt"\n    shell: "touch {output}"\n'
-
-
-@dataclass(frozen=True)
-class Targets:
-    noop_ratio: float = 1.3  # no-op within 1.3x of a bare Snakemake no-op
-    full_build_s: float = 10.0  # full build within 10 s on 2 cores ...
-    one_process_ratio: float = 1.5  # ... and within 1.5x of the one-process run
-    template_edit_s: float = 2.0  # a report template edit rebuilt within 2 s
-    config_edit_s: float = 4.0  # a config value used by one analysis within 4 s
-    fresh_clone_s: float = 30.0  # git clone and make within 30 s on 2 cores
-    scale_rows: int = 1_000_000  # at this size, validate + clean + derive ...
-    scale_ratio: float = 4.0  # ... within 4x of a pyarrow read
-    scale_gib: float = 4.0  # ... under 4 GiB peak memory
-
-    def edit_limit(self, edit: str) -> float | None:
-        """The rebuild time a single edit (its measurement's name) must stay within."""
-        return {TEMPLATE_EDIT: self.template_edit_s, CONFIG_EDIT: self.config_edit_s}.get(edit)
 
 
 @dataclass
@@ -231,13 +214,17 @@ def measure_builds(project: Path, work: Path, runs: int, results: Results) -> No
         "bare": ([build[0], "--cores", "2"], bare),
         "snakemake": (build, project),
         "make": (["make", "--no-print-directory"], project),
+        # what the no-op is made of: each workflow only read (parsed, its config
+        # checked), no DAG built, no file checked
+        "bare_read": ([build[0], "--cores", "2", "--list-rules"], bare),
+        "read": (build + ["--list-rules"], project),
     }
     timed(*commands["bare"])  # makes done.txt
     noop = {name: [] for name in commands}
     for run in range(runs + 1):
         for name, (command, cwd) in commands.items():
             seconds, output = timed(command, cwd)
-            if name != "bare" and "Nothing to be done" not in output:
+            if name in ("snakemake", "make") and "Nothing to be done" not in output:
                 sys.exit(f"bench: the no-op `{name}` did something:\n{output[-3000:]}")
             if run > 0:
                 noop[name].append(seconds)
@@ -302,6 +289,16 @@ def measure_builds(project: Path, work: Path, runs: int, results: Results) -> No
         ),
         noop_row("snakemake", "no-op: snakemake --workflow-profile profiles/default"),
         noop_row("make", "no-op: make (environment check, flock, Snakemake)"),
+        Measurement(
+            "floor_read",
+            "bare Snakemake reading its workflow only (--list-rules)",
+            noop["bare_read"],
+        ),
+        Measurement(
+            "noop_read",
+            "udsyn's workflow read only (the no-op's command with --list-rules)",
+            noop["read"],
+        ),
         Measurement(
             "full",
             "full build from clean results/",

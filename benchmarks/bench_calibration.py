@@ -22,7 +22,16 @@ import time
 from pathlib import Path
 
 from bench_tables import format_range, format_seconds, write_calibration
-from bench_timing import ROOT, command_line, machine, parse, summarize, timed, workspace
+from bench_timing import (
+    ROOT,
+    Targets,
+    command_line,
+    machine,
+    parse,
+    summarize,
+    timed,
+    workspace,
+)
 
 SEEDS = 10
 FIRST_SEED = 5001  # outside the calibration's own seeds
@@ -109,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = context.calibration
     rows, total = per_seed_table(times, settings["count"], settings["batch_size"], startup)
     write_calibration(
-        args.out, rows, total, startup, args.startup_runs, settings, seeds, machine()
+        args.out, rows, total, startup, args.startup_runs, settings, seeds, machine(), Targets()
     )
     print(
         f"udsyn bench: wrote calibration.md in {args.out} (median per seed: "

@@ -30,6 +30,7 @@ from bench_tables import format_memory, write_formats
 from bench_timing import (
     PYARROW_READ,
     ROOT,
+    Targets,
     command_line,
     generator,
     machine,
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     with workspace("formats", args.keep) as work:
         reads = measure(args.respondents, args.runs, work)
-    write_formats(reads, machine(), args.out, args.runs)
+    write_formats(reads, machine(), args.out, args.runs, Targets())
     print(
         f"udsyn bench: wrote formats.md and formats.csv in {args.out} "
         f"({time.perf_counter() - started:.0f} s)"

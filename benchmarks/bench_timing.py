@@ -31,6 +31,30 @@ BENCHMARKS = ROOT / "benchmarks"
 if str(ROOT) not in sys.path:  # tools.verify copies the project
     sys.path.insert(0, str(ROOT))
 RUNS = 5  # timed runs of every measurement, unless a benchmark says otherwise
+# the single edits with a target (Targets.edit_limit)
+TEMPLATE_EDIT = "edit: report template (report/template.html.j2)"
+CONFIG_EDIT = "edit: config value (analysis.robustness_crisis_cutoffs)"
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the benchmarks are judged against (bench.py's builds, bench_formats.py's reads)."""
+
+    noop_ratio: float = 1.3  # no-op within 1.3x of a bare Snakemake no-op
+    full_build_s: float = 10.0  # full build within 10 s on 2 cores ...
+    one_process_ratio: float = 1.5  # ... and within 1.5x of the one-process run
+    template_edit_s: float = 2.0  # a report template edit rebuilt within 2 s
+    config_edit_s: float = 4.0  # a config value used by one analysis within 4 s
+    fresh_clone_s: float = 30.0  # git clone and make within 30 s on 2 cores
+    scale_rows: int = 1_000_000  # at this size, validate + clean + derive ...
+    scale_ratio: float = 4.0  # ... within 4x of a pyarrow read (every other format:
+    scale_gib: float = 4.0  # ... of its library's plain read), under 4 GiB peak memory
+    calibration_data_sets: int = 200  # the calibration: this many synthetic data sets ...
+    calibration_s: float = 300.0  # ... within 5 minutes on 2 cores
+
+    def edit_limit(self, edit: str) -> float | None:
+        """The rebuild time a single edit (its measurement's name) must stay within."""
+        return {TEMPLATE_EDIT: self.template_edit_s, CONFIG_EDIT: self.config_edit_s}.get(edit)
 
 
 # ---- statistics of timed runs ----

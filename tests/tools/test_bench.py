@@ -267,6 +267,55 @@ def test_scale_target_row_reports_both_parts():
     assert "time **met**" in met[2] and "memory **met**" in met[2]
 
 
+def test_a_missed_noop_is_split_into_reading_the_workflow_and_the_dag():
+    rows = [
+        Measurement("floor", "bare", [1.0] * 3, floor=1.0),
+        Measurement("floor_read", "bare --list-rules", [0.9] * 3),
+        Measurement("noop_read", "udsyn --list-rules", [1.1] * 3),
+    ]
+    targets = bench.Targets()
+    noop = Measurement("noop", "no-op: snakemake", [1.5] * 3, floor=1.0, target_met=False)
+    [line] = tables.noop_missed(rows, noop, targets)
+    # 0.5 s above the bare no-op: 0.2 s reading the workflow, 0.3 s the DAG; the
+    # target leaves 0.3 s, 0.1 s of it for the DAG
+    assert line.startswith("- **No-op** (1.50 s, 1.50x the bare no-op's 1.00 s; target 1.3x)")
+    assert "of the 0.50 s above the bare no-op, 0.20 s are reading" in line
+    assert "and 0.30 s building the DAG" in line
+    assert "it would need the DAG and the checks in 0.10 s" in line
+    slow_read = [*rows[:2], Measurement("noop_read", "udsyn --list-rules", [1.4] * 3)]
+    [line] = tables.noop_missed(slow_read, noop, targets)
+    assert "reading the workflow alone takes more than the 0.30 s the target leaves" in line
+    met = Measurement("noop", "no-op: snakemake", [1.2] * 3, floor=1.0, target_met=True)
+    assert tables.noop_missed(rows, met, targets) == []
+
+
+def test_a_missed_target_at_scale_names_the_rules_the_reads_and_what_reading_once_gives():
+    targets = bench.Targets()
+    scale = _scale(1_000_000, [21.0] * 3, 3.0, [5000.0] * 3)
+    scale.stages = {
+        "validate": [5.0] * 3,
+        "clean": [10.0] * 3,
+        "derive": [0.5] * 3,
+        "read_export": [2.5] * 3,
+    }
+    bench.judge_at_scale(scale, targets)
+    lines = tables.scale_missed(scale, targets)
+    assert lines[0].startswith("- **1,000,000 rows** (21.0 s, 7.00x the pyarrow read of 3.00 s;")
+    assert "target 4x, 12.0 s): rules validate 2.00 s, clean 3.00 s, derive 1.00 s;" in lines[0]
+    assert "Snakemake itself 15.0 s" in lines[0]
+    # 15.5 s of scripts, one read less: 13.0 s, above the 12 s target by 1 s
+    assert "take 15.5 s, and validate and clean each read the export (2.50 s each)" in lines[0]
+    assert "read once, 13.0 s, 4.33x the pyarrow read" in lines[0]
+    assert "it would need validating and cleaning 1.00 s faster" in lines[0]
+    assert "peak memory, 4.88 GiB, is above 4 GiB" in lines[1]
+    scale.stages["clean"] = [5.0] * 3
+    [line] = tables.scale_missed(scale, targets)[:1]
+    assert "within the target in one process reading once; the other 13.0 s" in line
+    met = _scale(1_000_000, [10.0] * 3, 3.0, [1000.0] * 3)
+    bench.judge_at_scale(met, targets)
+    assert tables.scale_missed(met, targets) == []
+
+
 def test_scale_section_tables_and_snakemakes_share():
     scales = [
         _scale(100_000, [8.0] * 5, 0.5, [500.0] * 5),

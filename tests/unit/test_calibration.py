@@ -359,6 +359,19 @@ def test_the_benchmark_projects_seeds_times_median_plus_one_startup_per_batch():
     assert total == pytest.approx(200 * 2.0 + 8 * 2.0 + 200 * 0.5 + 8 * 2.0)
 
 
+def test_the_benchmark_judges_200_data_sets_on_two_cores():
+    import bench_tables
+    from bench_timing import Targets
+
+    settings = {"count": 200, "variants": {"truth": {}, "no_effect": {}}}
+    # 400 data sets in 800 s of one core: 2 s each, 200 of them 200 s on 2 cores
+    met = bench_tables.calibration_target(800.0, settings, Targets())
+    assert "At this run's 2.00 s per data set" in met and "200 take 3 min 20 s" in met
+    assert met.endswith("**met**.")
+    missed = bench_tables.calibration_target(1400.0, settings, Targets())
+    assert "200 take 5 min 50 s" in missed and missed.endswith("**not met**.")
+
+
 def test_the_workflow_fans_out_one_job_per_batch_and_make_does_not_build_it(tmp_path):
     overlay = tmp_path / "small.yaml"
     overlay.write_text("calibration:\n  count: 30\n  batch_size: 10\n", encoding="utf-8")
