@@ -14,4 +14,4 @@ def test_quick_run_times_one_seed_per_variant_and_writes_its_table(tmp_path):
     assert "| truth | 1 |" in text and "| no_effect | 1 |" in text
     assert "(imports and context, a fresh Python, median of 1)" in text
     assert "Projected for the configured calibration (" in text
-    assert "Target: 200 data sets within 5 min 0 s on 2 cores." in text
+    assert "Target: 200 data sets within 5 min 00 s on 2 cores." in text

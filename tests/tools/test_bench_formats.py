@@ -91,5 +91,5 @@ def test_quick_run_reads_both_formats_and_writes_its_tables(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     lines = (tmp_path / "formats.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[:2] for line in lines[1:]] == [["intl", "1000"], ["xlsx", "1000"]]
-    assert [line.split(",")[7] for line in lines[1:]] == ["1", "1"]  # runs
+    assert [line.split(",")[8] for line in lines[1:]] == ["1", "1"]  # runs
     assert "then read 1 times each" in (tmp_path / "formats.md").read_text(encoding="utf-8")
