@@ -690,15 +690,15 @@ def _read_text(path: str, options: ReadOptions, role: str) -> tuple[pd.DataFrame
 # --------------------------------------------------------------------------- workbooks
 
 Rows = list[list[object]]
+# a workbook's sheet names and a reader of one sheet's rows (a list, or one at a time)
+Sheets = tuple[list[str], Callable[[str], Iterable[Sequence[object]]]]
 
 
 def _sheet_file(path: str, sheet: str) -> str:
     return f"{path} [sheet {sheet}]"
 
 
-def _calamine_sheets(
-    path: str,
-) -> tuple[list[str], Callable[[str], Iterable[Sequence[object]]]]:
+def _calamine_sheets(path: str) -> Sheets:
     """Sheet names and a reader of a sheet's rows, for an .xlsx."""
     import python_calamine
 
@@ -732,7 +732,7 @@ def _calamine_sheets(
     return names, rows
 
 
-def _xml_sheets(path: str) -> tuple[list[str], Callable[[str], Rows]]:
+def _xml_sheets(path: str) -> Sheets:
     """Sheet names and a reader of a sheet's rows, for an Excel-XML workbook
     (SpreadsheetML); a DOCTYPE is refused (entities could expand or fetch)."""
     import xml.etree.ElementTree as ET
@@ -806,16 +806,16 @@ def _xml_value(data, ns: str, where: str, row: int, column: int) -> object:
     )
 
 
+def _empty_cell(value: object) -> bool:
+    return value is None or value == ""
+
+
 def _trim(rows: Rows) -> Rows:
     """Rows without the trailing empty rows and columns a workbook may report."""
-
-    def empty(value: object) -> bool:
-        return value is None or value == ""
-
-    while rows and all(empty(v) for v in rows[-1]):
+    while rows and all(_empty_cell(v) for v in rows[-1]):
         rows = rows[:-1]
     width = max((len(r) for r in rows), default=0)
-    while width and all(len(r) < width or empty(r[width - 1]) for r in rows):
+    while width and all(len(r) < width or _empty_cell(r[width - 1]) for r in rows):
         width -= 1
     return [list(r[:width]) + [""] * (width - len(r[:width])) for r in rows]
 
@@ -824,6 +824,14 @@ def _texts_fast(rows: Rows, timestamp_format: str) -> list[list[str]]:
     """``cell_text`` of every cell, each distinct non-text value converted once
     (a large export repeats its codes and flags millions of times). Keyed by type
     and value, since 1, 1.0 and True are equal as dictionary keys."""
+    text = _cell_converter(timestamp_format)
+    return [[value if type(value) is str else text(value) for value in row] for row in rows]
+
+
+def _cell_converter(timestamp_format: str) -> Callable[[object], str]:
+    """``cell_text`` remembering each distinct value it converted (keyed by type
+    and value, since 1, 1.0 and True are equal as dictionary keys); a value it
+    cannot convert raises ``_Unexpected`` every time."""
     converted: dict[tuple[type, object], str] = {}
 
     def text(value: object) -> str:
@@ -833,7 +841,7 @@ def _texts_fast(rows: Rows, timestamp_format: str) -> list[list[str]]:
             found = converted[key] = cell_text(value, timestamp_format)
         return found
 
-    return [[value if type(value) is str else text(value) for value in row] for row in rows]
+    return text
 
 
 def _as_text_rows(
@@ -864,10 +872,6 @@ def _as_text_rows(
     return out
 
 
-def _empty_cell(value: object) -> bool:
-    return value is None or value == ""
-
-
 def _last_filled(row: Sequence[object]) -> int:
     """1 + the index of the row's last non-empty cell (0 for an empty row)."""
     for index in range(len(row) - 1, -1, -1):
@@ -891,7 +895,7 @@ def _sheet_table(
     header_row = next(iterator, None)
     header_cells = [] if header_row is None else list(header_row)
     width, filled = _last_filled(header_cells), 0  # filled: data rows up to the last non-empty
-    converted: dict[tuple[type, object], str] = {}
+    text = _cell_converter(options.timestamp_format)
     problems: list[Problem] = []
 
     def texts(row: Sequence[object], number: int) -> list[str]:
@@ -900,20 +904,14 @@ def _sheet_table(
             if type(value) is str:
                 out.append(value)
                 continue
-            key = (type(value), value)  # 1, 1.0 and True are equal keys
-            found = converted.get(key)
-            if found is None:
-                try:
-                    found = converted[key] = cell_text(value, options.timestamp_format)
-                except _Unexpected as why:
-                    column = (
-                        header_text[index] if index < len(header_text) else f"column {index + 1}"
-                    )
-                    problems.append(
-                        Problem(where, str(why), row=number, column=column, value=str(value))
-                    )
-                    found = ""
-            out.append(found)
+            try:
+                out.append(text(value))
+            except _Unexpected as why:
+                column = header_text[index] if index < len(header_text) else f"column {index + 1}"
+                problems.append(
+                    Problem(where, str(why), row=number, column=column, value=str(value))
+                )
+                out.append("")
         return out
 
     header_text = _as_text_rows([header_cells], where, None, options.timestamp_format)[0]
@@ -1077,9 +1075,7 @@ def _id_mismatch(
     )
 
 
-def _workbook(
-    path: str, fmt: str
-) -> tuple[list[str], Callable[[str], Iterable[Sequence[object]]]]:
+def _workbook(path: str, fmt: str) -> Sheets:
     return _calamine_sheets(path) if fmt == "xlsx" else _xml_sheets(path)
 
 
