@@ -650,6 +650,28 @@ def test_each_figure_draws_a_non_empty_image(rendered_twice, figure_id):
     assert 900 <= width <= 1300 and 300 <= height <= 1300, (width, height)
 
 
+def test_png_and_svg_share_one_layout_and_the_figure_keeps_its_engine(monkeypatch):
+    """render lays the figure out once (for the PNG) and draws the SVG with that
+    layout; the figure's own layout engine is back afterwards (a second render lays
+    it out again), and the same figure drawn afresh gives the same bytes."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    passes = []
+    execute = ConstrainedLayoutEngine.execute
+    monkeypatch.setattr(
+        ConstrainedLayoutEngine,
+        "execute",
+        lambda engine, figure: passes.append(1) or execute(engine, figure),
+    )
+    figure = draw("reform")
+    engine = figure.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)
+    first = figures.render(figure)
+    assert len(passes) == 1
+    assert figure.get_layout_engine() is engine
+    assert figures.render(draw("reform")) == first and len(passes) == 2
+
+
 def test_the_capital_is_marked_and_labelled():
     figure = draw("capital")
     texts = [text.get_text() for ax in figure.axes for text in ax.texts]

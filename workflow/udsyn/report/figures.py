@@ -117,13 +117,23 @@ def new_figure(height: float, width: float = WIDTH) -> Figure:
 
 
 def render(figure: Figure) -> dict[str, bytes]:
-    """The figure's PNG and SVG bytes, without dates or version strings."""
+    """The figure's PNG and SVG bytes, without dates or version strings.
+
+    The layout (constrained, workflow/matplotlibrc) is computed once, when the PNG
+    is saved; the SVG is drawn with that same layout instead of laying the figure
+    out again for its own renderer (one layout pass less per figure, about a tenth
+    of its drawing time). The figure's layout engine is restored afterwards."""
     files = {}
+    engine = figure.get_layout_engine()
     with style():
-        for fmt, metadata in (("png", PNG_METADATA), ("svg", SVG_METADATA)):
-            buffer = BytesIO()
-            figure.savefig(buffer, format=fmt, metadata=metadata)
-            files[fmt] = buffer.getvalue()
+        try:
+            for fmt, metadata in (("png", PNG_METADATA), ("svg", SVG_METADATA)):
+                buffer = BytesIO()
+                figure.savefig(buffer, format=fmt, metadata=metadata)
+                files[fmt] = buffer.getvalue()
+                figure.set_layout_engine("none")  # keep the layout just computed
+        finally:
+            figure.set_layout_engine(engine)
     return files
 
 
