@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(parser, argv, seeds=1, startup_runs=1)
     seeds = range(FIRST_SEED, FIRST_SEED + args.seeds)
     context = load_context()
+    measured_on = machine()  # before the runs: the speed check says how fast they ran
     with workspace("calibration", args.keep) as work:
         times = measure(context, seeds, work)
     startup = summarize(
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = context.calibration
     rows, total = per_seed_table(times, settings["count"], settings["batch_size"], startup)
     write_calibration(
-        args.out, rows, total, startup, args.startup_runs, settings, seeds, machine(), Targets()
+        args.out, rows, total, startup, args.startup_runs, settings, seeds, measured_on, Targets()
     )
     print(
         f"udsyn bench: wrote calibration.md in {args.out} (median per seed: "

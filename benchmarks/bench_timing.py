@@ -215,6 +215,34 @@ def parse_cpu_model(text: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
+# A fixed pure-Python loop, timed in a fresh interpreter. The same virtual machine
+# (same CPU name, cores and memory) ran it in 1.2 s to 2.3 s on one day, and every
+# timing moved with it: each table says how fast the machine was when its run began,
+# so runs are compared like for like.
+SPEED_LOOP = "total = 0\nfor step in range(10_000_000):\n    total += step\n"
+SPEED_RUNS = 5
+
+
+def speed_check(runs: int = SPEED_RUNS) -> float:
+    """Median wall seconds of ``SPEED_LOOP`` in a fresh Python (this interpreter),
+    ``runs`` times: one core's speed, whatever the machine's name says."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", SPEED_LOOP], check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def speed_row(seconds: float) -> tuple[str, str]:
+    """The machine table's row for ``speed_check``'s result."""
+    return (
+        "single-core speed (10,000,000-step Python loop, median of "
+        f"{SPEED_RUNS}; lower is faster)",
+        f"{seconds:.2f} s",
+    )
+
+
 def machine() -> list[tuple[str, str]]:
     """What the timings were taken on: (what, value) pairs."""
 
@@ -236,6 +264,7 @@ def machine() -> list[tuple[str, str]]:
         ("OS", f"{platform.system()} {platform.release()}"),
         ("Python", platform.python_version()),
         ("Snakemake", snakemake),
+        speed_row(speed_check()),
     ]
 
 

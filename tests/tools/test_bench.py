@@ -567,3 +567,21 @@ def test_missed_targets_are_split_into_their_floor_and_the_rest():
     assert "is 3.00 s; the other 2.00 s are starting the jobs" in text
     met = Measurement("full", "full build", [9.0] * 3, target_met=True)
     assert tables.missed_section(results, met, noop, []) == []
+
+
+def test_the_speed_check_times_the_loop_in_a_fresh_python():
+    seconds = timing.speed_check(runs=1)
+    assert 0 < seconds < 60
+    what, value = timing.speed_row(1.234)
+    assert (
+        value == "1.23 s"
+        and "10,000,000-step" in what
+        and f"median of {timing.SPEED_RUNS}" in what
+    )
+
+
+def test_every_machine_table_has_the_speed_check(monkeypatch):
+    monkeypatch.setattr(timing, "speed_check", lambda runs=timing.SPEED_RUNS: 0.875)
+    rows = dict(timing.machine())
+    assert rows[timing.speed_row(0.875)[0]] == "0.88 s"
+    assert rows["cores (nproc)"]
