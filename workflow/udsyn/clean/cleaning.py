@@ -300,6 +300,7 @@ def _exclusions(
 
 
 def _label_maps(labels: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Each field's code -> label, from the labels table."""
     return {
         field: dict(zip(group["field_value"], group["field_text"]))
         for field, group in labels.groupby("field_name", sort=True)
@@ -515,8 +516,9 @@ def clean_export(
         )
 
     _log_zero_blocks(log, kept, raw, unanswered, questionnaire)
-    respondents = _respondent_table(kept, labels, questionnaire, settings, log)
-    initiatives = _initiative_table(kept, labels, questionnaire, settings, log)
+    label_maps = _label_maps(labels)  # once, for both tables
+    respondents = _respondent_table(kept, label_maps, questionnaire, settings, log)
+    initiatives = _initiative_table(kept, label_maps, questionnaire, settings, log)
 
     excluded = frame.loc[reasons != "", ["respondentid", "row_number"]]
     exclusions = pd.DataFrame(
@@ -565,12 +567,11 @@ def _finish(table: pd.DataFrame, data_origin: str, sort_by: list[str]) -> pd.Dat
 
 def _respondent_table(
     kept: pd.DataFrame,
-    labels: pd.DataFrame,
+    label_maps: dict[str, dict[str, str]],
     questionnaire: Questionnaire,
     settings: CleaningSettings,
     log: _ChangeLog,
 ) -> pd.DataFrame:
-    label_maps = _label_maps(labels)
     ids = kept["respondentid"]
     names = kept[questionnaire.respondent_name_column]
     out = {
@@ -601,13 +602,12 @@ def _respondent_table(
 
 def _initiative_table(
     kept: pd.DataFrame,
-    labels: pd.DataFrame,
+    label_maps: dict[str, dict[str, str]],
     questionnaire: Questionnaire,
     settings: CleaningSettings,
     log: _ChangeLog,
 ) -> pd.DataFrame:
     """One row per reported initiative (a Q8 slot with any field filled)."""
-    label_maps = _label_maps(labels)
     purpose_keys = {str(p.code): p.key for p in questionnaire.purposes}
     ids = kept["respondentid"]
     slots = []
