@@ -116,8 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = command_line(__doc__, runs=RUNS)
     parser.add_argument("--respondents", type=int, default=RESPONDENTS)
     args = parse(parser, argv, respondents=1_000)
-    started = time.perf_counter()
     measured_on = machine()  # before the runs: the speed check says how fast they ran
+    started = time.perf_counter()
     with workspace("formats", args.keep) as work:
         reads = measure(args.respondents, args.runs, work)
     write_formats(reads, measured_on, args.out, args.runs, Targets())

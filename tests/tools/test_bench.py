@@ -569,19 +569,27 @@ def test_missed_targets_are_split_into_their_floor_and_the_rest():
     assert tables.missed_section(results, met, noop, []) == []
 
 
-def test_the_speed_check_times_the_loop_in_a_fresh_python():
-    seconds = timing.speed_check(runs=1)
-    assert 0 < seconds < 60
-    what, value = timing.speed_row(1.234)
-    assert (
-        value == "1.23 s"
-        and "10,000,000-step" in what
-        and f"median of {timing.SPEED_RUNS}" in what
-    )
+def test_the_speed_check_runs_the_loop_in_a_fresh_python(monkeypatch):
+    import subprocess as sp
+
+    # the loop's code runs in a new interpreter (here a tiny one, for speed): a failing
+    # loop fails the check instead of timing nothing
+    monkeypatch.setattr(timing, "SPEED_LOOP", "import sys\nsys.exit(3)\n")
+    with pytest.raises(sp.CalledProcessError):
+        timing.speed_check(runs=1)
+    monkeypatch.setattr(timing, "SPEED_LOOP", "total = sum(range(1000))\n")
+    assert 0 < timing.speed_check(runs=3) < 60
+    what, value = timing.speed_row(1.234, runs=3)
+    assert value == "1.23 s" and "10,000,000-step" in what and "median of 3;" in what
 
 
 def test_every_machine_table_has_the_speed_check(monkeypatch):
     monkeypatch.setattr(timing, "speed_check", lambda runs=timing.SPEED_RUNS: 0.875)
+    monkeypatch.setattr(  # no real `snakemake --version` (2 s): only the table is tested
+        timing.subprocess,
+        "run",
+        lambda *args, **kwargs: timing.subprocess.CompletedProcess(args, 0, "9.9.9\n", ""),
+    )
     rows = dict(timing.machine())
     assert rows[timing.speed_row(0.875)[0]] == "0.88 s"
-    assert rows["cores (nproc)"]
+    assert rows["Snakemake"] == "9.9.9" and rows["cores (nproc)"]

@@ -672,6 +672,18 @@ def test_png_and_svg_share_one_layout_and_the_figure_keeps_its_engine(monkeypatc
     assert figures.render(draw("reform")) == first and len(passes) == 2
 
 
+def test_a_figure_without_a_layout_engine_renders_the_same_bytes_each_time():
+    def engineless():
+        figure = figures.new_figure(3)  # made outside the project style: no engine
+        figure.add_subplot().plot([1, 2])
+        assert figure.get_layout_engine() is None
+        return figure
+
+    files = figures.render(engineless())
+    assert files["png"].startswith(b"\x89PNG") and b"<svg" in files["svg"]
+    assert figures.render(engineless()) == files
+
+
 def test_the_capital_is_marked_and_labelled():
     figure = draw("capital")
     texts = [text.get_text() for ax in figure.axes for text in ax.texts]

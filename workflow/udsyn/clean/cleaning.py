@@ -183,49 +183,32 @@ def unanswered_zero_blocks(frame: pd.DataFrame, questionnaire: Questionnaire) ->
     if not blocks:
         return pd.DataFrame(index=frame.index)
     order = _question_order(questionnaire)
-    # boolean numpy arrays, one per field or question: each cell's test once, and no
-    # pandas overhead per combination (a calibration cleans thousands of small exports)
-    answered: dict[str, np.ndarray] = {}  # question -> answered with content
+    answered = {}  # question -> answered with content (an item chosen, a value given)
     for field in questionnaire.all_fields:
         cells = frame[field.field]
-        given = _is(cells, "1") if field.kind == "multi_item" else _nonblank(cells)
+        given = cells == "1" if field.kind == "multi_item" else cells.str.strip() != ""
         seen = answered.get(field.question)
         answered[field.question] = given if seen is None else seen | given
     later = {}
-    after = np.zeros(len(frame), dtype=bool)
+    after = pd.Series(False, index=frame.index)
     for question in reversed(order):
         later[question] = after
         after = after | answered[question]
-    not_started = np.zeros(len(frame), dtype=bool)
+    not_started = pd.Series(False, index=frame.index)
     for column in questionnaire.not_started_columns:
-        not_started |= _is(frame[column], "1")
-    completed = _is(frame[questionnaire.completed_column], "1")
+        not_started |= frame[column] == "1"
+    completed = frame[questionnaire.completed_column] == "1"
     unanswered = {}
     for question, items in blocks.items():
-        all_zero_or_empty = np.ones(len(frame), dtype=bool)
-        some_zero = np.zeros(len(frame), dtype=bool)
-        for item in items:
-            zero = _is(frame[item.field], "0")
-            all_zero_or_empty &= zero | _is(frame[item.field], "")
-            some_zero |= zero
-        shown = np.ones(len(frame), dtype=bool)
+        cells = frame[[item.field for item in items]]
+        zeros = cells.isin(["0", ""]).all(axis=1) & (cells == "0").any(axis=1)
+        shown = pd.Series(True, index=frame.index)
         if items[0].shown_if is not None:
             condition_field, codes = items[0].shown_if
-            shown = frame[condition_field].str.strip().isin(codes).to_numpy(dtype=bool)
+            shown = frame[condition_field].str.strip().isin(codes)
         went_past = later[question] | completed
-        zeros = all_zero_or_empty & some_zero
         unanswered[question] = zeros & ~(~not_started & shown & went_past)
     return pd.DataFrame(unanswered, index=frame.index)
-
-
-def _is(cells: pd.Series, value: str) -> np.ndarray:
-    """Where a text column reads exactly ``value`` (never where it is missing)."""
-    return (cells == value).to_numpy(dtype=bool)
-
-
-def _nonblank(cells: pd.Series) -> np.ndarray:
-    """Where a text column holds more than white space."""
-    return (cells.str.strip() != "").to_numpy(dtype=bool)
 
 
 def blank_unanswered_zeros(
@@ -267,15 +250,16 @@ def _log_zero_blocks(
 
 def answered_questions(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.Series:
     """How many questions (a multi-choice block counts once) a row answered."""
-    by_question: dict[str, np.ndarray] = {}
+    filled = frame[[f.field for f in questionnaire.all_fields]].apply(
+        lambda column: column.str.strip() != ""
+    )
+    by_question = {}
     for field in questionnaire.all_fields:
-        filled = _nonblank(frame[field.field])
         seen = by_question.get(field.question)
-        by_question[field.question] = filled if seen is None else seen | filled
-    counts = np.zeros(len(frame), dtype="int64")
-    for filled in by_question.values():
-        counts += filled
-    return pd.Series(counts, index=frame.index)
+        by_question[field.question] = (
+            filled[field.field] if seen is None else seen | filled[field.field]
+        )
+    return pd.DataFrame(by_question).sum(axis=1).astype(int)
 
 
 def _pick_duplicates(candidates: pd.DataFrame, rule: str) -> pd.Series:

@@ -122,7 +122,9 @@ def render(figure: Figure) -> dict[str, bytes]:
     The layout (constrained, workflow/matplotlibrc) is computed once, when the PNG
     is saved; the SVG is drawn with that same layout instead of laying the figure
     out again for its own renderer (one layout pass less per figure, about a tenth
-    of its drawing time). The figure's layout engine is restored afterwards."""
+    of its drawing time). The figure's layout engine is restored afterwards. (A
+    figure without one is saved as matplotlib saves it: inside the project style,
+    its savefig gives it the style's constrained engine.)"""
     files = {}
     engine = figure.get_layout_engine()
     with style():
@@ -131,9 +133,11 @@ def render(figure: Figure) -> dict[str, bytes]:
                 buffer = BytesIO()
                 figure.savefig(buffer, format=fmt, metadata=metadata)
                 files[fmt] = buffer.getvalue()
-                figure.set_layout_engine("none")  # keep the layout just computed
+                if fmt == "png" and engine is not None:
+                    figure.set_layout_engine("none")  # keep the layout just computed
         finally:
-            figure.set_layout_engine(engine)
+            if engine is not None:
+                figure.set_layout_engine(engine)
     return files
 
 
