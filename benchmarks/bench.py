@@ -48,6 +48,7 @@ from bench_timing import (
     CONFIG_EDIT,
     ROOT,
     RUNS,
+    SPEED_RUNS,
     TEMPLATE_EDIT,
     Job,
     Measurement,
@@ -390,7 +391,7 @@ def measure(
     clone_runs: int = CLONE_RUNS,
 ) -> Results:
     project = copy_project(work)
-    results = Results(machine=machine())
+    results = Results(machine=machine(speed_runs=min(runs, SPEED_RUNS)))
     targets = results.targets
     measure_builds(project, work, runs, results)
     measure_fresh_clone(work, clone_runs, results)

@@ -24,6 +24,7 @@ from pathlib import Path
 from bench_tables import format_range, format_seconds, write_calibration
 from bench_timing import (
     ROOT,
+    SPEED_RUNS,
     Targets,
     command_line,
     machine,
@@ -107,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(parser, argv, seeds=1, startup_runs=1)
     seeds = range(FIRST_SEED, FIRST_SEED + args.seeds)
     context = load_context()
-    measured_on = machine()  # before the runs: the speed check says how fast they ran
+    # before the runs: the speed check says how fast they ran
+    measured_on = machine(speed_runs=1 if args.quick else SPEED_RUNS)
     with workspace("calibration", args.keep) as work:
         times = measure(context, seeds, work)
     startup = summarize(

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from bench_tables import write_multiverse
 from bench_timing import (
+    SPEED_RUNS,
     Measurement,
     clean_env,
     command_line,
@@ -170,7 +171,7 @@ def measure(
 ) -> Multiverse:
     project = copy_project(work)
     timed(snakemake(project), project)  # everything else
-    found = Multiverse(*grid_size(project), machine=machine())
+    found = Multiverse(*grid_size(project), machine=machine(speed_runs=min(runs, SPEED_RUNS)))
 
     def whole_multiverse(env: dict[str, str] | None = None) -> float:
         return timed_multiverse(

@@ -244,8 +244,9 @@ def speed_row(seconds: float, runs: int = SPEED_RUNS) -> tuple[str, str]:
     )
 
 
-def machine() -> list[tuple[str, str]]:
-    """What the timings were taken on: (what, value) pairs."""
+def machine(speed_runs: int = SPEED_RUNS) -> list[tuple[str, str]]:
+    """What the timings were taken on: (what, value) pairs; the speed check run
+    ``speed_runs`` times (a quick run, which times nothing, runs it once)."""
 
     def read(path):
         try:
@@ -265,7 +266,7 @@ def machine() -> list[tuple[str, str]]:
         ("OS", f"{platform.system()} {platform.release()}"),
         ("Python", platform.python_version()),
         ("Snakemake", snakemake),
-        speed_row(speed_check()),
+        speed_row(speed_check(speed_runs), speed_runs),
     ]
 
 

@@ -593,3 +593,5 @@ def test_every_machine_table_has_the_speed_check(monkeypatch):
     rows = dict(timing.machine())
     assert rows[timing.speed_row(0.875)[0]] == "0.88 s"
     assert rows["Snakemake"] == "9.9.9" and rows["cores (nproc)"]
+    quick = dict(timing.machine(speed_runs=1))  # a quick run checks the speed once
+    assert quick[timing.speed_row(0.875, runs=1)[0]] == "0.88 s"
