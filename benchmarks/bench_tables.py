@@ -436,7 +436,7 @@ def missed_section(
         if scale.size == targets.scale_rows
         for line in scale_missed(scale, targets)
     ]
-    lines = noop_missed(results.rows, noop, targets)
+    lines = noop_missed(results.rows, noop, targets) + clone_missed(results.rows, targets)
     if not work:
         return missed_lines(lines + at_scale)
     start = noop.summary.median
@@ -529,6 +529,32 @@ def noop_missed(rows: list[Measurement], noop: Measurement, targets) -> list[str
         "manifest checked against their schemas: the two commands with `--list-rules` "
         f"differ by that much) and {format_seconds(dag)} building the DAG of its jobs and "
         f"checking that each is up to date; {verdict}."
+    ]
+
+
+def clone_missed(rows: list[Measurement], targets) -> list[str]:
+    """A fresh clone above its target, split into its two `make` steps: creating the
+    environment, then the build (which is the full build above, in a new environment)."""
+    by_kind = {r.kind: r for r in rows}
+    clone = by_kind.get("clone")
+    if clone is None or clone.target_met is not False:
+        return []
+    total, limit = clone.summary.median, targets.fresh_clone_s
+    install = by_kind["clone_install"].summary.median
+    build = by_kind["clone_build"].summary.median
+    full = by_kind["full"].summary.median if "full" in by_kind else None
+    verdict = (
+        "the build alone is above the target: it would need the full build's work cut (above)"
+        if build > limit
+        else f"it would need the two {format_seconds(total - limit)} faster together"
+    )
+    return [
+        f"- **Fresh clone** ({format_seconds(total)}, target {format_seconds(limit)}): "
+        f"creating the environment {format_seconds(install)} (uv installs the hash-checked "
+        f"lock from its cache and compiles every library's bytecode), then the build "
+        f"{format_seconds(build)}"
+        + (f" (the full build above: {format_seconds(full)})" if full is not None else "")
+        + f"; {verdict}."
     ]
 
 

@@ -289,6 +289,27 @@ def test_a_missed_noop_is_split_into_reading_the_workflow_and_the_dag():
     assert tables.noop_missed(rows, met, targets) == []
 
 
+def test_a_missed_fresh_clone_is_split_into_the_environment_and_the_build():
+    targets = bench.Targets()
+    rows = [
+        Measurement("full", "full build", [30.0] * 3),
+        Measurement("clone_install", "fresh clone: the environment", [15.0] * 3),
+        Measurement("clone_build", "fresh clone: the build", [35.0] * 3),
+        Measurement("clone", "fresh clone", [51.0] * 3, target_met=False),
+    ]
+    [line] = tables.clone_missed(rows, targets)
+    assert line.startswith("- **Fresh clone** (51.0 s, target 30.0 s): creating the ")
+    assert "environment 15.0 s" in line
+    assert "then the build 35.0 s (the full build above: 30.0 s)" in line
+    assert "the build alone is above the target" in line
+    quick_build = [*rows[:2], Measurement("clone_build", "build", [25.0] * 3), rows[3]]
+    [line] = tables.clone_missed(quick_build, targets)
+    assert "it would need the two 21.0 s faster together" in line
+    met = [*rows[:3], Measurement("clone", "fresh clone", [29.0] * 3, target_met=True)]
+    assert tables.clone_missed(met, targets) == []
+    assert tables.clone_missed(rows[:1], targets) == []  # no clone measured
+
+
 def test_a_missed_target_at_scale_names_the_rules_the_reads_and_what_reading_once_gives():
     targets = bench.Targets()
     scale = _scale(1_000_000, [21.0] * 3, 3.0, [5000.0] * 3)
