@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import copy_project, make, planned_jobs
+from conftest import CONFIG, copy_project, make, planned_jobs
 
 from udsyn.core import files
 
@@ -110,19 +110,28 @@ def test_bad_input_stops_with_a_clear_error_and_no_outputs(tmp_path):
 
 
 def test_a_config_file_of_ones_own_overrides_the_defaults(built, built_copy):
-    # on a copy of the build, as far as the derived table: `make` reruns what the
-    # override touches (a fresh project's own build is the shared one's; that the
-    # rest follows a changed derived table is test_changes_rerun_exactly_their_dependents',
-    # and that the data dictionary states the cut-off in force is test_dictionary's)
+    # on a copy of the build, as a new user changes the crisis cut-off: `make` reruns
+    # what the override touches (which rules exactly: test_changes_rerun_exactly_their_
+    # dependents; that the data dictionary states the cut-off in force: test_dictionary's)
     project = built_copy
-    (project / "my-survey.yaml").write_text("derive:\n  crisis_cutoff_year: 2011\n")
-    derived = "results/derived/municipalities.csv"
-    result = make(project, f"SNAKEMAKE_ARGS={derived} --configfile my-survey.yaml")
+    main, others = 2010, [2008]  # 2010 is also a robustness cut-off of the default config
+    assert main in CONFIG["analysis"]["robustness_crisis_cutoffs"]
+    (project / "my-survey.yaml").write_text(f"derive:\n  crisis_cutoff_year: {main}\n")
+    result = make(project, "SNAKEMAKE_ARGS=--configfile my-survey.yaml")
     assert result.returncode == 0, result.stdout + result.stderr
     default = files.read_table(built / "results/derived/municipalities.csv")
     changed = files.read_table(project / "results/derived/municipalities.csv")
     later, earlier = (table["n_post_crisis_initiatives"].fillna(0) for table in (changed, default))
     assert (later <= earlier).all() and (later < earlier).any()
+    # the report's methods: the main cut-off, and as sensitivity checks only the others
+    html = re.sub(
+        r'<a class="cite" [^>]*>(.*?)</a>',
+        r"\1",
+        (project / "report/report.html").read_text(encoding="utf-8"),
+    )
+    assert f"started in {main} or later (start years parsed" in html
+    shown = ", ".join(str(year) for year in others)
+    assert f"<code>results/clean/changes.csv</code>). Sensitivity: cut-offs {shown}.</li>" in html
 
 
 def test_a_mistyped_config_key_is_rejected(tmp_path):

@@ -256,3 +256,40 @@ def test_the_key_columns_tell_the_rows_apart():
     )
     assert key_columns(crisis) == ["cutoff_year", "quantity", "group"]
     assert key_columns(crisis.iloc[:1]) == []  # one row needs no key
+
+
+def crisis_method_line(tmp_path, main: int, robustness: list[int]) -> str:
+    """The report template's post-crisis definition line, rendered with ``main`` as
+    the crisis cut-off and ``robustness`` as the robustness cut-offs (the template's
+    own lines, taken from report/template.html.j2)."""
+    from udsyn.report.citations import cite_config
+
+    template = (ROOT / "report" / "template.html.j2").read_text(encoding="utf-8")
+    wanted = ("{% set cutoff = ", "{% set sensitivity_cutoffs = ", "<b>Post-crisis initiative</b>")
+    lines = [line for line in template.splitlines() if line.lstrip().startswith(wanted[:2])]
+    lines += [line for line in template.splitlines() if wanted[2] in line]
+    assert len(lines) == 3, lines
+    config = {"derive": {"crisis_cutoff_year": main}}
+    config["analysis"] = {"robustness_crisis_cutoffs": robustness}
+    html = page(tmp_path, "\n".join(lines) + "\n", config=cite_config(config))
+    return re.sub(r'<a class="cite" [^>]*>(.*?)</a>', r"\1", html).split("[cite-")[0]
+
+
+@pytest.mark.parametrize(
+    "main, robustness, sensitivity",
+    [
+        (2009, [2008, 2010], "Sensitivity: cut-offs 2008 and 2010."),
+        # the main cut-off changed to a robustness year: it is not its own sensitivity check
+        (2010, [2008, 2010], "Sensitivity: cut-offs 2008."),
+        (2008, [2008], None),
+    ],
+)
+def test_the_methods_list_as_sensitivity_checks_only_the_other_cutoffs(
+    tmp_path, main, robustness, sensitivity
+):
+    line = crisis_method_line(tmp_path, main, robustness)
+    assert f"started in {main} or later (start years parsed" in line
+    if sensitivity is None:
+        assert "Sensitivity" not in line and line.rstrip().endswith("changes.csv</code>).</li>")
+    else:
+        assert sensitivity in line
