@@ -32,7 +32,7 @@ from udsyn.core.errors import InputError
 from udsyn.ingest.export import in_memory, name_and_check, read_options
 from udsyn.ingest.export_formats import DELIMITER_NAMES, read_dataset, read_labels
 from udsyn.ingest.questionnaire import build_questionnaire
-from udsyn.ingest.validation import validate_inputs, validate_register
+from udsyn.ingest.validation import typed_register, validate_inputs
 
 CORPUS = ROOT / "tests" / "data" / "hostile"
 CASES = sorted(path.parent.name for path in CORPUS.glob("*/expected.yaml"))
@@ -86,7 +86,7 @@ def run_pipeline(
         return clean_export(
             export.dataset,
             export.labels,
-            validate_register(register_raw, register_file),
+            typed_register(register_raw),  # as the clean rule: validate checked it above
             aliases,
             questionnaire,
             CleaningSettings.from_config(config["cleaning"], survey),
@@ -489,7 +489,7 @@ def clean_or_input_error(dataset: pd.DataFrame, labels: pd.DataFrame, inputs: di
         result = clean_export(
             export.dataset,
             export.labels,
-            validate_register(register, "register.csv"),
+            typed_register(register),  # as the clean rule: validated above
             inputs["aliases"],
             QUESTIONNAIRE,
             SETTINGS,
