@@ -10,8 +10,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 from conftest import ROOT
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.regression.linear_model import WLS
+from statsmodels.tools.tools import add_constant
 
 from udsyn.analysis import stats
 from udsyn.analysis.claims import (
@@ -103,7 +106,7 @@ def test_batched_logit_matches_statsmodels_with_frequency_weights():
     weights = np.vstack([np.ones(60), rng.integers(0, 3, size=(3, 60))]).astype(float)
     slopes = estimators.batched_logit_slope(weights, x, y)
     for row, slope in zip(weights, slopes):
-        fit = sm.GLM(y, sm.add_constant(x), family=sm.families.Binomial(), freq_weights=row).fit()
+        fit = GLM(y, add_constant(x), family=families.Binomial(), freq_weights=row).fit()
         assert slope == pytest.approx(fit.params[1], rel=1e-7)
 
 
@@ -119,7 +122,7 @@ def test_batched_ols_matches_weighted_least_squares():
     weights = rng.integers(0, 4, size=(4, 40)).astype(float)
     lines = estimators.batched_ols(weights, x, y)
     for row, line in zip(weights, lines):
-        fit = sm.WLS(y, sm.add_constant(x), weights=row).fit()
+        fit = WLS(y, add_constant(x), weights=row).fit()
         assert line == pytest.approx(fit.params, rel=1e-9)
 
 
@@ -245,7 +248,7 @@ def test_batched_logit_with_the_merger_term_matches_statsmodels():
     design = np.column_stack([np.ones(80), x, merged])
     weights = np.vstack([np.ones(80), rng.integers(0, 3, size=(3, 80))]).astype(float)
     for row, beta in zip(weights, estimators.batched_logit(weights, design, y)):
-        fit = sm.GLM(y, design, family=sm.families.Binomial(), freq_weights=row).fit()
+        fit = GLM(y, design, family=families.Binomial(), freq_weights=row).fit()
         assert beta == pytest.approx(fit.params, rel=1e-7)
 
 

@@ -183,32 +183,56 @@ def unanswered_zero_blocks(frame: pd.DataFrame, questionnaire: Questionnaire) ->
     if not blocks:
         return pd.DataFrame(index=frame.index)
     order = _question_order(questionnaire)
-    answered = {}  # question -> answered with content (an item chosen, a value given)
-    for field in questionnaire.all_fields:
-        cells = frame[field.field]
-        given = cells == "1" if field.kind == "multi_item" else cells.str.strip() != ""
-        seen = answered.get(field.question)
-        answered[field.question] = given if seen is None else seen | given
-    later = {}
-    after = pd.Series(False, index=frame.index)
+    fields = questionnaire.all_fields
+    cells = _cells(frame, [field.field for field in fields])
+    is_item = np.array([field.kind == "multi_item" for field in fields])
+    # content: an item chosen ("1"), or any other field not blank
+    given = np.where(is_item, cells == "1", _not_blank(cells))
+    answered = _any_by_question(given, [field.question for field in fields])
+    later = {}  # question -> answered a question after it
+    after = np.zeros(len(frame), dtype=bool)
     for question in reversed(order):
         later[question] = after
         after = after | answered[question]
-    not_started = pd.Series(False, index=frame.index)
-    for column in questionnaire.not_started_columns:
-        not_started |= frame[column] == "1"
-    completed = frame[questionnaire.completed_column] == "1"
+    status = _cells(frame, list(questionnaire.not_started_columns)) == "1"
+    not_started = status.any(axis=1)
+    completed = frame[questionnaire.completed_column].to_numpy(dtype=object) == "1"
+    columns = {field.field: position for position, field in enumerate(fields)}
     unanswered = {}
     for question, items in blocks.items():
-        cells = frame[[item.field for item in items]]
-        zeros = cells.isin(["0", ""]).all(axis=1) & (cells == "0").any(axis=1)
-        shown = pd.Series(True, index=frame.index)
+        block = cells[:, [columns[item.field] for item in items]]
+        zero = block == "0"
+        zeros = (zero | (block == "")).all(axis=1) & zero.any(axis=1)
+        shown = np.ones(len(frame), dtype=bool)
         if items[0].shown_if is not None:
             condition_field, codes = items[0].shown_if
-            shown = frame[condition_field].str.strip().isin(codes)
+            shown = frame[condition_field].str.strip().isin(codes).to_numpy(dtype=bool)
         went_past = later[question] | completed
         unanswered[question] = zeros & ~(~not_started & shown & went_past)
     return pd.DataFrame(unanswered, index=frame.index)
+
+
+def _cells(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The columns' cells as one object array (rows x columns); missing is NaN."""
+    if not columns:
+        return np.empty((len(frame), 0), dtype=object)
+    return frame[columns].to_numpy(dtype=object)
+
+
+def _not_blank(cells: np.ndarray) -> np.ndarray:
+    """True where a cell holds more than white space (a missing cell counts as
+    not blank, as pandas' ``str.strip() != ""`` has it), by pandas' own strip
+    over all cells at once rather than column by column."""
+    stripped = pd.Series(cells.ravel(), dtype="str").str.strip()
+    return (stripped != "").to_numpy(dtype=bool).reshape(cells.shape)
+
+
+def _any_by_question(flags: np.ndarray, questions: list[str]) -> dict[str, np.ndarray]:
+    """Per question, True where any of its fields' columns in ``flags`` is True."""
+    positions: dict[str, list[int]] = {}
+    for position, question in enumerate(questions):
+        positions.setdefault(question, []).append(position)
+    return {question: flags[:, where].any(axis=1) for question, where in positions.items()}
 
 
 def blank_unanswered_zeros(
@@ -250,16 +274,11 @@ def _log_zero_blocks(
 
 def answered_questions(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.Series:
     """How many questions (a multi-choice block counts once) a row answered."""
-    filled = frame[[f.field for f in questionnaire.all_fields]].apply(
-        lambda column: column.str.strip() != ""
-    )
-    by_question = {}
-    for field in questionnaire.all_fields:
-        seen = by_question.get(field.question)
-        by_question[field.question] = (
-            filled[field.field] if seen is None else seen | filled[field.field]
-        )
-    return pd.DataFrame(by_question).sum(axis=1).astype(int)
+    fields = questionnaire.all_fields
+    filled = _not_blank(_cells(frame, [field.field for field in fields]))
+    by_question = _any_by_question(filled, [field.question for field in fields])
+    counts = np.sum(list(by_question.values()), axis=0, dtype="int64")
+    return pd.Series(counts, index=frame.index, dtype="int64")
 
 
 def _pick_duplicates(candidates: pd.DataFrame, rule: str) -> pd.Series:
