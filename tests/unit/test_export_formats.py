@@ -847,3 +847,65 @@ def test_random_tables_read_back_identical_in_every_dialect(table, dialect):
         frame, detected = read_dataset(path, AUTO)
     assert list(frame.columns) == names
     assert frame.values.tolist() == rows, (dialect, detected)
+
+
+# ------------------------------------------------------------------ quoting, scanned
+
+
+def quoted_flags_by_character(sample: str, delimiter: str) -> list[list[tuple[str, bool]]]:
+    """The reference for ``ef._quoted_flags``: the same records found by looking
+    at every character in turn (its rule, written the slow and obvious way)."""
+    records, fields, start, quoted, in_quotes, i = [], [], 0, False, False, 0
+    n = len(sample)
+    while i < n:
+        char = sample[i]
+        if in_quotes:
+            if char == '"':
+                if i + 1 < n and sample[i + 1] == '"':
+                    i += 1
+                else:
+                    in_quotes = False
+        elif char == '"' and i == start:
+            quoted = in_quotes = True
+        elif char == delimiter or char in "\r\n":
+            fields.append((sample[start:i], quoted))
+            if char != delimiter:
+                if char == "\r" and i + 1 < n and sample[i + 1] == "\n":
+                    i += 1
+                if fields != [("", False)]:
+                    records.append(fields)
+                fields = []
+                if len(records) > ef.SAMPLE_RECORDS:
+                    break
+            start, quoted = i + 1, False
+        i += 1
+    return records
+
+
+# Samples built of the pieces quoting is made of, so that quoted fields holding
+# doubled quotes, delimiters and line breaks come up often.
+PIECES = ['"', '""', ";", ",", "\t", "|", "]", "^", "\\", "\r\n", "\n", "\r", "a", "1", " "]
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(
+    sample=st.lists(st.sampled_from(PIECES), max_size=40).map("".join),
+    delimiter=st.sampled_from([";", ",", "\t", "|", "]", "^", "\\", "ab"]),
+)
+def test_the_quoting_scan_finds_the_records_a_character_by_character_scan_finds(sample, delimiter):
+    assert ef._quoted_flags(sample, delimiter) == quoted_flags_by_character(sample, delimiter)
+
+
+@pytest.mark.parametrize(
+    "sample",
+    ['"a"";b";c\n', '"a\nb"\r\n"x"y;z\r', 'x;"y\n', '"";"""";\n\n', 'a"b;"c"\n', "a;b"],
+)
+def test_the_quoting_scan_on_fields_quoted_across_delimiters_and_lines(sample):
+    assert ef._quoted_flags(sample, ";") == quoted_flags_by_character(sample, ";")
+
+
+@pytest.mark.parametrize("records", [ef.SAMPLE_RECORDS - 1, ef.SAMPLE_RECORDS + 5])
+def test_the_quoting_scan_stops_after_the_sample_records_as_the_reference_does(records):
+    sample = "".join(f'{i};"x ""{i}""";\r\n' for i in range(records))
+    assert ef._quoted_flags(sample, ";") == quoted_flags_by_character(sample, ";")
+    assert len(ef._quoted_flags(sample, ";")) == min(records, ef.SAMPLE_RECORDS + 1)

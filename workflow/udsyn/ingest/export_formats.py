@@ -476,33 +476,64 @@ def _show(delimiter: str) -> str:
     return DELIMITER_NAMES.get(delimiter, delimiter)
 
 
+_LINE_END = re.compile("[\r\n]")
+
+
 def _quoted_flags(sample: str, delimiter: str) -> list[list[tuple[str, bool]]]:
     """Records of ``sample`` as (raw field text, quoted?) pairs: whether a field
-    starts with '"' (the csv module does not say)."""
-    records, fields, start, quoted, in_quotes, i = [], [], 0, False, False, 0
-    n = len(sample)
-    while i < n:
-        char = sample[i]
-        if in_quotes:
-            if char == '"':
-                if i + 1 < n and sample[i + 1] == '"':
-                    i += 1
-                else:
-                    in_quotes = False
-        elif char == '"' and i == start:
-            quoted = in_quotes = True
-        elif char == delimiter or char in "\r\n":
-            fields.append((sample[start:i], quoted))
-            if char != delimiter:
-                if char == "\r" and i + 1 < n and sample[i + 1] == "\n":
-                    i += 1
-                if fields != [("", False)]:
-                    records.append(fields)
-                fields = []
-                if len(records) > SAMPLE_RECORDS:
-                    break
-            start, quoted = i + 1, False
-        i += 1
+    starts with '"' (the csv module does not say). A '"' opens a quoted field
+    only as a field's first character; inside, '""' is a quote and a lone '"'
+    closes it. A record or quoted field the sample cuts off is left out.
+
+    A line without '"' is split at once; only lines with quotes are scanned,
+    from one character that matters to the next, never character by character."""
+    # A field ends at the delimiter (one character; a longer one never matches,
+    # as a character-by-character scan has it) or at a line break.
+    single = len(delimiter) == 1
+    ends = re.compile("[" + re.escape(delimiter if single else "") + "\r\n]")
+    records, fields, start, n = [], [], 0, len(sample)
+    while start <= n:
+        if not fields:  # a record starts here
+            line_end = _LINE_END.search(sample, start)
+            if line_end is None:
+                return records  # the last record has no line end: cut off
+            line = sample[start : line_end.start()]
+            if '"' not in line:  # no quoted field: the line is the record
+                record = [
+                    (value, False) for value in (line.split(delimiter) if single else [line])
+                ]
+                if record != [("", False)]:  # a blank line (or the \n of \r\n) is none
+                    records.append(record)
+                    if len(records) > SAMPLE_RECORDS:
+                        break
+                start = line_end.start() + 1
+                continue
+        position, quoted = start, sample.startswith('"', start)
+        if quoted:  # skip to the closing quote, past every doubled one
+            position = start + 1
+            while True:
+                position = sample.find('"', position)
+                if position == -1:
+                    return records  # the quoted field runs past the sample
+                if sample.startswith('"', position + 1):
+                    position += 2
+                    continue
+                position += 1
+                break
+        end = ends.search(sample, position)
+        if end is None:
+            return records  # the last record has no line end: cut off
+        i = end.start()
+        fields.append((sample[start:i], quoted))
+        if sample[i] != delimiter:
+            if sample.startswith("\r\n", i):
+                i += 1
+            if fields != [("", False)]:
+                records.append(fields)
+            fields = []
+            if len(records) > SAMPLE_RECORDS:
+                break
+        start = i + 1
     return records
 
 
@@ -517,12 +548,10 @@ def _detect_quoting(sample: str, delimiter: str) -> str:
     fields = [field for record in records for field in record]
     if not any(quoted for _, quoted in fields):
         return "none"
-    text = [
-        (value, quoted)
-        for value, quoted in fields
-        if value and not (not quoted and PLAIN_NUMBER.fullmatch(value))
-    ]
-    return "all text quoted" if all(quoted for _, quoted in text) else "minimal"
+    unquoted_text = (
+        value and not quoted and not PLAIN_NUMBER.fullmatch(value) for value, quoted in fields
+    )
+    return "minimal" if any(unquoted_text) else "all text quoted"
 
 
 def _labels_header(first: list[str], path: str, where: str = "") -> str:
