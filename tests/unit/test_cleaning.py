@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from conftest import labels_for, make_export
 
+from udsyn.clean import cleaning
 from udsyn.clean.cleaning import WITHHELD, CleanResult, check_row_accounting, clean_export
 from udsyn.core.errors import InputError
 
@@ -258,3 +259,18 @@ def test_output_order_does_not_depend_on_input_order(run):
     assert forward.respondents.drop(columns="respondentid").equals(
         backward.respondents.drop(columns="respondentid")
     )
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        ["1", "2", "", "9", " 1", "1 "],  # unknown and padded codes have no label
+        [float("nan"), "2"],  # a missing cell stays missing
+        [],
+    ],
+)
+def test_codes_get_their_labels_as_pandas_map_gives_them(codes):
+    labels = {"1": "Ja", "2": "Nej", "": "a label for a blank code, as given"}
+    raw = pd.Series(codes, dtype="str", index=range(10, 10 + len(codes)))
+    expected = raw.map(labels).astype("string")
+    pd.testing.assert_series_equal(cleaning._labelled(raw, labels), expected)
