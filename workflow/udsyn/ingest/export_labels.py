@@ -80,6 +80,8 @@ def check_labels(
     trimmed = found.str.strip()
     mapped = trimmed.map(lambda text: questionnaire.label_map.get(text, text))
     key = list(zip(labels["field_name"], labels["field_value"]))
+    # the three texts of each label row as plain lists: read cell by cell below
+    found_at, trimmed_at, mapped_at = found.tolist(), trimmed.tolist(), mapped.tolist()
     position = {pair: i for i, pair in enumerate(key)}
 
     checked = {f.field: f for f in questionnaire.all_fields if f.kind == "single"}
@@ -101,21 +103,21 @@ def check_labels(
                     )
                 )
                 continue
-            if mapped.iloc[at] != label:
+            if mapped_at[at] != label:
                 problems.append(
                     Problem(
                         file,
                         f"field '{field_name}', code {code}: the export's label is "
-                        f"{found.iloc[at]!r}, the questionnaire expects {label!r} (value set "
+                        f"{found_at[at]!r}, the questionnaire expects {label!r} (value set "
                         f"'{field.value_set}')",
                         row=int(rows[at]),
                         column="field_text",
-                        value=found.iloc[at],
+                        value=found_at[at],
                     )
                 )
                 continue
-            was_trimmed = trimmed.iloc[at] != found.iloc[at]
-            was_mapped = mapped.iloc[at] != trimmed.iloc[at]
+            was_trimmed = trimmed_at[at] != found_at[at]
+            was_mapped = mapped_at[at] != trimmed_at[at]
             status = (
                 "trimmed_and_mapped"
                 if was_trimmed and was_mapped
@@ -125,15 +127,15 @@ def check_labels(
                 if was_mapped
                 else "as_expected"
             )
-            report.append((field_name, code, found.iloc[at], label, status))
+            report.append((field_name, code, found_at[at], label, status))
     for at, (field_name, code) in enumerate(key):
         if field_name in checked:
             if code not in {
                 str(c) for c in questionnaire.value_sets[checked[field_name].value_set]
             }:
-                report.append((field_name, code, found.iloc[at], "", "not_in_questionnaire"))
+                report.append((field_name, code, found_at[at], "", "not_in_questionnaire"))
         else:
-            report.append((field_name, code, found.iloc[at], "", "not_read_as_label"))
+            report.append((field_name, code, found_at[at], "", "not_read_as_label"))
     if problems:
         raise InputError(problems, _HINT)
     table = pd.DataFrame(
