@@ -271,6 +271,6 @@ def test_output_order_does_not_depend_on_input_order(run):
 )
 def test_codes_get_their_labels_as_pandas_map_gives_them(codes):
     labels = {"1": "Ja", "2": "Nej", "": "a label for a blank code, as given"}
-    raw = pd.Series(codes, dtype="str", index=range(10, 10 + len(codes)))
+    raw = pd.Series(codes, dtype="str", index=range(10, 10 + len(codes)), name="q4")
     expected = raw.map(labels).astype("string")
     pd.testing.assert_series_equal(cleaning._labelled(raw, labels), expected)

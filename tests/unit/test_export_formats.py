@@ -905,7 +905,11 @@ def test_the_quoting_scan_on_fields_quoted_across_delimiters_and_lines(sample):
 
 
 @pytest.mark.parametrize("records", [ef.SAMPLE_RECORDS - 1, ef.SAMPLE_RECORDS + 5])
-def test_the_quoting_scan_stops_after_the_sample_records_as_the_reference_does(records):
-    sample = "".join(f'{i};"x ""{i}""";\r\n' for i in range(records))
+@pytest.mark.parametrize(
+    "line",
+    ['{i};"x ""{i}""";\r\n', "{i};x;\n"],  # with quotes (scanned) and without (split)
+)
+def test_the_quoting_scan_stops_after_the_sample_records_as_the_reference_does(records, line):
+    sample = "".join(line.format(i=i) for i in range(records))
     assert ef._quoted_flags(sample, ";") == quoted_flags_by_character(sample, ";")
     assert len(ef._quoted_flags(sample, ";")) == min(records, ef.SAMPLE_RECORDS + 1)

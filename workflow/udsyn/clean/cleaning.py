@@ -331,7 +331,10 @@ def _labelled(codes: pd.Series, labels: dict[str, str]) -> pd.Series:
     ``codes.map(labels).astype("string")`` gives, without the set-up pandas' map
     pays on every call: most of it for a column of 98 codes)."""
     return pd.Series(
-        [labels.get(code) for code in codes.tolist()], index=codes.index, dtype="string"
+        [labels.get(code) for code in codes.tolist()],
+        index=codes.index,
+        name=codes.name,
+        dtype="string",
     )
 
 
