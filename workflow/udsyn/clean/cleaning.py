@@ -213,9 +213,8 @@ def unanswered_zero_blocks(frame: pd.DataFrame, questionnaire: Questionnaire) ->
 
 
 def _cells(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """The columns' cells as one object array (rows x columns); missing is NaN."""
-    if not columns:
-        return np.empty((len(frame), 0), dtype=object)
+    """The columns' cells as one object array (rows x columns, none: rows x 0);
+    missing is NaN."""
     return frame[columns].to_numpy(dtype=object)
 
 

@@ -525,9 +525,7 @@ def _quoted_flags(sample: str, delimiter: str) -> list[list[tuple[str, bool]]]:
             return records  # the last record has no line end: cut off
         i = end.start()
         fields.append((sample[start:i], quoted))
-        if sample[i] != delimiter:
-            if sample.startswith("\r\n", i):
-                i += 1
+        if sample[i] != delimiter:  # a line break ends the record (the \n of \r\n: a blank one)
             if fields != [("", False)]:
                 records.append(fields)
             fields = []
