@@ -37,7 +37,7 @@ FORMAT ?= csv
 OUT ?= data/raw/survey
 
 .DEFAULT_GOAL := all
-.PHONY: lint format all calibrate locked-build test test-fast verify test-slurm update-checksums bench rulegraph readme catalogue snakemake-report help synthetic clean-results package
+.PHONY: lint format all calibrate locked-build test test-fast verify test-slurm update-checksums bench bench-tests rulegraph readme catalogue snakemake-report help synthetic clean-results package
 
 ## Build every result and the report from the raw data (installs the environment if needed).
 all: $(STAMP)
@@ -106,6 +106,10 @@ bench: $(STAMP)
 	@$(BIN)/python benchmarks/bench_multiverse.py
 	@$(BIN)/python benchmarks/bench_formats.py
 	@$(BIN)/python benchmarks/bench_calibration.py
+
+## Time `make test-fast` and `make test` (2 runs each, interleaved, between speed checks; about 20 minutes): benchmarks/tests.md, tests.csv; then `make readme` puts the times in the README.
+bench-tests: $(STAMP)
+	@$(BIN)/python benchmarks/bench_tests.py
 
 ## Snakemake's own HTML report (run times, rule graph) beside ours: report/snakemake-report.html.
 snakemake-report: all

@@ -1,10 +1,10 @@
 """How udsyn's benchmarks write their tables: numbers formatted for reading,
 Markdown tables, and each benchmark's files in ``out`` (benchmarks/ for
 `make bench`): results.md/.csv (bench.py), multiverse.md/.csv
-(bench_multiverse.py), formats.md/.csv (bench_formats.py) and calibration.md
-(bench_calibration.py). Files are written with udsyn's own writers
-(``udsyn.core.files.write_table``, ``write_text``: atomic, deterministic). Nothing here
-runs or times anything; tested in tests/test_bench*.py.
+(bench_multiverse.py), formats.md/.csv (bench_formats.py), calibration.md
+(bench_calibration.py) and tests.md/.csv (bench_tests.py). Files are written
+with udsyn's own writers (``udsyn.core.files.write_table``, ``write_text``: atomic,
+deterministic). Nothing here runs or times anything; tested in tests/tools/test_bench*.py.
 """
 
 from __future__ import annotations
@@ -961,3 +961,138 @@ def calibration_target(total: float, settings: dict, targets) -> str:
         "two batch jobs at a time, plus Snakemake's start per job: "
         f"**{'met' if met else 'not met'}**."
     )
+
+
+# ---- tests.md and tests.csv (bench_tests.py: the test suite's run time) ----
+
+TESTS_COLUMNS = tuple(
+    "date command run wall_s cpu_s speed_before_s speed_after_s tests target_s".split()
+)
+SLOWEST_FILES = 12  # tests.md lists this many files by their summed test time
+
+
+def format_speed(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds:.2f}"
+
+
+def tests_records(found: list, targets) -> list[dict]:
+    """tests.csv's records: one per run, times in seconds."""
+    return [
+        {
+            "date": run.date,
+            "command": run.command,
+            "run": run.run,
+            "wall_s": f"{run.wall_s:.1f}",
+            "cpu_s": f"{run.cpu_s:.1f}",
+            "speed_before_s": format_speed(run.speed_before_s),
+            "speed_after_s": format_speed(run.speed_after_s),
+            "tests": run.tests,
+            "target_s": f"{targets.test_limit(run.command):g}",
+        }
+        for run in found
+    ]
+
+
+def speed_span(found: list) -> str:
+    """The speed checks around the runs, lowest to highest."""
+    speeds = [s for run in found for s in (run.speed_before_s, run.speed_after_s) if s is not None]
+    if not speeds:
+        return "not measured"
+    return f"{min(speeds):.2f} – {max(speeds):.2f} s"
+
+
+def tests_rows(found: list, targets) -> list[list[str]]:
+    """One row per command: its tests, runs, wall time (median and range), CPU time
+    (median), the speed checks around its runs, and its target met or not (by the median)."""
+    rows = []
+    for command in dict.fromkeys(run.command for run in found):
+        runs = [run for run in found if run.command == command]
+        wall = summarize([run.wall_s for run in runs])
+        limit = targets.test_limit(command)
+        met = wall.median <= limit
+        rows.append(
+            [
+                f"`{command}`",
+                runs[-1].tests,
+                str(wall.runs),
+                *median_range(wall),
+                format_seconds(statistics.median(run.cpu_s for run in runs)),
+                speed_span(runs),
+                f"under {format_seconds(limit)}",
+                "**met**" if met else f"**not met** ({wall.median / limit:.2f} times the target)",
+            ]
+        )
+    return rows
+
+
+def slowest_files(found: list, top: int = SLOWEST_FILES) -> list[list[str]]:
+    """The test files that took longest (the median over a command's runs of their
+    summed test time), by the slowest command's time, with each command's."""
+    commands = list(dict.fromkeys(run.command for run in found))
+    medians = {}
+    for command in commands:
+        runs = [run.file_seconds for run in found if run.command == command]
+        for path in {path for seconds in runs for path in seconds}:
+            medians[command, path] = statistics.median(seconds.get(path, 0.0) for seconds in runs)
+    paths = {path for _, path in medians}
+    ranked = sorted(
+        paths, key=lambda path: (-max(medians.get((c, path), 0.0) for c in commands), path)
+    )
+    return [
+        [f"`{path}`", *(format_seconds(medians.get((c, path))) for c in commands)]
+        for path in ranked[:top]
+    ]
+
+
+def write_tests(
+    found: list, machine: list[tuple[str, str]], out: Path, runs: int, targets
+) -> None:
+    """tests.md and tests.csv from bench_tests.py's ``SuiteRun`` list."""
+    commands = list(dict.fromkeys(run.command for run in found))
+    write_markdown(
+        out / "tests.md",
+        [
+            "# The test suite's run time\n",
+            "Written by `make bench-tests` (`benchmarks/bench_tests.py`); do not edit by hand. "
+            f"{' and '.join(f'`{c}`' for c in commands)}, {runs} run{'s' * (runs != 1)} each, "
+            "interleaved, in "
+            "the project as a developer runs them (pytest-xdist, one worker per core); each run "
+            "timed in wall and CPU time (user + system of pytest and every process it started) "
+            "between two speed checks (the single-core speed below: lower is faster; this "
+            "machine's speed varies by more than 2× from day to day, and every time here moves "
+            "with it). A target is judged by the median.\n",
+            markdown_table(
+                "command | tests | runs | wall (median) | range | CPU (median) | "
+                "speed checks around the runs | target | status",
+                tests_rows(found, targets),
+            ),
+            "## Every run\n",
+            markdown_table(
+                "date | command | run | wall | CPU | speed check before | after | tests",
+                [
+                    [
+                        run.date,
+                        f"`{run.command}`",
+                        str(run.run),
+                        format_seconds(run.wall_s),
+                        format_seconds(run.cpu_s),
+                        format_speed(run.speed_before_s),
+                        format_speed(run.speed_after_s),
+                        run.tests,
+                    ]
+                    for run in found
+                ],
+            ),
+            "## What takes the time\n",
+            f"The {SLOWEST_FILES} test files whose tests took longest: set-up, call and tear-down "
+            "summed over the file (pytest's `--durations=0`), median over the runs. Two workers "
+            "run files side by side, so a command's files add up to about twice its wall time; "
+            "a file that makes its own build (the shared build, made by the first end-to-end "
+            "file to need it, counts in that file) holds a worker for its whole time.\n",
+            markdown_table(["file", *(f"`{c}`" for c in commands)], slowest_files(found)),
+            "## The machine\n",
+            markdown_table(["what", "value"], [[k, v] for k, v in machine]),
+            "",
+        ],
+    )
+    write_csv(out / "tests.csv", TESTS_COLUMNS, tests_records(found, targets))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
+import importlib.metadata
 import json
 import os
 import platform
@@ -51,6 +52,12 @@ class Targets:
     scale_gib: float = 4.0  # ... of its library's plain read), under 4 GiB peak memory
     calibration_data_sets: int = 200  # the calibration: this many synthetic data sets ...
     calibration_s: float = 300.0  # ... within 5 minutes on 2 cores
+    test_fast_s: float = 60.0  # `make test-fast` within a minute on 2 cores
+    test_s: float = 180.0  # `make test`, every test, within 3 minutes on 2 cores
+
+    def test_limit(self, command: str) -> float:
+        """The run time a test command (bench_tests.COMMANDS) must stay within."""
+        return {"make test-fast": self.test_fast_s, "make test": self.test_s}[command]
 
     def edit_limit(self, edit: str) -> float | None:
         """The rebuild time a single edit (its measurement's name) must stay within."""
@@ -235,8 +242,14 @@ def speed_check(runs: int = SPEED_RUNS) -> float:
     return statistics.median(times)
 
 
-def speed_row(seconds: float, runs: int = SPEED_RUNS) -> tuple[str, str]:
-    """The machine table's row for ``speed_check``'s result (``runs`` runs)."""
+def speed_row(seconds: float | None, runs: int = SPEED_RUNS) -> tuple[str, str]:
+    """The machine table's row for ``speed_check``'s result (``runs`` runs; None:
+    not run, as in a quick run, which times nothing)."""
+    if seconds is None:
+        return (
+            f"single-core speed ({SPEED_STEPS:,}-step Python loop in a new Python)",
+            "not measured (a quick run times nothing)",
+        )
     return (
         f"single-core speed ({SPEED_STEPS:,}-step Python loop in a new Python, median of "
         f"{runs}; lower is faster)",
@@ -246,7 +259,7 @@ def speed_row(seconds: float, runs: int = SPEED_RUNS) -> tuple[str, str]:
 
 def machine(speed_runs: int = SPEED_RUNS) -> list[tuple[str, str]]:
     """What the timings were taken on: (what, value) pairs; the speed check run
-    ``speed_runs`` times (a quick run, which times nothing, runs it once)."""
+    ``speed_runs`` times (0: not run, for a quick run, which times nothing)."""
 
     def read(path):
         try:
@@ -255,9 +268,9 @@ def machine(speed_runs: int = SPEED_RUNS) -> list[tuple[str, str]]:
             return ""
 
     memory = parse_meminfo(read("/proc/meminfo"))
-    snakemake = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "snakemake"), "--version"], capture_output=True, text=True
-    ).stdout.strip()
+    # the installed distribution's version, what `snakemake --version` prints, without
+    # the 2 s of starting Snakemake
+    snakemake = importlib.metadata.version("snakemake")
     return [
         ("date", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("cores (nproc)", str(os.cpu_count())),
@@ -266,7 +279,7 @@ def machine(speed_runs: int = SPEED_RUNS) -> list[tuple[str, str]]:
         ("OS", f"{platform.system()} {platform.release()}"),
         ("Python", platform.python_version()),
         ("Snakemake", snakemake),
-        speed_row(speed_check(speed_runs), speed_runs),
+        speed_row(speed_check(speed_runs) if speed_runs else None, speed_runs),
     ]
 
 

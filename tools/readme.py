@@ -1,7 +1,8 @@
 """The generated lists of the README and docs/pipeline.md, never typed: the figures
 and tables (from the figure manifest and results/manifest.json: which rule and script
-made each file), the software, and the calibration's coverage table (from
-results/calibration/summary.csv, when `make calibrate` has been run).
+made each file), the software, the calibration's coverage table (from
+results/calibration/summary.csv, when `make calibrate` has been run) and the test
+suite's run times (from benchmarks/tests.csv, written by `make bench-tests`).
 
     python -m tools.readme [--check]   (or: make readme)
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -46,14 +48,13 @@ def figures_and_tables(figures: dict, outputs: dict) -> str:
 
 
 def outputs_list(figures: dict, outputs: dict) -> str:
-    """The README's short list: every figure (results/figures/) and analysis table
-    (results/analysis/) by its file name."""
+    """The README's short list: every figure (results/figures/) by its title and file
+    name, then the analysis tables (results/analysis/), named by their files, in one row."""
     lines = ["| figure (`results/figures/`) or table (`results/analysis/`) | file |", "|---|---|"]
     for figure in figures.values():
         lines.append(f"| {figure['title']} | `{Path(figure['outputs']['png']).name}` |")
-    for path in sorted(outputs):
-        if path.startswith("results/analysis/"):
-            lines.append(f"| table: {Path(path).stem.replace('_', ' ')} | `{Path(path).name}` |")
+    tables = [Path(path).name for path in sorted(outputs) if path.startswith("results/analysis/")]
+    lines.append("| the analysis tables | " + ", ".join(f"`{name}`" for name in tables) + " |")
     return "\n".join(lines)
 
 
@@ -76,6 +77,38 @@ def calibration_table(summary: list[dict], variant: str = "truth") -> str:
                 + " |"
             )
     return "\n".join(lines)
+
+
+def duration(seconds: float) -> str:
+    """Seconds as the README says them: "58 s", "1 min 44 s", "3 min"."""
+    minutes, rest = divmod(round(seconds), 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min" + (f" {rest} s" if rest else "")
+
+
+def suite_times(runs: list[dict]) -> str:
+    """The README's test times: each command's median wall time against its target,
+    the runs' dates and the speed checks around them (benchmarks/tests.csv)."""
+    parts = []
+    for command in dict.fromkeys(run["command"] for run in runs):
+        walls = sorted(float(run["wall_s"]) for run in runs if run["command"] == command)
+        median = statistics.median(walls)
+        target = float(next(run["target_s"] for run in runs if run["command"] == command))
+        status = "met" if median <= target else "**missed**"
+        parts.append(f"`{command}` {duration(median)} (target {duration(target)}: {status})")
+    speeds = [
+        float(run[key]) for run in runs for key in ("speed_before_s", "speed_after_s") if run[key]
+    ]
+    counts = {len([r for r in runs if r["command"] == run["command"]]) for run in runs}
+    dates = sorted({run["date"] for run in runs})
+    measured = f"medians of {'/'.join(str(n) for n in sorted(counts))} runs on {', '.join(dates)}"
+    if speeds:
+        measured += f", speed check {min(speeds):.2f}–{max(speeds):.2f} s"
+    return (
+        "; ".join(parts)
+        + f": {measured} ([`benchmarks/tests.md`](benchmarks/tests.md), `make bench-tests`)."
+    )
 
 
 def software_table(software: dict, direct: list[str]) -> str:
@@ -108,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--front", default="README.md", help="the README with the short list")
     parser.add_argument("--provenance", default="results/manifest.json")
     parser.add_argument("--calibration", default="results/calibration/summary.csv")
+    parser.add_argument("--test-times", default="benchmarks/tests.csv")
     parser.add_argument("--check", action="store_true", help="fail if the README is out of date")
     args = parser.parse_args(argv)
     provenance = json.loads(Path(args.provenance).read_text(encoding="utf-8"))
@@ -127,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.calibration, encoding="utf-8", newline="") as handle:
             summary = list(csv.DictReader(handle))
         front_updated = replace_block(front_updated, "calibration", calibration_table(summary))
+    if Path(args.test_times).exists():  # after `make bench-tests`; else kept as it is
+        with open(args.test_times, encoding="utf-8", newline="") as handle:
+            runs = list(csv.DictReader(handle))
+        front_updated = replace_block(front_updated, "test times", suite_times(runs))
     stale = [
         str(path)
         for path, old, new in ((readme, current, updated), (front, front_current, front_updated))

@@ -605,14 +605,18 @@ def test_the_speed_check_runs_the_loop_in_a_fresh_python(monkeypatch):
 
 
 def test_every_machine_table_has_the_speed_check(monkeypatch):
-    monkeypatch.setattr(timing, "speed_check", lambda runs=timing.SPEED_RUNS: 0.875)
-    monkeypatch.setattr(  # no real `snakemake --version` (2 s): only the table is tested
-        timing.subprocess,
-        "run",
-        lambda *args, **kwargs: timing.subprocess.CompletedProcess(args, 0, "9.9.9\n", ""),
+    import snakemake
+
+    checked = []
+    monkeypatch.setattr(
+        timing, "speed_check", lambda runs=timing.SPEED_RUNS: checked.append(runs) or 0.875
     )
     rows = dict(timing.machine())
-    assert rows[timing.speed_row(0.875)[0]] == "0.88 s"
-    assert rows["Snakemake"] == "9.9.9" and rows["cores (nproc)"]
-    quick = dict(timing.machine(speed_runs=1))  # a quick run checks the speed once
-    assert quick[timing.speed_row(0.875, runs=1)[0]] == "0.88 s"
+    assert rows[timing.speed_row(0.875)[0]] == "0.88 s" and checked == [timing.SPEED_RUNS]
+    # the version Snakemake itself reports (`snakemake --version`), read without starting it
+    assert rows["Snakemake"] == snakemake.__version__ and rows["cores (nproc)"]
+    assert dict(timing.machine(speed_runs=1))[timing.speed_row(0.875, runs=1)[0]] == "0.88 s"
+    # a quick run, which times nothing, says so instead of checking the speed
+    quick = dict(timing.machine(speed_runs=0))
+    assert quick[timing.speed_row(None)[0]] == "not measured (a quick run times nothing)"
+    assert checked == [timing.SPEED_RUNS, 1]

@@ -80,10 +80,17 @@ def test_readme_lists_are_current(built):
 
 def test_the_short_list_names_every_figure_and_analysis_table():
     figures = {"headline": {"title": "Share", "outputs": {"png": "results/figures/headline.png"}}}
-    outputs = {"results/analysis/item_missingness.csv": {}, "results/clean/summary.csv": {}}
+    outputs = {
+        "results/clean/summary.csv": {},
+        "results/analysis/item_missingness.csv": {},
+        "results/analysis/headline.csv": {},
+    }
     listed = outputs_list(figures, outputs)
     assert "| Share | `headline.png` |" in listed
-    assert "| table: item missingness | `item_missingness.csv` |" in listed
+    assert (
+        listed.splitlines()[-1]
+        == "| the analysis tables | `headline.csv`, `item_missingness.csv` |"
+    )
     assert "summary.csv" not in listed  # not an analysis table
 
 
