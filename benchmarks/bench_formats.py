@@ -40,6 +40,7 @@ from bench_timing import (
     timed_read,
     udsyn_env,
     workspace,
+    wrote,
 )
 
 RESPONDENTS = 1_000_000
@@ -123,10 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     with workspace("formats", args.keep) as work:
         reads = measure(args.respondents, args.runs, work)
     write_formats(reads, measured_on, args.out, args.runs, Targets())
-    print(
-        f"udsyn bench: wrote formats.md and formats.csv in {args.out} "
-        f"({time.perf_counter() - started:.0f} s)"
-    )
+    wrote("formats.md and formats.csv", args.out, started)
     return 0
 
 

@@ -28,7 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench_tables import write_tests
-from bench_timing import ROOT, SPEED_RUNS, Targets, command_line, cpu_timed, machine, parse
+from bench_timing import (
+    ROOT,
+    SPEED_RUNS,
+    Targets,
+    command_line,
+    cpu_timed,
+    machine,
+    parse,
+    wrote,
+)
 from bench_timing import speed_check as check_speed
 
 RUNS = 2
@@ -132,10 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     found = measure(args.runs, args.quick, args.out / "pytest")
     write_tests(found, measured_on, args.out, args.runs, Targets())
-    print(
-        f"udsyn bench: wrote tests.md and tests.csv in {args.out} "
-        f"({time.perf_counter() - started:.0f} s)"
-    )
+    wrote("tests.md and tests.csv", args.out, started)
     return 0
 
 

@@ -462,6 +462,11 @@ def parse(
     return args
 
 
+def wrote(names: str, out: Path, started: float) -> None:
+    """Says which tables a benchmark wrote where, and how long it took since ``started``."""
+    print(f"udsyn bench: wrote {names} in {out} ({time.perf_counter() - started:.0f} s)")
+
+
 @contextmanager
 def workspace(name: str, keep: bool = False) -> Iterator[Path]:
     """A new temporary folder, removed afterwards unless ``keep``."""
