@@ -9,6 +9,7 @@ deterministic). Nothing here runs or times anything; tested in tests/tools/test_
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -963,11 +964,12 @@ def calibration_target(total: float, settings: dict, targets) -> str:
     )
 
 
-# ---- tests.md and tests.csv (bench_tests.py: the test suite's run time) ----
+# ---- tests.md, tests.csv and tests_files.csv (bench_tests.py: the test suite's run time) ----
 
 TESTS_COLUMNS = tuple(
     "date command run wall_s cpu_s speed_before_s speed_after_s tests target_s".split()
 )
+TESTS_FILES_COLUMNS = ("command", "file", "median_s", "runs")
 SLOWEST_FILES = 12  # tests.md lists this many files by their summed test time
 
 
@@ -1001,62 +1003,97 @@ def speed_span(found: list) -> str:
     return f"{min(speeds):.2f} – {max(speeds):.2f} s"
 
 
+def by_command(found: list) -> dict[str, list]:
+    """The runs of each command, commands in the order they first ran."""
+    runs: dict[str, list] = {}
+    for run in found:
+        runs.setdefault(run.command, []).append(run)
+    return runs
+
+
 def tests_rows(found: list, targets) -> list[list[str]]:
-    """One row per command: its tests, runs, wall time (median and range), CPU time
-    (median), the speed checks around its runs, and its target met or not (by the median)."""
+    """One row per command: its tests (each distinct count, if runs differ), runs,
+    wall time (median and range), CPU time (median), the speed checks around its
+    runs, its target, and whether the median is within it, with how many runs were."""
     rows = []
-    for command in dict.fromkeys(run.command for run in found):
-        runs = [run for run in found if run.command == command]
+    for command, runs in by_command(found).items():
         wall = summarize([run.wall_s for run in runs])
         limit = targets.test_limit(command)
-        met = wall.median <= limit
+        within = sum(run.wall_s <= limit for run in runs)
+        verdict = (
+            "**met**"
+            if wall.median <= limit
+            else f"**not met** ({wall.median / limit:.2f} times the target)"
+        )
         rows.append(
             [
                 f"`{command}`",
-                runs[-1].tests,
+                "; ".join(dict.fromkeys(run.tests for run in runs)),
                 str(wall.runs),
                 *median_range(wall),
                 format_seconds(statistics.median(run.cpu_s for run in runs)),
                 speed_span(runs),
                 f"under {format_seconds(limit)}",
-                "**met**" if met else f"**not met** ({wall.median / limit:.2f} times the target)",
+                f"{verdict}; {within} of {wall.runs} runs within it",
             ]
         )
     return rows
 
 
-def slowest_files(found: list, top: int = SLOWEST_FILES) -> list[list[str]]:
-    """The test files that took longest (the median over a command's runs of their
-    summed test time), by the slowest command's time, with each command's."""
-    commands = list(dict.fromkeys(run.command for run in found))
+def file_medians(found: list) -> dict[tuple[str, str], tuple[float, int]]:
+    """(command, test file) -> the median of the file's summed test time over the
+    command's runs (0 in a run where pytest listed none of its steps), and the runs."""
     medians = {}
-    for command in commands:
-        runs = [run.file_seconds for run in found if run.command == command]
-        for path in {path for seconds in runs for path in seconds}:
-            medians[command, path] = statistics.median(seconds.get(path, 0.0) for seconds in runs)
+    for command, runs in by_command(found).items():
+        for path in sorted({path for run in runs for path in run.file_seconds}):
+            seconds = [run.file_seconds.get(path, 0.0) for run in runs]
+            medians[command, path] = (statistics.median(seconds), len(seconds))
+    return medians
+
+
+def slowest_files(found: list, top: int = SLOWEST_FILES) -> list[list[str]]:
+    """The test files that took longest, by the slowest command's median, with each
+    command's median (empty where the command ran none of the file's tests)."""
+    commands = list(by_command(found))
+    medians = file_medians(found)
     paths = {path for _, path in medians}
-    ranked = sorted(
-        paths, key=lambda path: (-max(medians.get((c, path), 0.0) for c in commands), path)
-    )
+
+    def longest(path):
+        return max(medians.get((command, path), (0.0, 0))[0] for command in commands)
+
+    ranked = sorted(paths, key=lambda path: (-longest(path), path))
     return [
-        [f"`{path}`", *(format_seconds(medians.get((c, path))) for c in commands)]
+        [
+            f"`{path}`",
+            *(
+                format_seconds(medians[command, path][0]) if (command, path) in medians else ""
+                for command in commands
+            ),
+        ]
         for path in ranked[:top]
     ]
+
+
+def how_run(found: list) -> str:
+    """How the runs ran pytest, from their TEST_WORKERS."""
+    if all(run.workers == "0" for run in found):
+        return "in one pytest process (`TEST_WORKERS=0`)"
+    return f"in pytest-xdist workers, one per core ({os.cpu_count()} here)"
 
 
 def write_tests(
     found: list, machine: list[tuple[str, str]], out: Path, runs: int, targets
 ) -> None:
-    """tests.md and tests.csv from bench_tests.py's ``SuiteRun`` list."""
-    commands = list(dict.fromkeys(run.command for run in found))
+    """tests.md, tests.csv and tests_files.csv from bench_tests.py's ``SuiteRun`` list."""
+    commands = list(by_command(found))
+    slowest = slowest_files(found)
     write_markdown(
         out / "tests.md",
         [
             "# The test suite's run time\n",
             "Written by `make bench-tests` (`benchmarks/bench_tests.py`); do not edit by hand. "
             f"{' and '.join(f'`{c}`' for c in commands)}, {runs} run{'s' * (runs != 1)} each, "
-            "interleaved, in "
-            "the project as a developer runs them (pytest-xdist, one worker per core); each run "
+            f"interleaved, in the project as a developer runs them, {how_run(found)}; each run "
             "timed in wall and CPU time (user + system of pytest and every process it started) "
             "between two speed checks (the single-core speed below: lower is faster; this "
             "machine's speed varies by more than 2× from day to day, and every time here moves "
@@ -1084,15 +1121,24 @@ def write_tests(
                 ],
             ),
             "## What takes the time\n",
-            f"The {SLOWEST_FILES} test files whose tests took longest: set-up, call and tear-down "
-            "summed over the file (pytest's `--durations=0`), median over the runs. Two workers "
-            "run files side by side, so a command's files add up to about twice its wall time; "
-            "a file that makes its own build (the shared build, made by the first end-to-end "
-            "file to need it, counts in that file) holds a worker for its whole time.\n",
-            markdown_table(["file", *(f"`{c}`" for c in commands)], slowest_files(found)),
+            f"The {len(slowest)} test files whose tests took longest (every file: "
+            "`tests_files.csv`): set-up, call and tear-down summed over the file (pytest's "
+            "`--durations=0`), median over the runs. Workers run files side by side, so a "
+            "command's files add up to its wall time times the workers; a file that makes a "
+            "build holds a worker for all of it (the shared build counts in the first "
+            "end-to-end file that needs it).\n",
+            markdown_table(["file", *(f"`{c}`" for c in commands)], slowest),
             "## The machine\n",
             markdown_table(["what", "value"], [[k, v] for k, v in machine]),
             "",
         ],
     )
     write_csv(out / "tests.csv", TESTS_COLUMNS, tests_records(found, targets))
+    write_csv(
+        out / "tests_files.csv",
+        TESTS_FILES_COLUMNS,
+        [
+            {"command": command, "file": path, "median_s": f"{median:.2f}", "runs": count}
+            for (command, path), (median, count) in file_medians(found).items()
+        ],
+    )

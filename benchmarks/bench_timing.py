@@ -39,7 +39,8 @@ CONFIG_EDIT = "edit: config value (analysis.robustness_crisis_cutoffs)"
 
 @dataclass(frozen=True)
 class Targets:
-    """What the benchmarks are judged against (bench.py's builds, bench_formats.py's reads)."""
+    """What the benchmarks are judged against: bench.py's builds, bench_formats.py's
+    reads, bench_calibration.py's data sets and bench_tests.py's test commands."""
 
     noop_ratio: float = 1.3  # no-op within 1.3x of a bare Snakemake no-op
     full_build_s: float = 10.0  # full build within 10 s on 2 cores ...
@@ -115,12 +116,15 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
-    """Seconds and output (stdout, then stderr) of ``command``; exits if it fails."""
+def timed(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True
+) -> tuple[float, str]:
+    """Seconds and output (stdout, then stderr) of ``command``; exits if it fails
+    (unless not ``check``: the caller reads the failure from the output)."""
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env or clean_env())
     seconds = time.perf_counter() - started
-    if done.returncode != 0:
+    if check and done.returncode != 0:
         sys.exit(
             f"bench: `{' '.join(command)}` failed in {cwd} (exit {done.returncode}):\n"
             f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
@@ -129,13 +133,13 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> t
 
 
 def cpu_timed(
-    command: list[str], cwd: Path, env: dict[str, str] | None = None
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True
 ) -> tuple[float, float, str]:
     """Seconds, CPU seconds (user + system of the command and every process it
     waited for) and output of ``command``: CPU time moves less than wall time
-    when other work shares the cores."""
+    when other work shares the cores. ``check``: as for ``timed``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    seconds, output = timed(command, cwd, env)
+    seconds, output = timed(command, cwd, env, check)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return seconds, cpu, output
