@@ -89,6 +89,13 @@ def pytest_counts(output: str) -> str:
     return ", ".join(part for part in parts if COUNTED.match(part))
 
 
+def failures(output: str) -> str:
+    """pytest's FAILED and ERROR lines ("short test summary info"), each with its reason."""
+    return "\n".join(
+        line for line in output.splitlines() if line.startswith(("FAILED ", "ERROR "))
+    )
+
+
 def file_seconds(output: str) -> dict[str, float]:
     """Each test file's summed set-up, call and tear-down time (``--durations=0``;
     pytest leaves out the steps under 5 ms)."""
@@ -108,7 +115,7 @@ def make_command(target: str, quick: bool, work: Path) -> list[str]:
     installed it first), with plain output and every test's time; quick: one small
     file in one pytest process, pytest's cache and temporary folders left alone
     (its temporary folder under ``work``)."""
-    pytest_args = "--color=no --durations=0"
+    pytest_args = "--color=no --durations=0 -rfE"
     if quick:
         pytest_args = (
             f"{QUICK_TESTS} -p no:cacheprovider --basetemp={work / target} {pytest_args} "
@@ -176,6 +183,8 @@ def measure(runs: int, quick: bool, work: Path, speed_check=check_speed) -> list
                 f"{found[-1].tests}",
                 flush=True,
             )
+            if found[-1].failed:  # what failed, as pytest summed it up
+                print(failures(output), flush=True)
     return found
 
 

@@ -55,12 +55,12 @@ def test_each_files_time_is_the_sum_of_its_steps():
 def test_the_timed_commands_never_reinstall_and_quick_runs_one_small_file(tmp_path):
     full = bench_tests.make_command("test", quick=False, work=tmp_path)
     assert full[:5] == ["make", "--no-print-directory", "-o", ".venv/.installed", "test"]
-    assert full[5:] == ["TEST_WORKERS=auto", "PYTEST_ARGS=--color=no --durations=0"]
+    assert full[5:] == ["TEST_WORKERS=auto", "PYTEST_ARGS=--color=no --durations=0 -rfE"]
     quick = bench_tests.make_command("test-fast", quick=True, work=tmp_path)
     assert "TEST_WORKERS=0" in quick
     assert quick[-1].startswith(f"PYTEST_ARGS={bench_tests.QUICK_TESTS} -p no:cacheprovider")
     assert f"--basetemp={tmp_path / 'test-fast'}" in quick[-1]
-    assert quick[-1].endswith("--color=no --durations=0 --durations-min=0")
+    assert quick[-1].endswith("--color=no --durations=0 -rfE --durations-min=0")
 
 
 def test_the_callers_test_settings_do_not_reach_the_runs(monkeypatch):
@@ -113,6 +113,20 @@ def test_the_commands_run_interleaved_each_between_two_speed_checks(monkeypatch,
     quick = bench_tests.measure(1, quick=True, work=tmp_path, speed_check=speed_check)
     assert happened == ["test-fast", "test"] and quick[0].speed_before_s is None
     assert (tmp_path).is_dir() and quick[0].workers == "0" and found[0].workers == "auto"
+
+
+def test_a_failing_run_names_what_failed():
+    output = (
+        "..F\n=========================== short test summary info ============================\n"
+        "FAILED tests/e2e/test_w.py::test_x - assert 1 == 2\n"
+        "ERROR tests/unit/test_y.py::test_z - OSError: gone\n"
+        "XFAIL tests/unit/test_v.py::test_u - known\n"
+        "===== 1 failed, 2 passed, 1 xfailed, 1 error in 3.00s =====\n"
+    )
+    assert bench_tests.failures(output) == (
+        "FAILED tests/e2e/test_w.py::test_x - assert 1 == 2\n"
+        "ERROR tests/unit/test_y.py::test_z - OSError: gone"
+    )
 
 
 def test_a_run_that_ends_before_pytest_says_why_and_stops(monkeypatch, tmp_path):
