@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import snakemake_server
 
 from udsyn.clean.cleaning import CleaningSettings, clean_export
 from udsyn.core import files
@@ -246,6 +247,27 @@ def make(project: Path, *args: str, env: dict | None = None) -> subprocess.Compl
     return run(project, "make", "--no-print-directory", *args, env=env)
 
 
+# Set to 0 to start every Snakemake of the tests as a new command (for comparison).
+SNAKEMAKE_SERVER_SWITCH = "UDSYN_TEST_SNAKEMAKE_SERVER"
+_snakemake_server: snakemake_server.Client | None = None
+
+
+def snakemake(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``snakemake <args>`` (the project environment's) in ``project``: forked from
+    this worker's warm Python that imported Snakemake once (tests/snakemake_server.py,
+    about 2 s less per run), or run as the command where that cannot be (a test
+    that sets the hash seed or another start-up variable, or the switch at 0)."""
+    global _snakemake_server
+    environment = {**os.environ, **(env or {})}
+    if environment.get(SNAKEMAKE_SERVER_SWITCH, "1") != "0":
+        if _snakemake_server is None:
+            _snakemake_server = snakemake_server.Client(VENV / "bin" / "python")
+        result = _snakemake_server.run(list(args), project, environment, timeout=900)
+        if result is not None:
+            return result
+    return run(project, str(VENV / "bin" / "snakemake"), *args, env=env)
+
+
 def result_files(project: Path) -> dict[str, str]:
     """sha256 of every file under results/."""
     return {
@@ -296,7 +318,7 @@ def built(tmp_path_factory) -> Path:
 
 def planned_jobs(project: Path, *args: str) -> set[str]:
     """The rules a dry run plans (the 'Job stats' table); empty if nothing to do."""
-    result = run(project, str(VENV / "bin" / "snakemake"), "-n", "--quiet", "host", *args)
+    result = snakemake(project, "-n", "--quiet", "host", *args)
     assert result.returncode == 0, result.stdout + result.stderr
     output = result.stdout + result.stderr
     if "Nothing to be done" in output:
@@ -423,7 +445,10 @@ def pytest_runtest_logreport(report) -> None:
 
 def pytest_sessionfinish(session) -> None:
     """Keep this run's times for the next run's order (written by the run's controller,
-    or by pytest without workers); forget the tests of files that are gone."""
+    or by pytest without workers); forget the tests of files that are gone. Stop
+    this process's Snakemake server."""
+    if _snakemake_server is not None:
+        _snakemake_server.close()
     cache = getattr(session.config, "cache", None)
     if os.environ.get("PYTEST_XDIST_WORKER") or cache is None or not _timed:
         return

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import VENV, run
+from conftest import snakemake
 
 from udsyn.core import files
 from udsyn.report import numbers
@@ -254,7 +254,7 @@ def test_a_sabotaged_cell_fails_the_check(built, tmp_path):
     problems = citation_problems(copy, copy / "report/report.html")
     assert any("crisis.csv" in p and "61%" in p for p in problems), problems
     # rendered again from the changed file, the report agrees with it again
-    result = run(copy, str(VENV / "bin" / "snakemake"), "--cores", "1", "report/report.html")
+    result = snakemake(copy, "--cores", "1", "report/report.html")
     assert result.returncode == 0, result.stdout + result.stderr
     assert citation_problems(copy, copy / "report/report.html") == []
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -107,33 +108,6 @@ def test_bad_input_stops_with_a_clear_error_and_no_outputs(tmp_path):
     assert raw_before == {
         path: files.sha256_of(path) for path in (project / "data/raw").rglob("*.csv")
     }
-
-
-def test_a_config_file_of_ones_own_overrides_the_defaults(built, built_copy):
-    # on a copy of the build, as a new user changes the crisis cut-off: `make` reruns
-    # what the override touches (which rules exactly: test_changes_rerun_exactly_their_
-    # dependents; that the data dictionary states the cut-off in force: test_dictionary's)
-    project = built_copy
-    main = 2010  # also a robustness cut-off of the default config
-    robustness = CONFIG["analysis"]["robustness_crisis_cutoffs"]
-    assert main in robustness
-    others = [year for year in robustness if year != main]
-    (project / "my-survey.yaml").write_text(f"derive:\n  crisis_cutoff_year: {main}\n")
-    result = make(project, "SNAKEMAKE_ARGS=--configfile my-survey.yaml")
-    assert result.returncode == 0, result.stdout + result.stderr
-    default = files.read_table(built / "results/derived/municipalities.csv")
-    changed = files.read_table(project / "results/derived/municipalities.csv")
-    later, earlier = (table["n_post_crisis_initiatives"].fillna(0) for table in (changed, default))
-    assert (later <= earlier).all() and (later < earlier).any()
-    # the report's methods: the main cut-off, and as sensitivity checks only the others
-    html = re.sub(
-        r'<a class="cite" [^>]*>(.*?)</a>',
-        r"\1",
-        (project / "report/report.html").read_text(encoding="utf-8"),
-    )
-    assert f"started in {main} or later (start years parsed" in html
-    shown = " and ".join(str(year) for year in others)
-    assert f"<code>results/clean/changes.csv</code>). Sensitivity: cut-offs {shown}.</li>" in html
 
 
 def test_a_mistyped_config_key_is_rejected(tmp_path):
@@ -320,21 +294,60 @@ def test_snakemakes_own_report_is_made_beside_ours(built, tmp_path):
     assert "Figures" in html and "udsyn" in html
 
 
-def test_an_alternative_added_in_config_grows_the_multiverse(built_copy):
+@pytest.fixture(scope="module")
+def configured(built, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, pd.DataFrame]:
+    """A copy of the build where a new user made two changes of config, then ran `make`
+    once (one rebuild for both tests below): a config file of their own that sets
+    the crisis cut-off (`make SNAKEMAKE_ARGS=--configfile my-survey.yaml`), and one
+    more crisis cut-off among the multiverse's alternatives in config/config.yaml.
+    The project, make's result and the multiverse summary before."""
+    project = tmp_path_factory.mktemp("configured") / "udsyn"
+    shutil.copytree(built, project, symlinks=True)
+    before = files.read_table(project / "results/multiverse/summary.csv")
+    (project / "my-survey.yaml").write_text(f"derive:\n  crisis_cutoff_year: {OWN_CUTOFF}\n")
+    add_cutoff_alternative(project, ADDED_ALTERNATIVE)
+    result = make(project, "SNAKEMAKE_ARGS=--configfile my-survey.yaml")
+    return project, result, before
+
+
+OWN_CUTOFF = 2010  # also a robustness cut-off of the default config
+ADDED_ALTERNATIVE = 2011
+
+
+def test_a_config_file_of_ones_own_overrides_the_defaults(built, configured):
+    # as a new user changes the crisis cut-off: `make` reruns what the override touches
+    # (which rules exactly: test_changes_rerun_exactly_their_dependents; that the data
+    # dictionary states the cut-off in force: test_dictionary's)
+    project, result, _ = configured
+    assert result.returncode == 0, result.stdout + result.stderr
+    robustness = CONFIG["analysis"]["robustness_crisis_cutoffs"]
+    assert OWN_CUTOFF in robustness and OWN_CUTOFF != CONFIG["derive"]["crisis_cutoff_year"]
+    others = [year for year in robustness if year != OWN_CUTOFF]
+    default = files.read_table(built / "results/derived/municipalities.csv")
+    changed = files.read_table(project / "results/derived/municipalities.csv")
+    later, earlier = (table["n_post_crisis_initiatives"].fillna(0) for table in (changed, default))
+    assert (later <= earlier).all() and (later < earlier).any()
+    # the report's methods: the main cut-off, and as sensitivity checks only the others
+    html = read_as_shown(project / "report/report.html")
+    assert f"started in {OWN_CUTOFF} or later (start years parsed" in html
+    shown = " and ".join(str(year) for year in others)
+    assert f"<code>results/clean/changes.csv</code>). Sensitivity: cut-offs {shown}.</li>" in html
+
+
+def test_an_alternative_added_in_config_grows_the_multiverse(configured):
     """As a new user would: one more crisis cut-off in config, `make`, and the
     multiverse and its report grow, with no code touched."""
-    before = files.read_table(built_copy / "results/multiverse/summary.csv")
-    add_cutoff_alternative(built_copy, 2011)
-    result = make(built_copy)
+    project, result, before = configured
     assert result.returncode == 0, result.stdout + result.stderr
-    after = files.read_table(built_copy / "results/multiverse/summary.csv")
+    after = files.read_table(project / "results/multiverse/summary.csv")
     assert (after["n_specifications"] == before["n_specifications"] * 4 // 3).all()
     grew = dict(zip(after["claim"], after["n_distinct"] - before["n_distinct"]))
     assert grew == {"headline": 0, "shift": 6, "reform": 0, "crisis": 12, "capital": 0}
-    html = re.sub(  # the text as read: the citation links' tags left out
-        r'<a class="cite" [^>]*>(.*?)</a>',
-        r"\1",
-        (built_copy / "report/report.html").read_text(encoding="utf-8"),
-    )
+    html = read_as_shown(project / "report/report.html")
     n = int(after["n_specifications"].iloc[0])
-    assert f"of {n} specifications" in html and "2011" in html
+    assert f"of {n} specifications" in html and str(ADDED_ALTERNATIVE) in html
+
+
+def read_as_shown(path: Path) -> str:
+    """A report's HTML as read: the citation links' tags left out."""
+    return re.sub(r'<a class="cite" [^>]*>(.*?)</a>', r"\1", path.read_text(encoding="utf-8"))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, VENV, copy_project, make, run
+from conftest import ROOT, copy_project, make, snakemake
 
 from tools import verify
 from udsyn.core import files
@@ -408,12 +408,11 @@ def sabotaged(built, tmp_path) -> tuple[Path, Path]:
         ),
         encoding="utf-8",
     )
-    snakemake = str(VENV / "bin" / "snakemake")
-    rebuilt = run(first, snakemake, "--cores", "2")
+    rebuilt = snakemake(first, "--cores", "2")
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     second = tmp_path / "second"
     shutil.copytree(first, second, symlinks=True)
-    again = run(second, snakemake, "--cores", "1", "--forcerun", "capital")
+    again = snakemake(second, "--cores", "1", "--forcerun", "capital")
     assert again.returncode == 0, again.stdout + again.stderr
     return first, second
 

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, VENV, run
+from conftest import ROOT, snakemake
 from jsonschema import ValidationError, validate
 from scipy import stats as scipy_stats
 
@@ -375,9 +375,8 @@ def test_the_benchmark_judges_200_data_sets_on_two_cores():
 def test_the_workflow_fans_out_one_job_per_batch_and_make_does_not_build_it(tmp_path):
     overlay = tmp_path / "small.yaml"
     overlay.write_text("calibration:\n  count: 30\n  batch_size: 10\n", encoding="utf-8")
-    result = run(
+    result = snakemake(
         ROOT,
-        str(VENV / "bin" / "snakemake"),
         "-n",
         "--quiet",
         "host",

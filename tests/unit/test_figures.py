@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CONFIG, ROOT, VENV, copy_project, planned_jobs, run
+from conftest import CONFIG, ROOT, copy_project, planned_jobs, snakemake
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -586,7 +586,7 @@ def test_a_broken_manifest_stops_the_workflow_naming_the_key(tmp_path, old, new,
     project = copy_project(tmp_path / "udsyn")
     path = project / "workflow/figures.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
-    result = run(project, str(VENV / "bin" / "snakemake"), "-n")
+    result = snakemake(project, "-n")
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "workflow/figures.yaml does not follow workflow/schemas/figures.schema.yaml" in output
@@ -608,7 +608,7 @@ def test_figures_of_one_rule_with_two_scripts_stop_the_workflow(tmp_path):
         ),
         encoding="utf-8",
     )
-    result = run(project, str(VENV / "bin" / "snakemake"), "-n")
+    result = snakemake(project, "-n")
     assert result.returncode != 0
     assert (
         "workflow/figures.yaml: the figures of rule figure_multiverse need one script"
@@ -617,13 +617,7 @@ def test_figures_of_one_rule_with_two_scripts_stop_the_workflow(tmp_path):
 
 
 def test_the_workflow_has_a_rule_for_every_figure_and_builds_them_all():
-    result = subprocess.run(
-        [Path(sys.executable).parent / "snakemake", "-n", "--forceall", "--quiet", "rules"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = snakemake(ROOT, "-n", "--forceall", "--quiet", "rules")
     assert result.returncode == 0, result.stdout + result.stderr
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.M))
     for figure_id in IDS:
