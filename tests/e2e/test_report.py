@@ -3,12 +3,11 @@ changes with it; every figure and table is traced to the rule that made it."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 
 import pytest
-from conftest import snakemake
+from conftest import edit_keeping_time, render_report_again, snakemake
 
 from udsyn.core import files
 
@@ -24,24 +23,9 @@ def perturbed(built, tmp_path):
     headline = files.read_table(path)
     row = (headline["definition_key"] == "purpose") & (headline["weighting"] == "unweighted")
     headline.loc[row, ["estimate", "ci_low", "ci_high", "n"]] = [0.123, 0.05, 0.2, 41]
-    edit_for_the_report(headline, path)
-    render_again(copy)
+    edit_keeping_time(headline, path)
+    render_report_again(copy)
     return copy
-
-
-def edit_for_the_report(table, path) -> None:
-    """Write an edited results table keeping the file's time, so that nothing but the
-    report, forced (render_again), is run again: a test of the report's text need not
-    draw the figures again. What an edit reruns is tested by test_workflow.py's dry runs."""
-    before = path.stat()
-    files.write_table(table, path)
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-
-
-def render_again(copy) -> None:
-    """Render the report again in a built copy: the report rule alone, forced."""
-    result = snakemake(copy, "--cores", "1", "--forcerun", "report", "report/report.html")
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def shown(project) -> str:
@@ -123,8 +107,8 @@ def test_the_multiverse_sentences_are_read_from_its_summary(built, tmp_path):
         5,
         5 / before["n_distinct"],
     ]
-    edit_for_the_report(summary, path)
-    render_again(copy)
+    edit_keeping_time(summary, path)
+    render_report_again(copy)
     after = shown(copy)
     section = re.search(
         r'<p class="claim" id="multiverse-crisis">(.*?)</p>', after, flags=re.S
