@@ -247,8 +247,6 @@ def make(project: Path, *args: str, env: dict | None = None) -> subprocess.Compl
     return run(project, "make", "--no-print-directory", *args, env=env)
 
 
-# Set to 0 to start every Snakemake of the tests as a new command (for comparison).
-SNAKEMAKE_SERVER_SWITCH = "UDSYN_TEST_SNAKEMAKE_SERVER"
 _snakemake_server: snakemake_server.Client | None = None
 
 
@@ -259,7 +257,7 @@ def snakemake(project: Path, *args: str, env: dict | None = None) -> subprocess.
     that sets the hash seed or another start-up variable, or the switch at 0)."""
     global _snakemake_server
     environment = {**os.environ, **(env or {})}
-    if environment.get(SNAKEMAKE_SERVER_SWITCH, "1") != "0":
+    if environment.get(snakemake_server.SWITCH, "1") != "0":
         if _snakemake_server is None:
             _snakemake_server = snakemake_server.Client(VENV / "bin" / "python")
         result = _snakemake_server.run(list(args), project, environment, timeout=900)

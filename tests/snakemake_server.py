@@ -38,6 +38,8 @@ from pathlib import Path
 # What Python reads only when it starts (hash seed, paths, encodings, time zone): a
 # run asking for other values than the server started with is not forked.
 STARTUP_VARIABLES = ("PYTHON", "LANG", "LC_", "TZ", "TMP", "TEMP")
+# Set to 0 to start every Snakemake of the tests as a new command (tests/conftest.py).
+SWITCH = "UDSYN_TEST_SNAKEMAKE_SERVER"
 
 
 def startup_environment(environ: dict[str, str]) -> dict[str, str]:
@@ -87,6 +89,12 @@ class Client:
             os.kill(pid, signal.SIGKILL)
             self._line(time.monotonic() + 60)
             raise subprocess.TimeoutExpired(["snakemake", *args], timeout) from None
+        except (EOFError, ValueError):  # the run may have begun: not started again
+            self.usable = False
+            raise RuntimeError(
+                f"the tests' Snakemake server ended during `snakemake {' '.join(args)}` "
+                f"in {cwd}; run the test again with {SWITCH}=0 to start Snakemake as a command"
+            ) from None
         return subprocess.CompletedProcess(["snakemake", *args], status, _read(out), _read(err))
 
     def close(self) -> None:
