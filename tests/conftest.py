@@ -317,7 +317,9 @@ def built(tmp_path_factory) -> Path:
 def edit_keeping_time(table: pd.DataFrame, path: Path) -> None:
     """Write a results table edited by hand, keeping the file's time, so that only what
     is forced runs again (render_report_again): a test of the report's text need not
-    draw the figures again. What an edit reruns is tested by dry runs (planned_jobs)."""
+    draw the figures again. What an edit reruns is tested by dry runs (planned_jobs;
+    tests/e2e/test_workflow.py). The provenance records are not made again, so the
+    report's appendix still names the file's checksum before the edit."""
     before = path.stat()
     files.write_table(table, path)
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))

@@ -13,7 +13,9 @@ Snakemake starts (the rules' jobs, the workflow's warm server) is started as usu
 
 What cannot be changed in a fork is what Python reads when it starts (PYTHONHASHSEED,
 PYTHONPATH, ...): conftest runs the real command instead where a test sets one of
-those differently from the server's.
+those differently from the server's. So the forked runs of one worker share one hash
+seed, where commands would each draw their own: that outputs do not depend on it is
+tested by builds that set it (the rebuild elsewhere, tools.verify), not here.
 
 Protocol (one line each, on the server's stdin and stdout): a JSON request
 {"args", "cwd", "env", "stdout", "stderr"}; the reply is the child's pid, then its
@@ -62,6 +64,7 @@ class Client:
             bufsize=0,
         )
         self.buffer = b""
+        self.runs = 0
         try:
             self.usable = self._line(time.monotonic() + 120) == "ready 1"
         except (EOFError, TimeoutError):
@@ -74,28 +77,50 @@ class Client:
     ) -> subprocess.CompletedProcess | None:
         if not self.usable or startup_environment(env) != startup_environment(self.environment):
             return None
-        out, err = (os.path.join(self.folder.name, name) for name in ("stdout", "stderr"))
+        self.runs += 1  # new files for each run: a killed run's jobs may still write
+        out, err = (
+            os.path.join(self.folder.name, f"{self.runs}.{name}") for name in ("stdout", "stderr")
+        )
         request = {"args": list(args), "cwd": str(cwd), "env": env, "stdout": out, "stderr": err}
         deadline = time.monotonic() + timeout
         try:
-            self.process.stdin.write((json.dumps(request) + "\n").encode())
+            self._send(json.dumps(request) + "\n")
             pid = int(self._line(deadline))
-        except (OSError, EOFError, ValueError):
-            self.usable = False
+            if pid <= 0:
+                raise ValueError(pid)
+        except (OSError, EOFError, ValueError, TimeoutError):
+            self.usable = False  # out of step or gone: the caller runs the command
             return None
         try:
             status = int(self._line(deadline))
         except TimeoutError:
-            os.kill(pid, signal.SIGKILL)
-            self._line(time.monotonic() + 60)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:  # it ended just now
+                pass
+            self._settle()
             raise subprocess.TimeoutExpired(["snakemake", *args], timeout) from None
-        except (EOFError, ValueError):  # the run may have begun: not started again
+        except BaseException as error:  # the run may have begun: not started again
             self.usable = False
+            if not isinstance(error, (OSError, EOFError, ValueError)):
+                raise  # an interrupt, as it came
             raise RuntimeError(
                 f"the tests' Snakemake server ended during `snakemake {' '.join(args)}` "
                 f"in {cwd}; run the test again with {SWITCH}=0 to start Snakemake as a command"
             ) from None
         return subprocess.CompletedProcess(["snakemake", *args], status, _read(out), _read(err))
+
+    def _send(self, text: str) -> None:
+        data = text.encode()
+        while data:
+            data = data[os.write(self.process.stdin.fileno(), data) :]
+
+    def _settle(self) -> None:
+        """Read the killed run's status, or give the server up."""
+        try:
+            int(self._line(time.monotonic() + 60))
+        except (EOFError, ValueError, TimeoutError):
+            self.usable = False
 
     def close(self) -> None:
         if self.process.stdin:
@@ -132,9 +157,10 @@ def main() -> None:
     replies.write(f"ready {threading.active_count()}\n")
     replies.flush()
     for line in requests:
+        request = json.loads(line)  # here, not in the child: a bad line ends the server
         pid = os.fork()
         if pid == 0:
-            run_child(json.loads(line))  # never returns
+            run_child(request)  # never returns
         replies.write(f"{pid}\n")
         replies.flush()
         _, status = os.waitpid(pid, 0)
@@ -157,7 +183,8 @@ def run_child(request: dict) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         sys.argv = [os.path.join(os.path.dirname(sys.executable), "snakemake"), *request["args"]]
-        sys.path[0] = os.path.dirname(sys.argv[0])  # as for the command: its folder, not tests/
+        if sys.path and sys.path[0] == os.path.dirname(os.path.abspath(__file__)):
+            sys.path[0] = os.path.dirname(sys.argv[0])  # as for the command: its folder
         import snakemake.workflow
         from snakemake.cli import main as snakemake_main
 
@@ -179,7 +206,10 @@ def run_child(request: dict) -> None:
         code = 1
     finally:
         try:
-            atexit._run_exitfuncs()  # what the interpreter runs at exit
+            # what the interpreter does at exit: wait for the threads still working
+            # (Snakemake's thread pools), then run the exit handlers
+            threading._shutdown()
+            atexit._run_exitfuncs()
             sys.stdout.flush()
             sys.stderr.flush()
         finally:
