@@ -147,8 +147,10 @@ def suite_env() -> dict[str, str]:
 def measure(runs: int, quick: bool, work: Path, speed_check=check_speed) -> list[SuiteRun]:
     """Every command ``runs`` times, interleaved, each between two speed checks
     (none when quick; ``work``: the quick runs' pytest folders). A run whose tests
-    fail is kept (its counts say so); one that ends without pytest's closing line
-    stops the benchmark."""
+    fail is kept (its counts say so) and its whole output written to
+    ``work/<target>-run<N>.log`` (tracebacks included: the summary lines are cut to
+    the terminal's width); one that ends without pytest's closing line stops the
+    benchmark."""
     found = []
     work.mkdir(parents=True, exist_ok=True)
     for run in range(1, runs + 1):
@@ -183,8 +185,10 @@ def measure(runs: int, quick: bool, work: Path, speed_check=check_speed) -> list
                 f"{found[-1].tests}",
                 flush=True,
             )
-            if found[-1].failed:  # what failed, as pytest summed it up
-                print(failures(output), flush=True)
+            if found[-1].failed:  # what failed, as pytest summed it up, and all it said
+                saved = work / f"{target}-run{run}.log"
+                saved.write_text(output, encoding="utf-8")
+                print(failures(output), f"  (pytest's output: {saved})", sep="\n", flush=True)
     return found
 
 

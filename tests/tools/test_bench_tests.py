@@ -109,6 +109,9 @@ def test_the_commands_run_interleaved_each_between_two_speed_checks(monkeypatch,
     assert (found[0].speed_before_s, found[0].speed_after_s) == (1.01, 1.03)
     assert found[0].tests == "5 passed" and found[0].file_seconds == {"tests/unit/test_a.py": 2.0}
     assert [run.failed for run in found] == [False, True, False, False]
+    # the failing run's whole output is kept, for its tracebacks
+    assert (tmp_path / "test-run1.log").read_text(encoding="utf-8").startswith("==== 1 failed")
+    assert not (tmp_path / "test-fast-run1.log").exists()
     happened.clear()
     quick = bench_tests.measure(1, quick=True, work=tmp_path, speed_check=speed_check)
     assert happened == ["test-fast", "test"] and quick[0].speed_before_s is None
