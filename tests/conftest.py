@@ -331,6 +331,12 @@ def render_report_again(project: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def unlinked(html: str) -> str:
+    """A report's HTML as read: the citation links' tags left out (their text kept;
+    tests/e2e/test_report_citations.py checks the links)."""
+    return re.sub(r'<a class="cite" [^>]*>(.*?)</a>', r"\1", html)
+
+
 def planned_jobs(project: Path, *args: str) -> set[str]:
     """The rules a dry run plans (the 'Job stats' table); empty if nothing to do."""
     result = snakemake(project, "-n", "--quiet", "host", *args)

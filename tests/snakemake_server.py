@@ -100,14 +100,15 @@ class Client:
                 pass
             self._settle()
             raise subprocess.TimeoutExpired(["snakemake", *args], timeout) from None
-        except BaseException as error:  # the run may have begun: not started again
+        except (OSError, EOFError, ValueError):  # the run may have begun: not started again
             self.usable = False
-            if not isinstance(error, (OSError, EOFError, ValueError)):
-                raise  # an interrupt, as it came
             raise RuntimeError(
                 f"the tests' Snakemake server ended during `snakemake {' '.join(args)}` "
                 f"in {cwd}; run the test again with {SWITCH}=0 to start Snakemake as a command"
             ) from None
+        except BaseException:  # an interrupt: passed on as it came, the server given up
+            self.usable = False
+            raise
         return subprocess.CompletedProcess(["snakemake", *args], status, _read(out), _read(err))
 
     def _send(self, text: str) -> None:

@@ -7,7 +7,7 @@ import re
 import shutil
 
 import pytest
-from conftest import edit_keeping_time, render_report_again, snakemake
+from conftest import edit_keeping_time, render_report_again, snakemake, unlinked
 
 from udsyn.core import files
 
@@ -32,11 +32,6 @@ def shown(project) -> str:
     """The report's HTML with the citation links' tags left out: the text as read
     (tests/e2e/test_report_citations.py checks the links)."""
     return unlinked((project / "report/report.html").read_text(encoding="utf-8"))
-
-
-def unlinked(html: str) -> str:
-    """``html`` with the citation links' tags left out."""
-    return re.sub(r'<a class="cite" [^>]*>(.*?)</a>', r"\1", html)
 
 
 def summary_of(project) -> str:

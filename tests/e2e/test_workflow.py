@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import CONFIG, copy_project, make, planned_jobs
+from conftest import CONFIG, copy_project, make, planned_jobs, unlinked
 
 from udsyn.core import files
 
@@ -335,7 +335,7 @@ def test_a_config_file_of_ones_own_overrides_the_defaults(built, configured):
     later, earlier = (table["n_post_crisis_initiatives"].fillna(0) for table in (changed, default))
     assert (later <= earlier).all() and (later < earlier).any()
     # the report's methods: the main cut-off, and as sensitivity checks only the others
-    html = read_as_shown(project / "report/report.html")
+    html = unlinked((project / "report/report.html").read_text(encoding="utf-8"))
     assert f"started in {OWN_CUTOFF} or later (start years parsed" in html
     shown = " and ".join(str(year) for year in others)
     assert f"<code>results/clean/changes.csv</code>). Sensitivity: cut-offs {shown}.</li>" in html
@@ -350,13 +350,8 @@ def test_an_alternative_added_in_config_grows_the_multiverse(configured):
     assert (after["n_specifications"] == before["n_specifications"] * 4 // 3).all()
     grew = dict(zip(after["claim"], after["n_distinct"] - before["n_distinct"]))
     assert grew == {"headline": 0, "shift": 6, "reform": 0, "crisis": 12, "capital": 0}
-    html = read_as_shown(project / "report/report.html")
+    html = unlinked((project / "report/report.html").read_text(encoding="utf-8"))
     n = int(after["n_specifications"].iloc[0])
     assert f"of {n} specifications" in html
     # the methods list the new alternative among the choice's (not only somewhere)
     assert re.search(rf"crisis cut-off year \([^)]*; {ADDED_ALTERNATIVE}\)", html), html
-
-
-def read_as_shown(path: Path) -> str:
-    """A report's HTML as read: the citation links' tags left out."""
-    return re.sub(r'<a class="cite" [^>]*>(.*?)</a>', r"\1", path.read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ import re
 
 import jinja2
 import pytest
-from conftest import ROOT
+from conftest import ROOT, unlinked
 
 from udsyn.report.html import environment, make_filters, pick
 
@@ -272,7 +272,7 @@ def crisis_method_line(tmp_path, main: int, robustness: list[int]) -> str:
     config = {"derive": {"crisis_cutoff_year": main}}
     config["analysis"] = {"robustness_crisis_cutoffs": robustness}
     html = page(tmp_path, "\n".join(lines) + "\n", config=cite_config(config))
-    return re.sub(r'<a class="cite" [^>]*>(.*?)</a>', r"\1", html).split("[cite-")[0]
+    return unlinked(html).split("[cite-")[0]
 
 
 @pytest.mark.parametrize(
