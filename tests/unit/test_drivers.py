@@ -1,19 +1,16 @@
 """The survey's driver questions (Q9-Q11): the derived agreement flags, the
 drivers table on hand-made data (counts, Wilson shares, Newcombe differences
-against a published example), and recovery of the generator's true
-differences over a fixed set of regenerated synthetic exports."""
+against a published example). Their recovery of the generator's true differences
+is checked on the calibration's regenerated exports (tests/unit/test_calibration.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from statistics import NormalDist
 
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT
-from scipy import stats as scipy_stats
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -29,7 +26,6 @@ from udsyn.analysis.drivers import (
 from udsyn.core import files
 from udsyn.core.errors import InputError
 from udsyn.derive.derivation import AGREEMENT_COLUMNS
-from udsyn.synthetic import generator
 
 ORIGIN = "synthetic"
 DRIVER_KEYS = (
@@ -332,96 +328,6 @@ def test_a_comparison_missing_from_the_derived_table_is_named(settings, question
         drivers(hand_made().drop(columns="merged"), questions, settings, ORIGIN)
     assert "drivers.reform_enabled.compare" in str(caught.value)
     assert "'merged'" in str(caught.value)
-
-
-# ------------------------------------------------------------------ recovery from the generator
-
-# fixed; each regenerates, cleans and derives an export in about 0.3 s (the calibration,
-# `make calibrate`, scores these intervals over 200 seeds per generator variant)
-SEEDS = range(1, 41)
-
-
-def true_differences(
-    cfg: dict, questionnaire, register_rows: list[dict], derive_config: dict
-) -> dict[str, float]:
-    """The population difference the generator implies for each driver:
-    P(code among the agreeing labels) from latent = eta + N(0, 1) and the cut
-    points, averaged over the register municipalities of each group weighted
-    by their response probability (the estimand conditions on responding;
-    "Ved ikke" and stopping part-way are independent of the answer)."""
-    cov = generator.municipality_covariates(register_rows, cfg)
-    respond = generator.logistic(generator.linear_predictor(cfg["response"]["propensity"], cov))
-    cuts = [
-        math.inf,
-        *cfg["likert_cutpoints"],
-        -math.inf,
-    ]  # code c: latent in (cuts[c], cuts[c-1]]
-    value_sets = {
-        f.name: questionnaire.value_sets[f.value_set] for f in questionnaire.fields if f.value_set
-    }
-    normal = NormalDist()
-    truth = {}
-    for driver in SHIPPED:
-        eta = generator.linear_predictor(cfg["likert"][driver.question]["eta"], cov)
-        code_of = {label: code for code, label in value_sets[driver.question].items()}
-        p = sum(
-            np.array([normal.cdf(cuts[c - 1] - e) - normal.cdf(cuts[c] - e) for e in eta])
-            for c in (code_of[label] for label in derive_config[driver.agree_option])
-        )
-        group = cov[driver.compare] == 1
-        shares = [np.average(p[g], weights=respond[g]) for g in (group, ~group)]
-        truth[driver.item] = shares[0] - shares[1]
-    return truth
-
-
-@pytest.fixture(scope="module")
-def regenerated(tmp_path_factory, config, questionnaire, calibration_context, settings, questions):
-    """The drivers table of the export regenerated at each seed, cleaned and
-    derived in-process as the rules do."""
-    cfg = files.read_yaml(ROOT / "config" / "synthetic.yaml")
-    tables = {}
-    for seed in SEEDS:
-        folder = tmp_path_factory.mktemp(f"seed{seed}")
-        _, derived = calibration_context.clean_and_derive({**cfg, "seed": seed}, folder)
-        table = drivers(derived, questions, settings, ORIGIN)
-        tables[seed] = table[table["quantity"] == "difference"].set_index("item")
-    register_rows = calibration_context.register_rows
-    return {
-        "tables": tables,
-        "truth": true_differences(cfg, questionnaire, register_rows, config["derive"]),
-    }
-
-
-def test_true_differences_are_positive(regenerated):
-    # Q9 rises with merged (+0.8), Q10 and Q11 with peripheral (+0.9, +0.8) on the probit scale.
-    truth = regenerated["truth"]
-    assert set(truth) == set(ITEMS)
-    assert all(0.2 < value < 0.45 for value in truth.values()), truth
-
-
-@pytest.mark.parametrize("item", ITEMS)
-def test_estimated_differences_have_the_true_sign(regenerated, item):
-    estimates = [table.loc[item, "estimate"] for table in regenerated["tables"].values()]
-    assert not any(math.isnan(e) for e in estimates)
-    positive = sum(e > 0 for e in estimates)
-    # With n ~ 70 the standard error is about 0.12 against true differences of 0.3:
-    # a negative estimate is a 2.5-SD event; allow a few.
-    assert positive >= 0.9 * len(estimates), (item, positive, len(estimates))
-    assert np.mean(estimates) == pytest.approx(regenerated["truth"][item], abs=0.05)
-
-
-@pytest.mark.parametrize("item", ITEMS)
-def test_intervals_cover_the_true_difference_as_often_as_their_level(regenerated, settings, item):
-    truth = regenerated["truth"][item]
-    covered = sum(
-        table.loc[item, "ci_low"] <= truth <= table.loc[item, "ci_high"]
-        for table in regenerated["tables"].values()
-    )
-    k = len(regenerated["tables"])
-    # Monte-Carlo error: fewer than this many covering intervals has probability
-    # below 0.001 when the true coverage is the nominal level.
-    lowest = int(scipy_stats.binom.ppf(0.001, k, settings.confidence_level))
-    assert covered >= lowest, (item, covered, k, lowest)
 
 
 def test_a_questionnaire_without_the_question_is_named(derive_settings, questionnaire):
