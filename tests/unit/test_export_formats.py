@@ -570,6 +570,90 @@ def test_xlsx_unexpected_cells_are_refused(value, what, tmp_path):
     assert_clean_message(error.value, f"{path} [sheet Dataset]", "row 2", "column 'a'", what)
 
 
+def test_xlsx_formulas_and_error_values_are_refused_cell_by_cell(tmp_path):
+    """calamine gives a formula's saved result (0 or empty in a file a program wrote
+    and Excel never recalculated) and an error value (#N/A) as an empty cell: both
+    would be read as answers. Each is named: sheet, row, column, cell and value."""
+    import xlsxwriter
+
+    path = tmp_path / "export.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Dataset")
+    for c, name in enumerate(["id", "q1", "q6"]):
+        sheet.write_string(0, c, name)
+    sheet.write_number(1, 0, 1)
+    sheet.write_number(1, 1, 1)
+    sheet.write_string(1, 2, "0,5")
+    sheet.write_number(2, 0, 2)
+    sheet.write_formula(2, 1, "=NA()", None, "#N/A")  # an error value
+    sheet.write_formula(2, 2, "=5/2")  # saved result 0: never recalculated
+    book.add_worksheet("Labels").write_row(0, 0, ["q1", 1, "Ja"])
+    book.close()
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    message = assert_clean_message(
+        error.value,
+        f"{path} [sheet Dataset]",
+        "row 2, column 'q1'",
+        "cell B3 holds a formula",
+        "'=NA()'",
+        "row 2, column 'q6'",
+        "cell C3 holds a formula",
+        "'=5/2'",
+        "Paste Special > Values",
+    )
+    assert message.count("holds a formula") == 2
+    labels, _ = read_labels(path, AUTO)  # the Labels sheet has neither: read
+    assert labels.values.tolist() == [["q1", "1", "Ja"]]
+
+
+def test_xlsx_error_values_without_a_formula_and_prefixed_xml_are_found(tmp_path):
+    """An error value stored as such (t="e"), in a sheet written with a namespace
+    prefix (x:c, x:v), as some programs write it; a clean sheet is read as before."""
+    import zipfile
+
+    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "q1"], [1, 1], [2, 2]]})
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    assert '<c r="B3"><v>2</v></c>' in sheet
+    sheet = sheet.replace('<c r="B3"><v>2</v></c>', '<x:c r="B3" t="e"><x:v>#DIV/0!</x:v></x:c>')
+    sheet = sheet.replace(
+        "<worksheet ",
+        '<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ',
+    )
+    members["xl/worksheets/sheet1.xml"] = sheet.encode()
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(broken, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(InputError) as error:
+        read_dataset(broken, AUTO)
+    assert_clean_message(
+        error.value, "row 2, column 'q1'", "cell B3 holds an Excel error value", "'#DIV/0!'"
+    )
+    assert read_dataset(path, AUTO)[0].values.tolist() == [["1", "1"], ["2", "2"]]
+
+
+def test_excel_xml_formulas_are_refused(tmp_path):
+    path = tmp_path / "export.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+        '<Worksheet ss:Name="Dataset"><Table>'
+        '<Row><Cell><Data ss:Type="String">id</Data></Cell>'
+        '<Cell><Data ss:Type="String">q1</Data></Cell></Row>'
+        '<Row><Cell><Data ss:Type="Number">1</Data></Cell>'
+        '<Cell ss:Formula="=R[-1]C+1"><Data ss:Type="Number">1</Data></Cell></Row>'
+        "</Table></Worksheet></Workbook>",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, "[sheet Dataset]", "holds a formula", "'=R[-1]C+1'")
+
+
 def sheet_table_as_a_whole(rows: list[list[object]], where: str) -> pd.DataFrame:
     """What a sheet reads to when it is held whole: trimmed, the header and the body
     turned into text (the rule ``_sheet_table`` keeps while reading row by row)."""
@@ -780,6 +864,27 @@ def test_sav_numbers_and_timestamp_format(tmp_path):
     ]
     labels, _ = read_labels(path, AUTO)
     assert labels.empty and list(labels.columns) == ef.LABEL_COLUMNS
+
+
+def test_sav_user_missing_values_are_read_as_their_codes(tmp_path):
+    """A code declared missing in SPSS (say 9 "Ved ikke" or a range 90-99, set by
+    hand before the file reached udsyn) is still that code: read as it is and
+    named in how the file was read, never as an empty cell."""
+    import pyreadstat
+
+    frame = pd.DataFrame({"respondentid": [1.0, 2.0, 3.0], "q1": [1.0, 9.0, 95.0]})
+    path = tmp_path / "export.sav"
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        variable_value_labels={"q1": {1.0: "Ja", 9.0: "Ved ikke"}},
+        missing_ranges={"q1": [9, {"lo": 90, "hi": 99}]},
+    )
+    read, detected = read_dataset(path, AUTO)
+    assert read["q1"].tolist() == ["1", "9", "95"]
+    assert "declares user-missing, read as their codes: q1 90-99, 9." in detected.how
+    plain = write_sav(tmp_path / "plain.sav", frame, {})
+    assert "user-missing" not in read_dataset(plain, AUTO)[1].how
 
 
 def test_damaged_sav_is_refused(tmp_path):

@@ -157,3 +157,17 @@ def test_missing_file(tmp_path):
         lambda: files.read_text_table(tmp_path / "nowhere.csv", what="survey dataset")
     )
     assert "does not exist" in message
+
+
+def test_timestamps_with_utc_offsets_are_instants_ordered_as_they_happened():
+    """At the end of summer time 02:10+01:00 comes after 02:50+02:00: with %z in the
+    format the values are read as instants (UTC), so "latest" means latest."""
+    from udsyn.ingest.validation import parse_timestamps
+
+    values = pd.Series(["2014-10-26T02:50:00+02:00", "2014-10-26T02:10:00+01:00", "", "x"])
+    parsed = parse_timestamps(values, "%Y-%m-%dT%H:%M:%S%z")
+    assert parsed.iloc[0] < parsed.iloc[1]
+    assert str(parsed.iloc[1]) == "2014-10-26 01:10:00+00:00"
+    assert parsed.iloc[2:].isna().all()
+    naive = parse_timestamps(pd.Series(["2014-10-26 02:50:00"]), "%Y-%m-%d %H:%M:%S")
+    assert str(naive.iloc[0]) == "2014-10-26 02:50:00"  # no offset in the format: as written

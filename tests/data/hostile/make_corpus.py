@@ -375,6 +375,25 @@ def encoding_cp1252_unconfigured(c: Case):
 
 
 @case
+def encoding_mixed_utf8_cp1252(c: Case):
+    c.set(3, kommune="Køge")
+    c.set(2, q13="Godt samarbejde med STRAY")
+    c.dataset_bytes = c.dataset().replace(b"STRAY", "caféen".encode("cp1252"))
+    return (
+        "A UTF-8 export with one answer saved in cp1252 (a hand edit, a pasted cell): "
+        "two encodings in one file, which neither reads right; an error naming the cell."
+    ), error(
+        "dataset.csv",
+        "row 2",
+        "column 'q13'",
+        "byte 0xE9 is not UTF-8",
+        "'ø'",
+        "mixes two encodings",
+        stage="read",
+    )
+
+
+@case
 def encoding_forced_wrong(c: Case):
     c.encoding = "cp1252"
     c.set(3, kommune="Køge")
@@ -588,6 +607,25 @@ def timestamp_format(c: Case):
         "not a timestamp",
         stage="validate",
     )
+
+
+@case
+def timestamps_with_mixed_utc_offsets(c: Case):
+    timing = ("created", "modified", "starttime", "closetime")
+    for row in c.rows:  # winter time (+01:00), and one respondent in summer time (+02:00)
+        for column in timing:
+            if row[column]:
+                row[column] = row[column].replace(" ", "T") + "+01:00"
+    c.set(2, starttime="2014-03-31T10:00:00+02:00", closetime="2014-03-31T10:20:00+02:00")
+    c.set(2, modified="2014-03-31T10:20:00+02:00")
+    return (
+        "ISO 8601 timestamps with UTC offsets that change with summer time, and a format "
+        "with %z: read as instants (pandas refuses mixed offsets in one column)."
+    ), {
+        "outcome": "ok",
+        "config": {"survey": {"timestamp_format": "%Y-%m-%dT%H:%M:%S%z"}},
+        **unchanged_baseline(),
+    }
 
 
 @case

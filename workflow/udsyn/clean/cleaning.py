@@ -20,6 +20,7 @@ from udsyn.clean.scrub import SCRUB_RULES, scrub_personal_data
 from udsyn.core.errors import input_error
 from udsyn.core.files import csv_safety
 from udsyn.ingest.questionnaire import Field, Questionnaire
+from udsyn.ingest.validation import parse_timestamps
 
 # Exclusion reasons, in the order they are tested (documented in the README).
 EXCLUSION_REASONS = {
@@ -460,9 +461,8 @@ def clean_export(
         (questionnaire.start_column, "started_at_ts"),
         (questionnaire.close_column, "closed_at_ts"),
     ):
-        frame[parsed] = pd.to_datetime(
-            frame[column].replace("", None), format=settings.timestamp_format
-        )
+        # checked by the validate rule: every non-empty value parses
+        frame[parsed] = parse_timestamps(frame[column], settings.timestamp_format)
     log = _ChangeLog()
 
     reasons = _exclusions(frame, settings, questionnaire).to_numpy(dtype=object)

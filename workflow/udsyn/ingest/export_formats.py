@@ -67,6 +67,14 @@ SHEET_CHUNK_ROWS = 20_000
 AMBIGUOUS_8BIT = re.compile(rb"[\xa4\xa6\xa8\xb4\xb8\xbc\xbd\xbe]")
 C1_BYTES = re.compile(rb"[\x80-\x9f]")
 CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+# A well-formed UTF-8 sequence of two to four bytes (a character outside ASCII).
+# An 8-bit (cp1252, ISO-8859-15) text practically never holds one: its letters are
+# single bytes that UTF-8 would need followed by continuation bytes 0x80-0xBF.
+UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
 WHOLE_NUMBER = re.compile(r"-?\d+")
 # A cell a CSV export writes bare: a number, with a decimal point or comma.
 PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
@@ -320,8 +328,29 @@ def _detect_encoding(
     try:
         raw.decode("utf-8")
         return "utf-8", "valid UTF-8 throughout"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        first_bad = error.start
+    utf8 = UTF8_MULTIBYTE.search(raw)
+    if utf8:
+        # Both UTF-8 characters and bytes that are not UTF-8: two encodings in one
+        # file (a cell pasted from another program, a hand edit saved in Windows'
+        # encoding). Read as either, some text would come out garbled; say where.
+        byte = raw[first_bad : first_bad + 1]
+        sample = raw[utf8.start() : utf8.end()].decode("utf-8")
+        problem = _locate_byte(
+            raw,
+            first_bad,
+            path,
+            f"byte 0x{byte.hex().upper()} is not UTF-8, but other text in the file is "
+            f"UTF-8 (for example '{sample}' at byte {utf8.start()}): the file mixes two "
+            "encodings",
+        )
+        raise InputError(
+            [problem],
+            "open the file in an editor that shows its encoding, fix the named cell "
+            "(retype its special characters) and save the whole file as UTF-8, or export "
+            "again; survey.encoding cannot help, because no one encoding reads this file",
+        )
     if C1_BYTES.search(raw):
         bad = CP1252_UNDEFINED.search(raw)
         if bad:
@@ -740,6 +769,7 @@ def _calamine_sheets(path: str) -> Sheets:
         ) from None
 
     def rows(name: str) -> Iterable[Sequence[object]]:
+        _refuse_formulas_and_errors(path, name, book)
         try:
             sheet = book.get_sheet_by_name(name)
             if sheet.start == (0, 0):
@@ -757,6 +787,147 @@ def _calamine_sheets(path: str) -> Sheets:
             ) from None
 
     return names, rows
+
+
+# An .xlsx sheet's XML: a cell (its attributes, its content) and, inside, a formula
+# or a value. Any namespace prefix (some writers use ``x:``).
+_XLSX_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_XLSX_REF = re.compile(rb"""\br=["']([A-Z]+)(\d+)["']""")
+_XLSX_ERROR_TYPE = re.compile(rb"""\bt=["']e["']""")
+_XLSX_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_XLSX_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>(.*?)</(?:\w+:)?v>", re.S)
+_XLSX_FLAGS = (b"<f", b":f ", b":f>", b't="e"', b"t='e'")
+_XLSX_READ_BYTES = 16 * 1024 * 1024
+
+
+def _sheet_parts(archive) -> dict[str, str]:
+    """Sheet name -> the archive member holding its XML (xl/workbook.xml and its
+    relationships; targets relative to xl/ or absolute)."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    workbook = ET.fromstring(archive.read("xl/workbook.xml"))
+    relations = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = {
+        rel.get("Id"): rel.get("Target", "")
+        for rel in relations
+        if rel.tag.endswith("Relationship")
+    }
+    parts = {}
+    for sheet in workbook.iter():
+        if not sheet.tag.endswith("}sheet"):
+            continue
+        rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+        where = target.get(rel_id, "")
+        if where:
+            member = where.lstrip("/") if where.startswith("/") else posixpath.join("xl", where)
+            parts[sheet.get("name", "")] = posixpath.normpath(member)
+    return parts
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _refuse_formulas_and_errors(path: str, name: str, book) -> None:
+    """An .xlsx sheet's formulas and error values are refused, cell by cell.
+
+    calamine gives a formula's saved result, which may be stale or, in a file a
+    program wrote and Excel never opened, missing (read as empty or 0), and an
+    error value (#N/A, #DIV/0!, ...) as an empty cell: either would be read as an
+    answer the respondent did not give. A SurveyXact export holds neither. The
+    sheet's XML is scanned in blocks of whole rows; only a block that holds a
+    formula or error at all is parsed cell by cell."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = _sheet_parts(archive).get(name)
+            if member is None or member not in archive.namelist():
+                return  # calamine reads the sheet or says it cannot
+            found: list[tuple[int, int, str, str]] = []
+            with archive.open(member) as handle:
+                rest = b""
+                while True:
+                    block = handle.read(_XLSX_READ_BYTES)
+                    data = rest + block
+                    cut = len(data) if not block else data.rfind(b"row>") + 4
+                    if cut < 4:
+                        rest = data
+                        continue
+                    whole, rest = data[:cut], data[cut:]
+                    if any(flag in whole for flag in _XLSX_FLAGS):
+                        found += _flagged_cells(whole)
+                    if not block or len(found) >= 20:
+                        break
+    except (zipfile.BadZipFile, KeyError, OSError, SyntaxError):
+        return  # not a readable workbook: calamine's own error names it
+    if not found:
+        return
+    header = next(iter(book.get_sheet_by_name(name).iter_rows()), [])
+    problems = []
+    for row, column, kind, text in found[:20]:
+        cell = f"{_column_letters(column)}{row}"
+        named = header[column - 1] if column and column <= len(header) else ""
+        message = (
+            f"cell {cell} holds an Excel error value, not an answer"
+            if kind == "error"
+            else f"cell {cell} holds a formula, whose saved result udsyn would have to trust"
+        )
+        problems.append(
+            Problem(
+                _sheet_file(path, name),
+                message,
+                row=(row - 1 if name != "Labels" else row) if row else None,
+                column=str(named) if named not in ("", None) else f"column {column}",
+                value=text,
+            )
+        )
+    raise InputError(
+        problems,
+        "a SurveyXact export holds values only: export again, or in Excel copy the sheet "
+        "and paste it back as values (Paste Special > Values), and fix or empty the error "
+        "cells, then save",
+    )
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters or "?"
+
+
+def _flagged_cells(xml: bytes) -> list[tuple[int, int, str, str]]:
+    """(sheet row, column number, "error" or "formula", its text) of each such cell."""
+    out = []
+    for cell in _XLSX_CELL.finditer(xml):
+        attributes, content = cell.group(1), cell.group(2) or b""
+        formula = _XLSX_FORMULA.search(content)
+        is_error = bool(_XLSX_ERROR_TYPE.search(attributes))
+        if not (formula or is_error):
+            continue
+        ref = _XLSX_REF.search(attributes)
+        row, column = (int(ref.group(2)), _column_number(ref.group(1))) if ref else (0, 0)
+        if formula:
+            text = "=" + (formula.group(1) or b"").decode("utf-8", "replace")
+            kind = "formula"
+        else:
+            value = _XLSX_VALUE.search(content)
+            text = (value.group(1) if value else b"").decode("utf-8", "replace")
+            kind = "error"
+        out.append((row, column, kind, _unescape_xml(text)))
+    return out
+
+
+def _unescape_xml(text: str) -> str:
+    import html
+
+    return html.unescape(text)
 
 
 def _xml_sheets(path: str) -> Sheets:
@@ -800,6 +971,17 @@ def _xml_rows(sheet, ns: str, where: str) -> Rows:
             at = cell.get(ns + "Index")
             while at and len(cells) < int(at) - 1:
                 cells.append("")
+            if cell.get(ns + "Formula"):
+                # its Data is the saved result, which may be stale: as for .xlsx
+                raise input_error(
+                    where,
+                    "the cell holds a formula, whose saved result udsyn would have to trust",
+                    "a SurveyXact export holds values only: export again, or paste the "
+                    "sheet back as values in Excel and save",
+                    row=len(out) + 1,
+                    column=f"column {len(cells) + 1}",
+                    value=cell.get(ns + "Formula"),
+                )
             data = cell.find(ns + "Data")
             cells.append(_xml_value(data, ns, where, len(out) + 1, len(cells) + 1))
         out.append(cells)
@@ -1201,13 +1383,34 @@ def _sav_column(values: pd.Series, name: str, path: str, options: ReadOptions) -
 
 
 def _read_sav_dataset(path: str, options: ReadOptions) -> tuple[pd.DataFrame, Detected]:
-    data, meta = _read_sav(path)
+    # user_missing: a value declared missing in SPSS (MISSING VALUES, e.g. 9 "Ved
+    # ikke" set missing by hand) is read as the code it is, not as an empty cell:
+    # the questionnaire and the cleaning rules decide what a code means.
+    data, meta = _read_sav(path, user_missing=True)
     header = list(data.columns)
     frame = pd.DataFrame(
         {name: _sav_column(data[name], name, path, options) for name in header}, columns=header
     )
     how = "format sav detected from the file's first bytes ($FL2/$FL3); variable names as header."
+    declared = _declared_missing(meta.missing_ranges or {})
+    if declared:
+        how += f" Values the file declares user-missing, read as their codes: {declared}."
     return frame, Detected("dataset", path, "sav", "", "", "", "", "present", how)
+
+
+def _declared_missing(ranges: dict) -> str:
+    """The .sav's user-missing declarations, variable by variable: ``q1 9; q3 90-99``."""
+    parts = []
+    for name, declared in ranges.items():
+        values = [
+            cell_text(item["lo"], "")
+            if item["lo"] == item["hi"]
+            else f"{cell_text(item['lo'], '')}-{cell_text(item['hi'], '')}"
+            for item in declared
+        ]
+        if values:
+            parts.append(f"{name} {', '.join(values)}")
+    return "; ".join(parts)
 
 
 def _read_sav_labels(path: str, options: ReadOptions) -> tuple[pd.DataFrame, Detected]:

@@ -145,12 +145,23 @@ def labels_schema() -> pa.DataFrameSchema:
     )
 
 
+def parse_timestamps(values: pd.Series, timestamp_format: str) -> pd.Series:
+    """The values as ``timestamp_format`` reads them; empty or unreadable: NaT.
+
+    A format with a UTC offset (``%z``) gives instants in UTC: an export's times
+    may carry different offsets (winter and summer time in one survey), which
+    pandas refuses to hold in one column, and only the instant says which of two
+    submissions came last."""
+    return pd.to_datetime(
+        values, format=timestamp_format, errors="coerce", utc="%z" in timestamp_format
+    )
+
+
 def _timestamp_check(timestamp_format: str) -> pa.Check:
     pa = _pandera()
 
     def parses(values: pd.Series) -> pd.Series:
-        parsed = pd.to_datetime(values, format=timestamp_format, errors="coerce")
-        return (values == "") | parsed.notna()
+        return (values == "") | parse_timestamps(values, timestamp_format).notna()
 
     return pa.Check(parses, error=f"not a timestamp in the configured format {timestamp_format}")
 
