@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import yaml
 from conftest import copy_project, make, result_files, write_format
 
@@ -58,6 +59,17 @@ def test_real_export_formats_build_the_same_results_end_to_end(built, tmp_path):
         )
         done = make(project, f"SNAKEMAKE_ARGS=--configfile {override.name} --forceall {targets}")
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        # the workbook's Structure sheet says which option each multiple-choice
+        # column is: the validate rule compared every one with the questionnaire
+        roles = pd.read_csv(project / "results/validated/checks.csv", dtype=str)
+        structure = roles[roles["role"] == "structure"]
+        if format_value.startswith("xlsx"):
+            assert structure["checks_passed"].tolist() == [
+                "the option of every multiple-choice column as the questionnaire's (15 columns)"
+            ]
+            assert structure["sheet"].tolist() == ["Structure"]
+        else:  # a .sav and the INTL CSV export here carry no structure
+            assert structure.empty
         ours = result_files(project)
         logs = (
             (

@@ -2,10 +2,11 @@ rule validate:
     input:
         dataset=SURVEY["dataset"],
         labels=SURVEY_LABELS,
+        structure=SURVEY_STRUCTURE,
         register=REGISTER,
         aliases=ALIASES,
         questionnaire=SURVEY["questionnaire"],
-        code=package(*EXPORT_CODE),
+        code=package(*EXPORT_CODE, "ingest.export_structure"),
         lock=LOCK,
     output:
         checks="results/validated/checks.csv",

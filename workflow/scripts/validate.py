@@ -5,7 +5,8 @@ and how every label compared."""
 
 from udsyn.core import files
 from udsyn.core.runner import data_origin, run
-from udsyn.ingest.export import load_export
+from udsyn.ingest.export import load_export, read_options
+from udsyn.ingest.export_structure import check_structure, read_structure
 from udsyn.ingest.questionnaire import build_questionnaire
 from udsyn.ingest.validation import validate_inputs
 
@@ -33,9 +34,22 @@ def main(smk, log):
                 check.expected_label,
                 check.status,
             )
+    structure = None
+    for path in smk.input.structure:  # none, or the export's structure file or workbook
+        found = read_structure(path, read_options(survey))
+        if found is not None:
+            structure = (found, check_structure(found, export.columns, questionnaire))
+            log.info("structure %s: %s", found.file, structure[1])
+    if structure is None:
+        log.info("no structure in the export: the multiple-choice options' order is not checked")
     register = files.read_text_table(smk.input.register, what="municipality register")
     checks = validate_inputs(
-        export, register, smk.input.register, questionnaire, survey["timestamp_format"]
+        export,
+        register,
+        smk.input.register,
+        questionnaire,
+        survey["timestamp_format"],
+        structure,
     )
     checks["sha256"] = [files.sha256_of(path) for path in checks["file"]]
     origin = data_origin(survey["synthetic"])

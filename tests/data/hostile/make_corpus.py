@@ -1185,6 +1185,31 @@ def xlsx_no_labels_sheet(c: Case):
 
 
 @case
+def xlsx_structure_options_reordered(c: Case):
+    def swap_third_and_fourth_purpose(sheets):
+        rows = {row[1]: row for row in sheets["Structure"] if row[1] in ("q2_3", "q2_4")}
+        rows["q2_3"][6], rows["q2_4"][6] = rows["q2_4"][6], rows["q2_3"][6]
+
+    c.files = workbook(c, False, swap_third_and_fourth_purpose)
+    return (
+        "An .xlsx export whose Structure sheet lists Q2's third and fourth options the other "
+        "way round from the questionnaire: read by position, every answer to them would be "
+        "the other option's; an error naming both columns and texts."
+    ), {
+        **error(
+            "export.xlsx [sheet Structure]",
+            "column 'choiceText'",
+            "variable q2_3 is the option 'Tiltrækning af arbejdskraft' in the export, but "
+            "the questionnaire reads it as 'Erhvervsfremme'",
+            "variable q2_4",
+            "in the survey's order",
+            stage="validate",
+        ),
+        "files": {"dataset": "export.xlsx", "labels": "export.xlsx"},
+    }
+
+
+@case
 def xlsx_split_respondent_missing(c: Case):
     def drop_second_respondent(sheets):
         sheets["Dataset(2)"] = [row for row in sheets["Dataset(2)"] if row[0] != 100002]

@@ -49,13 +49,32 @@ def one_file_format(path: str | Path) -> str | None:
 
 def sibling_labels(dataset: str | Path) -> str | None:
     """The CSV labels file beside ``dataset`` by SurveyXact's naming, or None."""
+    return _sibling(dataset, "labels")
+
+
+def _sibling(dataset: str | Path, word: str) -> str | None:
+    """The file beside ``dataset`` whose name has ``word`` where the dataset's has
+    "dataset" (in the same case), or None when the name has no "dataset"."""
     dataset = Path(dataset)
-    name, count = re.subn("dataset", "labels", dataset.name)
-    if not count:
-        name, count = re.subn("Dataset", "Labels", dataset.name)
-    if not count:
-        name, count = re.subn("DATASET", "LABELS", dataset.name)
-    return str(dataset.with_name(name)) if count else None
+    for old, new in (("dataset", word), ("Dataset", word.title()), ("DATASET", word.upper())):
+        name, count = re.subn(old, new, dataset.name)
+        if count:
+            return str(dataset.with_name(name))
+    return None
+
+
+def structure_file(dataset: str) -> str | None:
+    """Where the export's structure is (udsyn.ingest.export_structure): inside a
+    workbook (the dataset itself, which may or may not have a Structure sheet);
+    for a CSV export, the file beside the dataset with "structure" where its name
+    has "dataset", when there is one; None for a .sav and a CSV export without it."""
+    fmt = one_file_format(dataset)
+    if fmt in ("xlsx", "excel-xml"):
+        return dataset
+    if fmt is not None:
+        return None
+    sibling = _sibling(dataset, "structure")
+    return sibling if sibling and Path(sibling).exists() else None
 
 
 def labels_file(dataset: str, labels: str) -> str:

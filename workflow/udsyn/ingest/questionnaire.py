@@ -34,6 +34,9 @@ class Field:
     # The question is shown only when this field holds one of these codes
     # (SurveyXact's skip logic, declared in the questionnaire); None: always.
     shown_if: tuple[str, tuple[str, ...]] | None = None
+    # A multiple-choice item's option as the survey words it (the item's ``text``),
+    # checked against the export's structure (udsyn.ingest.export_structure).
+    option_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,7 @@ def build_questionnaire(spec: dict) -> Questionnaire:
                         value_set="chosen",
                         english=f"{question['english']}: {item['english']}",
                         shown_if=shown_if,
+                        option_text=item.get("text"),
                     )
                 )
         else:

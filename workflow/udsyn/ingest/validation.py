@@ -377,9 +377,12 @@ def validate_inputs(
     register_file: str,
     questionnaire: Questionnaire,
     timestamp_format: str,
+    structure=None,
 ) -> pd.DataFrame:
     """Validate the loaded export (``udsyn.ingest.export.SurveyExport``) and the register;
-    return a table of what was read, how, and what passed."""
+    return a table of what was read, how, and what passed. ``structure``: the
+    export's structure and what was compared in it
+    (``udsyn.ingest.export_structure``), when it has one: a row of its own."""
     register = validate_register(register_raw, register_file)
     dataset_read, labels_read = export.reading
     dataset = validate_dataset(export.dataset, dataset_read.file, questionnaire, timestamp_format)
@@ -445,6 +448,25 @@ def validate_inputs(
             **register_read,
         ),
     ]
+    if structure is not None:
+        found, compared = structure
+        rows.insert(
+            2,
+            dict(
+                role="structure",
+                file=found.path,
+                rows=len(found.rows),
+                columns=found.columns,
+                checks_passed=compared,
+                format=found.format,
+                sheet=found.sheet,
+                encoding=found.encoding,
+                delimiter=found.delimiter,
+                quoting=found.quoting,
+                header="present",
+                how_read=found.how,
+            ),
+        )
     return pd.DataFrame(
         rows, columns=["role", "file", "rows", "columns", "checks_passed", *READING_COLUMNS]
     )

@@ -580,9 +580,10 @@ def write_text_export(out: Path, export: Export, dialect: TextDialect) -> list[P
 
 
 def structure_rows(export: Export, questionnaire: Questionnaire) -> list[list]:
-    """A minimal Structure sheet: one row per choice of each coded question
-    field (its code and label), one row for every other question field.
-    Question texts are the questionnaire's English descriptions."""
+    """A minimal Structure sheet: one row per multiple-choice item (its position
+    and its option's text, as SurveyXact writes it), one row per choice of each
+    other coded question field (its code and label), one row for every other
+    question field. Question texts are the questionnaire's English descriptions."""
     names = dict(zip(export.long_header, export.header))
     choices: dict[str, list] = {}
     for field, code, text in export.labels:
@@ -591,6 +592,11 @@ def structure_rows(export: Export, questionnaire: Questionnaire) -> list[list]:
     for f in questionnaire.export_fields:
         name = names.get(f.field, f.field)
         common = [f.question, name, STRUCTURE_TYPES.get(f.kind, "Text"), f.kind, f.english]
+        if f.kind == "multi_item" and f.option_text:
+            # as SurveyXact writes a multiple-choice item: its option, which the
+            # column's labels (Ikke valgt/Valgt) do not say
+            rows.append([*common, int(f.field.rsplit("_", 1)[1]), f.option_text])
+            continue
         rows += [[*common, code, text] for code, text in choices.get(name, [])] or [
             [*common, None, None]
         ]
