@@ -732,6 +732,23 @@ def quote_unclosed(c: Case):
 
 
 @case
+def quote_then_text(c: Case):
+    c.set(2, q13="QUOTED")
+    c.dataset_bytes = c.dataset().replace(b"QUOTED", b'"Projekt Nord" er godt')
+    return (
+        "A free-text answer that starts quoted and goes on after the closing quote (a hand "
+        "edit; SurveyXact quotes the whole value): an error, not read with its quotes dropped."
+    ), error(
+        "dataset.csv",
+        "row 2",
+        "column 'q13'",
+        "goes on after its closing quote",
+        "'\"Projekt Nord\" er godt'",
+        stage="read",
+    )
+
+
+@case
 def nul_byte(c: Case):
     c.set(2, q13="Kontakt\x00os")
     return "A NUL byte inside a free-text answer: an error, not stripped.", error(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import errno
+import functools
 import glob
 import hashlib
 import os
@@ -255,6 +256,8 @@ def _check_text(
                 "(survey.delimiter), or export it again with ';'",
                 value=header[0],
             )
+    if quote:
+        _check_text_after_quote(text, path, delimiter, header, what, has_header)
     # An unclosed quote swallows the rest of the file into one value. It leaves an
     # odd number of quote characters; only then is the text parsed strictly.
     if quote and text.count('"') % 2:
@@ -275,6 +278,75 @@ def _check_text(
                 "close the quote (a '\"' inside a quoted value is written '\"\"'), "
                 f"or export the {what} again",
             ) from None
+
+
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
+
+
+@functools.lru_cache(maxsize=16)
+def _quote_then_other(delimiter: str, text: bool) -> tuple[re.Pattern, frozenset]:
+    other = re.escape(delimiter) + '\\r\\n"'
+    stops = delimiter + '\r\n"'
+    if text:
+        return re.compile(f'"[^{other}]'), frozenset(stops)
+    return re.compile(f'"[^{other}]'.encode()), frozenset(stops.encode())
+
+
+def _quote_inside(data: str | bytes, delimiter: str, start: int = 0) -> int:
+    """The offset of the first quote at or after ``start`` with something other than
+    a delimiter, a line end or a quote on both sides; -1 if none. (A pattern
+    starting with the quote is searched fast; a look-behind would test every byte.)"""
+    pattern, stops = _quote_then_other(delimiter, isinstance(data, str))
+    for match in pattern.finditer(data, start):
+        at = match.start()
+        if at and data[at - 1] not in stops:
+            return at
+    return -1
+
+
+def _check_text_after_quote(
+    text: str, path: str, delimiter: str, header: list[str], what: str, has_header: bool
+) -> None:
+    """A value that starts quoted and goes on after its closing quote
+    (``"Projekt Nord" er godt``, written by hand or by another program): the
+    readers would drop the quotes and join the rest, a value the file does not
+    hold. Only a quote with other text on both sides can be one (a SurveyXact
+    export quotes a whole value and doubles a quote inside it), so only then is
+    the text parsed strictly, to tell it from a quote inside an unquoted value."""
+    if _quote_inside(text, delimiter) < 0:
+        return
+    reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for _ in reader:
+            pass
+    except csv.Error:
+        # the first such quote on or after the line where the strict reader stopped
+        line_start = 0
+        for _, end in zip(range(reader.line_num - 1), _LINE_ENDS.finditer(text)):
+            line_start = end.end()
+        found = _quote_inside(text, delimiter, max(0, line_start - 1))
+        offset = found if found >= 0 else line_start
+        # the raw cell: from the delimiter or line start before its opening quote
+        start = max(
+            text.rfind(mark, 0, text.rfind('"', 0, offset)) for mark in (delimiter, "\n", "\r")
+        )
+        end = min(text.find(mark, offset) % (len(text) + 1) for mark in (delimiter, "\n", "\r"))
+        problem = _where(
+            path,
+            text,
+            offset,
+            delimiter,
+            header,
+            "a quoted value goes on after its closing quote: read, its quotes would be "
+            "dropped and the rest joined to it",
+            has_header=has_header,
+        )
+        raise InputError(
+            [replace(problem, value=text[start + 1 : end])],
+            "quote the whole value and double each quote inside it "
+            '("""Projekt Nord"" er godt"), or export the '
+            f"{what} again",
+        ) from None
 
 
 def read_text_table(
@@ -417,6 +489,8 @@ def _read_plain_utf8(raw: bytes, delimiter: str, encoding: str) -> pd.DataFrame 
         return None
     data = memoryview(raw)[3:] if raw.startswith(codecs.BOM_UTF8) else memoryview(raw)
     if bytes(data[:3]) == codecs.BOM_UTF8 or raw.find(b"\x00") >= 0 or raw.count(b'"') % 2:
+        return None
+    if _quote_inside(raw, delimiter) >= 0:  # maybe text after a closing quote
         return None
     ends = [i for i in (raw.find(b"\n", 0, 1 << 20), raw.find(b"\r", 0, 1 << 20)) if i >= 0]
     if not ends:
