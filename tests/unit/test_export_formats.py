@@ -635,6 +635,26 @@ def test_xlsx_error_values_without_a_formula_and_prefixed_xml_are_found(tmp_path
     assert read_dataset(path, AUTO)[0].values.tolist() == [["1", "1"], ["2", "2"]]
 
 
+def test_a_workbook_declaring_entities_is_refused(tmp_path):
+    import zipfile
+
+    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "q1"], [1, 1]]})
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    book = members["xl/workbook.xml"]
+    declaration = book[: book.index(b"?>") + 2]
+    members["xl/workbook.xml"] = book.replace(
+        declaration, declaration + b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">]>', 1
+    )
+    hostile = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(hostile, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(InputError) as error:
+        read_dataset(hostile, AUTO)
+    assert_clean_message(error.value, str(hostile), "declares a DOCTYPE or entities")
+
+
 def test_excel_xml_formulas_are_refused(tmp_path):
     path = tmp_path / "export.xml"
     path.write_text(

@@ -800,14 +800,20 @@ _XLSX_FLAGS = (b"<f", b":f ", b":f>", b't="e"', b"t='e'")
 _XLSX_READ_BYTES = 16 * 1024 * 1024
 
 
-def _sheet_parts(archive) -> dict[str, str]:
+def _sheet_parts(archive, path: str) -> dict[str, str]:
     """Sheet name -> the archive member holding its XML (xl/workbook.xml and its
     relationships; targets relative to xl/ or absolute)."""
     import posixpath
     import xml.etree.ElementTree as ET
 
-    workbook = ET.fromstring(archive.read("xl/workbook.xml"))
-    relations = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    parts = [archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels")]
+    if any(b"<!DOCTYPE" in part or b"<!ENTITY" in part for part in parts):
+        raise input_error(  # never in an Excel workbook; its entities could expand
+            path,
+            "the workbook's XML declares a DOCTYPE or entities, which an Excel export never does",
+            _EXPORT_AGAIN,
+        )
+    workbook, relations = (ET.fromstring(part) for part in parts)
     target = {
         rel.get("Id"): rel.get("Target", "")
         for rel in relations
@@ -845,7 +851,7 @@ def _refuse_formulas_and_errors(path: str, name: str, book) -> None:
 
     try:
         with zipfile.ZipFile(path) as archive:
-            member = _sheet_parts(archive).get(name)
+            member = _sheet_parts(archive, path).get(name)
             if member is None or member not in archive.namelist():
                 return  # calamine reads the sheet or says it cannot
             found: list[tuple[int, int, str, str]] = []
