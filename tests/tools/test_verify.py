@@ -1,7 +1,7 @@
 """Reproducibility checks (tools.verify) and the provenance manifest.
 
 Unit tests of the checksum, comparison and CSV-difference functions; a copy of
-the project whose capital table gets a random value written in, which the
+the project whose drivers table gets a random value written in, which the
 comparison must catch, naming the file, row and column; the manifest
 results/manifest.json complete; the rule graph and profiles in place."""
 
@@ -392,12 +392,13 @@ def test_committed_checksums_name_every_generated_file(built):
 
 @pytest.fixture
 def sabotaged(built, tmp_path) -> tuple[Path, Path]:
-    """Two builds of a project whose capital table gets a random value written in:
+    """Two builds of a project whose drivers table gets a random value written in:
     a built copy with the sabotaged script rebuilt, and a copy of that with the rule
-    run again (the random value is drawn anew)."""
+    run again (the random value is drawn anew). (The drivers table: no figure is
+    drawn from it, so only the rule, the report and the records run again.)"""
     first = tmp_path / "first"
     shutil.copytree(built, first, symlinks=True)
-    script = first / "workflow/scripts/analysis_capital.py"
+    script = first / "workflow/scripts/analysis_drivers.py"
     text = script.read_text(encoding="utf-8")
     marker = "    files.write_table(table, smk.output.table)"
     assert marker in text
@@ -412,7 +413,7 @@ def sabotaged(built, tmp_path) -> tuple[Path, Path]:
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     second = tmp_path / "second"
     shutil.copytree(first, second, symlinks=True)
-    again = snakemake(second, "--cores", "1", "--forcerun", "capital")
+    again = snakemake(second, "--cores", "1", "--forcerun", "drivers")
     assert again.returncode == 0, again.stdout + again.stderr
     return first, second
 
@@ -423,14 +424,14 @@ def test_a_nondeterministic_output_fails_the_comparison(sabotaged):
     result = run_cli("compare", str(first), str(second))
     assert result.returncode == 1, result.stdout + result.stderr
     found = re.search(
-        r"results/analysis/capital\.csv: row 1, column 'estimate': "
+        r"results/analysis/drivers\.csv: row 1, column 'estimate': "
         r"'(0\.\d+)' \(A\) vs '(0\.\d+)' \(B\)",
         result.stdout,
     )
     assert found and found.group(1) != found.group(2), result.stdout
     # what depends on the table differs with it, each named
     assert (
-        "results/manifest.json: at outputs > results/analysis/capital.csv > sha256"
+        "results/manifest.json: at outputs > results/analysis/drivers.csv > sha256"
         in result.stdout
     )
     for path in ("results/provenance.csv", "report/report.html"):
@@ -439,7 +440,7 @@ def test_a_nondeterministic_output_fails_the_comparison(sabotaged):
         assert path not in result.stdout, path
     # and against the committed checksums, the sabotaged table is named too
     check = run_cli("check", str(first))
-    assert check.returncode == 1 and "results/analysis/capital.csv: sha256" in check.stdout
+    assert check.returncode == 1 and "results/analysis/drivers.csv: sha256" in check.stdout
 
 
 @pytest.mark.e2e
