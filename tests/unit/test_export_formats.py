@@ -570,6 +570,19 @@ def test_xlsx_unexpected_cells_are_refused(value, what, tmp_path):
     assert_clean_message(error.value, f"{path} [sheet Dataset]", "row 2", "column 'a'", what)
 
 
+def rewritten(workbook: Path, member: str, edit, out: Path) -> Path:
+    """A copy of ``workbook`` (a zip) with one member's bytes passed through ``edit``."""
+    import zipfile
+
+    with zipfile.ZipFile(workbook) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members[member] = edit(members[member])
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out
+
+
 def test_xlsx_formulas_and_error_values_are_refused_cell_by_cell(tmp_path):
     """calamine gives a formula's saved result (0 or empty in a file a program wrote
     and Excel never recalculated) and an error value (#N/A) as an empty cell: both
@@ -610,23 +623,19 @@ def test_xlsx_formulas_and_error_values_are_refused_cell_by_cell(tmp_path):
 def test_xlsx_error_values_without_a_formula_and_prefixed_xml_are_found(tmp_path):
     """An error value stored as such (t="e"), in a sheet written with a namespace
     prefix (x:c, x:v), as some programs write it; a clean sheet is read as before."""
-    import zipfile
-
     path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "q1"], [1, 1], [2, 2]]})
-    with zipfile.ZipFile(path) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    sheet = members["xl/worksheets/sheet1.xml"].decode()
-    assert '<c r="B3"><v>2</v></c>' in sheet
-    sheet = sheet.replace('<c r="B3"><v>2</v></c>', '<x:c r="B3" t="e"><x:v>#DIV/0!</x:v></x:c>')
-    sheet = sheet.replace(
-        "<worksheet ",
-        '<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ',
-    )
-    members["xl/worksheets/sheet1.xml"] = sheet.encode()
-    broken = tmp_path / "broken.xlsx"
-    with zipfile.ZipFile(broken, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+
+    def error_value(sheet: bytes) -> bytes:
+        assert b'<c r="B3"><v>2</v></c>' in sheet
+        sheet = sheet.replace(
+            b'<c r="B3"><v>2</v></c>', b'<x:c r="B3" t="e"><x:v>#DIV/0!</x:v></x:c>'
+        )
+        return sheet.replace(
+            b"<worksheet ",
+            b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ',
+        )
+
+    broken = rewritten(path, "xl/worksheets/sheet1.xml", error_value, tmp_path / "broken.xlsx")
     with pytest.raises(InputError) as error:
         read_dataset(broken, AUTO)
     assert_clean_message(
@@ -636,20 +645,15 @@ def test_xlsx_error_values_without_a_formula_and_prefixed_xml_are_found(tmp_path
 
 
 def test_a_workbook_declaring_entities_is_refused(tmp_path):
-    import zipfile
-
     path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "q1"], [1, 1]]})
-    with zipfile.ZipFile(path) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    book = members["xl/workbook.xml"]
-    declaration = book[: book.index(b"?>") + 2]
-    members["xl/workbook.xml"] = book.replace(
-        declaration, declaration + b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">]>', 1
-    )
-    hostile = tmp_path / "hostile.xlsx"
-    with zipfile.ZipFile(hostile, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+
+    def entities(book: bytes) -> bytes:
+        declaration = book[: book.index(b"?>") + 2]
+        return book.replace(
+            declaration, declaration + b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">]>', 1
+        )
+
+    hostile = rewritten(path, "xl/workbook.xml", entities, tmp_path / "hostile.xlsx")
     with pytest.raises(InputError) as error:
         read_dataset(hostile, AUTO)
     assert_clean_message(error.value, str(hostile), "declares a DOCTYPE or entities")
