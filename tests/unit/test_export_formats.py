@@ -627,8 +627,8 @@ def test_xlsx_error_values_without_a_formula_and_prefixed_xml_are_found(tmp_path
 
     def error_value(sheet: bytes) -> bytes:
         assert b'<c r="B3"><v>2</v></c>' in sheet
-        sheet = sheet.replace(
-            b'<c r="B3"><v>2</v></c>', b'<x:c r="B3" t="e"><x:v>#DIV/0!</x:v></x:c>'
+        sheet = sheet.replace(  # XML allows spaces around '='
+            b'<c r="B3"><v>2</v></c>', b'<x:c r = "B3" t = "e"><x:v>#DIV/0!</x:v></x:c>'
         )
         return sheet.replace(
             b"<worksheet ",
@@ -642,6 +642,20 @@ def test_xlsx_error_values_without_a_formula_and_prefixed_xml_are_found(tmp_path
         error.value, "row 2, column 'q1'", "cell B3 holds an Excel error value", "'#DIV/0!'"
     )
     assert read_dataset(path, AUTO)[0].values.tolist() == [["1", "1"], ["2", "2"]]
+
+
+def test_an_error_value_calamine_cannot_read_is_named_by_its_cell(tmp_path):
+    """#SPILL! (a newer error value) makes python-calamine itself fail: the cell is
+    still named, its column by number."""
+    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "q1"], [1, 1], [2, 2]]})
+
+    def spill(sheet: bytes) -> bytes:
+        return sheet.replace(b'<c r="B3"><v>2</v></c>', b'<c r="B3" t="e"><v>#SPILL!</v></c>')
+
+    broken = rewritten(path, "xl/worksheets/sheet1.xml", spill, tmp_path / "spill.xlsx")
+    with pytest.raises(InputError) as error:
+        read_dataset(broken, AUTO)
+    assert_clean_message(error.value, "row 2, column 'column 2'", "cell B3", "'#SPILL!'")
 
 
 def test_a_workbook_declaring_entities_is_refused(tmp_path):
@@ -833,6 +847,30 @@ def test_excel_xml_with_a_doctype_is_refused(tmp_path):
     with pytest.raises(InputError) as error:
         read_dataset(path, AUTO)
     assert_clean_message(error.value, str(path), "DOCTYPE")
+
+
+def test_two_encodings_in_one_file_are_refused_where_the_byte_is(tmp_path):
+    """A UTF-8 byte-order mark and a cp1252 byte; and a header-less labels file
+    whose second row has the stray byte (row 2, not the first row as a header)."""
+    dataset = tmp_path / "dataset.csv"
+    text = "respondentid;kommune\n1;Køge\n2;STRAY\n"
+    dataset.write_bytes(
+        b"\xef\xbb\xbf" + text.encode().replace(b"STRAY", "Tønder".encode("cp1252"))
+    )
+    with pytest.raises(InputError) as error:
+        read_dataset(dataset, AUTO)
+    assert_clean_message(
+        error.value, "row 2, column 'kommune'", "byte 0xF8 is not UTF-8", "byte-order mark"
+    )
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes(
+        "q1;1;Ja\nq1;2;STRAY\nq3;1;I høj grad\n".encode().replace(
+            b"STRAY", "Nej æ".encode("cp1252")
+        )
+    )
+    with pytest.raises(InputError) as error:
+        read_labels(labels, AUTO)
+    assert_clean_message(error.value, "labels.csv, row 2", "mixes two encodings")
 
 
 # ------------------------------------------------------------------ sav

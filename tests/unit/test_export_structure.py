@@ -96,6 +96,24 @@ def test_short_names_white_space_and_case_are_matched(questionnaire, tmp_path):
     assert "the structure has no row for variable q2_1" in str(error.value)
 
 
+def test_an_english_structure_is_mapped_by_the_label_map(questionnaire, tmp_path):
+    import dataclasses
+
+    texts = {"q2_3": "Business promotion", "q2_9": "Other"}
+    found = read_structure(write(tmp_path, structure_csv(questionnaire, texts)), AUTO)
+    with pytest.raises(InputError):
+        check_structure(found, columns_of(questionnaire), questionnaire)
+    mapped = dataclasses.replace(
+        questionnaire,
+        label_map={
+            **questionnaire.label_map,
+            "Business promotion": "Erhvervsfremme",
+            "Other": "Andet",
+        },
+    )
+    check_structure(found, columns_of(questionnaire), mapped)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

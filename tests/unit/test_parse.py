@@ -186,7 +186,14 @@ def test_parse_year_rejects_unknown_range_pick():
         ("-1", None, "number_out_of_range"),
         ("501", None, "number_out_of_range"),
         ("1000", None, "number_out_of_range"),
-        ("1.000", 1.0, "number"),  # documented: no thousands separators expected
+        # a separator before exactly three digits: a thousand in Danish, one in English
+        ("1.000", None, "number_ambiguous_separator"),
+        ("2,500", None, "number_ambiguous_separator"),
+        ("ca. 1.500", None, "number_ambiguous_separator"),
+        ("1,000-2,000", None, "number_ambiguous_separator"),
+        ("0,125", 0.125, "decimal_comma"),  # a thousands separator never follows 0
+        ("1.0000", 1.0, "number"),
+        ("2,25", 2.25, "decimal_comma"),
         ("to", None, "number_unparseable"),
         ("1,5,5", None, "number_unparseable"),
         ("2 timer", None, "number_unparseable"),  # hours are not FTE
@@ -223,6 +230,7 @@ def test_rule_documentation_is_complete():
         "missing",
         "number",
         "decimal_comma",
+        "number_ambiguous_separator",
         "number_approximate",
         "number_with_unit",
         "number_range",

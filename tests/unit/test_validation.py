@@ -171,3 +171,14 @@ def test_timestamps_with_utc_offsets_are_instants_ordered_as_they_happened():
     assert parsed.iloc[2:].isna().all()
     naive = parse_timestamps(pd.Series(["2014-10-26 02:50:00"]), "%Y-%m-%d %H:%M:%S")
     assert str(naive.iloc[0]) == "2014-10-26 02:50:00"  # no offset in the format: as written
+
+
+def test_a_multiple_choice_item_the_questionnaire_lacks_is_named(questionnaire):
+    from udsyn.ingest.validation import _unknown_options
+
+    columns = ["q2_9", "q2_9_tekst", "q2_10", "q12_7", "q3", "q2_x", "q8_1_type"]
+    problems = _unknown_options(columns, questionnaire, "dataset.csv")
+    assert [p.column for p in problems] == ["q2_10", "q12_7"]
+    assert "option 7 of multiple-choice question q12, which the questionnaire lists 6" in (
+        problems[1].message
+    )

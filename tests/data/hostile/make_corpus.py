@@ -976,6 +976,81 @@ def staff_negative(c: Case):
 
 
 @case
+def staff_thousands_separator(c: Case):
+    c.set(1, q6="1.000")
+    c.set(2, q6="2,500")
+    c.set(3, q6="0,125")
+    return (
+        "Staff (FTE) written with a separator and three digits ('1.000', '2,500'): a "
+        "thousand in Danish, one in English; missing and logged, not read as either. "
+        "'0,125' is a decimal."
+    ), {
+        "outcome": "ok",
+        **unchanged_baseline(),
+        "values": [
+            {
+                "table": "respondents",
+                "respondentid": 100001,
+                "column": "international_fte",
+                "missing": True,
+            },
+            {
+                "table": "respondents",
+                "respondentid": 100002,
+                "column": "international_fte",
+                "missing": True,
+            },
+            {
+                "table": "respondents",
+                "respondentid": 100003,
+                "column": "international_fte",
+                "equals": 0.125,
+            },
+        ],
+        "changes": [
+            {
+                "respondentid": 100001,
+                "column": "q6",
+                "rule": "number_ambiguous_separator",
+                "raw_value": "1.000",
+            },
+            {
+                "respondentid": 100002,
+                "column": "q6",
+                "rule": "number_ambiguous_separator",
+                "raw_value": "2,500",
+            },
+        ],
+    }
+
+
+@case
+def multiple_choice_option_appended(c: Case):
+    c.header.insert(c.header.index("q2_9") + 1, "q2_10")
+    c.set(1, q2_10="1")
+    return (
+        "A tenth Q2 option (q2_10) the questionnaire does not list: read without it, a "
+        "respondent who chose only that option would count as having chosen none."
+    ), error(
+        "dataset.csv",
+        "column 'q2_10'",
+        "column q2_10 is option 10 of multiple-choice question q2, which the questionnaire "
+        "lists 9 options for",
+        "add it, in the survey's order",
+        stage="validate",
+    )
+
+
+@case
+def respondentid_in_other_digits(c: Case):
+    c.set(3, respondentid="١٠٠٠٠٣")
+    return (
+        "A respondentid in Arabic-Indic digits (which Python's int() would read as 100003): "
+        "only ASCII digits are a whole number here."
+    ), error("dataset.csv", "row 3", "column 'respondentid'", "whole number", stage="validate")
+
+
+@case
 def staff_absurd(c: Case):
     c.set(1, q6="1000000")
     c.set(2, q6="1e9")

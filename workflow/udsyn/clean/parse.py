@@ -59,6 +59,11 @@ NUMBER_RULES: dict[str, str] = {
     "start is unparseable.",
     "zero_word": "'ingen', 'nul' or '0 (ingen)': zero.",
     "dont_know": "'Ved ikke', 'vides ikke', 'husker ikke' or '?': missing.",
+    "number_ambiguous_separator": "A number whose separator is followed by exactly three "
+    "digits and whose whole part does not start with 0, e.g. '1.000', '2,500': '.' is the "
+    "thousands separator in Danish and the decimal point in English (',' the other way "
+    "round), so it is either a thousand times more or less: missing. ('0,125' and "
+    "'2,5' are decimals.)",
     "number_out_of_range": "A parsed number below config cleaning.fte_min or above "
     "cleaning.fte_max: missing.",
     "number_unparseable": "Any other text: missing.",
@@ -194,6 +199,10 @@ _NUMBER_TEXT = re.compile(
 )
 
 
+# '1.000' or '2,500': a thousands separator or a decimal one, depending on the language.
+_THOUSANDS_OR_DECIMAL = re.compile(r"[1-9][0-9]{0,2}[.,][0-9]{3}")
+
+
 def _to_float(digits: str) -> float:
     return float(digits.replace(",", "."))
 
@@ -211,6 +220,10 @@ def _number_and_rule(text: str) -> tuple[float | None, str]:
     match = _NUMBER_TEXT.fullmatch(text)
     if match is None or (match["sign"] and match["last"]):
         return None, "number_unparseable"
+    if any(
+        _THOUSANDS_OR_DECIMAL.fullmatch(part or "") for part in (match["first"], match["last"])
+    ):
+        return None, "number_ambiguous_separator"
     first = _to_float(match["first"]) * (-1 if match["sign"] else 1)
     if match["last"] is not None:
         last = _to_float(match["last"])

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 
@@ -75,9 +76,9 @@ UTF8_MULTIBYTE = re.compile(
     rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
     rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
 )
-WHOLE_NUMBER = re.compile(r"-?\d+")
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 # A cell a CSV export writes bare: a number, with a decimal point or comma.
-PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
 DATASET_PART = re.compile(r"Dataset\((\d+)\)")
 RESPONDENT_IDS = ("respondentid", "responde")
 IGNORED_SHEETS = ("Structure", "Variables")
@@ -289,11 +290,16 @@ def _utf16_guess(raw: bytes) -> str | None:
     return "LE" if odd >= even else "BE"
 
 
-def _locate_byte(raw: bytes, offset: int, path: str, message: str) -> Problem:
-    """A Problem naming row and column of byte ``offset`` of an 8-bit file."""
+def _locate_byte(
+    raw: bytes, offset: int, path: str, message: str, has_header: bool = True
+) -> Problem:
+    """A Problem naming row and column of byte ``offset`` of an 8-bit file (without a
+    header row, its first record is row 1 and columns are not named)."""
     text = raw.decode("latin-1")  # 8-bit: one byte, one character, the same structure
     delimiter, quote = _structure_guess(text)
-    return files.where_in_text(path, text, offset, delimiter, message, quote=quote)
+    return files.where_in_text(
+        path, text, offset, delimiter, message, quote=quote, has_header=has_header
+    )
 
 
 def _structure_guess(text: str) -> tuple[str, bool]:
@@ -303,8 +309,29 @@ def _structure_guess(text: str) -> tuple[str, bool]:
     return max(DELIMITERS, key=first.count), True
 
 
+def _mixed_encodings(
+    raw: bytes, first_bad: int, path: str, evidence: str, has_header: bool
+) -> NoReturn:
+    """Refuse a file that is UTF-8 (``evidence``) but for the byte at ``first_bad``."""
+    byte = raw[first_bad : first_bad + 1]
+    problem = _locate_byte(
+        raw,
+        first_bad,
+        path,
+        f"byte 0x{byte.hex().upper()} is not UTF-8, but other text in the file is UTF-8 "
+        f"({evidence}): the file mixes two encodings",
+        has_header,
+    )
+    raise InputError(
+        [problem],
+        "open the file in an editor that shows its encoding, fix the named cell "
+        "(retype its special characters) and save the whole file as UTF-8, or export "
+        "again; survey.encoding cannot help, because no one encoding reads this file",
+    )
+
+
 def _detect_encoding(
-    raw: bytes, path: str, eu_dialect: Callable[[str, bool], bool]
+    raw: bytes, path: str, eu_dialect: Callable[[str, bool], bool], has_header: bool = True
 ) -> tuple[str, str]:
     """(codec, evidence) for a text export; refuses what it could misread.
 
@@ -313,6 +340,13 @@ def _detect_encoding(
     as ISO-8859-15, the EU export's encoding.
     """
     bom = _bom_encoding(raw)
+    if bom and raw.startswith(codecs.BOM_UTF8):
+        try:
+            raw[3:].decode("utf-8")
+        except UnicodeDecodeError as error:  # the mark says UTF-8; a byte says otherwise
+            _mixed_encodings(
+                raw, error.start + 3, path, "its byte-order mark says UTF-8", has_header
+            )
     if bom:
         return bom[0], bom[1]
     guess = _utf16_guess(raw)
@@ -335,21 +369,9 @@ def _detect_encoding(
         # Both UTF-8 characters and bytes that are not UTF-8: two encodings in one
         # file (a cell pasted from another program, a hand edit saved in Windows'
         # encoding). Read as either, some text would come out garbled; say where.
-        byte = raw[first_bad : first_bad + 1]
         sample = raw[utf8.start() : utf8.end()].decode("utf-8")
-        problem = _locate_byte(
-            raw,
-            first_bad,
-            path,
-            f"byte 0x{byte.hex().upper()} is not UTF-8, but other text in the file is "
-            f"UTF-8 (for example '{sample}' at byte {utf8.start()}): the file mixes two "
-            "encodings",
-        )
-        raise InputError(
-            [problem],
-            "open the file in an editor that shows its encoding, fix the named cell "
-            "(retype its special characters) and save the whole file as UTF-8, or export "
-            "again; survey.encoding cannot help, because no one encoding reads this file",
+        _mixed_encodings(
+            raw, first_bad, path, f"for example '{sample}' at byte {utf8.start()}", has_header
         )
     if C1_BYTES.search(raw):
         bad = CP1252_UNDEFINED.search(raw)
@@ -361,6 +383,7 @@ def _detect_encoding(
                 path,
                 f"byte 0x{byte.hex().upper()} is neither UTF-8 nor a "
                 "character in cp1252, and a control character in ISO-8859-15",
+                has_header,
             )
             raise InputError(
                 [problem], "set survey.encoding to the file's real encoding, or export again"
@@ -386,6 +409,7 @@ def _detect_encoding(
         f"byte 0x{byte.hex().upper()} reads as '{byte.decode('iso-8859-15')}' "
         f"in ISO-8859-15 or '{byte.decode('cp1252')}' in cp1252, and the file "
         "is not in SurveyXact's EU dialect, which says which",
+        has_header,
     )
     raise InputError(
         [problem],
@@ -638,7 +662,9 @@ def _text_dialect(raw: bytes, path: str, options: ReadOptions, role: str) -> _Di
         return list(valid) == [";"] and _detect_quoting(text, ";") == "all text quoted"
 
     if options.encoding == "auto":
-        encoding, evidence = _detect_encoding(raw, path, eu_dialect)
+        # a labels file has no header row unless config says so (SurveyXact writes none)
+        has_header = role != "labels" or options.labels_header == "present"
+        encoding, evidence = _detect_encoding(raw, path, eu_dialect, has_header)
         how = [f"encoding {encoding} detected ({evidence})"]
     else:
         encoding, evidence = _configured_encoding(raw, path, options.encoding)
@@ -792,11 +818,11 @@ def _calamine_sheets(path: str) -> Sheets:
 # An .xlsx sheet's XML: a cell (its attributes, its content) and, inside, a formula
 # or a value. Any namespace prefix (some writers use ``x:``).
 _XLSX_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_XLSX_REF = re.compile(rb"""\br=["']([A-Z]+)(\d+)["']""")
-_XLSX_ERROR_TYPE = re.compile(rb"""\bt=["']e["']""")
+_XLSX_REF = re.compile(rb"""\br\s*=\s*["']([A-Z]+)([0-9]+)["']""")
+_XLSX_ERROR_TYPE = re.compile(rb"""\bt\s*=\s*["']e["']""")
 _XLSX_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _XLSX_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>(.*?)</(?:\w+:)?v>", re.S)
-_XLSX_FLAGS = (b"<f", b":f ", b":f>", b't="e"', b"t='e'")
+_XLSX_FLAGS = (b"<f", b":f ", b":f>", b'"e"', b"'e'")  # a formula; t="e" (any spacing)
 _XLSX_READ_BYTES = 16 * 1024 * 1024
 
 
@@ -873,7 +899,10 @@ def _refuse_formulas_and_errors(path: str, name: str, book) -> None:
         return  # not a readable workbook: calamine's own error names it
     if not found:
         return
-    header = next(iter(book.get_sheet_by_name(name).iter_rows()), [])
+    try:
+        header = next(iter(book.get_sheet_by_name(name).iter_rows()), [])
+    except Exception:  # calamine cannot read every error value (#SPILL!): columns by letter
+        header = []
     problems = []
     for row, column, kind, text in found[:20]:
         cell = f"{_column_letters(column)}{row}"

@@ -12,7 +12,8 @@ column, ``choiceText`` the option), and rows with a choice text may carry one
 extra, empty, trailing field.
 
 ``check_structure`` compares each multiple-choice item the questionnaire gives
-an option ``text`` with the structure's ``choiceText`` of that item's column:
+an option ``text`` with the structure's ``choiceText`` of that item's column
+(through the questionnaire's ``label_map``, as the labels are):
 a survey that lists its options in another order (or words them otherwise)
 stops the build, naming the column and both texts, instead of being read with
 its options shifted. Without a structure nothing can be compared, and
@@ -38,8 +39,8 @@ REQUIRED = ("variableName", "choiceText")
 HINT = (
     "the survey lists its multiple-choice options in another order than the "
     "questionnaire, or words them otherwise: in your copy of the questionnaire, put the "
-    "items (purposes, barriers) in the survey's order, or set each item's text to the "
-    "survey's wording (docs/real-exports.md)"
+    "items (purposes, barriers) in the survey's order, or map the survey's wording to "
+    "each item's text in its label_map, as for the labels (docs/real-exports.md)"
 )
 
 
@@ -196,7 +197,9 @@ def check_structure(
             )
             continue
         row, text = found
-        if _normal(text) != _normal(field.option_text):
+        # an export worded otherwise (English) is mapped as its labels are
+        mapped = questionnaire.label_map.get(text.strip(), text)
+        if _normal(mapped) != _normal(field.option_text):
             problems.append(
                 Problem(
                     structure.file,

@@ -75,8 +75,9 @@ def _text():
 
 
 # Codes are small whole numbers; respondent ids fit in 64 bits.
-_WHOLE_NUMBER = r"^-?\d{1,9}$"
-_RESPONDENT_ID = r"^\d{1,18}$"
+# ASCII digits only: \d would also take other scripts' digits (١٠٠, １００).
+_WHOLE_NUMBER = r"^-?[0-9]{1,9}$"
+_RESPONDENT_ID = r"^[0-9]{1,18}$"
 
 # What pandera's check names mean to a researcher.
 _CHECK_MESSAGES = {
@@ -223,6 +224,31 @@ def dataset_schema(
     return pa.DataFrameSchema(schema, strict=False)
 
 
+def _unknown_options(columns: list[str], questionnaire: Questionnaire, file: str) -> list[Problem]:
+    """Columns named as an item of a multiple-choice question (``q2_10``: SurveyXact
+    names items ``<question>_<position>``) at a position the questionnaire does not
+    list: an option the survey has and the questionnaire lacks."""
+    known: dict[str, set[str]] = {}
+    for field in questionnaire.fields:
+        if field.kind == "multi_item":
+            known.setdefault(field.question, set()).add(field.field)
+    problems = []
+    for column in columns:
+        question, _, position = column.rpartition("_")
+        if question in known and position.isascii() and position.isdigit():
+            if column not in known[question]:
+                problems.append(
+                    Problem(
+                        file,
+                        f"column {column} is option {int(position)} of multiple-choice "
+                        f"question {question}, which the questionnaire lists "
+                        f"{len(known[question])} options for",
+                        column=column,
+                    )
+                )
+    return problems
+
+
 def _unique_as_number(ids: pd.Series) -> pd.Series:
     """True where an id is not the same whole number as another id ("007" = "7")."""
     numbers = pd.to_numeric(
@@ -359,6 +385,15 @@ def validate_dataset(
             _renamed_hint(error.problems, list(raw.columns), questionnaire.expected_columns),
             error.hint,
         ) from None
+    unknown = _unknown_options(list(raw.columns), questionnaire, file)
+    if unknown:
+        raise InputError(
+            unknown,
+            "the survey has a multiple-choice option the questionnaire does not list: add "
+            "it, in the survey's order, to the question's items (purposes, barriers) in "
+            "your copy of the questionnaire (docs/real-exports.md); read without it, a "
+            "respondent who chose only that option would count as having chosen none",
+        )
     if validated.empty:
         raise InputError(
             [Problem(file, "the survey dataset has a header but no data rows")],
