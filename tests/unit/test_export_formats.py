@@ -689,7 +689,9 @@ def test_excel_xml_formulas_are_refused(tmp_path):
     )
     with pytest.raises(InputError) as error:
         read_dataset(path, AUTO)
-    assert_clean_message(error.value, "[sheet Dataset]", "holds a formula", "'=R[-1]C+1'")
+    assert_clean_message(
+        error.value, "[sheet Dataset], row 1", "cell B2 holds a formula", "'=R[-1]C+1'"
+    )
 
 
 def sheet_table_as_a_whole(rows: list[list[object]], where: str) -> pd.DataFrame:
@@ -871,6 +873,17 @@ def test_two_encodings_in_one_file_are_refused_where_the_byte_is(tmp_path):
     with pytest.raises(InputError) as error:
         read_labels(labels, AUTO)
     assert_clean_message(error.value, "labels.csv, row 2", "mixes two encodings")
+
+
+def test_8_bit_letters_that_happen_to_form_utf8_do_not_make_a_mixed_file(tmp_path):
+    """'Ø«' in cp1252 is the bytes of a UTF-8 character (U+062B): the rest of the
+    file's letters are not UTF-8, so it is an 8-bit file, read as such."""
+    dataset = tmp_path / "dataset.csv"
+    text = "respondentid;q13\n1;»PROJEKT Ø« i Køge\n2;Tønder og Ærø\n"
+    dataset.write_bytes(text.encode("cp1252"))
+    frame, detected = read_dataset(dataset, AUTO)
+    assert frame["q13"].tolist() == ["»PROJEKT Ø« i Køge", "Tønder og Ærø"]
+    assert detected.encoding in ("cp1252", "iso-8859-15")
 
 
 # ------------------------------------------------------------------ sav

@@ -114,6 +114,23 @@ def test_an_english_structure_is_mapped_by_the_label_map(questionnaire, tmp_path
     check_structure(found, columns_of(questionnaire), mapped)
 
 
+def test_a_structure_is_read_in_the_datasets_encoding(questionnaire, tmp_path):
+    """An EU export's structure with '€' in a question text: ISO-8859-15 and cp1252
+    differ there, and the structure alone does not say which; the dataset did."""
+    text = structure_csv(questionnaire).replace('"Spørgsmål"', '"Budget i €"')
+    path = write(tmp_path, text, "iso-8859-15")
+    found = read_structure(path, AUTO, "iso-8859-15")
+    assert "encoding iso-8859-15, the dataset's" in found.how
+    check_structure(found, columns_of(questionnaire), questionnaire)
+
+
+def test_structure_rows_are_numbered_without_blank_lines(questionnaire, tmp_path):
+    text = HEADER + "\n\nq2;q2_1;Closed;Multiple;T;1;Andet;;;\n"
+    with pytest.raises(InputError) as error:
+        read_structure(write(tmp_path, text), AUTO)
+    assert "row 1" in str(error.value) and "10 fields" in str(error.value)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

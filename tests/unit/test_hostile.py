@@ -83,7 +83,7 @@ def run_pipeline(
         export = name_and_check(read[0][0], read[1][0], (read[0][1], read[1][1]), questionnaire)
         structure = None
         for path in [p for p in [structure_file(dataset_file)] if p is not None]:
-            found = read_structure(path, options)
+            found = read_structure(path, options, read[0][1].encoding or None)
             if found is not None:
                 structure = (found, check_structure(found, export.columns, questionnaire))
         validate_inputs(

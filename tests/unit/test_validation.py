@@ -182,3 +182,13 @@ def test_a_multiple_choice_item_the_questionnaire_lacks_is_named(questionnaire):
     assert "option 7 of multiple-choice question q12, which the questionnaire lists 6" in (
         problems[1].message
     )
+
+
+def test_a_trailing_line_break_is_not_part_of_a_whole_number():
+    import re
+
+    from udsyn.ingest.validation import _RESPONDENT_ID, _WHOLE_NUMBER
+
+    for pattern in (_RESPONDENT_ID, _WHOLE_NUMBER):
+        assert re.match(pattern, "100001") and not re.match(pattern, "100001\n")
+        assert not re.match(pattern, "١٠٠٠٠١")

@@ -36,7 +36,8 @@ def main(smk, log):
             )
     structure = None
     for path in smk.input.structure:  # none, or the export's structure file or workbook
-        found = read_structure(path, read_options(survey))
+        dataset_read = export.reading[0]
+        found = read_structure(path, read_options(survey), dataset_read.encoding or None)
         if found is not None:
             structure = (found, check_structure(found, export.columns, questionnaire))
             log.info("structure %s: %s", found.file, structure[1])

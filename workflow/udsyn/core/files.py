@@ -279,19 +279,31 @@ def _check_text(
             ) from None
 
 
+_SCAN_BYTES = 16 * 1024 * 1024
+
+
 def _maybe_text_after_quote(data: bytes, delimiter: str) -> bool:
     """Whether a quoted value may go on after its closing quote. In a well-formed
-    file the 2nd, 4th, ... quote closes a value (or is the first of a doubled
-    quote) and is followed by a delimiter, a line end, a quote or the end; any
-    other follower is a candidate (also the harmless quote inside an unquoted
-    value, which shifts the count: the strict parse then decides). Counted with
-    numpy over the bytes: a fraction of a second for 100 MB. ``data``: ASCII-
-    compatible bytes (UTF-8 or 8-bit), so quotes and delimiters are single bytes."""
+    file the 1st, 3rd, ... quote opens a value (or is the second of a doubled
+    quote): it follows the file's start, a delimiter, a line end or a quote; the
+    2nd, 4th, ... closes it (or is the first of a doubled quote): a delimiter, a
+    line end, a quote or the end follows. Any other neighbour is a candidate (a
+    harmless quote inside an unquoted value is one too, and shifts the count: the
+    strict parse then decides). Counted with numpy in blocks: a fraction of a
+    second per 100 MB, and memory for one block. ``data``: ASCII-compatible bytes
+    (UTF-8 or 8-bit), so quotes and delimiters are single bytes."""
     array = np.frombuffer(data, dtype=np.uint8)
-    closing = np.flatnonzero(array == ord('"'))[1::2] + 1
-    following = array[closing[closing < array.size]]
     stops = np.frombuffer((delimiter + '\r\n"').encode(), dtype=np.uint8)
-    return bool((~np.isin(following, stops)).any())
+    seen = 0  # quotes before the block
+    for start in range(0, array.size, _SCAN_BYTES):
+        quotes = np.flatnonzero(array[start : start + _SCAN_BYTES] == ord('"')) + start
+        opening, closing = quotes[seen % 2 :: 2], quotes[(seen + 1) % 2 :: 2]
+        before = array[opening[opening > 0] - 1]
+        after = array[closing[closing + 1 < array.size] + 1]
+        if (~np.isin(before, stops)).any() or (~np.isin(after, stops)).any():
+            return True
+        seen += quotes.size
+    return False
 
 
 def _text_after_quote_at(text: str, delimiter: str) -> tuple[int, int]:

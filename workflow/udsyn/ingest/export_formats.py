@@ -309,6 +309,23 @@ def _structure_guess(text: str) -> tuple[str, bool]:
     return max(DELIMITERS, key=first.count), True
 
 
+_DECODE_CHUNK = 16 * 1024 * 1024
+
+
+def _utf8_counts(raw: bytes) -> tuple[int, int]:
+    """(characters outside ASCII that decode as UTF-8, bytes that do not), read in
+    blocks (a large export is not held twice)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    view, valid, bad = memoryview(raw), 0, 0
+    for start in range(0, len(raw), _DECODE_CHUNK):
+        end = start + _DECODE_CHUNK
+        text = decoder.decode(view[start:end], final=end >= len(raw))
+        replaced = text.count("\ufffd")
+        outside_ascii = len(text) - len(text.encode("ascii", "ignore"))
+        valid, bad = valid + outside_ascii - replaced, bad + replaced
+    return valid, bad
+
+
 def _mixed_encodings(
     raw: bytes, first_bad: int, path: str, evidence: str, has_header: bool
 ) -> NoReturn:
@@ -326,7 +343,7 @@ def _mixed_encodings(
         [problem],
         "open the file in an editor that shows its encoding, fix the named cell "
         "(retype its special characters) and save the whole file as UTF-8, or export "
-        "again; survey.encoding cannot help, because no one encoding reads this file",
+        "again; a survey.encoding of the other encoding would garble the UTF-8 text",
     )
 
 
@@ -364,14 +381,22 @@ def _detect_encoding(
         return "utf-8", "valid UTF-8 throughout"
     except UnicodeDecodeError as error:
         first_bad = error.start
-    utf8 = UTF8_MULTIBYTE.search(raw)
-    if utf8:
-        # Both UTF-8 characters and bytes that are not UTF-8: two encodings in one
+    valid, bad = _utf8_counts(raw)
+    if valid >= bad:
+        # Mostly UTF-8 characters, and bytes that are not UTF-8: two encodings in one
         # file (a cell pasted from another program, a hand edit saved in Windows'
         # encoding). Read as either, some text would come out garbled; say where.
-        sample = raw[utf8.start() : utf8.end()].decode("utf-8")
+        # (An 8-bit file's letters are almost all bytes UTF-8 cannot read; two of
+        # them that happen to form a UTF-8 character, 'Ø»', do not make it UTF-8.)
+        utf8 = UTF8_MULTIBYTE.search(raw)
+        sample = raw[utf8.start() : utf8.end()].decode("utf-8") if utf8 else ""
         _mixed_encodings(
-            raw, first_bad, path, f"for example '{sample}' at byte {utf8.start()}", has_header
+            raw,
+            first_bad,
+            path,
+            f"{valid} characters decode as UTF-8, for example '{sample}' at byte "
+            f"{utf8.start() if utf8 else 0}, and {bad} bytes do not",
+            has_header,
         )
     if C1_BYTES.search(raw):
         bad = CP1252_UNDEFINED.search(raw)
@@ -895,8 +920,15 @@ def _refuse_formulas_and_errors(path: str, name: str, book) -> None:
                         found += _flagged_cells(whole)
                     if not block or len(found) >= 20:
                         break
-    except (zipfile.BadZipFile, KeyError, OSError, SyntaxError):
-        return  # not a readable workbook: calamine's own error names it
+    except InputError:
+        raise
+    except Exception:  # zlib, encryption, an unknown XML encoding, ...: not checkable
+        raise input_error(
+            _sheet_file(path, name),
+            "the sheet's XML cannot be read to check it for formulas and error values "
+            "(a damaged or unusual workbook)",
+            _EXPORT_AGAIN,
+        ) from None
     if not found:
         return
     try:
@@ -904,8 +936,10 @@ def _refuse_formulas_and_errors(path: str, name: str, book) -> None:
     except Exception:  # calamine cannot read every error value (#SPILL!): columns by letter
         header = []
     problems = []
+    if name == "Labels":  # no header row of names: the labels table's own columns
+        header = list(LABEL_COLUMNS)
     for row, column, kind, text in found[:20]:
-        cell = f"{_column_letters(column)}{row}"
+        cell = f"{_column_letters(column)}{row}" if row else "a cell without a reference"
         named = header[column - 1] if column and column <= len(header) else ""
         message = (
             f"cell {cell} holds an Excel error value, not an answer"
@@ -917,7 +951,9 @@ def _refuse_formulas_and_errors(path: str, name: str, book) -> None:
                 _sheet_file(path, name),
                 message,
                 row=(row - 1 if name != "Labels" else row) if row else None,
-                column=str(named) if named not in ("", None) else f"column {column}",
+                column=str(named)
+                if named not in ("", None)
+                else (f"column {column}" if column else None),
                 value=text,
             )
         )
@@ -1007,13 +1043,17 @@ def _xml_rows(sheet, ns: str, where: str) -> Rows:
             while at and len(cells) < int(at) - 1:
                 cells.append("")
             if cell.get(ns + "Formula"):
-                # its Data is the saved result, which may be stale: as for .xlsx
+                # its Data is the saved result, which may be stale: as for .xlsx (the
+                # data row: the sheet's row 1 is the header, except on the Labels sheet)
+                sheet_row = len(out) + 1
+                reference = f"{_column_letters(len(cells) + 1)}{sheet_row}"
                 raise input_error(
                     where,
-                    "the cell holds a formula, whose saved result udsyn would have to trust",
+                    f"cell {reference} holds a formula, whose saved result udsyn would "
+                    "have to trust",
                     "a SurveyXact export holds values only: export again, or paste the "
                     "sheet back as values in Excel and save",
-                    row=len(out) + 1,
+                    row=sheet_row if where.endswith("[sheet Labels]") else sheet_row - 1,
                     column=f"column {len(cells) + 1}",
                     value=cell.get(ns + "Formula"),
                 )

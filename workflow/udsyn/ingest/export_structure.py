@@ -83,9 +83,8 @@ def _table(records: list[list[str]], where: str) -> pd.DataFrame:
         )
     at = {name: header.index(name) for name in REQUIRED}
     body = []
-    for number, record in enumerate(records[1:], start=1):
-        if not any(cell.strip() for cell in record):
-            continue
+    records = [record for record in records[1:] if any(cell.strip() for cell in record)]
+    for number, record in enumerate(records, start=1):  # blank lines are not records
         # one extra empty trailing field is SurveyXact's; more is not understood
         if len(record) == len(header) + 1 and record[-1] == "":
             record = record[:-1]
@@ -100,12 +99,18 @@ def _table(records: list[list[str]], where: str) -> pd.DataFrame:
     return pd.DataFrame(body, columns=["row", *REQUIRED])
 
 
-def _text_structure(path: str, options: export_formats.ReadOptions) -> Structure:
+def _text_structure(
+    path: str, options: export_formats.ReadOptions, dataset_encoding: str | None
+) -> Structure:
     with open(path, "rb") as handle:
         raw = handle.read()
     if export_formats._blank(raw):
         raise input_error(path, "the structure is empty", export_formats._EXPORT_AGAIN)
-    if options.encoding == "auto":
+    if dataset_encoding and _decodes(raw, dataset_encoding):
+        # the same export: the dataset's encoding, however it was found (a question
+        # text alone may not say whether 8-bit bytes are ISO-8859-15 or cp1252)
+        encoding, how = dataset_encoding, [f"encoding {dataset_encoding}, the dataset's"]
+    elif options.encoding == "auto":
         encoding, evidence = export_formats._detect_encoding(raw, path, lambda text, whole: False)
         how = [f"encoding {encoding} detected ({evidence})"]
     else:
@@ -150,12 +155,23 @@ def _text_structure(path: str, options: export_formats.ReadOptions) -> Structure
     )
 
 
-def read_structure(path: str, options: export_formats.ReadOptions) -> Structure | None:
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def read_structure(
+    path: str, options: export_formats.ReadOptions, dataset_encoding: str | None = None
+) -> Structure | None:
     """The structure in ``path`` (a workbook's Structure sheet, or a CSV structure
-    file); None for a workbook without a Structure sheet."""
+    file, read in ``dataset_encoding``, the CSV dataset's, where that decodes it);
+    None for a workbook without a Structure sheet."""
     fmt = one_file_format(path)
     if fmt is None:
-        return _text_structure(path, options)
+        return _text_structure(path, options, dataset_encoding)
     names, rows = export_formats._workbook(path, fmt)
     if "Structure" not in names:
         return None

@@ -75,9 +75,10 @@ def _text():
 
 
 # Codes are small whole numbers; respondent ids fit in 64 bits.
-# ASCII digits only: \d would also take other scripts' digits (١٠٠, １００).
-_WHOLE_NUMBER = r"^-?[0-9]{1,9}$"
-_RESPONDENT_ID = r"^[0-9]{1,18}$"
+# ASCII digits only: \d would also take other scripts' digits (١٠٠, １００); \Z, not $,
+# which would let a trailing line break through.
+_WHOLE_NUMBER = r"^-?[0-9]{1,9}\Z"
+_RESPONDENT_ID = r"^[0-9]{1,18}\Z"
 
 # What pandera's check names mean to a researcher.
 _CHECK_MESSAGES = {
