@@ -366,7 +366,7 @@ def test_interrupt_stops_the_whole_group_even_when_the_leader_ends_first(tmp_pat
     child = int(marker.read_text())
     started = time.monotonic()
     sc.interrupt(
-        leader, graces=((signal.SIGINT, 1.0), (signal.SIGTERM, 1.0), (signal.SIGKILL, 5.0))
+        leader, graces=((signal.SIGINT, 0.3), (signal.SIGTERM, 0.3), (signal.SIGKILL, 5.0))
     )
     assert leader.returncode is not None
     assert time.monotonic() - started < 10

@@ -94,6 +94,6 @@ def test_a_run_that_must_start_python_anew_is_not_forked(client, workflow):
 def test_a_run_past_its_timeout_is_killed_and_the_server_goes_on(client, workflow):
     env = {**os.environ, **SEED, "UDSYN_TEST_SLEEP": "60"}
     with pytest.raises(subprocess.TimeoutExpired):
-        client.run(["-n", "--cores", "1"], workflow, env, timeout=3)
+        client.run(["-n", "--cores", "1"], workflow, env, timeout=1)  # it sleeps 60 s
     after = client.run(["-n", "--cores", "1"], workflow, {**os.environ, **SEED}, timeout=300)
     assert after.returncode == 0, after.stderr
