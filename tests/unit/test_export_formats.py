@@ -658,6 +658,18 @@ def test_an_error_value_calamine_cannot_read_is_named_by_its_cell(tmp_path):
     assert_clean_message(error.value, "row 2, column 'column 2'", "cell B3", "'#SPILL!'")
 
 
+def test_a_workbook_number_that_is_not_finite_is_refused(tmp_path):
+    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "q1"], [1, 1], [2, 2]]})
+
+    def not_a_number(sheet: bytes) -> bytes:
+        return sheet.replace(b'<c r="B3"><v>2</v></c>', b'<c r="B3"><v>NaN</v></c>')
+
+    broken = rewritten(path, "xl/worksheets/sheet1.xml", not_a_number, tmp_path / "nan.xlsx")
+    with pytest.raises(InputError) as error:
+        read_dataset(broken, AUTO)
+    assert_clean_message(error.value, "row 2", "column 'q1'", "not finite")
+
+
 def test_a_workbook_declaring_entities_is_refused(tmp_path):
     path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "q1"], [1, 1]]})
 

@@ -346,3 +346,13 @@ def test_labels_validated_skips_only_the_shape_check_already_made(tmp_path):
     doubled.write_text(text + text.splitlines()[1] + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="one label per code"):
         load_export(survey, questionnaire, dataset, str(doubled))
+
+
+def test_a_short_name_in_other_case_is_named_as_the_closest_column():
+    from udsyn.ingest.variable_names import resolve_columns
+
+    with pytest.raises(InputError) as error:
+        resolve_columns(
+            ["respondentid", "Q8_1_TYP"], ("respondentid", "q8_1_type"), frozenset(), "d.csv"
+        )
+    assert "closest columns in the export: 'Q8_1_TYP'" in str(error.value)

@@ -237,6 +237,15 @@ def cell_text(value: object, timestamp_format: str) -> str:
     raise _Unexpected(f"a cell of type {type(value).__name__}, which udsyn does not read")
 
 
+def sheet_cell_text(value: object, timestamp_format: str) -> str:
+    """``cell_text`` of a workbook's cell, where a number that is not finite is not a
+    value Excel stores (a hand-edited or damaged sheet). (In a .sav, NaN is SPSS's
+    system-missing value: an empty cell.)"""
+    if type(value) is float and not math.isfinite(value):
+        raise _Unexpected("a number that is not finite (NaN or infinity)")
+    return cell_text(value, timestamp_format)
+
+
 def _cells_hint(what: str) -> str:
     return f"format the cell as text or a number in the {what}, or " + _EXPORT_AGAIN
 
@@ -1122,7 +1131,7 @@ def _cell_converter(timestamp_format: str) -> Callable[[object], str]:
         key = (type(value), value)
         found = converted.get(key)
         if found is None:
-            found = converted[key] = cell_text(value, timestamp_format)
+            found = converted[key] = sheet_cell_text(value, timestamp_format)
         return found
 
     return text
@@ -1143,7 +1152,7 @@ def _as_text_rows(
         texts = []
         for index, value in enumerate(row):
             try:
-                texts.append(cell_text(value, timestamp_format))
+                texts.append(sheet_cell_text(value, timestamp_format))
             except _Unexpected as why:
                 column = header[index] if header else f"column {index + 1}"
                 problems.append(

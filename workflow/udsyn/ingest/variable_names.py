@@ -152,10 +152,12 @@ def resolve_columns(
             form for form in (short, prefix if len(name) > SHORT_NAME_LENGTH else None) if form
         ]
         close = difflib.get_close_matches(name, unclaimed, n=3, cutoff=0.6)
+        # the same name, or a short form of it, in other case (Q8_1_TYP for q8_1_type)
         close += [
             column
             for column in unclaimed
-            if column.casefold() == name.casefold() and column not in close
+            if column.casefold() in {form.casefold() for form in (name, *tried)}
+            and column not in close
         ]
         message = f"required column for field '{name}' is missing"
         if tried:
