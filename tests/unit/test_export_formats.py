@@ -644,30 +644,30 @@ def test_xlsx_error_values_without_a_formula_and_prefixed_xml_are_found(tmp_path
     assert read_dataset(path, AUTO)[0].values.tolist() == [["1", "1"], ["2", "2"]]
 
 
-def test_an_error_value_calamine_cannot_read_is_named_by_its_cell(tmp_path):
-    """#SPILL! (a newer error value) makes python-calamine itself fail: the cell is
-    still named, its column by number."""
+@pytest.mark.parametrize(
+    ("cell", "parts"),
+    [
+        # a newer error value makes python-calamine itself fail: still named, its
+        # column by number
+        (
+            b'<c r="B3" t="e"><v>#SPILL!</v></c>',
+            ("row 2, column 'column 2'", "cell B3", "'#SPILL!'"),
+        ),
+        # a number Excel never stores
+        (b'<c r="B3"><v>NaN</v></c>', ("row 2", "column 'q1'", "not finite")),
+    ],
+)
+def test_a_cell_no_excel_export_holds_is_named(cell, parts, tmp_path):
     path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "q1"], [1, 1], [2, 2]]})
-
-    def spill(sheet: bytes) -> bytes:
-        return sheet.replace(b'<c r="B3"><v>2</v></c>', b'<c r="B3" t="e"><v>#SPILL!</v></c>')
-
-    broken = rewritten(path, "xl/worksheets/sheet1.xml", spill, tmp_path / "spill.xlsx")
+    broken = rewritten(
+        path,
+        "xl/worksheets/sheet1.xml",
+        lambda sheet: sheet.replace(b'<c r="B3"><v>2</v></c>', cell),
+        tmp_path / "broken.xlsx",
+    )
     with pytest.raises(InputError) as error:
         read_dataset(broken, AUTO)
-    assert_clean_message(error.value, "row 2, column 'column 2'", "cell B3", "'#SPILL!'")
-
-
-def test_a_workbook_number_that_is_not_finite_is_refused(tmp_path):
-    path = write_xlsx(tmp_path / "export.xlsx", {"Dataset": [["id", "q1"], [1, 1], [2, 2]]})
-
-    def not_a_number(sheet: bytes) -> bytes:
-        return sheet.replace(b'<c r="B3"><v>2</v></c>', b'<c r="B3"><v>NaN</v></c>')
-
-    broken = rewritten(path, "xl/worksheets/sheet1.xml", not_a_number, tmp_path / "nan.xlsx")
-    with pytest.raises(InputError) as error:
-        read_dataset(broken, AUTO)
-    assert_clean_message(error.value, "row 2", "column 'q1'", "not finite")
+    assert_clean_message(error.value, *parts)
 
 
 def test_a_workbook_declaring_entities_is_refused(tmp_path):
