@@ -180,7 +180,7 @@ def run_in_process(project: Path, override: Path, out: Path) -> dict[str, float]
     import udsyn.ingest.validation  # noqa: F401
     from udsyn.core import files
     from udsyn.ingest.export import read_options
-    from udsyn.ingest.export_files import labels_file, structure_file
+    from udsyn.ingest.export_files import labels_file, structure_files
     from udsyn.ingest.export_formats import read_dataset
 
     stages = {"imports": time.perf_counter() - started}
@@ -203,7 +203,7 @@ def run_in_process(project: Path, override: Path, out: Path) -> dict[str, float]
             # as rule validate: the export's structure too, where it has one
             input=dict(
                 export,
-                structure=[p for p in [structure_file(survey["dataset"])] if p is not None],
+                structure=structure_files(survey["dataset"]),
             ),
             output={
                 name: str(out / "validated" / f"{name}.csv")

@@ -30,9 +30,9 @@ from udsyn.clean.scrub import scrub_personal_data
 from udsyn.core import files
 from udsyn.core.errors import InputError
 from udsyn.ingest.export import in_memory, name_and_check, read_options
-from udsyn.ingest.export_files import structure_file
+from udsyn.ingest.export_files import structure_files
 from udsyn.ingest.export_formats import DELIMITER_NAMES, read_dataset, read_labels
-from udsyn.ingest.export_structure import check_structure, read_structure
+from udsyn.ingest.export_structure import structure_of
 from udsyn.ingest.questionnaire import build_questionnaire
 from udsyn.ingest.validation import typed_register, validate_inputs
 
@@ -81,11 +81,7 @@ def run_pipeline(
         read = (read_dataset(dataset_file, options), read_labels(labels_file, options))
         stage = "validate"
         export = name_and_check(read[0][0], read[1][0], (read[0][1], read[1][1]), questionnaire)
-        structure = None
-        for path in [p for p in [structure_file(dataset_file)] if p is not None]:
-            found = read_structure(path, options, read[0][1].encoding or None)
-            if found is not None:
-                structure = (found, check_structure(found, export.columns, questionnaire))
+        structure = structure_of(structure_files(dataset_file), options, export, questionnaire)
         validate_inputs(
             export,
             register_raw,

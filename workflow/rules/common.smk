@@ -78,11 +78,7 @@ SURVEY = config["survey"]
 SURVEY_LABELS = export_files.labels_file(SURVEY["dataset"], SURVEY["labels"])
 # The export's structure (which option each multiple-choice column is): the
 # workbook itself, or a CSV export's structure file beside it; none: an empty list.
-SURVEY_STRUCTURE = [
-    path
-    for path in [export_files.structure_file(SURVEY["dataset"])]
-    if path is not None
-]
+SURVEY_STRUCTURE = export_files.structure_files(SURVEY["dataset"])
 # The modules that read the export (every rule that reads it uses them all).
 EXPORT_CODE = (
     "ingest.export",

@@ -6,7 +6,7 @@ and how every label compared."""
 from udsyn.core import files
 from udsyn.core.runner import data_origin, run
 from udsyn.ingest.export import load_export, read_options
-from udsyn.ingest.export_structure import check_structure, read_structure
+from udsyn.ingest.export_structure import structure_of
 from udsyn.ingest.questionnaire import build_questionnaire
 from udsyn.ingest.validation import validate_inputs
 
@@ -34,13 +34,11 @@ def main(smk, log):
                 check.expected_label,
                 check.status,
             )
-    structure = None
-    for path in smk.input.structure:  # none, or the export's structure file or workbook
-        dataset_read = export.reading[0]
-        found = read_structure(path, read_options(survey), dataset_read.encoding or None)
-        if found is not None:
-            structure = (found, check_structure(found, export.columns, questionnaire))
-            log.info("structure %s: %s", found.file, structure[1])
+    structure = structure_of(
+        list(smk.input.structure), read_options(survey), export, questionnaire
+    )
+    if structure is not None:
+        log.info("structure %s: %s", structure[0].file, structure[1])
     if structure is None:
         log.info("no structure in the export: the multiple-choice options' order is not checked")
     register = files.read_text_table(smk.input.register, what="municipality register")

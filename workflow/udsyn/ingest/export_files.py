@@ -63,6 +63,12 @@ def _sibling(dataset: str | Path, word: str) -> str | None:
     return None
 
 
+def structure_files(dataset: str) -> list[str]:
+    """``structure_file`` as a list of none or one path (a rule's input, a loop)."""
+    found = structure_file(dataset)
+    return [] if found is None else [found]
+
+
 def structure_file(dataset: str) -> str | None:
     """Where the export's structure is (udsyn.ingest.export_structure): inside a
     workbook (the dataset itself, which may or may not have a Structure sheet);

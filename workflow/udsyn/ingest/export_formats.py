@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import html
 import itertools
 import math
 import re
@@ -1000,14 +1001,8 @@ def _flagged_cells(xml: bytes) -> list[tuple[int, int, str, str]]:
             value = _XLSX_VALUE.search(content)
             text = (value.group(1) if value else b"").decode("utf-8", "replace")
             kind = "error"
-        out.append((row, column, kind, _unescape_xml(text)))
+        out.append((row, column, kind, html.unescape(text)))
     return out
-
-
-def _unescape_xml(text: str) -> str:
-    import html
-
-    return html.unescape(text)
 
 
 def _xml_sheets(path: str) -> Sheets:

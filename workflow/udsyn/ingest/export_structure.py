@@ -184,6 +184,21 @@ def read_structure(
     return Structure(path, fmt, "Structure", "", "", "", len(cells[0]), how, table)
 
 
+def structure_of(
+    paths: list[str], options: export_formats.ReadOptions, export, questionnaire: Questionnaire
+) -> tuple[Structure, str] | None:
+    """What rule validate records of the export's structure: read from ``paths``
+    (``export_files.structure_files``; a CSV file in the dataset's encoding) and
+    checked against the loaded export (``udsyn.ingest.export.SurveyExport``): the
+    structure and what was compared; None where the export has none."""
+    encoding = export.reading[0].encoding or None
+    for path in paths:
+        found = read_structure(path, options, encoding)
+        if found is not None:
+            return found, check_structure(found, export.columns, questionnaire)
+    return None
+
+
 def check_structure(
     structure: Structure, columns: pd.DataFrame, questionnaire: Questionnaire
 ) -> str:
