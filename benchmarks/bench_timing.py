@@ -388,13 +388,19 @@ def jobs_from_metadata(records: dict[str, dict]) -> list[Job]:
     of one job share its rule and ``job_hash``; Snakemake stamps each output's start
     and end separately (the end is the output's own modification time, so a job that
     writes its files a moment apart has several), so a job starts at the earliest
-    start and ends at the latest end. (Records without a ``job_hash`` are grouped by
-    rule and end time.)"""
-    grouped: dict[tuple[str, object], dict] = {}
+    start and ends at the latest end. The ``job_hash`` is the job object's identity
+    in the run that made it, which a later run may reuse for another job of the same
+    rule, so the log files (one set per job) are part of the key. (Records without a
+    ``job_hash`` are grouped by rule and end time.)"""
+    grouped: dict[tuple[str, object, tuple], dict] = {}
     for output, record in records.items():
         if record.get("starttime") is None or record.get("endtime") is None:
             continue
-        key = (record["rule"], record.get("job_hash", record["endtime"]))
+        key = (
+            record["rule"],
+            record.get("job_hash", record["endtime"]),
+            tuple(record.get("log") or []),
+        )
         job = grouped.setdefault(
             key,
             {
@@ -411,7 +417,7 @@ def jobs_from_metadata(records: dict[str, dict]) -> list[Job]:
     return sorted(
         (
             Job(rule, g["start"], g["end"], frozenset(g["outputs"]), frozenset(g["inputs"]))
-            for (rule, _), g in grouped.items()
+            for (rule, _, _), g in grouped.items()
         ),
         key=lambda j: (j.start, j.rule),
     )

@@ -224,8 +224,11 @@ def job_runs(records: dict[str, dict], outputs: set[str]) -> list[dict]:
     for path, record in sorted(records.items()):
         if path not in outputs or record.get("incomplete"):
             continue
-        # One job's outputs share its hash and end (each output has its own start).
-        key = (record["rule"], record.get("job_hash"), record.get("endtime"))
+        # One job's outputs share its rule, hash (the job object's identity in the
+        # run that made it) and log files. Each output has its own start, and its own
+        # end too: Snakemake records the output file's modification time, so a job's
+        # outputs written a clock tick apart have different ends.
+        key = (record["rule"], record.get("job_hash"), tuple(recorded_list(record.get("log"))))
         job = jobs.setdefault(
             key,
             {
@@ -241,6 +244,8 @@ def job_runs(records: dict[str, dict], outputs: set[str]) -> list[dict]:
         job["outputs"].append(path)
         if record.get("starttime") is not None:
             job["start"] = min(job["start"] or record["starttime"], record["starttime"])
+        if record.get("endtime") is not None:
+            job["end"] = max(job["end"] or record["endtime"], record["endtime"])
     return sorted(
         jobs.values(), key=lambda job: (job["start"] or 0, job["rule"], job["outputs"][0])
     )

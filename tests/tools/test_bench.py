@@ -120,6 +120,20 @@ def test_outputs_written_a_moment_apart_are_still_one_job():
     assert jobs[0].outputs == {"a.csv", "b.csv"}
 
 
+def test_two_jobs_of_one_rule_with_a_reused_hash_are_told_apart_by_their_logs():
+    # A job's hash is its object's identity in its run; a later run may reuse it.
+    jobs = timing.jobs_from_metadata(
+        {
+            "x.png": {**record("figure", 1.0, 2.0, ["x"]), "job_hash": 7, "log": ["x.log"]},
+            "y.png": {**record("figure", 5.0, 6.0, ["y"]), "job_hash": 7, "log": ["y.log"]},
+        }
+    )
+    assert [(j.rule, j.start, j.end, j.outputs) for j in jobs] == [
+        ("figure", 1.0, 2.0, {"x.png"}),
+        ("figure", 5.0, 6.0, {"y.png"}),
+    ]
+
+
 def test_critical_path_is_the_heaviest_dependent_chain():
     jobs = timing.jobs_from_metadata(
         {

@@ -69,27 +69,58 @@ def write_record(folder: Path, output: str, record: dict) -> None:
 
 
 def test_jobs_are_read_from_snakemakes_records(tmp_path):
-    job = {"rule": "clean", "job_hash": 7, "endtime": 20.0, "params": ["{'a': 1}", "2"]}
-    write_record(tmp_path, "results/a.csv", {**job, "starttime": 11.0, "input": ["x", "y"]})
-    write_record(tmp_path, "results/b.csv", {**job, "starttime": 10.0, "input": ["x", "y"]})
+    job = {"rule": "clean", "job_hash": 7, "log": ["logs/clean.log"], "params": ["{'a': 1}", "2"]}
+    # Snakemake's end is each output file's modification time: a job's outputs may
+    # end a clock tick apart and are still one job.
+    write_record(
+        tmp_path,
+        "results/a.csv",
+        {**job, "starttime": 11.0, "endtime": 20.004, "input": ["x", "y"]},
+    )
+    write_record(
+        tmp_path,
+        "results/b.csv",
+        {**job, "starttime": 10.0, "endtime": 20.0, "input": ["x", "y"]},
+    )
     write_record(
         tmp_path,
         "results/c.csv",
         {"rule": "derive", "job_hash": 8, "starttime": 21.0, "endtime": 22.0, "input": "['a']"},
     )
-    write_record(tmp_path, "results/gone.csv", {**job, "starttime": 1.0, "input": []})
+    # Two jobs of one rule (other wildcards) with the same hash: one object's
+    # identity reused in two runs. Their log files tell them apart.
+    for name in ("x", "y"):
+        write_record(
+            tmp_path,
+            f"results/figures/{name}.png",
+            {
+                "rule": "figure",
+                "job_hash": 9,
+                "log": [f"logs/figure_{name}.log"],
+                "starttime": 30.0,
+            },
+        )
+    write_record(
+        tmp_path, "results/gone.csv", {**job, "starttime": 1.0, "endtime": 2.0, "input": []}
+    )
     records = snakemake_records(tmp_path)
     assert sorted(records) == [
         "results/a.csv",
         "results/b.csv",
         "results/c.csv",
+        "results/figures/x.png",
+        "results/figures/y.png",
         "results/gone.csv",
     ]
-    runs = job_runs(records, {"results/a.csv", "results/b.csv", "results/c.csv"})
+    made = {"results/a.csv", "results/b.csv", "results/c.csv"}
+    runs = job_runs(records, made | {"results/figures/x.png", "results/figures/y.png"})
     assert [(run["rule"], run["outputs"], run["start"]) for run in runs] == [
         ("clean", ["results/a.csv", "results/b.csv"], 10.0),
         ("derive", ["results/c.csv"], 21.0),
+        ("figure", ["results/figures/x.png"], 30.0),
+        ("figure", ["results/figures/y.png"], 30.0),
     ]
+    assert (runs[0]["start"], runs[0]["end"]) == (10.0, 20.004)
     assert runs[0]["params"] == "{'a': 1}\n2"
     assert runs[1]["inputs"] == ["a"]  # an older record's list, written as its repr
 
