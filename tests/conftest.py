@@ -275,10 +275,18 @@ def result_files(project: Path) -> dict[str, str]:
     }
 
 
+# The shared build's conditions: a hash seed and time zone that neither of `make
+# verify`'s two builds uses (tools.verify.conditions), in another folder, so that its
+# bytes compared with the committed checksums (written from those builds) test a build
+# elsewhere (tests/tools/test_verify.py).
+SHARED_BUILD_ENV = {"PYTHONHASHSEED": "31337", "TZ": "America/Los_Angeles", "LC_ALL": "C.UTF-8"}
+
+
 def build(project: Path) -> Path:
-    """``make`` in a fresh copy of the project at ``project``; fails the test if it fails."""
+    """``make`` in a fresh copy of the project at ``project``, under SHARED_BUILD_ENV;
+    fails the test if it fails."""
     copy_project(project)
-    first = make(project)
+    first = make(project, env=SHARED_BUILD_ENV)
     assert first.returncode == 0, first.stdout + first.stderr
     return project
 
@@ -430,9 +438,8 @@ def pytest_configure_node(node) -> None:
 def file_order(items, seconds: dict[str, float]) -> dict[Path, tuple]:
     """Each test file's place in the run. Under pytest-xdist a file's tests run in one
     worker, and a worker is sent the next file once it has two or fewer tests left,
-    so a run ends when its last long file does. Long files go first: those that make
-    their own full build (``own_build``: it runs beside the shared build, which the
-    first end-to-end test makes), then the files with end-to-end tests, then the rest
+    so a run ends when its last long file does. Long files go first: the files with
+    end-to-end tests (the first to run makes the shared build), then the rest
     by how long their tests took last time (a test not timed yet counts as
     UNTIMED_TEST_SECONDS), longest first, so that short files fill the end. In a
     file, the tests that need the shared build come first, so that the build starts
@@ -442,7 +449,6 @@ def file_order(items, seconds: dict[str, float]) -> dict[Path, tuple]:
         tests.setdefault(Path(item.path), []).append(item)
     return {
         path: (
-            not any(item.get_closest_marker("own_build") for item in file_items),
             not any(item.get_closest_marker("e2e") for item in file_items),
             -sum(seconds.get(item.nodeid, UNTIMED_TEST_SECONDS) for item in file_items),
             str(path),

@@ -15,7 +15,7 @@ What cannot be changed in a fork is what Python reads when it starts (PYTHONHASH
 PYTHONPATH, ...): conftest runs the real command instead where a test sets one of
 those differently from the server's. So the forked runs of one worker share one hash
 seed, where commands would each draw their own: that outputs do not depend on it is
-tested by builds that set it (the rebuild elsewhere, tools.verify), not here.
+tested by builds that set it (the shared build, tools.verify), not here.
 
 Protocol (one line each, on the server's stdin and stdout): a JSON request
 {"args", "cwd", "env", "stdout", "stderr"}; the reply is the child's pid, then its

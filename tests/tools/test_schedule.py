@@ -31,23 +31,24 @@ def ordered(items: list[Item], seconds: dict[str, float]) -> list[str]:
     return [item.nodeid for item in sorted(items, key=lambda item: schedule_key(order, item))]
 
 
-def test_own_builds_then_end_to_end_files_then_the_longest_files_first():
+def test_end_to_end_files_then_the_longest_files_first():
     items = [
         Item(Path("tests/unit/test_short.py"), "a"),
         Item(Path("tests/unit/test_long.py"), "a"),
         Item(Path("tests/unit/test_long.py"), "b"),
         Item(Path("tests/e2e/test_uses_build.py"), "a", ("e2e",), ["built"]),
-        Item(Path("tests/e2e/test_own.py"), "a", ("e2e", "own_build")),
+        Item(Path("tests/e2e/test_builds.py"), "a", ("e2e",)),
     ]
     seconds = {
         "tests/unit/test_short.py::a": 30.0,  # one long test outweighs two short ones
         "tests/unit/test_long.py::a": 1.0,
         "tests/unit/test_long.py::b": 1.0,
         "tests/e2e/test_uses_build.py::a": 0.5,
+        "tests/e2e/test_builds.py::a": 0.4,
     }
     assert ordered(items, seconds) == [
-        "tests/e2e/test_own.py::a",
         "tests/e2e/test_uses_build.py::a",
+        "tests/e2e/test_builds.py::a",
         "tests/unit/test_short.py::a",
         "tests/unit/test_long.py::a",
         "tests/unit/test_long.py::b",
