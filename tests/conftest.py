@@ -21,6 +21,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -292,7 +293,7 @@ def build(project: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Path:
+def built(tmp_path_factory, pytestconfig) -> Path:
     """The project built by `make` once per test run.
 
     Under pytest-xdist (``make test``) the first worker to ask builds it, under a
@@ -309,12 +310,15 @@ def built(tmp_path_factory) -> Path:
     with open(shared / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not status.exists():
+            started = time.monotonic()
             try:
                 build(shared / "udsyn")
             except BaseException as error:
                 status.write_text(f"failed in another worker:\n{error}", encoding="utf-8")
                 raise
             status.write_text("built", encoding="utf-8")
+            if getattr(pytestconfig, "cache", None) is not None:  # for the next run's order
+                pytestconfig.cache.set(SHARED_BUILD_SECONDS, round(time.monotonic() - started, 1))
     if status.read_text(encoding="utf-8") != "built":
         pytest.fail("the shared build " + status.read_text(encoding="utf-8"))
     project = tmp_path_factory.mktemp("e2e") / "udsyn"
@@ -409,7 +413,7 @@ def pytest_itemcollected(item) -> None:
 def pytest_collection_modifyitems(config, items) -> None:
     """The files in the order pytest-xdist hands them out (`make test` runs it with
     --no-loadscope-reorder)."""
-    order = file_order(items, recorded_seconds(config))
+    order = file_order(items, recorded_seconds(config), recorded_build_seconds(config))
     items[:] = sorted(items, key=lambda item: schedule_key(order, item))
 
 
@@ -417,6 +421,8 @@ def pytest_collection_modifyitems(config, items) -> None:
 # in pytest's cache folder (.pytest_cache) for the next run's order.
 TEST_SECONDS = "udsyn/test_seconds"
 UNTIMED_TEST_SECONDS = 0.1  # a test not timed here yet: most take less
+# How long the shared build took last time (written by the worker that made it).
+SHARED_BUILD_SECONDS = "udsyn/shared_build_seconds"
 
 
 def recorded_seconds(config) -> dict[str, float]:
@@ -429,32 +435,71 @@ def recorded_seconds(config) -> dict[str, float]:
     return cache.get(TEST_SECONDS, {}) if cache is not None else {}
 
 
+def recorded_build_seconds(config) -> float:
+    """How long the shared build took last time (0 if it has not been timed), read as
+    recorded_seconds reads the tests' times."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        return workerinput.get(SHARED_BUILD_SECONDS, 0.0)
+    cache = getattr(config, "cache", None)
+    return cache.get(SHARED_BUILD_SECONDS, 0.0) if cache is not None else 0.0
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:
     """pytest-xdist's controller, for each worker: the times, read once."""
     node.workerinput[TEST_SECONDS] = recorded_seconds(node.config)
+    node.workerinput[SHARED_BUILD_SECONDS] = recorded_build_seconds(node.config)
 
 
-def file_order(items, seconds: dict[str, float]) -> dict[Path, tuple]:
+def file_order(
+    items, seconds: dict[str, float], build_seconds: float = 0.0
+) -> dict[Path, tuple[int]]:
     """Each test file's place in the run. Under pytest-xdist a file's tests run in one
     worker, and a worker is sent the next file once it has two or fewer tests left,
-    so a run ends when its last long file does. Long files go first: the files with
-    end-to-end tests (the first to run makes the shared build), then the rest
-    by how long their tests took last time (a test not timed yet counts as
-    UNTIMED_TEST_SECONDS), longest first, so that short files fill the end. In a
-    file, the tests that need the shared build come first, so that the build starts
-    as soon as a worker takes the file."""
+    so a run ends when its last long file does. Long files go first, by how long
+    their tests took last time (a test not timed yet counts as UNTIMED_TEST_SECONDS),
+    so that short files fill the end; the files with end-to-end tests before the
+    rest. The first is the longest file that needs the shared build: the worker that
+    takes it makes the build, and a test of another worker that needs the build waits
+    for it. So next come the longest files without end-to-end tests, as many as fill
+    the time the build took last time (``build_seconds``), for the other worker, and
+    only then the other end-to-end files. In a file, the tests that need the shared
+    build come first, so that the build starts as soon as a worker takes the file."""
     tests: dict[Path, list] = {}
     for item in items:
         tests.setdefault(Path(item.path), []).append(item)
-    return {
-        path: (
-            not any(item.get_closest_marker("e2e") for item in file_items),
-            -sum(seconds.get(item.nodeid, UNTIMED_TEST_SECONDS) for item in file_items),
-            str(path),
+
+    def longest_first(paths):
+        return sorted(
+            paths,
+            key=lambda path: (
+                -sum(seconds.get(item.nodeid, UNTIMED_TEST_SECONDS) for item in tests[path]),
+                str(path),
+            ),
         )
-        for path, file_items in tests.items()
-    }
+
+    end_to_end = longest_first(
+        path for path in tests if any(item.get_closest_marker("e2e") for item in tests[path])
+    )
+    others = longest_first(path for path in tests if path not in end_to_end)
+    builders = [
+        path
+        for path in end_to_end
+        if any("built" in getattr(item, "fixturenames", ()) for item in tests[path])
+    ]
+    if builders:
+        end_to_end.remove(builders[0])
+        end_to_end.insert(0, builders[0])
+    fill, filled = [], 0.0
+    if builders:
+        for path in others:
+            if filled >= build_seconds:
+                break
+            fill.append(path)
+            filled += sum(seconds.get(item.nodeid, UNTIMED_TEST_SECONDS) for item in tests[path])
+    queue = [*end_to_end[:1], *fill, *end_to_end[1:], *(p for p in others if p not in fill)]
+    return {path: (place,) for place, path in enumerate(queue)}
 
 
 def schedule_key(order: dict[Path, tuple], item) -> tuple:

@@ -6,7 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import TEST_SECONDS, UNTIMED_TEST_SECONDS, file_order, recorded_seconds, schedule_key
+from conftest import (
+    SHARED_BUILD_SECONDS,
+    TEST_SECONDS,
+    UNTIMED_TEST_SECONDS,
+    file_order,
+    recorded_build_seconds,
+    recorded_seconds,
+    schedule_key,
+)
 
 
 @dataclass
@@ -26,8 +34,8 @@ class Item:
         return name if name in self.markers else None
 
 
-def ordered(items: list[Item], seconds: dict[str, float]) -> list[str]:
-    order = file_order(items, seconds)
+def ordered(items: list[Item], seconds: dict[str, float], build_seconds: float = 0.0) -> list[str]:
+    order = file_order(items, seconds, build_seconds)
     return [item.nodeid for item in sorted(items, key=lambda item: schedule_key(order, item))]
 
 
@@ -52,6 +60,48 @@ def test_end_to_end_files_then_the_longest_files_first():
         "tests/unit/test_short.py::a",
         "tests/unit/test_long.py::a",
         "tests/unit/test_long.py::b",
+    ]
+
+
+def test_while_the_shared_build_is_made_the_other_worker_runs_files_without_it():
+    """First the longest file that needs the shared build (its worker makes it), then
+    the longest files without end-to-end tests, as many as fill the time the build
+    took last time (the other worker's, instead of waiting for the build), then the
+    other end-to-end files, then the rest."""
+    items = [
+        Item(Path("tests/e2e/test_a.py"), "a", ("e2e",), ["built"]),
+        Item(Path("tests/e2e/test_b.py"), "a", ("e2e",), ["built"]),
+        Item(Path("tests/e2e/test_c.py"), "a", ("e2e",)),
+        Item(Path("tests/unit/test_u1.py"), "a"),
+        Item(Path("tests/unit/test_u2.py"), "a"),
+        Item(Path("tests/unit/test_u3.py"), "a"),
+    ]
+    seconds = {
+        "tests/e2e/test_a.py::a": 10.0,
+        "tests/e2e/test_b.py::a": 50.0,
+        "tests/e2e/test_c.py::a": 60.0,
+        "tests/unit/test_u1.py::a": 20.0,
+        "tests/unit/test_u2.py::a": 15.0,
+        "tests/unit/test_u3.py::a": 5.0,
+    }
+    files = [nodeid.split("::")[0].split("/")[-1] for nodeid in ordered(items, seconds, 30.0)]
+    assert files == [
+        "test_b.py",
+        "test_u1.py",
+        "test_u2.py",
+        "test_c.py",
+        "test_a.py",
+        "test_u3.py",
+    ]
+    # the build not timed yet: nothing is moved before the other end-to-end files
+    files = [nodeid.split("::")[0].split("/")[-1] for nodeid in ordered(items, seconds)]
+    assert files == [
+        "test_b.py",
+        "test_c.py",
+        "test_a.py",
+        "test_u1.py",
+        "test_u2.py",
+        "test_u3.py",
     ]
 
 
@@ -117,3 +167,7 @@ def test_workers_order_by_the_times_the_controller_read_not_by_the_cache():
     }
     assert recorded_seconds(Config(cache)) == {"tests/unit/test_a.py::a": 2.0}
     assert recorded_seconds(Config()) == {}  # -p no:cacheprovider: untimed
+    cache = Cache({SHARED_BUILD_SECONDS: 30.0})
+    assert recorded_build_seconds(Config(cache, workerinput={SHARED_BUILD_SECONDS: 40.0})) == 40.0
+    assert recorded_build_seconds(Config(cache)) == 30.0
+    assert recorded_build_seconds(Config()) == 0.0
