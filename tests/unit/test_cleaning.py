@@ -141,6 +141,46 @@ def test_test_rows_need_no_municipality_match(run):
     assert reasons(result) == {100002: "test_response"}
 
 
+def test_a_test_marker_exported_as_a_labelled_code_is_read_by_its_label(
+    questionnaire, register, aliases, cleaning_settings
+):
+    """A background variable exported as codes (gruppe 2, labelled "TEST"): the test
+    response is excluded as when the export holds the text, even where it names a
+    real municipality, so it cannot replace that municipality's real response."""
+    labels = pd.concat(
+        [
+            labels_for(questionnaire),
+            pd.DataFrame(
+                {
+                    "field_name": ["gruppe", "gruppe"],
+                    "field_value": ["1", "2"],
+                    "field_text": ["Kommune", "TEST"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    rows = [
+        {"kommune": "Aarhus", "gruppe": "1", "q1": "1"},
+        {"kommune": "Odense", "gruppe": "1", "q1": "1"},
+        {"kommune": "Odense", "gruppe": "2", "q1": "1", "q3": "1"},  # a tester's, fuller
+    ]
+    result = clean_export(
+        make_export(questionnaire, rows),
+        labels,
+        register,
+        aliases,
+        questionnaire,
+        cleaning_settings,
+        dataset_file="dataset.csv",
+        register_file="register.csv",
+        aliases_file="aliases.csv",
+        data_origin="synthetic",
+    )
+    assert reasons(result) == {100003: "test_response"}
+    assert sorted(result.respondents["respondentid"]) == [100001, 100002]
+
+
 def test_an_export_with_no_row_kept_is_an_input_error(run):
     with pytest.raises(InputError) as caught:
         run([{"kommune": "Testkommune", "gruppe": "TEST", "q1": "1"}, {"kommune": "Odense"}])

@@ -706,6 +706,107 @@ def test_excel_xml_formulas_are_refused(tmp_path):
     )
 
 
+def excel_xml(path: Path, row_two: str) -> Path:
+    """An Excel-XML export with a header (id, q1, q2) and one data row's cells."""
+    path.write_text(
+        '<?xml version="1.0"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+        '<Worksheet ss:Name="Dataset"><Table>'
+        '<Row><Cell><Data ss:Type="String">id</Data></Cell>'
+        '<Cell><Data ss:Type="String">q1</Data></Cell>'
+        '<Cell><Data ss:Type="String">q2</Data></Cell></Row>'
+        f"<Row>{row_two}</Row>"
+        "</Table></Worksheet></Workbook>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_excel_xml_merged_cells_are_refused_not_shifted(tmp_path):
+    """A cell after a merge (ss:MergeAcross) has no ss:Index: it comes after the
+    merged span, so reading it into the next column would shift the row's answers.
+    A SurveyXact export has no merged cells; the cells under one hold no value."""
+    plain = excel_xml(
+        tmp_path / "plain.xml",
+        '<Cell><Data ss:Type="Number">1</Data></Cell>'
+        '<Cell><Data ss:Type="Number">0</Data></Cell>'
+        '<Cell><Data ss:Type="Number">1</Data></Cell>',
+    )
+    assert read_dataset(plain, AUTO)[0].values.tolist() == [["1", "0", "1"]]
+    merged = excel_xml(
+        tmp_path / "merged.xml",
+        '<Cell><Data ss:Type="Number">1</Data></Cell>'
+        '<Cell ss:MergeAcross="1"><Data ss:Type="Number">0</Data></Cell>',
+    )
+    with pytest.raises(InputError) as error:
+        read_dataset(merged, AUTO)
+    assert_clean_message(
+        error.value, "[sheet Dataset], row 1", "cell B2 is merged", "unmerge them"
+    )
+
+
+@pytest.mark.parametrize(
+    "sheets, reader, named",
+    [
+        (["Dataset", "Dataset (2)", "Labels"], read_dataset, "sheet Dataset (2)"),
+        (["Dataset", "dataset rettet", "Labels"], read_dataset, "sheet dataset rettet"),
+        (["Dataset", "Labels", "Labels (2)"], read_labels, "sheet Labels (2)"),
+    ],
+)
+def test_a_sheet_named_like_the_one_read_is_refused_as_ambiguous(sheets, reader, named, tmp_path):
+    """A copy of the Dataset sheet that Excel named "Dataset (2)" (a colleague's
+    corrected copy?): which sheet holds the export is not clear, so neither is read."""
+    rows = {"Labels": [["q1", 1, "Ja"]]}
+    path = write_xlsx(
+        tmp_path / "export.xlsx",
+        {name: rows.get(name, [["id", "q1"], [1, 1]]) for name in sheets},
+    )
+    with pytest.raises(InputError) as error:
+        reader(path, AUTO)
+    assert_clean_message(error.value, str(path), named, "which one holds the export")
+
+
+def test_every_sheet_not_read_is_named_in_how_it_was_read(tmp_path):
+    path = write_xlsx(
+        tmp_path / "export.xlsx",
+        {"Dataset": [["id", "q1"], [1, 1]], "Labels": [["q1", 1, "Ja"]], "Noter": [["x"]]},
+    )
+    frame, detected = read_dataset(path, AUTO)
+    assert frame.values.tolist() == [["1", "1"]]
+    assert "sheets Noter ignored" in detected.how
+
+
+def test_xlsx_merged_cells_are_refused(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "export.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Dataset")
+    sheet.write_row(0, 0, ["id", "q1", "q2"])
+    sheet.write_row(1, 0, [1, 0, 1])
+    sheet.merge_range("B3:C3", 1)
+    sheet.write_number(2, 0, 2)
+    book.close()
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, f"{path} [sheet Dataset]", "cells B3:C3 are merged")
+
+
+def test_excel_xml_time_of_day_alone_is_refused_as_in_xlsx(tmp_path):
+    """Excel-XML writes a time of day without a date on Excel's day 0, 1899-12-31:
+    refused as the same cell of an .xlsx is, not read as a timestamp in 1899."""
+    path = excel_xml(
+        tmp_path / "export.xml",
+        '<Cell><Data ss:Type="Number">1</Data></Cell>'
+        '<Cell><Data ss:Type="DateTime">1899-12-31T14:48:12.000</Data></Cell>'
+        '<Cell><Data ss:Type="DateTime">2014-11-03T09:15:00.000</Data></Cell>',
+    )
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, "row 1", "column 'q1'", "a time of day without a date")
+
+
 def sheet_table_as_a_whole(rows: list[list[object]], where: str) -> pd.DataFrame:
     """What a sheet reads to when it is held whole: trimmed, the header and the body
     turned into text (the rule ``_sheet_table`` keeps while reading row by row)."""

@@ -100,6 +100,9 @@ def test_dataset_valid_and_extra_columns_allowed(questionnaire):
         ({"q2_3": "2"}, "q2_3", "2", "multiple-choice item must be 0, 1 or empty"),
         ({"statoverall_4": "yes"}, "statoverall_4", "yes", "must be 0, 1 or empty"),
         ({"starttime": "04-03-2014 10:00"}, "starttime", "04-03-2014 10:00", "not a timestamp"),
+        # pandas reads these as the clock's time whatever the format
+        ({"closetime": "now"}, "closetime", "now", "not a timestamp"),
+        ({"starttime": "today"}, "starttime", "today", "not a timestamp"),
         ({"respondentid": "R17"}, "respondentid", "R17", "must be a whole number"),
     ],
 )

@@ -302,10 +302,19 @@ def _pick_duplicates(candidates: pd.DataFrame, rule: str) -> pd.Series:
 
 
 def _exclusions(
-    frame: pd.DataFrame, settings: CleaningSettings, questionnaire: Questionnaire
+    frame: pd.DataFrame,
+    settings: CleaningSettings,
+    questionnaire: Questionnaire,
+    marker_labels: dict[str, str],
 ) -> pd.Series:
-    """The reason each row is excluded before matching ("" when kept so far)."""
-    marker = frame[settings.test_marker_column].str.strip().str.casefold()
+    """The reason each row is excluded before matching ("" when kept so far).
+
+    The test marker is compared as exported and, where the labels table labels the
+    marker column's codes (a background variable exported as codes: 2 = "TEST"),
+    as its label: a code must not hide a test response among the real ones."""
+    raw_marker = frame[settings.test_marker_column]
+    marker = raw_marker.map(marker_labels).fillna(raw_marker) if marker_labels else raw_marker
+    marker = marker.astype("str").str.strip().str.casefold()
     reasons = np.select(
         [
             marker == settings.test_marker_value.casefold(),
@@ -465,7 +474,10 @@ def clean_export(
         frame[parsed] = parse_timestamps(frame[column], settings.timestamp_format)
     log = _ChangeLog()
 
-    reasons = _exclusions(frame, settings, questionnaire).to_numpy(dtype=object)
+    label_maps = _label_maps(labels)  # once, for the test marker and both tables
+    reasons = _exclusions(
+        frame, settings, questionnaire, label_maps.get(settings.test_marker_column, {})
+    ).to_numpy(dtype=object)
     details = np.full(len(frame), "", dtype=object)
 
     # Municipality names: normalisation plus the alias table, never a fuzzy guess.
@@ -546,7 +558,6 @@ def clean_export(
         )
 
     _log_zero_blocks(log, kept, raw, unanswered, questionnaire)
-    label_maps = _label_maps(labels)  # once, for both tables
     respondents = _respondent_table(kept, label_maps, questionnaire, settings, log)
     initiatives = _initiative_table(kept, label_maps, questionnaire, settings, log)
 

@@ -82,7 +82,6 @@ WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
 DATASET_PART = re.compile(r"Dataset\((\d+)\)")
 RESPONDENT_IDS = ("respondentid", "responde")
-IGNORED_SHEETS = ("Structure", "Variables")
 _EXPORT_AGAIN = (
     "export the survey again from SurveyXact as CSV (EU or INTL format), "
     "Excel (.xlsx) or SPSS (.sav)"
@@ -858,6 +857,12 @@ _XLSX_ERROR_TYPE = re.compile(rb"""\bt\s*=\s*["']e["']""")
 _XLSX_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _XLSX_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>(.*?)</(?:\w+:)?v>", re.S)
 _XLSX_FLAGS = (b"<f", b":f ", b":f>", b'"e"', b"'e'")  # a formula; t="e" (any spacing)
+_XLSX_MERGE = re.compile(rb"""<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([A-Z0-9:]+)["']""")
+# A SurveyXact export has no merged cells: Excel keeps only a merge's first value.
+MERGED_HINT = (
+    "a SurveyXact export has no merged cells (Excel keeps only the first cell's value "
+    "when cells are merged): unmerge them and fill in each cell's value, or export again"
+)
 _XLSX_READ_BYTES = 16 * 1024 * 1024
 
 
@@ -916,6 +921,7 @@ def _refuse_formulas_and_errors(path: str, name: str, book) -> None:
             if member is None or member not in archive.namelist():
                 return  # calamine reads the sheet or says it cannot
             found: list[tuple[int, int, str, str]] = []
+            merges: list[str] = []  # cell ranges, as "B3:C3"
             with archive.open(member) as handle:
                 rest = b""
                 while True:
@@ -928,6 +934,7 @@ def _refuse_formulas_and_errors(path: str, name: str, book) -> None:
                     whole, rest = data[:cut], data[cut:]
                     if any(flag in whole for flag in _XLSX_FLAGS):
                         found += _flagged_cells(whole)
+                    merges += [ref.decode() for ref in _XLSX_MERGE.findall(whole)]
                     if not block or len(found) >= 20:
                         break
     except InputError:
@@ -939,6 +946,17 @@ def _refuse_formulas_and_errors(path: str, name: str, book) -> None:
             "(a damaged or unusual workbook)",
             _EXPORT_AGAIN,
         ) from None
+    if merges:
+        raise InputError(
+            [
+                Problem(
+                    _sheet_file(path, name),
+                    f"cells {cells} are merged: the cells under a merge hold no value",
+                )
+                for cells in merges[:20]
+            ],
+            MERGED_HINT,
+        )
     if not found:
         return
     try:
@@ -1046,6 +1064,17 @@ def _xml_rows(sheet, ns: str, where: str) -> Rows:
             at = cell.get(ns + "Index")
             while at and len(cells) < int(at) - 1:
                 cells.append("")
+            merged = cell.get(ns + "MergeAcross") or cell.get(ns + "MergeDown")
+            if merged:
+                sheet_row = len(out) + 1
+                raise input_error(
+                    where,
+                    f"cell {_column_letters(len(cells) + 1)}{sheet_row} is merged with the "
+                    "cells beside or below it: the cells under a merge hold no value",
+                    MERGED_HINT,
+                    row=sheet_row if where.endswith("[sheet Labels]") else sheet_row - 1,
+                    column=f"column {len(cells) + 1}",
+                )
             if cell.get(ns + "Formula"):
                 # its Data is the saved result, which may be stale: as for .xlsx (the
                 # data row: the sheet's row 1 is the header, except on the Labels sheet)
@@ -1068,6 +1097,9 @@ def _xml_rows(sheet, ns: str, where: str) -> Rows:
     return [r + [""] * (width - len(r)) for r in out]
 
 
+EXCEL_XML_DAY_ZERO = dt.date(1899, 12, 31)
+
+
 def _xml_value(data, ns: str, where: str, row: int, column: int) -> object:
     """A SpreadsheetML ``Data`` element as the value calamine would give."""
     if data is None:
@@ -1079,7 +1111,10 @@ def _xml_value(data, ns: str, where: str, row: int, column: int) -> object:
         if kind == "Number":
             return int(text) if WHOLE_NUMBER.fullmatch(text.strip()) else float(text)
         if kind == "DateTime":
-            return dt.datetime.fromisoformat(text.strip())
+            value = dt.datetime.fromisoformat(text.strip())
+            # Excel-XML writes a time of day alone as that time on Excel's day 0,
+            # 1899-12-31: a time of day, as calamine gives the same cell of an .xlsx
+            return value.time() if value.date() == EXCEL_XML_DAY_ZERO else value
         if kind == "Boolean":
             return text.strip() == "1"
     except ValueError:
@@ -1368,8 +1403,28 @@ def _workbook(path: str, fmt: str) -> Sheets:
 
 
 def _ignored_note(names: list[str]) -> str:
-    ignored = [n for n in names if n in IGNORED_SHEETS]
+    """The sheets neither reader reads (Structure is read by udsyn.ingest.export_structure)."""
+    ignored = [
+        n for n in names if n not in ("Dataset", "Labels") and not DATASET_PART.fullmatch(n)
+    ]
     return f"; sheets {', '.join(ignored)} ignored" if ignored else ""
+
+
+def _refuse_lookalike_sheets(names: list[str], read: list[str], kind: str, path: str) -> None:
+    """A sheet named like the ``kind`` sheet read ("Dataset (2)", Excel's name for a
+    copy, or "dataset"): which of them holds the export is not clear."""
+    lookalikes = [
+        n for n in names if n not in read and re.sub(r"[^a-z]", "", n.casefold()).startswith(kind)
+    ]
+    if lookalikes:
+        raise input_error(
+            path,
+            f"besides sheet {' + '.join(read)} the workbook has sheet "
+            f"{', '.join(lookalikes)}, named like it: which one holds the export is not clear",
+            "delete or rename the sheet that is not SurveyXact's export (Excel names a "
+            "copy of a sheet like 'Dataset (2)'), or export the survey again",
+            value=", ".join(names),
+        )
 
 
 def _read_workbook_dataset(
@@ -1377,6 +1432,7 @@ def _read_workbook_dataset(
 ) -> tuple[pd.DataFrame, Detected]:
     names, rows = _workbook(path, fmt)
     sheets = _dataset_sheets(names, path)
+    _refuse_lookalike_sheets(names, sheets, "dataset", path)
     tables = [_sheet_table(rows(sheet), _sheet_file(path, sheet), options) for sheet in sheets]
     frame = tables[0] if len(tables) == 1 else _join_parts(tables, sheets, path)
     joined = " joined side by side on the respondent id" if len(sheets) > 1 else ""
@@ -1398,6 +1454,7 @@ def _read_workbook_labels(
             "export the survey again from SurveyXact as Excel, or point "
             "survey.labels at the labels file",
         )
+    _refuse_lookalike_sheets(names, ["Labels"], "labels", path)
     where = _sheet_file(path, "Labels")
     cells = _as_text_rows(_trim(list(rows("Labels"))), where, None, options.timestamp_format)
     if not cells:

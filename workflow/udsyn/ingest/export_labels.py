@@ -35,7 +35,8 @@ LABEL_STATUSES = {
     "not_in_questionnaire": "a code the export labels but the questionnaire's value set does "
     "not have (an error only if a response uses it)",
     "not_read_as_label": "a multiple-choice item, status flag or column the analysis reads as a "
-    "code or not at all: its label is not used",
+    "code or not at all: its label is not used (except the test marker's column, config "
+    "cleaning.test_marker, whose codes the cleaning step also compares by their label)",
 }
 
 _HINT = (

@@ -153,10 +153,12 @@ def parse_timestamps(values: pd.Series, timestamp_format: str) -> pd.Series:
     A format with a UTC offset (``%z``) gives instants in UTC: an export's times
     may carry different offsets (winter and summer time in one survey), which
     pandas refuses to hold in one column, and only the instant says which of two
-    submissions came last."""
-    return pd.to_datetime(
+    submissions came last. The words "now" and "today", which pandas reads as the
+    clock's time whatever the format, are not timestamps of the survey: NaT."""
+    parsed = pd.to_datetime(
         values, format=timestamp_format, errors="coerce", utc="%z" in timestamp_format
     )
+    return parsed.mask(values.isin(["now", "today"]).to_numpy(dtype=bool))
 
 
 def _timestamp_check(timestamp_format: str) -> pa.Check:
