@@ -1054,6 +1054,24 @@ def test_sav_numbers_and_timestamp_format(tmp_path):
     assert labels.empty and list(labels.columns) == ef.LABEL_COLUMNS
 
 
+@pytest.mark.parametrize("spss_format", ["DATE11", "ADATE10", "DATETIME20"])
+def test_a_sav_timestamp_shown_as_a_date_keeps_its_time_of_day(spss_format, tmp_path):
+    """Giving a timestamp variable a date format in SPSS (Variable View, Type "Date")
+    changes how SPSS shows it, not the seconds it stores: read whole, not as
+    midnight. A time format alone is refused, as in a workbook."""
+    import pyreadstat
+
+    frame = pd.DataFrame({"id": [1.0, 2.0], "t": [pd.Timestamp("2014-02-27 14:09:36"), pd.NaT]})
+    path = tmp_path / "export.sav"
+    pyreadstat.write_sav(frame, str(path), variable_format={"t": spss_format})
+    read, _ = read_dataset(path, AUTO)
+    assert read.values.tolist() == [["1", "2014-02-27 14:09:36"], ["2", ""]]
+    pyreadstat.write_sav(frame, str(path), variable_format={"t": "TIME8"})
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, "row 1", "column 't'", "a time of day without a date")
+
+
 def test_sav_user_missing_values_are_read_as_their_codes(tmp_path):
     """A code declared missing in SPSS (say 9 "Ved ikke" or a range 90-99, set by
     hand before the file reached udsyn) is still that code: read as it is and

@@ -113,6 +113,40 @@ def test_dataset_cell_errors(questionnaire, cells, column, value, expected):
     assert repr(value) in message and expected in message
 
 
+@pytest.mark.parametrize(
+    "flags, ones",
+    [
+        (["0", "0", "0", "1", "1"], 2),  # completed and declined: read, it was "declined"
+        (["0", "0", "0", "0", "0"], 0),  # none: read, it was "partial"
+        (["", "", "", "", ""], 0),
+    ],
+)
+def test_an_overall_status_that_is_not_one_hot_is_refused(questionnaire, flags, ones):
+    status = {f"statoverall_{i}": flag for i, flag in enumerate(flags, start=1)}
+    dataset = make_export(questionnaire, [{"kommune": "Aarhus"}, {"kommune": "Odense", **status}])
+    message = message_of(lambda: validate_dataset(dataset, "dataset.csv", questionnaire, FORMAT))
+    assert "dataset.csv, row 2, column 'statoverall_1..statoverall_5'" in message
+    assert f"hold {ones} 1s" in message and repr(",".join(flags)) in message
+    assert "row 1" not in message
+
+
+def test_a_multiple_choice_item_empty_beside_answered_items_is_refused(questionnaire):
+    """SurveyXact writes 0 or 1 in every item of a question shown (0 also where it
+    was never reached): an item emptied in Excel would drop its option unseen."""
+    items = {f"q2_{i}": "0" for i in range(1, 10)}
+    dataset = make_export(
+        questionnaire,
+        [
+            {"kommune": "Aarhus", **items},  # every item answered
+            {"kommune": "Odense"},  # every item empty: kept
+            {"kommune": "Vejle", **items, "q2_3": ""},
+        ],
+    )
+    message = message_of(lambda: validate_dataset(dataset, "dataset.csv", questionnaire, FORMAT))
+    assert "dataset.csv, row 3, column 'q2_3': multiple-choice question q2" in message
+    assert "row 1" not in message and "row 2" not in message
+
+
 def test_dataset_missing_column_and_duplicate_id(questionnaire):
     dataset = make_export(questionnaire, [{"kommune": "Aarhus"}, {"kommune": "Odense"}])
     dataset.loc[1, "respondentid"] = dataset.loc[0, "respondentid"]

@@ -1503,6 +1503,32 @@ def _read_sav(path: str, **kwargs):
         ) from None
 
 
+# SPSS stores a date, datetime or time as seconds since 1582-10-14; the variable's
+# format (pyreadstat's lists of them) only says how SPSS shows it.
+SPSS_ORIGIN = dt.datetime(1582, 10, 14)
+SPSS_DATE_AND_DATETIME_FORMATS = ("DATE", "ADATE", "EDATE", "JDATE", "SDATE", "DATETIME", "YMDHMS")
+SPSS_TIME_FORMATS = ("TIME", "DTIME")
+
+
+def sav_dates(values: pd.Series, spss_format: str) -> pd.Series:
+    """A .sav variable's values read by its format: a date or datetime format gives
+    datetimes, a time format times of day (refused by cell_text), any other the
+    values as they are. The seconds stored are read whole: a date format set in
+    SPSS to show a timestamp as a date (DATE11) does not drop its time of day."""
+    kind = re.sub(r"[0-9.]+$", "", (spss_format or "").upper())
+    if kind in SPSS_DATE_AND_DATETIME_FORMATS:
+        return values.map(
+            lambda s: None if pd.isna(s) else SPSS_ORIGIN + dt.timedelta(seconds=float(s))
+        )
+    if kind in SPSS_TIME_FORMATS:
+        return values.map(
+            lambda s: (
+                None if pd.isna(s) else (dt.datetime.min + dt.timedelta(seconds=float(s))).time()
+            )
+        )
+    return values
+
+
 def _sav_column(values: pd.Series, name: str, path: str, options: ReadOptions) -> pd.Series:
     """One .sav variable as text: numbers as a CSV writes them, datetimes in
     ``timestamp_format``, strings as they are."""
@@ -1522,10 +1548,17 @@ def _read_sav_dataset(path: str, options: ReadOptions) -> tuple[pd.DataFrame, De
     # user_missing: a value declared missing in SPSS (MISSING VALUES, e.g. 9 "Ved
     # ikke" set missing by hand) is read as the code it is, not as an empty cell:
     # the questionnaire and the cleaning rules decide what a code means.
-    data, meta = _read_sav(path, user_missing=True)
+    # disable_datetime_conversion: pyreadstat would read a date-formatted variable as
+    # a date, dropping the time of day it holds; sav_dates reads the seconds whole
+    data, meta = _read_sav(path, user_missing=True, disable_datetime_conversion=True)
     header = list(data.columns)
+    formats = meta.original_variable_types
     frame = pd.DataFrame(
-        {name: _sav_column(data[name], name, path, options) for name in header}, columns=header
+        {
+            name: _sav_column(sav_dates(data[name], formats.get(name, "")), name, path, options)
+            for name in header
+        },
+        columns=header,
     )
     how = "format sav detected from the file's first bytes ($FL2/$FL3); variable names as header."
     declared = _declared_missing(meta.missing_ranges or {})

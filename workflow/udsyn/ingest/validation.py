@@ -227,6 +227,52 @@ def dataset_schema(
     return pa.DataFrameSchema(schema, strict=False)
 
 
+def _inconsistent_rows(
+    dataset: pd.DataFrame, questionnaire: Questionnaire, file: str
+) -> list[Problem]:
+    """Rows whose cells each pass but do not fit together: the overall status family
+    (the one holding the completed and declined flags, one-hot: new, distributed,
+    started, completed, declined) without exactly one 1, and a multiple-choice
+    question with some items empty and others 0 or 1 (SurveyXact writes 0 or 1 in
+    every item, 0 also where the question was never reached). Read as they are, a
+    row with two flags would be excluded as declined, one with none kept as partial,
+    and an emptied item would drop its option from the analysis."""
+    problems = []
+    family = questionnaire.completed_column.rpartition("_")[0]
+    flags = [c for c in questionnaire.status_columns if c.rpartition("_")[0] == family]
+    if flags and all(c in dataset.columns for c in flags):
+        ones = (dataset[flags] == "1").sum(axis=1).to_numpy()
+        for at in np.flatnonzero(ones != 1):
+            values = ",".join(dataset[flags].iloc[at])
+            problems.append(
+                Problem(
+                    file,
+                    f"the overall status flags {flags[0]}..{flags[-1]} hold {ones[at]} "
+                    "1s: a respondent has exactly one overall status",
+                    row=int(at) + 1,
+                    column=f"{flags[0]}..{flags[-1]}",
+                    value=values,
+                )
+            )
+    for question, items in questionnaire.multi_questions.items():
+        columns = [item.field for item in items if item.field in dataset.columns]
+        empty = (dataset[columns] == "").to_numpy()
+        mixed = empty.any(axis=1) & ~empty.all(axis=1)
+        for at in np.flatnonzero(mixed):
+            blank = [c for c, is_empty in zip(columns, empty[at]) if is_empty]
+            problems.append(
+                Problem(
+                    file,
+                    f"multiple-choice question {question}: item(s) {', '.join(blank)} empty "
+                    "while its other items hold 0 or 1",
+                    row=int(at) + 1,
+                    column=blank[0],
+                    value="",
+                )
+            )
+    return sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
+
+
 def _unknown_options(columns: list[str], questionnaire: Questionnaire, file: str) -> list[Problem]:
     """Columns named as an item of a multiple-choice question (``q2_10``: SurveyXact
     names items ``<question>_<position>``) at a position the questionnaire does not
@@ -397,6 +443,15 @@ def validate_dataset(
             "your copy of the questionnaire (docs/real-exports.md); read without it, a "
             "respondent who chose only that option would count as having chosen none",
         )
+    inconsistent = _inconsistent_rows(validated, questionnaire, file)
+    if inconsistent:
+        raise InputError(
+            inconsistent,
+            "a SurveyXact export gives each respondent exactly one overall status and a 0 "
+            "or 1 in every item of a multiple-choice question they were shown: a row "
+            "that does not was edited by hand or shifted (in Excel?); restore the named "
+            "rows from the export, or export the survey again",
+        )
     if validated.empty:
         raise InputError(
             [Problem(file, "the survey dataset has a header but no data rows")],
@@ -433,7 +488,8 @@ def validate_inputs(
     checks = {
         "dataset": f"expected columns present ({renamed} under a short name); respondentid "
         f"unique; every code one the questionnaire knows; timestamps as "
-        f"{timestamp_format}; {len(extra)} extra column(s) not read",
+        f"{timestamp_format}; one overall status per row; each multiple-choice question's "
+        f"items all 0 or 1 or all empty; {len(extra)} extra column(s) not read",
         "labels": f"field and code unique; every label the analysis relies on as the "
         f"questionnaire's ({adjusted} after trimming or label_map)",
         "register": f"{N_MUNICIPALITIES} municipalities; codes and names unique; regions, "
