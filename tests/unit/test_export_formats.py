@@ -685,27 +685,6 @@ def test_a_workbook_declaring_entities_is_refused(tmp_path):
     assert_clean_message(error.value, str(hostile), "declares a DOCTYPE or entities")
 
 
-def test_excel_xml_formulas_are_refused(tmp_path):
-    path = tmp_path / "export.xml"
-    path.write_text(
-        '<?xml version="1.0"?>\n'
-        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
-        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
-        '<Worksheet ss:Name="Dataset"><Table>'
-        '<Row><Cell><Data ss:Type="String">id</Data></Cell>'
-        '<Cell><Data ss:Type="String">q1</Data></Cell></Row>'
-        '<Row><Cell><Data ss:Type="Number">1</Data></Cell>'
-        '<Cell ss:Formula="=R[-1]C+1"><Data ss:Type="Number">1</Data></Cell></Row>'
-        "</Table></Worksheet></Workbook>",
-        encoding="utf-8",
-    )
-    with pytest.raises(InputError) as error:
-        read_dataset(path, AUTO)
-    assert_clean_message(
-        error.value, "[sheet Dataset], row 1", "cell B2 holds a formula", "'=R[-1]C+1'"
-    )
-
-
 def excel_xml(path: Path, row_two: str) -> Path:
     """An Excel-XML export with a header (id, q1, q2) and one data row's cells."""
     path.write_text(
@@ -723,27 +702,39 @@ def excel_xml(path: Path, row_two: str) -> Path:
     return path
 
 
-def test_excel_xml_merged_cells_are_refused_not_shifted(tmp_path):
-    """A cell after a merge (ss:MergeAcross) has no ss:Index: it comes after the
-    merged span, so reading it into the next column would shift the row's answers.
-    A SurveyXact export has no merged cells; the cells under one hold no value."""
-    plain = excel_xml(
+@pytest.mark.parametrize(
+    ("cell", "parts"),
+    [
+        # its Data is the saved result, which may be stale
+        (
+            '<Cell ss:Formula="=R[-1]C+1"><Data ss:Type="Number">1</Data></Cell>',
+            ("cell B2 holds a formula", "'=R[-1]C+1'"),
+        ),
+        # the next cell without ss:Index comes after the merged span: read into the
+        # next column, the row's answers would shift (the cells under a merge are empty)
+        (
+            '<Cell ss:MergeAcross="1"><Data ss:Type="Number">0</Data></Cell>',
+            ("cell B2 is merged", "unmerge them"),
+        ),
+    ],
+)
+def test_a_cell_no_excel_xml_export_holds_is_refused(cell, parts, tmp_path):
+    path = excel_xml(
+        tmp_path / "export.xml", '<Cell><Data ss:Type="Number">1</Data></Cell>' + cell
+    )
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, "[sheet Dataset], row 1", *parts)
+
+
+def test_an_excel_xml_row_reads_cell_by_cell(tmp_path):
+    path = excel_xml(
         tmp_path / "plain.xml",
         '<Cell><Data ss:Type="Number">1</Data></Cell>'
         '<Cell><Data ss:Type="Number">0</Data></Cell>'
-        '<Cell><Data ss:Type="Number">1</Data></Cell>',
+        '<Cell ss:Index="3"><Data ss:Type="Number">1</Data></Cell>',
     )
-    assert read_dataset(plain, AUTO)[0].values.tolist() == [["1", "0", "1"]]
-    merged = excel_xml(
-        tmp_path / "merged.xml",
-        '<Cell><Data ss:Type="Number">1</Data></Cell>'
-        '<Cell ss:MergeAcross="1"><Data ss:Type="Number">0</Data></Cell>',
-    )
-    with pytest.raises(InputError) as error:
-        read_dataset(merged, AUTO)
-    assert_clean_message(
-        error.value, "[sheet Dataset], row 1", "cell B2 is merged", "unmerge them"
-    )
+    assert read_dataset(path, AUTO)[0].values.tolist() == [["1", "0", "1"]]
 
 
 @pytest.mark.parametrize(
