@@ -425,24 +425,24 @@ UNTIMED_TEST_SECONDS = 0.1  # a test not timed here yet: most take less
 SHARED_BUILD_SECONDS = "udsyn/shared_build_seconds"
 
 
-def recorded_seconds(config) -> dict[str, float]:
-    """The times of the last runs: under pytest-xdist, as the controller read them for
+def _recorded(config, key: str, default):
+    """A value kept in pytest's cache: under pytest-xdist, as the controller read it for
     every worker (pytest_configure_node), so that each worker orders the same way."""
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
-        return workerinput.get(TEST_SECONDS, {})
+        return workerinput.get(key, default)
     cache = getattr(config, "cache", None)  # None under -p no:cacheprovider
-    return cache.get(TEST_SECONDS, {}) if cache is not None else {}
+    return cache.get(key, default) if cache is not None else default
+
+
+def recorded_seconds(config) -> dict[str, float]:
+    """The tests' times in the last runs that ran them."""
+    return _recorded(config, TEST_SECONDS, {})
 
 
 def recorded_build_seconds(config) -> float:
-    """How long the shared build took last time (0 if it has not been timed), read as
-    recorded_seconds reads the tests' times."""
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput is not None:
-        return workerinput.get(SHARED_BUILD_SECONDS, 0.0)
-    cache = getattr(config, "cache", None)
-    return cache.get(SHARED_BUILD_SECONDS, 0.0) if cache is not None else 0.0
+    """How long the shared build took last time (0 if it has not been timed)."""
+    return _recorded(config, SHARED_BUILD_SECONDS, 0.0)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -469,36 +469,28 @@ def file_order(
     tests: dict[Path, list] = {}
     for item in items:
         tests.setdefault(Path(item.path), []).append(item)
-
-    def longest_first(paths):
-        return sorted(
-            paths,
-            key=lambda path: (
-                -sum(seconds.get(item.nodeid, UNTIMED_TEST_SECONDS) for item in tests[path]),
-                str(path),
-            ),
-        )
-
-    end_to_end = longest_first(
-        path for path in tests if any(item.get_closest_marker("e2e") for item in tests[path])
+    took = {
+        path: sum(seconds.get(item.nodeid, UNTIMED_TEST_SECONDS) for item in file_items)
+        for path, file_items in tests.items()
+    }
+    longest_first = sorted(tests, key=lambda path: (-took[path], str(path)))
+    end_to_end = [p for p in longest_first if any(i.get_closest_marker("e2e") for i in tests[p])]
+    others = [p for p in longest_first if p not in end_to_end]
+    builder = next(
+        (
+            p
+            for p in end_to_end
+            if any("built" in getattr(i, "fixturenames", ()) for i in tests[p])
+        ),
+        None,
     )
-    others = longest_first(path for path in tests if path not in end_to_end)
-    builders = [
-        path
-        for path in end_to_end
-        if any("built" in getattr(item, "fixturenames", ()) for item in tests[path])
-    ]
-    if builders:
-        end_to_end.remove(builders[0])
-        end_to_end.insert(0, builders[0])
-    fill, filled = [], 0.0
-    if builders:
-        for path in others:
-            if filled >= build_seconds:
-                break
-            fill.append(path)
-            filled += sum(seconds.get(item.nodeid, UNTIMED_TEST_SECONDS) for item in tests[path])
-    queue = [*end_to_end[:1], *fill, *end_to_end[1:], *(p for p in others if p not in fill)]
+    fill: list[Path] = []
+    if builder is not None:
+        end_to_end.remove(builder)
+        end_to_end.insert(0, builder)
+        while len(fill) < len(others) and sum(took[p] for p in fill) < build_seconds:
+            fill.append(others[len(fill)])
+    queue = [*end_to_end[:1], *fill, *end_to_end[1:], *others[len(fill) :]]
     return {path: (place,) for place, path in enumerate(queue)}
 
 

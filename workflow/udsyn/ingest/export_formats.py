@@ -1505,21 +1505,22 @@ def _read_sav(path: str, **kwargs):
 
 # SPSS stores a date, datetime or time as seconds since 1582-10-14; the variable's
 # format (pyreadstat's lists of them) only says how SPSS shows it.
-SPSS_ORIGIN = dt.datetime(1582, 10, 14)
+SPSS_SECONDS_BEFORE_1970 = int(
+    (dt.datetime(1970, 1, 1) - dt.datetime(1582, 10, 14)).total_seconds()
+)
 SPSS_DATE_AND_DATETIME_FORMATS = ("DATE", "ADATE", "EDATE", "JDATE", "SDATE", "DATETIME", "YMDHMS")
 SPSS_TIME_FORMATS = ("TIME", "DTIME")
 
 
 def sav_dates(values: pd.Series, spss_format: str) -> pd.Series:
     """A .sav variable's values read by its format: a date or datetime format gives
-    datetimes, a time format times of day (refused by cell_text), any other the
+    timestamps, a time format times of day (refused by cell_text), any other the
     values as they are. The seconds stored are read whole: a date format set in
     SPSS to show a timestamp as a date (DATE11) does not drop its time of day."""
     kind = re.sub(r"[0-9.]+$", "", (spss_format or "").upper())
     if kind in SPSS_DATE_AND_DATETIME_FORMATS:
-        return values.map(
-            lambda s: None if pd.isna(s) else SPSS_ORIGIN + dt.timedelta(seconds=float(s))
-        )
+        # vectorised: a large export's two timestamp columns, not a value at a time
+        return pd.Series(pd.to_datetime(values - SPSS_SECONDS_BEFORE_1970, unit="s"), dtype=object)
     if kind in SPSS_TIME_FORMATS:
         return values.map(
             lambda s: (
