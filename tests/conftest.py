@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import functools
+import gc
 import os
 import re
 import shutil
@@ -407,6 +408,14 @@ def pytest_itemcollected(item) -> None:
     that -m selects by it)."""
     if E2E in Path(item.path).resolve().parents:
         item.add_marker(pytest.mark.e2e)
+
+
+def pytest_collection_finish(session) -> None:
+    """Freeze what collection made (the imported libraries, the test modules): they
+    live for the whole run, and Python's garbage collector would scan them again at
+    every full collection (about half of its time; 2 % of the tests' time)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(trylast=True)  # after -m and -k: the tests that will run

@@ -3,7 +3,8 @@ batches, the generator variants and their truths, the gather's arithmetic on a
 hand-made table, a failing build recorded rather than raised, and, on 20 fixed
 seeds regenerated in-process, the coverage of the headline (unweighted and
 weighted), the crisis difference and the driver questions' differences, whose truths
-are also computed here independently of udsyn.synthetic.calibration."""
+are also computed here independently of udsyn.synthetic.calibration (those 20 builds
+are end-to-end tests: `make test`, not `make test-fast`)."""
 
 from __future__ import annotations
 
@@ -325,6 +326,9 @@ def test_the_same_seeds_give_the_same_bytes_and_no_timings(context, settings, tm
 
 
 # ------------------------------------------------------------------ coverage on 20 seeds
+# Twenty end-to-end builds in-process (each data set generated, written as an export,
+# read, cleaned, derived and analysed): marked e2e, so `make test-fast` leaves them to
+# `make test`, as it does the Snakemake builds.
 
 
 @pytest.fixture(scope="module")
@@ -332,12 +336,14 @@ def regenerated(context) -> pd.DataFrame:
     return calibration.run_batch(context, "truth", list(SEEDS))
 
 
+@pytest.mark.e2e
 def test_no_build_fails(regenerated):
     builds = regenerated[regenerated["kind"] == "build"]
     assert len(builds) == len(SEEDS)
     assert builds["estimate"].sum() == 0, builds["error"].tolist()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "name",
     [
@@ -457,6 +463,7 @@ def test_true_driver_differences_are_positive_and_the_calibrations(context):
         assert scored[f"drivers_{item}"][0] == pytest.approx(value, abs=1e-12), item
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("item", [driver.item for driver in DRIVERS])
 def test_estimated_driver_differences_have_the_true_sign(regenerated, item):
     rows = regenerated[
