@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from udsyn.core import files
 from udsyn.core.errors import InputError
 from udsyn.ingest import export_formats as ef
 from udsyn.ingest.export_formats import ReadOptions, export_format, read_dataset, read_labels
@@ -1204,6 +1205,39 @@ def test_the_quoting_scan_finds_the_records_a_character_by_character_scan_finds(
 )
 def test_the_quoting_scan_on_fields_quoted_across_delimiters_and_lines(sample):
     assert ef._quoted_flags(sample, ";") == quoted_flags_by_character(sample, ";")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(sample=st.lists(st.sampled_from([*PIECES, '"x" y', '"x"y']), max_size=40).map("".join))
+def test_a_value_going_on_after_its_quote_is_named_as_a_whole_file_search_names_it(sample):
+    """The search for a quoted value that goes on after its closing quote starts at
+    the record the strict parse stopped in (a large file is not walked character by
+    character from its start): the value, row and column are the ones the search
+    from the file's start finds."""
+    text = "a;b;c\n" + sample
+    offset, end = files._text_after_quote_at(text, ";")
+    try:
+        files._check_text_after_quote(text, "f.csv", ";", ["a", "b", "c"], "dataset", True)
+    except InputError as error:
+        problem = error.problems[0]
+        assert offset >= 0 and problem.value == text[offset:end]
+        record, field = files._locate(text, offset, ";")
+        assert (problem.row, problem.column) == (record, ["a", "b", "c", None][min(field, 3)])
+    else:
+        strict = csv.reader(stdio.StringIO(text, newline=""), delimiter=";", strict=True)
+        try:
+            list(strict)
+        except csv.Error:
+            assert offset < 0  # refused for another reason, named by the checks after it
+
+
+def test_a_value_going_on_after_its_quote_deep_in_a_file_is_named_with_its_row():
+    text = "a;b\n" + '1;"x\ny"\n' * 2000 + '2;"Projekt Nord" er godt\n'
+    with pytest.raises(InputError) as caught:
+        files._check_text_after_quote(text, "f.csv", ";", ["a", "b"], "dataset", True)
+    problem = caught.value.problems[0]
+    assert (problem.row, problem.column) == (2001, "b")
+    assert problem.value == '"Projekt Nord" er godt'
 
 
 @pytest.mark.parametrize("records", [ef.SAMPLE_RECORDS - 1, ef.SAMPLE_RECORDS + 5])

@@ -80,8 +80,11 @@ def _locate(text: str, offset: int, delimiter: str, quote: bool = True) -> tuple
     """
     # A sentinel character ends the prefix inside the field that holds ``offset``.
     prefix = StringIO(text[:offset] + "\x01", newline="")
-    records = [r for r in csv.reader(prefix, delimiter=delimiter, quoting=_quoting(quote)) if r]
-    return len(records) - 1, len(records[-1]) - 1
+    count, last = 0, []  # counted, not kept: the prefix may be most of a large file
+    for record in csv.reader(prefix, delimiter=delimiter, quoting=_quoting(quote)):
+        if record:
+            count, last = count + 1, record
+    return count - 1, len(last) - 1
 
 
 def _where(
@@ -306,6 +309,23 @@ def _maybe_text_after_quote(data: bytes, delimiter: str) -> bool:
     return False
 
 
+class _Lines:
+    """The lines of a text as ``StringIO(text, newline="")`` gives them (line ends
+    kept), and ``offset``: where the next line starts."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = StringIO(text, newline="")
+        self.offset = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.offset += len(line)
+        return line
+
+
 def _text_after_quote_at(text: str, delimiter: str) -> tuple[int, int]:
     """(opening quote, end of the value) of the first quoted value that goes on
     after its closing quote, read as a strict parser reads; (-1, -1) if none.
@@ -344,14 +364,20 @@ def _check_text_after_quote(
     text is parsed strictly, which tells it from a quote inside an unquoted value."""
     if not _maybe_text_after_quote(text.encode("utf-8"), delimiter):
         return
-    reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    record_start = 0
     try:
         for _ in reader:
-            pass
+            record_start = lines.offset
     except csv.Error:
-        offset, end = _text_after_quote_at(text, delimiter)
+        # The record the strict parse stopped in holds the first such value; the
+        # character-by-character search starts there (at a record's start it is
+        # in the state it starts a file in), not at the file's start.
+        offset, end = _text_after_quote_at(text[record_start:], delimiter)
         if offset < 0:
             return  # another strict-parse error: the checks below name it
+        offset, end = offset + record_start, end + record_start
         problem = _where(
             path,
             text,
