@@ -728,6 +728,26 @@ def test_a_cell_no_excel_xml_export_holds_is_refused(cell, parts, tmp_path):
     assert_clean_message(error.value, "[sheet Dataset], row 1", *parts)
 
 
+@pytest.mark.parametrize(
+    ("data", "value"),
+    [('<Data ss:Type="Error">#N/A</Data>', "#N/A"), ('<Data ss:Type="Number">abc</Data>', "abc")],
+)
+def test_an_excel_xml_cell_its_type_cannot_hold_is_named_by_data_row_and_column(
+    data, value, tmp_path
+):
+    """As every other refused cell: the data row (the header is not counted) and the
+    column's name."""
+    path = excel_xml(
+        tmp_path / "export.xml",
+        f'<Cell><Data ss:Type="Number">1</Data></Cell><Cell>{data}</Cell>',
+    )
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(
+        error.value, "[sheet Dataset], row 1, column 'q1'", "cannot be read", repr(value)
+    )
+
+
 def test_an_excel_xml_row_reads_cell_by_cell(tmp_path):
     path = excel_xml(
         tmp_path / "plain.xml",
@@ -1034,16 +1054,30 @@ def test_sav_reads_as_the_csv_with_embedded_labels(tmp_path):
 
 def test_sav_numbers_and_timestamp_format(tmp_path):
     frame = pd.DataFrame(
-        {"id": [1.0, 2.0], "x": [27.22, 1e20], "t": [pd.Timestamp("2021-09-02 18:49:08"), pd.NaT]}
+        {
+            "id": [1.0, 2.0],
+            "x": [27.22, 2.0**53 - 1],
+            "t": [pd.Timestamp("2021-09-02 18:49:08"), pd.NaT],
+        }
     )
     path = write_sav(tmp_path / "export.sav", frame, {})
     read, _ = read_dataset(path, ReadOptions(timestamp_format="%d.%m.%Y %H:%M"))
     assert read.values.tolist() == [
         ["1", "27.22", "02.09.2021 18:49"],
-        ["2", "100000000000000000000", ""],
+        ["2", "9007199254740991", ""],
     ]
     labels, _ = read_labels(path, AUTO)
     assert labels.empty and list(labels.columns) == ef.LABEL_COLUMNS
+
+
+def test_a_sav_number_too_large_to_hold_its_digits_is_refused(tmp_path):
+    """SPSS keeps every number as a binary double: from 2**53 on, not every whole
+    number (a 17-digit id) is held exactly, so its digits would be a guess."""
+    frame = pd.DataFrame({"id": [1.0, 1e20]})
+    path = write_sav(tmp_path / "export.sav", frame, {})
+    with pytest.raises(InputError) as error:
+        read_dataset(path, AUTO)
+    assert_clean_message(error.value, "row 2", "column 'id'", "cannot hold every digit")
 
 
 @pytest.mark.parametrize("spss_format", ["DATE11", "ADATE10", "DATETIME20"])
@@ -1115,10 +1149,52 @@ def test_cell_text(value, text):
     assert ef.cell_text(value, "%Y-%m-%d %H:%M:%S") == text
 
 
-@pytest.mark.parametrize("value", [True, dt.time(1, 2), dt.timedelta(1), float("inf"), object()])
+@pytest.mark.parametrize(
+    "value",
+    [
+        True,
+        dt.time(1, 2),
+        dt.timedelta(1),
+        float("inf"),
+        object(),
+        # a 17-digit id in a number cell, read as the nearest binary number: its
+        # last digit is lost (10000000000700007 reads as ...008)
+        float(10000000000700007),
+        float(-(2**53)),
+        ef.UnreadableCell("Error", "#N/A"),
+        dt.datetime(9999, 12, 31, 23, 59, 59, 999000),  # rounded, past the last second
+    ],
+)
 def test_cell_text_refuses_what_it_would_guess(value):
     with pytest.raises(ef._Unexpected):
         ef.cell_text(value, "%Y-%m-%d %H:%M:%S")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (float(2**53 - 1), "9007199254740991"),  # the largest every whole number up to
+        (2**60, "1152921504606846976"),  # an int holds its digits (a .sav never gives one)
+    ],
+)
+def test_whole_numbers_are_written_while_a_number_holds_every_digit(value, text):
+    assert ef.cell_text(value, "%Y-%m-%d %H:%M:%S") == text
+
+
+@pytest.mark.parametrize(
+    ("value", "fmt", "text"),
+    [
+        # a day count written with fewer digits, read to the millisecond
+        (dt.datetime(2014, 2, 27, 14, 0, 59, 999000), "%Y-%m-%d %H:%M:%S", "2014-02-27 14:01:00"),
+        (dt.datetime(2014, 2, 27, 14, 1, 0, 2000), "%Y-%m-%d %H:%M:%S", "2014-02-27 14:01:00"),
+        (dt.datetime(2014, 2, 27, 14, 1, 0, 600000), "%Y-%m-%d %H:%M:%S", "2014-02-27 14:01:01"),
+        (dt.datetime(2014, 12, 31, 23, 59, 59, 500000), "%Y-%m-%d %H:%M", "2015-01-01 00:00"),
+        # a format that holds fractions of a second keeps them
+        (dt.datetime(2014, 2, 27, 14, 1, 0, 600000), "%H:%M:%S.%f", "14:01:00.600000"),
+    ],
+)
+def test_a_timestamp_is_rounded_to_the_second_as_excel_shows_it(value, fmt, text):
+    assert ef.cell_text(value, fmt) == text
 
 
 # ------------------------------------------------------------------ property

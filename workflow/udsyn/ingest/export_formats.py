@@ -200,15 +200,41 @@ class _Unexpected(Exception):
     """A cell value that has no CSV rendering (a bool, a time of day, ...)."""
 
 
+@dataclass(frozen=True)
+class UnreadableCell:
+    """An Excel-XML cell whose text its type cannot hold (an Error "#N/A", a Number
+    "abc"): kept as read, and refused by ``cell_text``, so that the message names
+    its data row and column as every other cell's does."""
+
+    kind: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# From 2**53 on, a number held as a binary floating-point value (an .xlsx or
+# Excel-XML number cell as read, an SPSS numeric variable) no longer keeps every
+# whole number: 10000000000700007 is read as 10000000000700008.
+EXACT_WHOLE_NUMBERS = 2**53
+
+
 def number_text(value: float | int) -> str:
     """A number as a CSV export writes it: "123" for an integral value (ints
-    exactly, however long), else the shortest repr that reads back the same."""
+    exactly, however long), else the shortest repr that reads back the same. A
+    floating-point number too large to hold its digits exactly (a 17-digit id
+    stored as a number) raises ``_Unexpected``: its digits would be a guess."""
     if isinstance(value, int):
         return str(value)
     if math.isnan(value):
         return ""
     if math.isinf(value):
         raise _Unexpected("an infinite number, which no export holds")
+    if abs(value) >= EXACT_WHOLE_NUMBERS:
+        raise _Unexpected(
+            f"a number of {EXACT_WHOLE_NUMBERS} or more stored as a number, which cannot "
+            "hold every digit (it may have been rounded): a long id must be stored as text"
+        )
     if value.is_integer():
         return str(int(value))
     return repr(float(value))
@@ -227,6 +253,14 @@ def cell_text(value: object, timestamp_format: str) -> str:
     if isinstance(value, (int, float)):
         return number_text(value)
     if isinstance(value, dt.datetime):
+        if value.microsecond and "%f" not in timestamp_format:
+            # A workbook's time is a day count, read to the millisecond: one written
+            # with fewer digits reads as 14:00:59.999 for 14:01:00. Rounded to the
+            # second, as Excel shows it, not cut to 14:00:59.
+            try:
+                value = (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+            except OverflowError:
+                raise _Unexpected("a timestamp at the end of the year 9999") from None
         return value.strftime(timestamp_format)
     if isinstance(value, dt.date):
         # calamine gives a date for a timestamp at midnight (the cell holds the
@@ -234,6 +268,8 @@ def cell_text(value: object, timestamp_format: str) -> str:
         return dt.datetime.combine(value, dt.time()).strftime(timestamp_format)
     if isinstance(value, dt.time):
         raise _Unexpected("a time of day without a date, which udsyn would have to guess")
+    if isinstance(value, UnreadableCell):
+        raise _Unexpected(f"a cell of type {value.kind} that cannot be read")
     raise _Unexpected(f"a cell of type {type(value).__name__}, which udsyn does not read")
 
 
@@ -1091,7 +1127,7 @@ def _xml_rows(sheet, ns: str, where: str) -> Rows:
                     value=cell.get(ns + "Formula"),
                 )
             data = cell.find(ns + "Data")
-            cells.append(_xml_value(data, ns, where, len(out) + 1, len(cells) + 1))
+            cells.append(_xml_value(data, ns))
         out.append(cells)
     width = max((len(r) for r in out), default=0)
     return [r + [""] * (width - len(r)) for r in out]
@@ -1100,8 +1136,9 @@ def _xml_rows(sheet, ns: str, where: str) -> Rows:
 EXCEL_XML_DAY_ZERO = dt.date(1899, 12, 31)
 
 
-def _xml_value(data, ns: str, where: str, row: int, column: int) -> object:
-    """A SpreadsheetML ``Data`` element as the value calamine would give."""
+def _xml_value(data, ns: str) -> object:
+    """A SpreadsheetML ``Data`` element as the value calamine would give (one its
+    type cannot hold: an ``UnreadableCell``)."""
     if data is None:
         return ""
     kind, text = data.get(ns + "Type", "String"), "".join(data.itertext())
@@ -1119,14 +1156,7 @@ def _xml_value(data, ns: str, where: str, row: int, column: int) -> object:
             return text.strip() == "1"
     except ValueError:
         pass
-    raise input_error(
-        where,
-        f"a cell of type {kind} that cannot be read",
-        _EXPORT_AGAIN,
-        row=row,
-        column=f"column {column}",
-        value=text,
-    )
+    return UnreadableCell(kind, text)
 
 
 def _empty_cell(value: object) -> bool:
