@@ -166,7 +166,8 @@ def test_a_danish_figure_differs_from_the_english_and_writes_danish_numbers(figu
     english = figures.render(figures.draw(*args))["svg"]
     danish = figures.render(figures.draw(*args, "da", i18n.translations("da")))["svg"]
     assert english != danish
-    assert figures.render(figures.draw(*args, "da", i18n.translations("da")))["svg"] == danish
+    # (that a Danish figure's bytes do not change from run to run: the shared build's
+    # results/figures/*.da.* against the committed checksums, tests/tools/test_verify.py)
     # the English figure is drawn exactly as without a language
     assert figures.render(figures.draw(*args, "en", None))["svg"] == english
 
