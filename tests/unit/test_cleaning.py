@@ -111,6 +111,22 @@ def test_most_complete_beats_latest(run):
     assert list(run(rows, duplicate_rule="latest").respondents["respondentid"]) == [100002]
 
 
+def test_a_finished_submission_beats_an_unfinished_one_started_later(run):
+    """Equally complete: the finished one (closed 15:50) is kept, not a colleague's
+    unfinished one that was started later (16:30) and never closed."""
+    finished = {"starttime": "2014-03-04 15:00:00", "closetime": "2014-03-04 15:50:00"}
+    unfinished = {
+        "starttime": "2014-03-04 16:30:00",
+        "closetime": "",
+        "statoverall_4": "0",
+        "statoverall_3": "1",
+    }
+    answers = {"kommune": "Nyborg", "q1": "1", "q3": "1"}
+    result = run([{**answers, **finished}, {**answers, **unfinished}])
+    assert list(result.respondents["respondentid"]) == [100001]
+    assert reasons(result) == {100002: "duplicate_superseded"}
+
+
 def test_names_matched_and_logged(run):
     result = run(
         [
@@ -243,6 +259,66 @@ def test_parsed_values_carry_their_rule_and_are_logged(run):
     assert logged.loc["q6", "rule"] == "decimal_comma"
     assert logged.loc["q8_1_start", ["raw_value", "clean_value"]].tolist() == ["2009/10", "2009"]
     assert logged.loc["q8_3_start", "rule"] == "dont_know"
+
+
+def test_a_year_or_number_written_otherwise_than_as_is_is_logged(run):
+    result = run(
+        [
+            {
+                "kommune": "Aarhus",
+                "q1": "1",
+                "q5_aar": "2010.",
+                "q6": "2.",
+                "q8_1_type": "1",
+                "q8_1_start": " 2011",
+            }
+        ]
+    )
+    row = result.respondents.iloc[0]
+    assert (row["strategy_year"], row["international_fte"]) == (2010, 2.0)
+    logged = result.changes.set_index("column")
+    assert logged.loc["q5_aar", ["raw_value", "clean_value", "rule"]].tolist() == [
+        "2010.",
+        "2010",
+        "year",
+    ]
+    assert logged.loc["q6", ["raw_value", "rule"]].tolist() == ["2.", "number"]
+    assert logged.loc["q8_1_start", "raw_value"] == " 2011"
+
+
+def test_personal_data_in_a_year_or_number_box_is_withheld_from_the_log(run):
+    """A year or number box holds free text: what cannot be parsed is logged, its raw
+    text withheld when it holds personal data (the scrub rules say which)."""
+    result = run(
+        [
+            {
+                "kommune": "Aarhus",
+                "q1": "1",
+                "navn": "Anne Prøvesen",
+                "q6": "1 - kontakt Anne Prøvesen, anne@jammerbugt.invalid, tlf. 12345678",
+                "q5_aar": "2009 (spørg på 98 76 54 32)",
+                "q8_1_type": "1",
+                "q8_1_start": "ved ikke - ring til Anne",
+                "q8_2_type": "1",
+                "q8_2_start": "efteråret 2009",
+            }
+        ]
+    )
+    text = result.changes.to_csv()
+    assert "Prøvesen" not in text and "@" not in text and "12345678" not in text
+    assert "98 76" not in text and "ring til Anne" not in text
+    logged = result.changes.set_index("column")
+    assert logged.loc["q6", ["raw_value", "rule"]].tolist() == [
+        WITHHELD,
+        "number_unparseable+scrub_email+scrub_name+scrub_phone",
+    ]
+    assert logged.loc["q5_aar", "rule"] == "year_unparseable+scrub_phone"
+    assert logged.loc["q8_1_start", "rule"] == "year_unparseable+scrub_name"
+    # without personal data the raw text is shown, as every other change
+    assert logged.loc["q8_2_start", ["raw_value", "rule"]].tolist() == [
+        "efteråret 2009",
+        "year_unparseable",
+    ]
 
 
 def test_personal_data_never_leaves(run):

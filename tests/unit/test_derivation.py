@@ -116,8 +116,21 @@ def test_post_crisis_initiatives_follow_the_cutoff(derive, cutoff, post_crisis):
     assert (row["n_initiatives"], row["n_initiatives_dated"]) == (4, 3)
     assert row["n_post_crisis_initiatives"] == post_crisis
     assert row["post_crisis_share"] == pytest.approx(post_crisis / 3)
-    assert row["any_post_crisis_initiative"] == int(post_crisis > 0)
+    # one initiative has no start year: with none dated after the cut-off, it may be one
+    if post_crisis:
+        assert row["any_post_crisis_initiative"] == 1
+    else:
+        assert pd.isna(row["any_post_crisis_initiative"])
     assert (row["n_traditional_initiatives"], row["n_new_initiatives"]) == (1, 3)
+
+
+def test_no_initiative_after_the_cutoff_is_known_only_when_every_one_is_dated(derive):
+    every_dated = derive([{**AARHUS, "q8_4_start": "2001"}], crisis_cutoff_year=2011)
+    row = every_dated.loc[751]
+    assert (row["n_initiatives_dated"], row["n_post_crisis_initiatives"]) == (4, 0)
+    assert row["any_post_crisis_initiative"] == 0
+    one_undated = derive([AARHUS], crisis_cutoff_year=2011)
+    assert pd.isna(one_undated.loc[751, "any_post_crisis_initiative"])
 
 
 def test_respondent_without_initiatives_counts_zero(derive):

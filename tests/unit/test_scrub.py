@@ -71,8 +71,41 @@ NAMES = ["Mette Hansen"]
             "[name removed], [e-mail removed], [phone removed], [CPR removed]",
             ("cpr", "email", "name", "phone"),
         ),
+        # as numbers are written in signatures and lists
+        ("tlf.\u00a086\u00a081\u00a012\u00a034", (), "tlf.\u00a0[phone removed]", ("phone",)),
+        ("ring 2012-3456", (), "ring [phone removed]", ("phone",)),
+        ("12-34-56-78 / 12.34.56.78", (), "[phone removed] / [phone removed]", ("phone",)),
+        ("tlf 12 345 678", (), "tlf [phone removed]", ("phone",)),
+        ("+45 89 4012 34", (), "[phone removed]", ("phone",)),
+        ("cpr 010180 1234", (), "cpr [CPR removed]", ("cpr",)),
+        (
+            "hte (at) kalundborg.dk, x[at]y.dk",
+            (),
+            "[e-mail removed], [e-mail removed]",
+            ("email",),
+        ),
+        # a distribution list's name written surname first, or with a title after a comma
+        (
+            "Kontakt Jonas Prøvesen",
+            ["Prøvesen, Jonas"],
+            "Kontakt [name removed] [name removed]",
+            ("name",),
+        ),
+        (
+            "Venlig hilsen Hanne Testesen",
+            ["Hanne Testesen, Kontorchef"],
+            "Venlig hilsen [name removed] [name removed]",
+            ("name",),
+        ),
         # must be left alone
         ("Startet i 2010, ca. 1,5 årsværk", NAMES, "Startet i 2010, ca. 1,5 årsværk", ()),
+        ("mobil 2012 2013", (), "mobil 2012 2013", ()),  # two years, not a phone number
+        (
+            "møde 12.03.2014, 12-03-2014, 2014-03-12; budget 12.345.678 kr",
+            (),
+            "møde 12.03.2014, 12-03-2014, 2014-03-12; budget 12.345.678 kr",
+            (),
+        ),
         ("fra 2009 2010 til 2012", (), "fra 2009 2010 til 2012", ()),
         ("1990'erne, 2009/10, 2009-2010", (), "1990'erne, 2009/10, 2009-2010", ()),
         ("budget 1234567 kr. og 123456789 kr.", (), "budget 1234567 kr. og 123456789 kr.", ()),

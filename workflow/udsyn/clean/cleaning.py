@@ -65,8 +65,7 @@ SAFETY_RULES = {
     "record per row (udsyn.core.files.write_table)",
 }
 
-# Rules that leave a parsed value equal to its raw text: not a change.
-_UNCHANGED_RULES = {"missing", "year", "number"}
+# A logged raw value that contained personal data is shown as this.
 WITHHELD = "[withheld: contained personal data]"
 
 
@@ -284,12 +283,17 @@ def answered_questions(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.
 def _pick_duplicates(candidates: pd.DataFrame, rule: str) -> pd.Series:
     """True for the row kept in each municipality, by the configured rule.
 
-    Ties end on respondentid so the choice never depends on row order.
+    Ties end on respondentid so the choice never depends on row order. Among
+    equally complete submissions a finished one (with a closetime) comes before an
+    unfinished one, whose only time is when it was started: a colleague's
+    half-done submission must not replace a finished one because it began later.
     """
     last_time = candidates["closed_at_ts"].fillna(candidates["started_at_ts"])
-    ordered = candidates.assign(_last=last_time)
+    finished = candidates["closed_at_ts"].notna()
+    ordered = candidates.assign(_last=last_time, _finished=finished)
     if rule == "most_complete_then_latest":
-        keys, ascending = ["answered_questions", "_last", "respondentid"], [False, False, False]
+        keys = ["answered_questions", "_finished", "_last", "respondentid"]
+        ascending = [False, False, False, False]
     elif rule == "latest":
         keys, ascending = ["_last", "respondentid"], [False, False]
     elif rule == "first":
@@ -358,6 +362,11 @@ def _clean_parsed(raw: pd.Series, field: Field, settings: CleaningSettings):
     return values, parsed["rule"].astype("string")
 
 
+# How a year or a number is written when it is taken as is (rules year and number);
+# written otherwise ("2010.", "2."), the value differs from the export's text: logged.
+_AS_WRITTEN = {"year": r"[0-9]{4}", "number": r"-?[0-9]+(?:\.[0-9]+)?"}
+
+
 def _log_parsed(
     log: _ChangeLog,
     ids: pd.Series,
@@ -365,9 +374,24 @@ def _log_parsed(
     raw: pd.Series,
     values: pd.Series,
     rules: pd.Series,
+    names: pd.Series,
 ) -> None:
-    changed = ~rules.isin(_UNCHANGED_RULES) | (raw != raw.str.strip())
-    log.add(ids, field.field, raw, values, rules, changed)
+    """Log every parsed value that differs from the export's text. A year or number
+    box holds free text too ("1 - ask Anne, 12 34 56 78"): a logged raw text with
+    personal data in it is withheld, its scrub rules added to the parse rule."""
+    stripped = raw.str.strip()
+    as_written = pd.Series(False, index=raw.index)
+    for rule, pattern in _AS_WRITTEN.items():
+        as_written |= (rules == rule) & stripped.str.fullmatch(pattern).fillna(False)
+    changed = ~(rules.eq("missing") | as_written) | (raw != stripped)
+    shown, shown_rules = raw.astype("string").copy(), rules.astype("string").copy()
+    for index in changed[changed].index:
+        name = names[index]
+        _, applied = scrub_personal_data(raw[index] or None, [name] if name else [])
+        if applied:
+            shown[index] = WITHHELD
+            shown_rules[index] = "+".join([rules[index], *(f"scrub_{kind}" for kind in applied)])
+    log.add(ids, field.field, shown, values, shown_rules, changed)
 
 
 def truncate_text(text: str, max_chars: int) -> str:
@@ -635,7 +659,7 @@ def _respondent_table(
             out[field.name] = _clean_text(raw, names, ids, field, settings, log)
         else:
             values, rules = _clean_parsed(raw, field, settings)
-            _log_parsed(log, ids, field, raw, values, rules)
+            _log_parsed(log, ids, field, raw, values, rules, names)
             out[field.name] = values
             out[f"{field.name}_rule"] = rules.where(rules != "missing")
     return pd.DataFrame(out)
@@ -651,6 +675,7 @@ def _initiative_table(
     """One row per reported initiative (a Q8 slot with any field filled)."""
     purpose_keys = {str(p.code): p.key for p in questionnaire.purposes}
     ids = kept["respondentid"]
+    names = kept[questionnaire.respondent_name_column]
     slots = []
     for slot in questionnaire.initiatives:
         raw_type, raw_start, raw_active = (
@@ -658,7 +683,7 @@ def _initiative_table(
         )
         reported = (raw_type.str.strip() + raw_start.str.strip() + raw_active.str.strip()) != ""
         years, rules = _clean_parsed(raw_start, slot.start, settings)
-        _log_parsed(log, ids, slot.start, raw_start, years, rules)
+        _log_parsed(log, ids, slot.start, raw_start, years, rules, names)
         type_label = _labelled(raw_type, label_maps[slot.type.field])
         still_active = _labelled(raw_active, label_maps[slot.active.field])
         _log_csv_safety(log, ids, slot.type.field, raw_type, type_label)

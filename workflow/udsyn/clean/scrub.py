@@ -12,31 +12,51 @@ import re
 from collections.abc import Iterable
 
 SCRUB_RULES: dict[str, str] = {
-    "email": "An e-mail address (local part, at-sign, domain) is replaced by '[e-mail removed]'.",
-    "phone": "A Danish phone number, 8 digits written together or in groups ('12345678', "
-    "'12 34 56 78', '1234 5678'), optionally after +45 or 0045, is replaced by "
-    "'[phone removed]'.",
-    "cpr": "A CPR-like number, DDMMYY-XXXX or DDMMYYXXXX with a day 01-31 and month 01-12, "
-    "is replaced by '[CPR removed]'.",
+    "email": "An e-mail address (local part, at-sign, domain; also with the at-sign written "
+    "'(at)' or '[at]') is replaced by '[e-mail removed]'.",
+    "phone": "A Danish phone number, 8 digits written together or in groups separated by "
+    "single spaces (also non-breaking) or hyphens ('12345678', '12 34 56 78', '1234 5678', "
+    "'12 345 678', '12-34-56-78'), or in pairs separated by dots ('12.34.56.78'), "
+    "optionally after +45 or 0045, is replaced by '[phone removed]'. Not two years "
+    "('2012 2013', '2008-2010') and not a date ('12.03.2014', '2014-03-12').",
+    "cpr": "A CPR-like number, DDMMYY-XXXX, DDMMYY XXXX or DDMMYYXXXX with a day 01-31 and "
+    "month 01-12, is replaced by '[CPR removed]'.",
     "name": "The respondent's name from the distribution list, in full or any capitalised "
-    "part of at least 3 letters, as a whole word in any case, is replaced by "
+    "part of at least 3 letters (the name split at spaces, hyphens, commas and other "
+    "punctuation: 'Prøvesen, Jonas'), as a whole word in any case, is replaced by "
     "'[name removed]'.",
 }
 
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
+_EMAIL = re.compile(
+    r"[\w.%+-]+(?:@|\s?[(\[]\s?at\s?[)\]]\s?)[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE
+)
 # Digits on either side would make the number part of a longer one (an ID, an
 # amount), which is not what these patterns mean.
 _CPR = re.compile(
-    r"(?<![0-9])(?:0[1-9]|[12][0-9]|3[01])(?:0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}"
+    r"(?<![0-9])(?:0[1-9]|[12][0-9]|3[01])(?:0[1-9]|1[0-2])[0-9]{2}[ \u00a0-]?[0-9]{4}"
     r"(?![0-9])"
 )
-# "2009 2010" has the 4+4 shape of a phone number but is two years: excluded.
+# 8 digits, any two of them separated by at most one space, non-breaking space,
+# hyphen or dot; what is not a phone number among these is told by _is_phone.
 _PHONE = re.compile(
-    r"(?<![0-9])(?:(?:\+|00)45 ?)?"
-    r"(?:[0-9]{8}|[0-9]{2}(?: [0-9]{2}){3}"
-    r"|(?!(?:19|20)[0-9]{2} (?:19|20)[0-9]{2})[0-9]{4} [0-9]{4})"
-    r"(?![0-9])"
+    r"(?<![0-9])(?:(?:\+|00)45[ \u00a0]?)?(?P<number>[0-9]{2}(?:[ \u00a0.-]?[0-9]){6})(?![0-9])"
 )
+_TWO_YEARS = re.compile(r"(?:19|20)[0-9]{2}[ \u00a0-](?:19|20)[0-9]{2}")
+_DATE = re.compile(
+    r"(?:0[1-9]|[12][0-9]|3[01])([.-])(?:0[1-9]|1[0-2])\1(?:19|20)[0-9]{2}"
+    r"|(?:19|20)[0-9]{2}([.-])(?:0[1-9]|1[0-2])\2(?:0[1-9]|[12][0-9]|3[01])"
+)
+_DOTTED_PHONE = re.compile(r"[0-9]{2}(?:\.[0-9]{2}){3}")
+
+
+def _is_phone(match: re.Match[str]) -> bool:
+    """Two years ('2012 2013') and a date ('12.03.2014') have a phone number's digits;
+    dots other than between pairs ('12.345.678') write an amount."""
+    number = match["number"]
+    if _TWO_YEARS.fullmatch(number) or _DATE.fullmatch(number):
+        return False
+    return "." not in number or _DOTTED_PHONE.fullmatch(number) is not None
+
 
 # E-mail first (an address may contain a name or digits); CPR before phone so
 # that a CPR number is always reported as one, whatever the phone pattern
@@ -46,6 +66,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("cpr", _CPR, "[CPR removed]"),
     ("phone", _PHONE, "[phone removed]"),
 )
+# What a pattern finds that is nonetheless kept.
+_KEEP = {"phone": lambda match: not _is_phone(match)}
 
 
 def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
@@ -57,7 +79,7 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
         words.add(r"\s+".join(re.escape(part) for part in name.split()))
         words.update(
             re.escape(part)
-            for part in re.split(r"[\s-]+", name)
+            for part in re.split(r"[^\w']+", name)
             if len(part) >= 3 and part[0].isupper()
         )
     if not words:
@@ -83,7 +105,17 @@ def scrub_personal_data(
     if name_pattern is not None:
         patterns.append(("name", name_pattern, "[name removed]"))
     for rule, pattern, placeholder in patterns:
-        text, count = pattern.subn(placeholder, text)
-        if count:
+        keep = _KEEP.get(rule)
+        replaced = 0
+
+        def replace(match: re.Match[str]) -> str:
+            nonlocal replaced
+            if keep is not None and keep(match):
+                return match.group(0)
+            replaced += 1
+            return placeholder
+
+        text = pattern.sub(replace, text)
+        if replaced:
             applied.add(rule)
     return text, tuple(sorted(applied))

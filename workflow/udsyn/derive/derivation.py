@@ -261,7 +261,13 @@ def derive_municipalities(
     out["post_crisis_share"] = (
         out["n_post_crisis_initiatives"] / out["n_initiatives_dated"].replace(0, pd.NA)
     ).astype("Float64")
-    out["any_post_crisis_initiative"] = _flag(out["n_post_crisis_initiatives"] > 0, responded)
+    # Known when an initiative started after the cut-off, or when every initiative
+    # is dated: one without a start year may have started after it.
+    any_post_crisis = out["n_post_crisis_initiatives"] > 0
+    every_dated = out["n_initiatives_dated"] == out["n_initiatives"]
+    out["any_post_crisis_initiative"] = _flag(
+        any_post_crisis, responded & (any_post_crisis | every_dated).fillna(False)
+    )
     out.insert(0, "data_origin", data_origin)
     return out
 
