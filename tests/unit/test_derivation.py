@@ -124,6 +124,28 @@ def test_post_crisis_initiatives_follow_the_cutoff(derive, cutoff, post_crisis):
     assert (row["n_traditional_initiatives"], row["n_new_initiatives"]) == (1, 3)
 
 
+def test_a_partial_response_that_may_have_stopped_before_q8_has_unknown_counts(derive):
+    """Taking part, no initiative reported: 0 initiatives when the response was
+    completed or went on past Q8; unknown when it stopped before (a partial response
+    with nothing after Q8); 0 when not taking part (Q8 is not asked)."""
+    partial = {"closetime": "", "statoverall_4": "0", "statoverall_3": "1"}
+    taking_part = {"q1": "1", "q2_1": "1", "q3": "1"}
+    derived = derive(
+        [
+            {"kommune": "Kalundborg", **taking_part, **partial},
+            {"kommune": "Aarhus", **taking_part},
+            {"kommune": "Odense", **taking_part, **partial, "q9": "1"},
+            {"kommune": "Læsø", "q1": "2", **partial},
+        ]
+    )
+    counts = ["n_initiatives", "n_initiatives_dated", "n_post_crisis_initiatives"]
+    assert derived.loc[326, counts].isna().all()  # Kalundborg: stopped before Q8
+    assert pd.isna(derived.loc[326, "any_post_crisis_initiative"])
+    for code in (751, 461, 825):  # completed; went on to Q9; not taking part
+        assert derived.loc[code, counts].tolist() == [0, 0, 0], code
+        assert derived.loc[code, "any_post_crisis_initiative"] == 0, code
+
+
 def test_no_initiative_after_the_cutoff_is_known_only_when_every_one_is_dated(derive):
     every_dated = derive([{**AARHUS, "q8_4_start": "2001"}], crisis_cutoff_year=2011)
     row = every_dated.loc[751]

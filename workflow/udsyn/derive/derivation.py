@@ -14,7 +14,7 @@ import pandas as pd
 
 from udsyn.core.errors import InputError, Problem
 from udsyn.core.settings import from_sections
-from udsyn.ingest.questionnaire import Questionnaire
+from udsyn.ingest.questionnaire import Questionnaire, question_number
 
 CONFIG = "config (derive)"
 
@@ -256,8 +256,9 @@ def derive_municipalities(
 
     counts = _initiative_counts(initiatives, settings).reindex(municipalities["code"])
     counts.index = municipalities.index
+    known = responded & _initiatives_known(survey, counts, international, questionnaire)
     for column in counts.columns:
-        out[column] = counts[column].fillna(0).astype("Int64").where(responded, pd.NA)
+        out[column] = counts[column].fillna(0).astype("Int64").where(known, pd.NA)
     out["post_crisis_share"] = (
         out["n_post_crisis_initiatives"] / out["n_initiatives_dated"].replace(0, pd.NA)
     ).astype("Float64")
@@ -270,6 +271,27 @@ def derive_municipalities(
     )
     out.insert(0, "data_origin", data_origin)
     return out
+
+
+def _initiatives_known(
+    survey: pd.DataFrame,
+    counts: pd.DataFrame,
+    international: pd.Series,
+    questionnaire: Questionnaire,
+) -> pd.Series:
+    """Whether a respondent's initiative counts are known: Q8 (the initiatives) is
+    asked when taking part, so not taking part means none; a response that reported
+    one, was completed, or answered a question after Q8 reached it. A partial
+    response without any of these may have stopped before Q8: its counts are
+    unknown, not 0."""
+    q8 = question_number(questionnaire.initiatives[0].type.question)
+    later = [f.name for f in questionnaire.fields if (question_number(f.question) or 0) > q8]
+    reached = (
+        survey["completion"].eq("complete").fillna(False)
+        | survey[later].notna().any(axis=1)
+        | counts["n_initiatives"].gt(0).fillna(False)
+    )
+    return reached | international.eq(0).fillna(False).astype(bool)
 
 
 def _portfolio(n_traditional: pd.Series, n_new: pd.Series) -> pd.Series:
