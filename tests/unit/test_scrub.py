@@ -97,6 +97,7 @@ NAMES = ["Mette Hansen"]
             "Venlig hilsen [name removed] [name removed]",
             ("name",),
         ),
+        ("Mvh Dorte", ["dorte dummysen"], "Mvh [name removed]", ("name",)),  # typed lower-case
         # must be left alone
         ("Startet i 2010, ca. 1,5 årsværk", NAMES, "Startet i 2010, ca. 1,5 årsværk", ()),
         ("mobil 2012 2013", (), "mobil 2012 2013", ()),  # two years, not a phone number

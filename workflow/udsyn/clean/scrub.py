@@ -23,8 +23,8 @@ SCRUB_RULES: dict[str, str] = {
     "month 01-12, is replaced by '[CPR removed]'.",
     "name": "The respondent's name from the distribution list, in full or any capitalised "
     "part of at least 3 letters (the name split at spaces, hyphens, commas and other "
-    "punctuation: 'Prøvesen, Jonas'), as a whole word in any case, is replaced by "
-    "'[name removed]'.",
+    "punctuation: 'Prøvesen, Jonas'; every part of a name typed without capitals), as a "
+    "whole word in any case, is replaced by '[name removed]'.",
 }
 
 _EMAIL = re.compile(
@@ -77,10 +77,13 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
         if not isinstance(name, str) or not name.strip():
             continue
         words.add(r"\s+".join(re.escape(part) for part in name.split()))
+        # A name typed without capitals ("dorte dummysen") has no lower-case particle
+        # ("van") to tell apart: every part of at least 3 letters counts.
+        uncapitalised = name == name.lower()
         words.update(
             re.escape(part)
             for part in re.split(r"[^\w']+", name)
-            if len(part) >= 3 and part[0].isupper()
+            if len(part) >= 3 and (part[0].isupper() or uncapitalised)
         )
     if not words:
         return None
