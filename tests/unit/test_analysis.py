@@ -339,6 +339,51 @@ def test_reform_models_terms_and_samples(settings):
     assert table["estimate"].iloc[:3].to_numpy() == pytest.approx(logit.params)
 
 
+@pytest.mark.parametrize(
+    "outcome, why",
+    [
+        ("constant", "does not vary"),  # every respondent has a business focus
+        ("merged", "separate the outcome"),  # focus = merged: perfect separation
+        ("quasi", "separate the outcome"),  # no non-merged respondent has a focus
+    ],
+)
+def test_a_reform_logit_without_a_finite_estimate_is_not_estimable(settings, outcome, why):
+    """Statsmodels returns huge coefficients with tiny standard errors for these
+    (merged 48.4, p = 0): the rows stay empty and the definition says why; the
+    other models are estimated as before."""
+    frame = reform_frame()
+    focus = {
+        "constant": pd.Series(1, index=frame.index),
+        "merged": frame["merged"],
+        "quasi": frame["merged"] * frame["business_focus"].fillna(0),
+    }[outcome]
+    if outcome == "quasi":
+        focus.iloc[frame.index[frame["merged"] == 1][:3]] = [0, 1, 1]
+    frame["business_focus"] = focus.astype(float)
+    table = claims.reform(frame, settings, ORIGIN)
+    logit = table[table["model"] == "logit_business_focus"]
+    assert list(logit["term"]) == ["const", "log_population_2007", "merged"]
+    assert logit[["estimate", "std_error", "ci_low", "ci_high", "p_value"]].isna().all().all()
+    assert logit["definition"].str.contains(f"not estimable: .*{why}").all()
+    assert table[table["model"] != "logit_business_focus"]["estimate"].notna().all()
+    with pytest.raises(stats.NotEstimable):
+        data = frame[frame["responded"] == 1]
+        stats.fit_logit(
+            data["business_focus"],
+            stats.design(data, ["log_population_2007", "merged"]),
+            settings.robust_covariance,
+        )
+
+
+def test_a_reform_model_with_no_known_outcome_is_not_estimable(settings):
+    frame = reform_frame()
+    frame["fte_per_10k"] = np.nan
+    table = claims.reform(frame, settings, ORIGIN)
+    fte = table[table["model"] == "ols_fte_per_10k"]
+    assert fte["estimate"].isna().all() and (fte["n"] == 0).all()
+    assert fte["definition"].str.contains("not estimable: 0 respondents").all()
+
+
 # ------------------------------------------------------------------ 4. crisis
 
 

@@ -41,6 +41,22 @@ def test_free_text_is_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+@pytest.mark.parametrize(
+    "value, shown", [(float("nan"), "missing"), (None, "missing"), (0.5, "0.5"), (0.0, "0.0")]
+)
+def test_an_estimate_that_could_not_be_made_is_missing_to_the_template(tmp_path, value, shown):
+    (tmp_path / "t.html").write_text("{% if x is missing %}missing{% else %}{{ x }}{% endif %}")
+    assert environment(tmp_path).get_template("t.html").render(x=value) == shown
+
+
+def test_a_reform_size_association_is_read_only_from_an_estimate():
+    """An empty interval (a logit without a finite estimate) says so; compared with
+    0 it would read as "includes no association"."""
+    template = (ROOT / "report" / "template.html.j2").read_text(encoding="utf-8")
+    verdict = template[template.index("{% if size.ci_low is missing %}") :]
+    assert verdict.index("Not estimable") < verdict.index("{% elif size.ci_low > 0 %}")
+
+
 def test_missing_result_stops_rendering(tmp_path):
     (tmp_path / "t.html").write_text("{{ tables.headline }}")
     with pytest.raises(jinja2.UndefinedError):

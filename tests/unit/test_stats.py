@@ -42,6 +42,14 @@ def test_wilson_of_nothing_is_missing():
     assert all(math.isnan(v) for v in stats.wilson(0, 0, LEVEL))
 
 
+@pytest.mark.parametrize("count, n", [(math.nan, math.nan), (math.nan, 10), (3, math.nan)])
+def test_wilson_of_an_estimate_that_does_not_exist_is_missing(count, n):
+    """No respondent's answer known (a weighted share of nothing, Kish n NaN): no
+    interval, not [0, 1]."""
+    assert all(math.isnan(v) for v in stats.wilson(count, n, LEVEL))
+    assert all(math.isnan(v) for v in stats.wilson_effective(math.nan, math.nan, LEVEL))
+
+
 def test_wilson_level_is_honoured():
     z90 = scipy_stats.norm.ppf(0.95)
     assert stats.wilson(7, 10, 0.90) == pytest.approx(wilson_by_formula(7, 10, z90))

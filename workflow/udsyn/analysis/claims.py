@@ -470,11 +470,23 @@ def reform(
         data = _respondents(municipalities)
         data = data[data[outcome].notna()]
         x = stats.design(data, REFORM_TERMS)
-        fit = (stats.fit_logit if kind == "logit" else stats.fit_ols)(data[outcome], x, cov)
-        rows = fit.tidy(settings.confidence_level)
+        not_estimable = ""
+        try:
+            if len(data) <= len(x.columns):
+                raise stats.NotEstimable(
+                    f"{len(data)} respondents with a known outcome for {len(x.columns)} "
+                    "coefficients"
+                )
+            fit = (stats.fit_logit if kind == "logit" else stats.fit_ols)(data[outcome], x, cov)
+            rows, n = fit.tidy(settings.confidence_level), fit.nobs
+        except stats.NotEstimable as why:
+            # every term's row, empty: the table keeps its shape, the definition says why
+            rows = pd.DataFrame({"term": list(x.columns)}, columns=stats.TIDY_COLUMNS)
+            rows = rows.astype({c: float for c in stats.TIDY_COLUMNS[1:]})
+            n, not_estimable = len(data), f"; not estimable: {why}"
         rows.insert(0, "model", model)
         rows.insert(1, "outcome", outcome)
-        rows["n"] = fit.nobs
+        rows["n"] = n
         rows["scale"] = scale
         rows["covariance"] = cov
         method = "logistic regression" if kind == "logit" else "linear regression (OLS)"
@@ -483,6 +495,7 @@ def reform(
             f"(post-reform size) and merged (more than one pre-{settings.reform_year} "
             f"municipality); respondents with a known outcome; coefficients on the {scale} "
             f"scale with {cov} robust standard errors and {settings.level_text} intervals"
+            f"{not_estimable}"
         )
         frames.append(rows)
     return _with_origin(pd.concat(frames, ignore_index=True), data_origin)

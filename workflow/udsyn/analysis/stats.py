@@ -58,9 +58,11 @@ def critical_value(confidence_level: float, df: float | None = None) -> float:
 
 def wilson(count: float, n: float, confidence_level: float) -> tuple[float, float]:
     """The Wilson score interval of count/n (statsmodels' formula, tested against
-    its ``proportion_confint``); (nan, nan) when n is 0. Computed here so that
-    the rules needing only proportions do not import statsmodels and scipy."""
-    if n == 0:
+    its ``proportion_confint``); (nan, nan) when n is 0 or either number is not
+    known (NaN: no estimate; read on, ``max(0.0, nan)`` would give the interval
+    [0, 1] of an estimate that does not exist). Computed here so that the rules
+    needing only proportions do not import statsmodels and scipy."""
+    if n == 0 or math.isnan(n) or math.isnan(count):
         return math.nan, math.nan
     crit = critical_value(confidence_level)
     share, crit2 = count / n, crit**2
@@ -241,18 +243,48 @@ def _mle_fit(
     return Fit(tuple(x.columns), np.asarray(result.params), cov, int(result.nobs), cov_type)
 
 
+class NotEstimable(Exception):
+    """A model without a finite estimate on these data (why: the message). Its rows
+    say so and stay empty: numbers from such a fit would look confident and mean
+    nothing."""
+
+
+# A fitted probability this close to 0 or 1: the terms (quasi-)separate the outcome,
+# and the logit's coefficients run off towards infinity with tiny standard errors.
+SEPARATED = 1e-6
+
+
 def fit_logit(y: pd.Series, x: pd.DataFrame, cov_type: str, groups=None) -> Fit:
-    """Logit (maximum likelihood) with HC0-HC3 or cluster-robust (``groups``) covariance."""
+    """Logit (maximum likelihood) with HC0-HC3 or cluster-robust (``groups``) covariance.
+    Raises ``NotEstimable`` when it has no finite estimate: an outcome that does not
+    vary, a (quasi-)perfect separation, a fit that does not converge or a singular
+    information matrix."""
     _check_cov_type(cov_type, cluster_ok=True)
     outcome = np.asarray(y, dtype=float)
+    if len(np.unique(outcome)) < 2:
+        raise NotEstimable("the outcome does not vary: every respondent has the same value")
+    import warnings
+
     from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
     model = Logit(outcome, np.asarray(x, dtype=float))
-    if cov_type == CLUSTER:
-        result = model.fit(disp=0, cov_type=CLUSTER, cov_kwds={"groups": _groups(groups)})
-    else:
-        result = model.fit(disp=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # separation and convergence: checked below
+        try:
+            if cov_type == CLUSTER:
+                result = model.fit(disp=0, cov_type=CLUSTER, cov_kwds={"groups": _groups(groups)})
+            else:
+                result = model.fit(disp=0)
+        except (np.linalg.LinAlgError, PerfectSeparationError):
+            raise NotEstimable(
+                "no solution: the terms separate the outcome or are collinear"
+            ) from None
     mean = np.asarray(result.predict())
+    if not result.mle_retvals.get("converged", True) or (
+        ((mean < SEPARATED) | (mean > 1 - SEPARATED)).any()
+    ):
+        raise NotEstimable("the terms (quasi-)perfectly separate the outcome: no finite estimate")
     return _mle_fit(result, x, outcome, mean, mean * (1 - mean), cov_type)
 
 

@@ -195,6 +195,8 @@ def environment(
         label=_label(labelled),
         words=lambda text, mark=True: data_text(text, locale, translations.gettext, mark),
     )
+    # `x is missing`: an estimate the analysis could not make (NaN, empty)
+    env.tests["missing"] = lambda value: _missing(_value(value))
     env.globals.update(pick=pick, locale=locale)
     return env
 
