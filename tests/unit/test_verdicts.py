@@ -16,6 +16,7 @@ from udsyn.analysis.verdicts import verdict, verdict_table
         (True, 0.89, "fragile"),
         (False, 1.0, "not supported"),
         (False, 0.0, "not supported"),
+        (None, 1.0, "not estimable"),  # no interval: its test neither passes nor fails
     ],
 )
 def test_verdict_needs_the_main_analysis_and_the_multiverse(main_holds, share, expected):
@@ -42,6 +43,28 @@ def test_the_table_reads_the_summary_and_states_its_criterion():
     assert "fewer than the configured share" in table.loc[1, "criterion"]
     stricter = verdict_table(summary, 0.99)
     assert stricter["verdict"].tolist() == ["fragile", "fragile"]
+
+
+def test_a_main_analysis_without_an_interval_is_not_estimable_not_refuted():
+    """The capital did not respond: the capital claim's main estimate and interval are
+    missing, and the multiverse summary's main_holds is empty."""
+    summary = pd.DataFrame(
+        {
+            "claim": ["capital", "headline"],
+            "holds_when": ["interval above 1", "interval above 0.5"],
+            "main_estimate": [float("nan"), 0.69],
+            "main_ci_low": [float("nan"), 0.58],
+            "main_ci_high": [float("nan"), 0.78],
+            "main_holds": [float("nan"), "no"],
+            "n_distinct": [4, 24],
+            "n_distinct_holds": [0, 2],
+            "share_distinct_holds": [0.0, 2 / 24],
+        }
+    )
+    table = verdict_table(summary, 0.9)
+    assert table["verdict"].tolist() == ["not estimable", "not supported"]
+    assert table["main_passes"].tolist() == ["", "no"]
+    assert "has no interval" in table.loc[0, "criterion"]
 
 
 def test_the_template_types_no_verdict_and_no_confidence_level():
