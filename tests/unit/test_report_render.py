@@ -49,12 +49,17 @@ def test_an_estimate_that_could_not_be_made_is_missing_to_the_template(tmp_path,
     assert environment(tmp_path).get_template("t.html").render(x=value) == shown
 
 
-def test_a_reform_size_association_is_read_only_from_an_estimate():
-    """An empty interval (a logit without a finite estimate) says so; compared with
-    0 it would read as "includes no association"."""
+def test_every_reading_of_an_interval_first_asks_whether_there_is_one():
+    """An empty interval (a model without a finite estimate on the data) says so:
+    compared with 0 it would read as "includes no association" (a missing value is
+    None in the report: the comparison would stop the report rule)."""
     template = (ROOT / "report" / "template.html.j2").read_text(encoding="utf-8")
-    verdict = template[template.index("{% if size.ci_low is missing %}") :]
-    assert verdict.index("Not estimable") < verdict.index("{% elif size.ci_low > 0 %}")
+    compared = re.findall(r"\{% (if|elif) (\w+)\.ci_low > 0 %\}", template)
+    assert len(compared) == 3
+    for keyword, name in compared:
+        assert keyword == "elif", name
+        asked = template.index(f"{{% if {name}.ci_low is missing %}}")
+        assert asked < template.index(f"{{% elif {name}.ci_low > 0 %}}", asked), name
 
 
 def test_missing_result_stops_rendering(tmp_path):
