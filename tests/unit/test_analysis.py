@@ -512,6 +512,15 @@ def test_capital_without_an_answer(settings):
     assert q.loc[["capital_ratio", "capital_fte", "capital_rank"], "estimate"].isna().all()
 
 
+def test_capital_with_no_known_fte_is_not_estimable_not_a_crash(settings):
+    """Q6 left out of the export, or every answer unparseable: no line to fit."""
+    frame = capital_frame(settings)
+    frame["international_fte"] = np.nan
+    q = claims.capital(frame, settings, ORIGIN).set_index("quantity")
+    assert q["estimate"].isna().all() and (q["n"] == 0).all()
+    assert "not estimable: 0 respondents with FTE > 0" in q.loc["elasticity", "definition"]
+
+
 # ------------------------------------------------------------------ 6. representativeness
 
 

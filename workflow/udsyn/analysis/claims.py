@@ -658,20 +658,27 @@ def capital(
     known = known[known["international_fte"].notna()]
     fit_data = known[(known["international_fte"] > 0) & (known["capital"] == 0)]
     x = stats.design(fit_data, ["log_population_2007"])
-    fit = stats.fit_ols(np.log(fit_data["international_fte"]), x, cov)
-    tidy = fit.tidy(level).set_index("term")
     line = (
         f"OLS of log(international FTE) on log(population 1 January 2007) among "
         f"respondents with FTE > 0, the capital (code {settings.capital_code}) left out; "
         f"{cov} robust standard errors, {settings.level_text} interval"
     )
+    fit, n_fit = None, len(fit_data)
+    tidy = pd.DataFrame(np.nan, index=list(x.columns), columns=stats.TIDY_COLUMNS[1:])
+    if n_fit > len(x.columns):
+        fit = stats.fit_ols(np.log(fit_data["international_fte"]), x, cov)
+        tidy, n_fit = fit.tidy(level).set_index("term"), fit.nobs
+    else:  # no line to fit (every FTE missing): its rows stay empty and say why
+        line += (
+            f"; not estimable: {n_fit} respondents with FTE > 0 for {len(x.columns)} coefficients"
+        )
     rows = [
         {
             "quantity": "elasticity",
             "estimate": tidy.loc["log_population_2007", "estimate"],
             "ci_low": tidy.loc["log_population_2007", "ci_low"],
             "ci_high": tidy.loc["log_population_2007", "ci_high"],
-            "n": fit.nobs,
+            "n": n_fit,
             "definition": f"elasticity of FTE with respect to population (slope): {line}",
         },
         {
@@ -679,14 +686,14 @@ def capital(
             "estimate": tidy.loc["const", "estimate"],
             "ci_low": tidy.loc["const", "ci_low"],
             "ci_high": tidy.loc["const", "ci_high"],
-            "n": fit.nobs,
+            "n": n_fit,
             "definition": f"intercept on the log scale: {line}",
         },
     ]
     the_capital = known[known["capital"] == 1]
     observed = float(the_capital["international_fte"].iloc[0]) if len(the_capital) else NAN
     ratio = low = high = NAN
-    if observed > 0:
+    if observed > 0 and fit is not None:
         point = np.array([1.0, float(the_capital["log_population_2007"].iloc[0])])
         predicted = float(point @ fit.params)
         se = math.sqrt(point @ fit.cov @ point + fit.residual_variance)
@@ -707,7 +714,7 @@ def capital(
             "estimate": ratio,
             "ci_low": low,
             "ci_high": high,
-            "n": fit.nobs,
+            "n": n_fit,
             "definition": (
                 f"the capital's observed FTE divided by the FTE the line predicts for its "
                 f"population, with a {settings.level_text} prediction interval "
