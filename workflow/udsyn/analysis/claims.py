@@ -481,9 +481,8 @@ def reform(
             rows, n = fit.tidy(settings.confidence_level), fit.nobs
         except stats.NotEstimable as why:
             # every term's row, empty: the table keeps its shape, the definition says why
-            rows = pd.DataFrame({"term": list(x.columns)}, columns=stats.TIDY_COLUMNS)
-            rows = rows.astype({c: float for c in stats.TIDY_COLUMNS[1:]})
-            n, not_estimable = len(data), f"; not estimable: {why}"
+            rows, n = stats.not_estimated(x.columns), len(data)
+            not_estimable = f"; not estimable: {why}"
         rows.insert(0, "model", model)
         rows.insert(1, "outcome", outcome)
         rows["n"] = n
@@ -664,7 +663,7 @@ def capital(
         f"{cov} robust standard errors, {settings.level_text} interval"
     )
     fit, n_fit = None, len(fit_data)
-    tidy = pd.DataFrame(np.nan, index=list(x.columns), columns=stats.TIDY_COLUMNS[1:])
+    tidy = stats.not_estimated(x.columns).set_index("term")
     if n_fit > len(x.columns):
         fit = stats.fit_ols(np.log(fit_data["international_fte"]), x, cov)
         tidy, n_fit = fit.tidy(level).set_index("term"), fit.nobs

@@ -28,6 +28,7 @@ fit models or need the t distribution: the rules that need proportions alone
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -249,6 +250,12 @@ class NotEstimable(Exception):
     nothing."""
 
 
+def not_estimated(terms: Sequence[str]) -> pd.DataFrame:
+    """A ``Fit.tidy`` table for a model that was not estimated: every term, empty."""
+    rows = pd.DataFrame({"term": list(terms)}, columns=TIDY_COLUMNS)
+    return rows.astype({column: float for column in TIDY_COLUMNS[1:]})
+
+
 # A fitted probability this close to 0 or 1: the terms (quasi-)separate the outcome,
 # and the logit's coefficients run off towards infinity with tiny standard errors.
 SEPARATED = 1e-6
@@ -263,8 +270,6 @@ def fit_logit(y: pd.Series, x: pd.DataFrame, cov_type: str, groups=None) -> Fit:
     outcome = np.asarray(y, dtype=float)
     if len(np.unique(outcome)) < 2:
         raise NotEstimable("the outcome does not vary: every respondent has the same value")
-    import warnings
-
     from statsmodels.discrete.discrete_model import Logit
     from statsmodels.tools.sm_exceptions import PerfectSeparationError
 

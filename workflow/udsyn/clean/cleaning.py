@@ -386,12 +386,18 @@ def _log_parsed(
     changed = ~(rules.eq("missing") | as_written) | (raw != stripped)
     shown, shown_rules = raw.astype("string").copy(), rules.astype("string").copy()
     for index in changed[changed].index:
-        name = names[index]
-        _, applied = scrub_personal_data(raw[index] or None, [name] if name else [])
+        _, applied = _scrubbed(raw[index], names[index])
         if applied:
             shown[index] = WITHHELD
-            shown_rules[index] = "+".join([rules[index], *(f"scrub_{kind}" for kind in applied)])
+            shown_rules[index] = "+".join([rules[index], *applied])
     log.add(ids, field.field, shown, values, shown_rules, changed)
+
+
+def _scrubbed(text: str | None, name: str | None) -> tuple[str | None, list[str]]:
+    """A cell's text with the respondent's personal data removed, and the change
+    log's rules for what was removed (``scrub_email``, ...)."""
+    scrubbed, applied = scrub_personal_data(text or None, [name] if name else [])
+    return scrubbed, [f"scrub_{kind}" for kind in applied]
 
 
 def truncate_text(text: str, max_chars: int) -> str:
@@ -416,8 +422,7 @@ def _clean_text(
     """
     cleaned, logged_raw, logged_clean, rules = [], [], [], []
     for text, name in zip(raw.tolist(), names.tolist()):
-        scrubbed, applied = scrub_personal_data(text or None, [name] if name else [])
-        applied = [f"scrub_{kind}" for kind in applied]
+        scrubbed, applied = _scrubbed(text, name)
         shown = WITHHELD if applied else text
         if isinstance(scrubbed, str) and len(scrubbed) > settings.max_text_chars:
             scrubbed = truncate_text(scrubbed, settings.max_text_chars)

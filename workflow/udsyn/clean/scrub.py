@@ -109,16 +109,13 @@ def scrub_personal_data(
         patterns.append(("name", name_pattern, "[name removed]"))
     for rule, pattern, placeholder in patterns:
         keep = _KEEP.get(rule)
-        replaced = 0
-
-        def replace(match: re.Match[str]) -> str:
-            nonlocal replaced
-            if keep is not None and keep(match):
-                return match.group(0)
-            replaced += 1
-            return placeholder
-
-        text = pattern.sub(replace, text)
+        if keep is None:
+            text, replaced = pattern.subn(placeholder, text)
+        else:
+            found = [match for match in pattern.finditer(text) if not keep(match)]
+            replaced = len(found)
+            for match in reversed(found):  # from the end: earlier offsets stay valid
+                text = text[: match.start()] + placeholder + text[match.end() :]
         if replaced:
             applied.add(rule)
     return text, tuple(sorted(applied))
