@@ -98,9 +98,21 @@ def test_the_multiverse_sentences_are_read_from_its_summary(built, tmp_path):
         f"holds in <b>{before['n_distinct_holds']} of {before['n_distinct']} distinct analyses</b>"
     )
     assert sentence in html
-    summary.loc[summary["claim"] == "crisis", ["n_distinct_holds", "share_distinct_holds"]] = [
+    failed = (
+        f"In {before['n_distinct_with_failed_replicates']} of {before['n_distinct']} distinct "
+        f"analyses some bootstrap replicates had no estimate (at most "
+        f"{before['max_share_replicates_failed']:.1%} of them"
+    )
+    assert before["n_distinct_with_failed_replicates"] > 0  # the shipped data have some
+    assert failed in html
+    crisis = summary["claim"] == "crisis"
+    summary.loc[crisis, ["n_distinct_holds", "share_distinct_holds"]] = [
         5,
         5 / before["n_distinct"],
+    ]
+    summary.loc[crisis, ["n_distinct_with_failed_replicates", "max_share_replicates_failed"]] = [
+        0,
+        0.0,
     ]
     edit_keeping_time(summary, path)
     render_report_again(copy)
@@ -109,6 +121,7 @@ def test_the_multiverse_sentences_are_read_from_its_summary(built, tmp_path):
         r'<p class="claim" id="multiverse-crisis">(.*?)</p>', after, flags=re.S
     ).group(1)
     assert f"holds in <b>5 of {before['n_distinct']} distinct analyses</b>" in section
+    assert "bootstrap replicates had no estimate" not in section  # none: not said
     assert f"claim 4 holds in 5 of {before['n_distinct']} distinct analyses" in after
 
 

@@ -339,6 +339,11 @@ def test_a_config_file_of_ones_own_overrides_the_defaults(built, configured):
     assert f"started in {OWN_CUTOFF} or later (start years parsed" in html
     shown = " and ".join(str(year) for year in others)
     assert f"<code>results/clean/changes.csv</code>). Sensitivity: cut-offs {shown}.</li>" in html
+    # the multiverse's table of justifications marks the main cut-off, not the default's
+    mark = "<td>{year} <b>(main)</b></td>"
+    assert mark.format(year=OWN_CUTOFF) in html
+    assert mark.format(year=CONFIG["derive"]["crisis_cutoff_year"]) not in html
+    assert html.count("<b>(main)</b></td>") == len(CONFIG["multiverse"]["choices"])
 
 
 def test_an_alternative_added_in_config_grows_the_multiverse(configured):

@@ -519,6 +519,34 @@ def test_gather_counts_holds_over_the_full_grid(config, register, clean, questio
     assert (claims.groupby("claim")["is_main"].apply(lambda s: (s == "yes").sum()) == 1).all()
 
 
+def test_summary_counts_the_analyses_with_failed_replicates(
+    config, register, clean, questionnaire, settings
+):
+    """Replicates without an estimate are left out of the percentile interval, so
+    the summary (and the report) says in how many distinct analyses there were
+    any, and at most what share of the bootstrap."""
+    small = small_config(config)
+    main = grid.main_specification(small["multiverse"]["choices"], small)
+    batches = [
+        estimators.run_batch(
+            work, main, register, clean, questionnaire, small["derive"], settings, "synthetic"
+        )
+        for work in grid.plan(small["multiverse"]).values()
+    ]
+    replicates = small["multiverse"]["bootstrap_replicates"]
+    table = pd.concat(batches, ignore_index=True)
+    table["replicates_failed"] = 0
+    headline = table.index[table["claim"] == "headline"]
+    table.loc[headline[0], "replicates_failed"] = replicates // 4
+    table.loc[headline[1], "replicates_failed"] = 3
+    summary = estimators.gather([table], small["multiverse"], main, "synthetic")["summary"]
+    summary = summary.set_index("claim")
+    assert summary.loc["headline", "n_distinct_with_failed_replicates"] == 2
+    assert summary.loc["headline", "max_share_replicates_failed"] == (replicates // 4) / replicates
+    assert summary.loc["shift", "n_distinct_with_failed_replicates"] == 0
+    assert summary.loc["shift", "max_share_replicates_failed"] == 0
+
+
 def test_gather_refuses_a_missing_batch(config, register, clean, questionnaire, settings):
     small = small_config(config)
     main = grid.main_specification(small["multiverse"]["choices"], small)

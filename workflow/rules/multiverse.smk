@@ -94,7 +94,8 @@ rule multiverse:
         # What the gather computes with (not the justifications, which only
         # the report shows: editing one does not rerun the gather).
         multiverse={
-            key: MULTIVERSE[key] for key in ("choices", "restrict", "holds", "seed")
+            key: MULTIVERSE[key]
+            for key in ("choices", "restrict", "holds", "seed", "bootstrap_replicates")
         },
         main=MAIN_SPECIFICATION,
         synthetic=SURVEY["synthetic"],

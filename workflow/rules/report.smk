@@ -92,5 +92,8 @@ rule report:
             **{key: config[key] for key in ("survey", "derive", "analysis")},
             "multiverse": MULTIVERSE,
         },
+        # The main analysis' alternative of each multiverse choice, marked in the
+        # report's table of justifications.
+        main=MAIN_SPECIFICATION,
     script:
         "../scripts/report.py"

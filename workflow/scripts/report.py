@@ -8,6 +8,7 @@ from pathlib import Path
 from udsyn.core import files
 from udsyn.core.runner import run
 from udsyn.ingest.questionnaire import build_questionnaire
+from udsyn.multiverse.grid import shown
 from udsyn.report import i18n
 from udsyn.report.citations import (
     CaptionCiter,
@@ -63,6 +64,7 @@ def main(smk, log):
     context = {
         "synthetic": config["survey"]["synthetic"],
         "config": cited,
+        "main_alternatives": {name: shown(value) for name, value in smk.params.main.items()},
         "tables": {
             name: records(table)
             if name in FILE_INDEXES

@@ -775,7 +775,9 @@ def gather(
             if grid.applies(claim, values, restrict)
         ]
     )
-    summary = summarise(claims, results, choices, rules, restrict)
+    summary = summarise(
+        claims, results, choices, rules, restrict, multiverse["bootstrap_replicates"]
+    )
     summary.insert(0, "data_origin", data_origin)
     return {
         "claim_specifications": claims,
@@ -806,16 +808,23 @@ def summarise(
     choices: Mapping[str, Sequence[Any]],
     rules: Mapping[str, Mapping[str, Any]],
     restrict: Mapping[str, Any] | None = None,
+    replicates: int | None = None,
 ) -> pd.DataFrame:
     """Per claim: in how many of its distinct analyses it holds (first: each
     distinct analysis is one estimate), in how many specifications of the grid
     (each distinct analysis repeated for the choices the claim does not use),
-    and the main specification."""
+    the main specification, and how many distinct analyses had bootstrap
+    replicates without an estimate (at most what share of the ``replicates``,
+    ``multiverse.bootstrap_replicates``). Those replicates are left out of the
+    percentile interval; they are rarely a random part of the bootstrap (a
+    resample with too few draws in a cell or group), so the report says how many
+    there were rather than let the interval hide them."""
     rows = []
     for claim in grid.CLAIMS:
         distinct = claims[claims["claim"] == claim]
         every = results[results["claim"] == claim]
         main = distinct[distinct["is_main"] == "yes"].iloc[0]
+        failed = distinct["replicates_failed"]
         rows.append(
             {
                 "claim": claim,
@@ -826,6 +835,10 @@ def summarise(
                 "n_specifications": len(every),
                 "n_holds": int((every["holds"] == "yes").sum()),
                 "n_without_interval": int((every["holds"].fillna("") == "").sum()),
+                "n_distinct_with_failed_replicates": int((failed > 0).sum()),
+                "max_share_replicates_failed": (
+                    float(failed.max() / replicates) if replicates else NAN
+                ),
                 "share_holds": float((every["holds"] == "yes").mean()),
                 "specifications_per_distinct": len(every) // len(distinct),
                 "choices_used": ", ".join(n for n in choices if n in grid.CLAIM_CHOICES[claim]),
