@@ -454,10 +454,48 @@ def test_crisis_honours_the_cutoff(settings):
 
 def test_crisis_without_variation_leaves_the_intervals_empty(settings):
     frame, dated = crisis_inputs()
-    table = claims.crisis(frame, dated, settings, 2013, ORIGIN)  # no peripheral start >= 2013
+    table = claims.crisis(frame, dated, settings, 2013, ORIGIN)  # no start >= 2013 at all
     assert table.loc[0, "estimate"] == 0
     assert table[["ci_low", "ci_high"]].isna().all().all()
     assert table.loc[4, "estimate"] != table.loc[4, "estimate"]  # rate ratio: no estimate
+    # every empty row says why, naming the group and the cut-off
+    for definition in table["definition"]:
+        assert "not estimable:" in definition and "2013" in definition, definition
+    assert "none of the peripheral municipalities' dated initiatives" in table.loc[2, "definition"]
+    assert "no peripheral or other municipality" in table.loc[4, "definition"]
+
+
+def test_crisis_with_one_group_at_zero_keeps_the_other_groups_interval(settings):
+    """At 2012 no peripheral initiative starts on or after the cut-off (share 0):
+    the difference and odds ratio have no finite logit estimate and say so, the
+    other group's share (1 of 6) keeps an interval from its own clustered logit."""
+    frame, dated = crisis_inputs()
+    table = claims.crisis(frame, dated, settings, 2012, ORIGIN)
+    table = table.set_index(["quantity", "group"])
+    peripheral = table.loc[("share_post_crisis", "peripheral")]
+    other = table.loc[("share_post_crisis", "other")]
+    assert peripheral["estimate"] == 0 and pd.isna(peripheral["ci_low"])
+    assert "not estimable: none of the peripheral" in peripheral["definition"]
+    assert other["estimate"] == pytest.approx(1 / 6)
+    assert other["ci_low"] < 1 / 6 < other["ci_high"]
+    assert "in this group alone" in other["definition"]
+    assert "not estimable" not in other["definition"]
+    part = dated.dropna()
+    part = part[part["municipality_code"] >= 3]
+    fit = stats.fit_logit(
+        (part["start_year"] >= 2012).astype(int),
+        stats.design(part, []),
+        "cluster",
+        groups=part["municipality_code"],
+    )
+    eta, se = fit.linear_combination([1])
+    z = scipy_stats.norm.ppf(0.975)
+    assert other["ci_high"] == pytest.approx(stats.expit(eta + z * se))
+    for quantity in ("difference", "odds_ratio", "rate_ratio"):
+        row = table.xs(quantity, level="quantity").iloc[0]
+        assert pd.isna(row["ci_low"]) and pd.isna(row["ci_high"]), quantity
+        assert "not estimable:" in row["definition"] and "peripheral" in row["definition"]
+    assert table.loc[("difference", "peripheral - other"), "estimate"] == pytest.approx(-1 / 6)
 
 
 # ------------------------------------------------------------------ 5. capital

@@ -550,16 +550,22 @@ def crisis(
         for group, flag in (("peripheral", 1), ("other", 0))
     }
     shares = {g: part["post"].mean() if len(part) else NAN for g, part in groups.items()}
-    estimable = all(0 < shares[g] < 1 for g in groups)  # else the logit has no finite estimate
+    # A group whose dated initiatives all fall on one side of the cut-off (or that has
+    # none) has no finite logit estimate: the comparisons are not estimable, and say
+    # why; the other group's share keeps its interval, from its own logit.
+    degenerate = {g: _degenerate_share(g, shares[g], cutoff) for g in groups}
+    not_estimable = "; ".join(why for why in degenerate.values() if why)
+    if not_estimable:
+        not_estimable = f"; not estimable: {not_estimable}, so the logit has no finite estimate"
     fit = (
-        stats.fit_logit(
+        None
+        if not_estimable
+        else stats.fit_logit(
             dated["post"],
             stats.design(dated, ["peripheral"]),
             stats.CLUSTER,
             groups=dated["municipality_code"],
         )
-        if estimable
-        else None
     )
     z = stats.critical_value(level)
     clustered = (
@@ -568,9 +574,14 @@ def crisis(
     )
     for group, weights in (("peripheral", (1, 1)), ("other", (1, 0))):
         low = high = NAN
+        how = clustered
         if fit is not None:
             eta, se = fit.linear_combination(weights)
             low, high = stats.expit(eta - z * se), stats.expit(eta + z * se)
+        elif degenerate[group]:
+            how = f"{clustered}; not estimable: {degenerate[group]}"
+        else:
+            low, high, how = _share_alone(groups[group], z, settings.level_text)
         add(
             "share_post_crisis",
             group,
@@ -578,7 +589,7 @@ def crisis(
             low,
             high,
             len(groups[group]),
-            f"share of {group} municipalities' {base}; {clustered}",
+            f"share of {group} municipalities' {base}; {how}",
         )
     difference = shares["peripheral"] - shares["other"]
     low = high = NAN
@@ -595,7 +606,7 @@ def crisis(
         high,
         len(dated),
         f"difference in the share post-crisis, peripheral minus other, of {base}; "
-        f"{clustered} (delta method)",
+        f"{clustered} (delta method){not_estimable}",
     )
     odds_ratio = low = high = NAN
     if fit is not None:
@@ -608,7 +619,8 @@ def crisis(
         low,
         high,
         len(dated),
-        f"odds ratio of a post-crisis start, peripheral vs other, of {base}; {clustered}",
+        f"odds ratio of a post-crisis start, peripheral vs other, of {base}; "
+        f"{clustered}{not_estimable}",
     )
 
     counts = dated.groupby("municipality_code", sort=True).agg(
@@ -616,7 +628,16 @@ def crisis(
     )
     rate_ratio = low = high = NAN
     by_group = counts.groupby("peripheral")["post"].sum()
-    if counts["peripheral"].nunique() == 2 and (by_group > 0).all():
+    without_post = [
+        group for group, flag in (("peripheral", 1), ("other", 0)) if by_group.get(flag, 0) == 0
+    ]
+    rate_not_estimable = (
+        f"; not estimable: no {' or '.join(without_post)} municipality has a dated "
+        f"initiative started in or after {cutoff}"
+        if without_post
+        else ""
+    )
+    if not without_post:
         poisson = stats.fit_poisson(
             counts["post"],
             stats.design(counts, ["peripheral"]),
@@ -639,9 +660,41 @@ def crisis(
         f"initiative, peripheral vs other: Poisson model of each municipality's count with "
         f"offset log(dated initiatives), municipalities with at least one dated initiative; "
         f"{who}; {settings.robust_covariance} robust standard errors, "
-        f"{settings.level_text} interval",
+        f"{settings.level_text} interval{rate_not_estimable}",
     )
     return _with_origin(pd.DataFrame(rows), data_origin)
+
+
+def _share_alone(part: pd.DataFrame, z: float, level_text: str) -> tuple[float, float, str]:
+    """A group's post-crisis share interval from its own intercept-only logit
+    (clustered by municipality), when the other group's share is 0 or 1."""
+    how = (
+        "initiative-level logit of post-crisis in this group alone (the other group's "
+        f"share is 0 or 1), standard errors clustered by municipality; {level_text} interval"
+    )
+    if part["municipality_code"].nunique() < 2:  # one cluster: no clustered error
+        return NAN, NAN, f"{how}; not estimable: one municipality, one cluster"
+    try:
+        fit = stats.fit_logit(
+            part["post"], stats.design(part, []), stats.CLUSTER, groups=part["municipality_code"]
+        )
+    except stats.NotEstimable as why:
+        return NAN, NAN, f"{how}; not estimable: {why}"
+    eta, se = fit.linear_combination((1,))
+    return stats.expit(eta - z * se), stats.expit(eta + z * se), how
+
+
+def _degenerate_share(group: str, share: float, cutoff: int) -> str:
+    """Why a group's post-crisis share has no finite logit estimate ('' if it has one)."""
+    if share != share:
+        return f"no {group} municipality has a dated initiative"
+    if share == 0:
+        return (
+            f"none of the {group} municipalities' dated initiatives started in or after {cutoff}"
+        )
+    if share == 1:
+        return f"all of the {group} municipalities' dated initiatives started in or after {cutoff}"
+    return ""
 
 
 # ------------------------------------------------------------------ 5. capital
