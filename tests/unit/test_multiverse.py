@@ -491,16 +491,23 @@ def small_config(config):
     return small
 
 
-def test_gather_counts_holds_over_the_full_grid(config, register, clean, questionnaire, settings):
+@pytest.fixture(scope="session")
+def small_run(config, register, clean, questionnaire, settings):
+    """The small grid's config, main specification and batches (run once: the
+    tests below gather them in their own ways, none changes them)."""
     small = small_config(config)
     main = grid.main_specification(small["multiverse"]["choices"], small)
-    plan = grid.plan(small["multiverse"])
     batches = [
         estimators.run_batch(
             work, main, register, clean, questionnaire, small["derive"], settings, "synthetic"
         )
-        for work in plan.values()
+        for work in grid.plan(small["multiverse"]).values()
     ]
+    return small, main, batches
+
+
+def test_gather_counts_holds_over_the_full_grid(small_run):
+    small, main, batches = small_run
     tables = estimators.gather(batches, small["multiverse"], main, "synthetic")
     specs, results, summary = (
         tables[k] for k in ("specifications", "specification_results", "summary")
@@ -519,20 +526,11 @@ def test_gather_counts_holds_over_the_full_grid(config, register, clean, questio
     assert (claims.groupby("claim")["is_main"].apply(lambda s: (s == "yes").sum()) == 1).all()
 
 
-def test_summary_counts_the_analyses_with_failed_replicates(
-    config, register, clean, questionnaire, settings
-):
+def test_summary_counts_the_analyses_with_failed_replicates(small_run):
     """Replicates without an estimate are left out of the percentile interval, so
     the summary (and the report) says in how many distinct analyses there were
     any, and at most what share of the bootstrap."""
-    small = small_config(config)
-    main = grid.main_specification(small["multiverse"]["choices"], small)
-    batches = [
-        estimators.run_batch(
-            work, main, register, clean, questionnaire, small["derive"], settings, "synthetic"
-        )
-        for work in grid.plan(small["multiverse"]).values()
-    ]
+    small, main, batches = small_run
     replicates = small["multiverse"]["bootstrap_replicates"]
     table = pd.concat(batches, ignore_index=True)
     table["replicates_failed"] = 0
@@ -547,31 +545,14 @@ def test_summary_counts_the_analyses_with_failed_replicates(
     assert summary.loc["shift", "max_share_replicates_failed"] == 0
 
 
-def test_gather_refuses_a_missing_batch(config, register, clean, questionnaire, settings):
-    small = small_config(config)
-    main = grid.main_specification(small["multiverse"]["choices"], small)
-    plan = grid.plan(small["multiverse"])
-    batches = [
-        estimators.run_batch(
-            work, main, register, clean, questionnaire, small["derive"], settings, "synthetic"
-        )
-        for work in list(plan.values())[1:]
-    ]
+def test_gather_refuses_a_missing_batch(small_run):
+    small, main, batches = small_run
     with pytest.raises(ValueError, match="rerun the multiverse batches"):
-        estimators.gather(batches, small["multiverse"], main, "synthetic")
+        estimators.gather(batches[1:], small["multiverse"], main, "synthetic")
 
 
-def test_a_stricter_test_makes_fewer_specifications_hold(
-    config, register, clean, questionnaire, settings
-):
-    small = small_config(config)
-    main = grid.main_specification(small["multiverse"]["choices"], small)
-    batches = [
-        estimators.run_batch(
-            work, main, register, clean, questionnaire, small["derive"], settings, "synthetic"
-        )
-        for work in grid.plan(small["multiverse"]).values()
-    ]
+def test_a_stricter_test_makes_fewer_specifications_hold(small_run):
+    small, main, batches = small_run
     loose = estimators.gather(batches, small["multiverse"], main, "synthetic")["summary"]
     loose = loose.set_index("claim")
     strict = copy.deepcopy(small)
