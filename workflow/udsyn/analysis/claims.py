@@ -545,10 +545,8 @@ def crisis(
             }
         )
 
-    groups = {
-        group: dated[dated["peripheral"] == flag]
-        for group, flag in (("peripheral", 1), ("other", 0))
-    }
+    flags = {"peripheral": 1, "other": 0}
+    groups = {group: dated[dated["peripheral"] == flag] for group, flag in flags.items()}
     shares = {g: part["post"].mean() if len(part) else NAN for g, part in groups.items()}
     # A group whose dated initiatives all fall on one side of the cut-off (or that has
     # none) has no finite logit estimate: the comparisons are not estimable, and say
@@ -628,9 +626,7 @@ def crisis(
     )
     rate_ratio = low = high = NAN
     by_group = counts.groupby("peripheral")["post"].sum()
-    without_post = [
-        group for group, flag in (("peripheral", 1), ("other", 0)) if by_group.get(flag, 0) == 0
-    ]
+    without_post = [group for group, flag in flags.items() if by_group.get(flag, 0) == 0]
     rate_not_estimable = (
         f"; not estimable: no {' or '.join(without_post)} municipality has a dated "
         f"initiative started in or after {cutoff}"
@@ -686,7 +682,7 @@ def _share_alone(part: pd.DataFrame, z: float, level_text: str) -> tuple[float, 
 
 def _degenerate_share(group: str, share: float, cutoff: int) -> str:
     """Why a group's post-crisis share has no finite logit estimate ('' if it has one)."""
-    if share != share:
+    if math.isnan(share):
         return f"no {group} municipality has a dated initiative"
     if share == 0:
         return (

@@ -776,7 +776,7 @@ def gather(
         ]
     )
     summary = summarise(
-        claims, results, choices, rules, restrict, multiverse["bootstrap_replicates"]
+        claims, results, choices, rules, multiverse["bootstrap_replicates"], restrict
     )
     summary.insert(0, "data_origin", data_origin)
     return {
@@ -807,8 +807,8 @@ def summarise(
     results: pd.DataFrame,
     choices: Mapping[str, Sequence[Any]],
     rules: Mapping[str, Mapping[str, Any]],
+    replicates: int,
     restrict: Mapping[str, Any] | None = None,
-    replicates: int | None = None,
 ) -> pd.DataFrame:
     """Per claim: in how many of its distinct analyses it holds (first: each
     distinct analysis is one estimate), in how many specifications of the grid
@@ -836,9 +836,7 @@ def summarise(
                 "n_holds": int((every["holds"] == "yes").sum()),
                 "n_without_interval": int((every["holds"].fillna("") == "").sum()),
                 "n_distinct_with_failed_replicates": int((failed > 0).sum()),
-                "max_share_replicates_failed": (
-                    float(failed.max() / replicates) if replicates else NAN
-                ),
+                "max_share_replicates_failed": float(failed.max() / replicates),
                 "share_holds": float((every["holds"] == "yes").mean()),
                 "specifications_per_distinct": len(every) // len(distinct),
                 "choices_used": ", ".join(n for n in choices if n in grid.CLAIM_CHOICES[claim]),
